@@ -1,0 +1,31 @@
+//! # mosaic-gateware: rust-hdl cores of a wide-and-slow optical link
+//!
+//! The link is layered; each layer talks to the next through a small, fixed
+//! interface so that each can be built and tested on its own:
+//!
+//! ```text
+//!  stream (64-bit words, valid/ready)
+//!    └─ link::*        gearbox, alignment markers, lane discovery, deskew, sparing
+//!         └─ block interface (see [block_format]): one 66-bit block per lane
+//!            every 66 * OSR clocks: `block_data: Bits<64>`, `block_ctrl: Bit`
+//!              └─ lane_tx / lane_rx   scrambler, sync header, serializer,
+//!                                     oversampling bit recovery, block lock
+//!                   └─ pins: one bit per lane, each held for OSR clocks
+//! ```
+//!
+//! The control plane ([regmap], [protocol]) is described once, as data, and
+//! the gateware's register decode, the host client and `mosaic regs` are all
+//! generated from it.
+
+pub mod block_format;
+pub mod params;
+pub mod protocol;
+pub mod regmap;
+pub mod verilog;
+
+// Lane PHY (issue: lane PHY).
+pub mod lfsr;
+pub mod prbs;
+pub mod scrambler;
+pub mod lane_tx;
+pub mod lane_rx;

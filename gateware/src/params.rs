@@ -1,0 +1,133 @@
+//! Link parameters, checked once at construction.
+//!
+//! Every core that depends on the link shape takes a [LinkParams] that has
+//! passed [LinkParams::validate]; errors name the parameter and the rule.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Shape of a link: data lanes, spares, oversampling, marker period, deskew depth.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkParams {
+    /// N: logical data lanes.
+    pub lanes: usize,
+    /// S: spare physical lanes (physical lanes = N + S).
+    pub spares: usize,
+    /// OSR: clocks per line bit (1..=8); >= 3 enables oversampling bit recovery.
+    pub osr: usize,
+    /// M: blocks per alignment-marker period (the marker is one of them).
+    pub marker_period: usize,
+    /// D: deskew FIFO depth in blocks; skew up to D - 1 blocks is absorbed.
+    pub deskew_depth: usize,
+}
+
+/// A parameter outside its rule.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ParamError {
+    #[error("{name} must be {rule}, not {value}")]
+    OutOfRange {
+        name: &'static str,
+        rule: String,
+        value: usize,
+    },
+}
+
+/// Largest physical lane count the lane id field (12 bits) can name.
+pub const MAX_PHYSICAL_LANES: usize = 4095;
+
+fn check(name: &'static str, value: usize, ok: bool, rule: impl Into<String>) -> Result<(), ParamError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ParamError::OutOfRange {
+            name,
+            rule: rule.into(),
+            value,
+        })
+    }
+}
+
+impl LinkParams {
+    /// The default small configuration: 16 data lanes + 2 spares.
+    pub const DEFAULT: LinkParams = LinkParams {
+        lanes: 16,
+        spares: 2,
+        osr: 1,
+        marker_period: 64,
+        deskew_depth: 4,
+    };
+
+    /// Physical lanes (N + S).
+    pub fn physical_lanes(&self) -> usize {
+        self.lanes + self.spares
+    }
+
+    /// Checks every parameter; the first violation is returned.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        check("lanes (N)", self.lanes, self.lanes >= 1, "at least 1")?;
+        check(
+            "lanes + spares (N + S)",
+            self.physical_lanes(),
+            self.physical_lanes() <= MAX_PHYSICAL_LANES,
+            format!("at most {MAX_PHYSICAL_LANES} (12-bit lane id)"),
+        )?;
+        check("osr", self.osr, (1..=8).contains(&self.osr), "in 1..=8")?;
+        check(
+            "marker_period (M)",
+            self.marker_period,
+            (4..=65536).contains(&self.marker_period),
+            "in 4..=65536 blocks",
+        )?;
+        check(
+            "deskew_depth (D)",
+            self.deskew_depth,
+            (2..=256).contains(&self.deskew_depth) && self.deskew_depth.is_power_of_two(),
+            "a power of two in 2..=256",
+        )?;
+        // The RX gatherer visits one logical lane per clock, and a block lasts
+        // 66 * OSR clocks: the round must fit (with 2 clocks of slack).
+        let round = 66 * self.osr;
+        check(
+            "lanes (N)",
+            self.lanes,
+            self.lanes + 2 <= round,
+            format!(
+                "at most {} at osr {} (the gatherer visits one lane per clock; raise osr)",
+                round - 2,
+                self.osr
+            ),
+        )?;
+        Ok(())
+    }
+}
+
+impl Default for LinkParams {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid() {
+        assert_eq!(LinkParams::DEFAULT.validate(), Ok(()));
+    }
+
+    #[test]
+    fn errors_name_parameter_and_rule() {
+        let p = LinkParams { osr: 0, ..LinkParams::DEFAULT };
+        assert_eq!(p.validate().unwrap_err().to_string(), "osr must be in 1..=8, not 0");
+        let p = LinkParams { deskew_depth: 3, ..LinkParams::DEFAULT };
+        assert_eq!(
+            p.validate().unwrap_err().to_string(),
+            "deskew_depth (D) must be a power of two in 2..=256, not 3"
+        );
+        let p = LinkParams { lanes: 100, osr: 1, ..LinkParams::DEFAULT };
+        assert!(p.validate().unwrap_err().to_string().contains("raise osr"));
+        let p = LinkParams { lanes: 100, osr: 2, ..LinkParams::DEFAULT };
+        assert_eq!(p.validate(), Ok(()));
+    }
+}

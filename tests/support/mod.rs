@@ -1,0 +1,2 @@
+//! Shared helpers of the end-to-end tests in `tests/` (the root package has
+//! no other code: the project card fixes the top level, so its library lives here).
