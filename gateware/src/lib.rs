@@ -29,3 +29,8 @@ pub mod prbs;
 pub mod scrambler;
 pub mod lane_tx;
 pub mod lane_rx;
+
+// Host control over UART (issue: bridge).
+pub mod uart_rx;
+pub mod uart_tx;
+pub mod crc16;

@@ -1,0 +1,119 @@
+//! UART transmitter, 8N1, LSB first, `divisor` clocks per bit.
+//!
+//! A byte is taken on a valid/ready handshake (`tx_valid && tx_ready`); the
+//! line idles high. The line is driven from a flip-flop so the pin never
+//! glitches.
+
+use rust_hdl::prelude::*;
+
+/// Smallest clocks-per-bit the UARTs accept (the receiver samples mid-bit).
+pub const MIN_DIVISOR: u32 = 4;
+/// Largest clocks-per-bit (the bit counters are 16 bits wide).
+pub const MAX_DIVISOR: u32 = 65535;
+
+/// Panics with a message naming the rule when `divisor` is out of range.
+pub fn check_divisor(divisor: u32) {
+    assert!(
+        (MIN_DIVISOR..=MAX_DIVISOR).contains(&divisor),
+        "UART divisor (clocks per bit) must be in {MIN_DIVISOR}..={MAX_DIVISOR}, not {divisor}"
+    );
+}
+
+#[derive(LogicBlock)]
+pub struct UartTx {
+    /// Design clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset, active high: abandons a byte and idles the line.
+    pub reset: Signal<In, Bit>,
+    /// Byte to send, taken when `tx_valid && tx_ready`.
+    pub tx_data: Signal<In, Bits<8>>,
+    /// A byte is offered on `tx_data`.
+    pub tx_valid: Signal<In, Bit>,
+    /// The transmitter is idle and takes a byte this clock.
+    pub tx_ready: Signal<Out, Bit>,
+    /// The serial line (idle high).
+    pub txd: Signal<Out, Bit>,
+    /// Frame being shifted out: start bit, 8 data bits, stop bit (bit 0 first).
+    shift: DFF<Bits<10>>,
+    /// Bits of the frame still to send, including the one on the line.
+    bits_left: DFF<Bits<4>>,
+    /// Clocks left in the current bit.
+    count: DFF<Bits<16>>,
+    /// Inverted line level, so that the flip-flop's power-up 0 idles high.
+    line_n: DFF<Bit>,
+    divisor_m1: Constant<Bits<16>>,
+}
+
+impl UartTx {
+    /// A transmitter sending one bit every `divisor` clocks (4..=65535).
+    pub fn new(divisor: u32) -> Self {
+        check_divisor(divisor);
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            tx_data: Default::default(),
+            tx_valid: Default::default(),
+            tx_ready: Default::default(),
+            txd: Default::default(),
+            shift: Default::default(),
+            bits_left: Default::default(),
+            count: Default::default(),
+            line_n: Default::default(),
+            divisor_m1: Constant::new((divisor as u64 - 1).into()),
+        }
+    }
+}
+
+impl Logic for UartTx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, shift, bits_left, count, line_n);
+        self.txd.next = !self.line_n.q.val();
+        self.tx_ready.next = !self.bits_left.q.val().any();
+        if !self.bits_left.q.val().any() {
+            self.line_n.d.next = false;
+            if self.tx_valid.val() {
+                // Stop bit (1), data, start bit (0); bit 0 goes out first.
+                self.shift.d.next = (bit_cast::<10, 8>(self.tx_data.val()) << 1) | 0x200;
+                self.bits_left.d.next = 10.into();
+                self.count.d.next = self.divisor_m1.val();
+                self.line_n.d.next = true;
+            }
+        } else if self.count.q.val().any() {
+            self.count.d.next = self.count.q.val() - 1;
+        } else {
+            // End of a bit: next bit of the frame, or idle after the stop bit.
+            self.shift.d.next = self.shift.q.val() >> 1;
+            self.bits_left.d.next = self.bits_left.q.val() - 1;
+            self.count.d.next = self.divisor_m1.val();
+            self.line_n.d.next = !self.shift.q.val().get_bit(1);
+            if self.bits_left.q.val() == 1 {
+                self.line_n.d.next = false;
+            }
+        }
+        if self.reset.val() {
+            self.bits_left.d.next = 0.into();
+            self.line_n.d.next = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verilog::{verilator_lint, verilog_of, yosys_synth_ice40};
+
+    #[test]
+    fn uart_tx_is_synthesizable() {
+        let mut uut = UartTx::new(16);
+        let v = verilog_of(&mut uut);
+        verilator_lint("uart_tx", &v).unwrap();
+        yosys_synth_ice40("uart_tx", &v).unwrap();
+    }
+
+    #[test]
+    #[should_panic(expected = "UART divisor (clocks per bit) must be in 4..=65535, not 3")]
+    fn divisor_below_four_is_refused() {
+        let _ = UartTx::new(3);
+    }
+}
