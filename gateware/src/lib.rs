@@ -34,3 +34,6 @@ pub mod lane_rx;
 pub mod uart_rx;
 pub mod uart_tx;
 pub mod crc16;
+
+// Channel emulator (engineer boards).
+pub mod emulator;
