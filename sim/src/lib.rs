@@ -3,3 +3,7 @@
 //! The software models here are written independently of the gateware (they
 //! share only the polynomial tables), so tests that compare the two catch
 //! mistakes in either.
+
+pub mod channel;
+pub mod harness;
+pub mod models;
