@@ -29,6 +29,8 @@ pub mod prbs;
 pub mod scrambler;
 pub mod lane_tx;
 pub mod lane_rx;
+pub mod bit_recovery;
+pub mod block_lock;
 
 // Host control over UART (issue: bridge).
 pub mod uart_rx;
