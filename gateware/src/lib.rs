@@ -36,6 +36,7 @@ pub mod block_lock;
 pub mod uart_rx;
 pub mod uart_tx;
 pub mod crc16;
+pub mod bridge;
 
 // Channel emulator (engineer boards).
 pub mod emulator;

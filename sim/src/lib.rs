@@ -7,3 +7,7 @@
 pub mod channel;
 pub mod harness;
 pub mod models;
+
+// UART line and bridge protocol models, virtual board (issue: bridge).
+pub mod uart_line;
+pub mod bridge_model;
