@@ -32,6 +32,9 @@ pub mod lane_rx;
 pub mod bit_recovery;
 pub mod block_lock;
 
+// Multi-lane link (issue: link).
+pub mod link;
+
 // Host control over UART (issue: bridge).
 pub mod uart_rx;
 pub mod uart_tx;

@@ -1,0 +1,580 @@
+//! The link core: transmitter, channel emulator, receiver, traffic
+//! generator/checker, automatic spare failover and the register decode of
+//! the whole map in regmap.rs, behind one simple register port.
+//!
+//! Ports (the standalone core `mosaic gen link` writes):
+//! - `clock`, `reset` (synchronous, active high);
+//! - stream in `tx_data/tx_valid/tx_ready`, stream out `rx_data/rx_valid`
+//!   (used when the traffic generator is off; the checker always watches);
+//! - physical lanes `tx_lines$k` (out) and `rx_lines$k` (in), k < N + S;
+//! - the register port `reg_*` and `snapshot` (see the bridge's contract);
+//! - `bridge_dropped` (shown as `BRIDGE_DROPPED`), `leds`.
+//!
+//! The address decode takes every address from [RegMap]: identity registers
+//! are generated from the map's reset values, the others are looked up by
+//! name, so the host, the docs and this decode cannot disagree.
+
+use super::channel_emu::ChannelEmu;
+use super::link_rx::LinkRx;
+use super::link_tx::LinkTx;
+use super::traffic::{TrafficCheck, TrafficGen};
+use crate::params::LinkParams;
+use crate::regmap::{self, RegMap};
+use rust_hdl::prelude::*;
+
+/// Build-time options of a link core beyond the link shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoreConfig {
+    pub params: LinkParams,
+    /// Largest channel-emulator delay per lane, in line bits.
+    pub max_delay_bits: usize,
+    /// Value of `BUILD_ID`.
+    pub build_id: u32,
+    /// Value of `CLOCK_HZ` (0 in simulation).
+    pub clock_hz: u32,
+}
+
+impl CoreConfig {
+    pub fn new(params: LinkParams) -> Self {
+        // Default emulator reach: the deskew capacity plus one block, so tests
+        // can go past it.
+        let max_delay_bits = (params.deskew_depth * 66 + 66).next_power_of_two();
+        CoreConfig { params, max_delay_bits, build_id: 0, clock_hz: 0 }
+    }
+}
+
+/// Feature bits reported in `FEATURES`.
+pub const FEATURES: u32 = 0b1_1111;
+
+#[derive(LogicBlock)]
+pub struct LinkCore {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// Stream in (when the traffic generator is off).
+    pub tx_data: Signal<In, Bits<64>>,
+    pub tx_valid: Signal<In, Bit>,
+    pub tx_ready: Signal<Out, Bit>,
+    /// Stream out.
+    pub rx_data: Signal<Out, Bits<64>>,
+    pub rx_valid: Signal<Out, Bit>,
+    /// Physical lanes to and from the pins.
+    pub tx_lines: Vec<Signal<Out, Bit>>,
+    pub rx_lines: Vec<Signal<In, Bit>>,
+    /// Register port.
+    pub reg_addr: Signal<In, Bits<16>>,
+    pub reg_wdata: Signal<In, Bits<32>>,
+    pub reg_read: Signal<In, Bit>,
+    pub reg_write: Signal<In, Bit>,
+    pub reg_ack: Signal<Out, Bit>,
+    pub reg_rdata: Signal<Out, Bits<32>>,
+    pub reg_error: Signal<Out, Bit>,
+    pub snapshot: Signal<In, Bit>,
+    /// Bridge frames dropped (live), readable as BRIDGE_DROPPED.
+    pub bridge_dropped: Signal<In, Bits<32>>,
+    /// Status LEDs: 0 link up, 1 any lane marker-locked, 2 frames good, 3 heartbeat.
+    pub leds: Signal<Out, Bits<8>>,
+    tx: LinkTx,
+    emu: ChannelEmu,
+    rx: LinkRx,
+    gen: TrafficGen,
+    check: TrafficCheck,
+    // Configuration registers.
+    ctrl: DFF<Bits<16>>,
+    fo_threshold: DFF<Bits<32>>,
+    fo_window: DFF<Bits<32>>,
+    // Counters (live) and their snapshots.
+    tx_words: DFF<Bits<32>>,
+    rx_words: DFF<Bits<32>>,
+    uptime: DFF<Bits<32>>,
+    failovers: DFF<Bits<32>>,
+    snaps: Vec<DFF<Bits<32>>>,
+    // Register access.
+    raddr: DFF<Bits<16>>,
+    rpending: DFF<Bit>,
+    rwait: DFF<Bits<2>>,
+    ack: DFF<Bit>,
+    rdata: DFF<Bits<32>>,
+    rerror: DFF<Bit>,
+    // Failover engine.
+    fo_busy: DFF<Bit>,
+    fo_lane: DFF<Bits<12>>,
+    fo_phys: DFF<Bits<13>>,
+    holdoff: DFF<Bits<32>>,
+    retired: Vec<DFF<Bit>>,
+    // Combinational.
+    link_reset: Signal<Local, Bit>,
+    loopback: Signal<Local, Bit>,
+    lane_off: Signal<Local, Bits<16>>,
+    lane_idx: Signal<Local, Bits<16>>,
+    emu_off: Signal<Local, Bits<16>>,
+    emu_idx: Signal<Local, Bits<16>>,
+    map_off: Signal<Local, Bits<16>>,
+    in_lanes: Signal<Local, Bit>,
+    in_emu: Signal<Local, Bit>,
+    in_map: Signal<Local, Bit>,
+    rd_value: Signal<Local, Bits<32>>,
+    rd_hit: Signal<Local, Bit>,
+    wr_hit: Signal<Local, Bit>,
+    cur_retired: Signal<Local, Bit>,
+    any_mlock: Signal<Local, Bit>,
+    // Identity registers from the map: addresses and values.
+    id_addr: Vec<Constant<Bits<16>>>,
+    id_value: Vec<Constant<Bits<32>>>,
+    // Addresses by name.
+    a_ctrl: Constant<Bits<16>>,
+    a_snapshot: Constant<Bits<16>>,
+    a_clear: Constant<Bits<16>>,
+    a_link_status: Constant<Bits<16>>,
+    a_fo_threshold: Constant<Bits<16>>,
+    a_fo_window: Constant<Bits<16>>,
+    a_bridge_dropped: Constant<Bits<16>>,
+    /// Counter snapshot registers, in the order of `snaps`.
+    a_counters: Vec<Constant<Bits<16>>>,
+    lane_base: Constant<Bits<16>>,
+    emu_base: Constant<Bits<16>>,
+    map_base: Constant<Bits<16>>,
+    n_phys: Constant<Bits<16>>,
+    n_lanes: Constant<Bits<16>>,
+    p_lanes13: Constant<Bits<13>>,
+    unused: Constant<Bits<12>>,
+    holdoff_clocks: Constant<Bits<32>>,
+    ones: Constant<Bits<32>>,
+}
+
+/// Counter registers of the core, in snapshot order.
+const COUNTERS: [&str; 8] = [
+    "REALIGNS",
+    "FAILOVERS",
+    "TX_WORDS",
+    "RX_WORDS",
+    "GOOD_FRAMES",
+    "BAD_FRAMES",
+    "LOST_FRAMES",
+    "UPTIME_BLOCKS",
+];
+
+fn addr(map: &RegMap, name: &str) -> Constant<Bits<16>> {
+    let r = map
+        .get(name)
+        .unwrap_or_else(|| panic!("register map has no {name}: regmap.rs and core.rs disagree"));
+    Constant::new((r.addr as u64).into())
+}
+
+impl LinkCore {
+    pub fn new(cfg: &CoreConfig) -> Self {
+        let p = &cfg.params;
+        if let Err(e) = p.validate() {
+            panic!("LinkCore: {e}");
+        }
+        assert_eq!(regmap::LANE_STRIDE, 8, "the lane decode assumes 8 words per lane");
+        assert_eq!(regmap::EMU_STRIDE, 4, "the emulator decode assumes 4 words per lane");
+        let map = RegMap::new(p);
+        let phys = p.physical_lanes();
+        // Identity: read-only, non-counter registers whose value is their reset.
+        let ident: Vec<_> = map
+            .registers
+            .iter()
+            .filter(|r| r.addr < 0x010 && r.count == 1)
+            .map(|r| {
+                let v = match r.name {
+                    "FEATURES" => FEATURES,
+                    "BUILD_ID" => cfg.build_id,
+                    "CLOCK_HZ" => cfg.clock_hz,
+                    _ => r.reset,
+                };
+                (r.addr, v)
+            })
+            .collect();
+        // A lane needs block lock (64 blocks), marker lock (up to M blocks)
+        // and the hunt (up to M blocks) before it is missed: wait that long
+        // after reset and after every failover.
+        let holdoff = ((2 * p.marker_period + 160) * 66 * p.osr) as u64;
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            tx_data: Default::default(),
+            tx_valid: Default::default(),
+            tx_ready: Default::default(),
+            rx_data: Default::default(),
+            rx_valid: Default::default(),
+            tx_lines: (0..phys).map(|_| Default::default()).collect(),
+            rx_lines: (0..phys).map(|_| Default::default()).collect(),
+            reg_addr: Default::default(),
+            reg_wdata: Default::default(),
+            reg_read: Default::default(),
+            reg_write: Default::default(),
+            reg_ack: Default::default(),
+            reg_rdata: Default::default(),
+            reg_error: Default::default(),
+            snapshot: Default::default(),
+            bridge_dropped: Default::default(),
+            leds: Default::default(),
+            tx: LinkTx::new(p),
+            emu: ChannelEmu::new(p, cfg.max_delay_bits),
+            rx: LinkRx::new(p),
+            gen: Default::default(),
+            check: Default::default(),
+            ctrl: Default::default(),
+            fo_threshold: Default::default(),
+            fo_window: Default::default(),
+            tx_words: Default::default(),
+            rx_words: Default::default(),
+            uptime: Default::default(),
+            failovers: Default::default(),
+            snaps: (0..COUNTERS.len()).map(|_| Default::default()).collect(),
+            raddr: Default::default(),
+            rpending: Default::default(),
+            rwait: Default::default(),
+            ack: Default::default(),
+            rdata: Default::default(),
+            rerror: Default::default(),
+            fo_busy: Default::default(),
+            fo_lane: Default::default(),
+            fo_phys: Default::default(),
+            holdoff: Default::default(),
+            retired: (0..phys).map(|_| Default::default()).collect(),
+            link_reset: Default::default(),
+            loopback: Default::default(),
+            lane_off: Default::default(),
+            lane_idx: Default::default(),
+            emu_off: Default::default(),
+            emu_idx: Default::default(),
+            map_off: Default::default(),
+            in_lanes: Default::default(),
+            in_emu: Default::default(),
+            in_map: Default::default(),
+            rd_value: Default::default(),
+            rd_hit: Default::default(),
+            wr_hit: Default::default(),
+            cur_retired: Default::default(),
+            any_mlock: Default::default(),
+            id_addr: ident.iter().map(|(a, _)| Constant::new((*a as u64).into())).collect(),
+            id_value: ident.iter().map(|(_, v)| Constant::new((*v as u64).into())).collect(),
+            a_ctrl: addr(&map, "CTRL"),
+            a_snapshot: addr(&map, "SNAPSHOT"),
+            a_clear: addr(&map, "CLEAR"),
+            a_link_status: addr(&map, "LINK_STATUS"),
+            a_fo_threshold: addr(&map, "FAILOVER_THRESHOLD"),
+            a_fo_window: addr(&map, "FAILOVER_WINDOW"),
+            a_bridge_dropped: addr(&map, "BRIDGE_DROPPED"),
+            a_counters: COUNTERS.iter().map(|n| addr(&map, n)).collect(),
+            lane_base: Constant::new((regmap::LANE_BASE as u64).into()),
+            emu_base: Constant::new((regmap::EMU_BASE as u64).into()),
+            map_base: Constant::new((regmap::TXMAP_BASE as u64).into()),
+            n_phys: Constant::new((phys as u64).into()),
+            n_lanes: Constant::new((p.lanes as u64).into()),
+            p_lanes13: Constant::new((phys as u64).into()),
+            unused: Constant::new(0xFFFu64.into()),
+            holdoff_clocks: Constant::new(holdoff.into()),
+            ones: Constant::new(0xFFFF_FFFFu64.into()),
+        }
+    }
+}
+
+impl Logic for LinkCore {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, ctrl, fo_threshold, fo_window, tx_words, rx_words, uptime, failovers, raddr,
+            rpending, rwait, ack, rdata, rerror, fo_busy, fo_lane, fo_phys, holdoff
+        );
+        for i in 0..self.snaps.len() {
+            self.snaps[i].clock.next = self.clock.val();
+            self.snaps[i].d.next = self.snaps[i].q.val();
+        }
+        self.link_reset.next = self.reset.val() | self.ctrl.q.val().get_bit(8);
+        self.loopback.next = self.ctrl.q.val().get_bit(0);
+
+        // Datapath: source -> TX -> (loopback or pins) -> emulator -> RX.
+        self.tx.clock.next = self.clock.val();
+        self.tx.reset.next = self.link_reset.val();
+        self.tx.cfg_prbs_enable.next = self.ctrl.q.val().get_bit(3);
+        self.tx.cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
+        self.gen.clock.next = self.clock.val();
+        self.gen.reset.next = self.link_reset.val();
+        self.gen.cfg_enable.next = self.ctrl.q.val().get_bit(2);
+        self.gen.ready.next = self.tx.ready.val();
+        if self.ctrl.q.val().get_bit(2) {
+            self.tx.data.next = self.gen.data.val();
+            self.tx.valid.next = self.gen.valid.val();
+        } else {
+            self.tx.data.next = self.tx_data.val();
+            self.tx.valid.next = self.tx_valid.val();
+        }
+        self.tx_ready.next = self.tx.ready.val() & !self.ctrl.q.val().get_bit(2);
+        self.emu.clock.next = self.clock.val();
+        self.emu.reset.next = self.reset.val();
+        self.rx.clock.next = self.clock.val();
+        self.rx.reset.next = self.link_reset.val();
+        self.rx.cfg_prbs_enable.next = self.ctrl.q.val().get_bit(3);
+        self.rx.cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
+        self.rx.tx_marker_tick.next = self.tx.marker_tick.val();
+        self.any_mlock.next = false;
+        for q in 0..self.tx_lines.len() {
+            self.tx_lines[q].next = self.tx.lines[q].val();
+            if self.loopback.val() {
+                self.emu.line_in[q].next = self.tx.lines[q].val();
+            } else {
+                self.emu.line_in[q].next = self.rx_lines[q].val();
+            }
+            self.rx.lines[q].next = self.emu.line_out[q].val();
+            self.retired[q].clock.next = self.clock.val();
+            self.retired[q].d.next = self.retired[q].q.val();
+        }
+        self.rx_data.next = self.rx.data.val();
+        self.rx_valid.next = self.rx.valid.val();
+        self.check.clock.next = self.clock.val();
+        self.check.reset.next = self.link_reset.val();
+        self.check.data.next = self.rx.data.val();
+        self.check.valid.next = self.rx.valid.val();
+
+        // Counters.
+        if self.tx.valid.val() & self.tx.ready.val() & (self.tx_words.q.val() != self.ones.val()) {
+            self.tx_words.d.next = self.tx_words.q.val() + 1;
+        }
+        if self.rx.valid.val() & (self.rx_words.q.val() != self.ones.val()) {
+            self.rx_words.d.next = self.rx_words.q.val() + 1;
+        }
+        if self.tx.block_tick.val() & (self.uptime.q.val() != self.ones.val()) {
+            self.uptime.d.next = self.uptime.q.val() + 1;
+        }
+
+        // Register decode: which region, and the index within it.
+        self.lane_off.next = self.raddr.q.val() - self.lane_base.val();
+        self.lane_idx.next = self.lane_off.val() >> 3;
+        self.emu_off.next = self.reg_addr.val() - self.emu_base.val();
+        self.emu_idx.next = self.emu_off.val() >> 2;
+        self.map_off.next = self.reg_addr.val() - self.map_base.val();
+        self.in_lanes.next = (self.raddr.q.val() >= self.lane_base.val()) & (self.lane_idx.val() < self.n_phys.val());
+        self.in_emu.next = (self.reg_addr.val() >= self.emu_base.val()) & (self.emu_idx.val() < self.n_phys.val());
+        self.in_map.next = (self.reg_addr.val() >= self.map_base.val()) & (self.map_off.val() < self.n_lanes.val());
+        self.rx.lane_sel.next = bit_cast::<12, 16>(self.lane_idx.val());
+        self.emu.rd_lane.next = bit_cast::<12, 16>(self.emu_idx.val());
+        self.emu.rd_reg.next = bit_cast::<2, 16>(self.emu_off.val());
+        self.emu.wr.next = false;
+        self.emu.wr_lane.next = bit_cast::<12, 16>(self.emu_idx.val());
+        self.emu.wr_reg.next = bit_cast::<2, 16>(self.emu_off.val());
+        self.emu.wr_data.next = self.reg_wdata.val();
+        self.tx.map_sel.next = bit_cast::<12, 16>(self.map_off.val());
+        self.tx.map_write.next = false;
+        self.tx.map_logical.next = bit_cast::<12, 16>(self.map_off.val());
+        self.tx.map_physical.next = self.reg_wdata.val().get_bits::<12>(0);
+        self.tx.carry_sel.next = bit_cast::<12, 13>(self.fo_phys.q.val());
+        self.rx.snapshot.next = self.snapshot.val();
+        self.rx.clear.next = false;
+
+        // Read value of the latched address `raddr` (reg_addr is held too).
+        self.rd_value.next = 0.into();
+        self.rd_hit.next = false;
+        for i in 0..self.id_addr.len() {
+            if self.raddr.q.val() == self.id_addr[i].val() {
+                self.rd_value.next = self.id_value[i].val();
+                self.rd_hit.next = true;
+            }
+        }
+        for i in 0..self.a_counters.len() {
+            if self.raddr.q.val() == self.a_counters[i].val() {
+                self.rd_value.next = self.snaps[i].q.val();
+                self.rd_hit.next = true;
+            }
+        }
+        if self.raddr.q.val() == self.a_ctrl.val() {
+            self.rd_value.next = bit_cast::<32, 16>(self.ctrl.q.val());
+            self.rd_hit.next = true;
+        }
+        if (self.raddr.q.val() == self.a_snapshot.val()) | (self.raddr.q.val() == self.a_clear.val()) {
+            self.rd_hit.next = true;
+        }
+        if self.raddr.q.val() == self.a_link_status.val() {
+            self.rd_value.next = bit_cast::<32, 1>(self.rx.link_up.val().into())
+                | (bit_cast::<32, 12>(self.rx.lanes_found.val()) << 16);
+            self.rd_hit.next = true;
+        }
+        if self.raddr.q.val() == self.a_fo_threshold.val() {
+            self.rd_value.next = self.fo_threshold.q.val();
+            self.rd_hit.next = true;
+        }
+        if self.raddr.q.val() == self.a_fo_window.val() {
+            self.rd_value.next = self.fo_window.q.val();
+            self.rd_hit.next = true;
+        }
+        if self.raddr.q.val() == self.a_bridge_dropped.val() {
+            self.rd_value.next = self.bridge_dropped.val();
+            self.rd_hit.next = true;
+        }
+        if self.in_lanes.val() {
+            self.rd_hit.next = self.lane_off.val().get_bits::<3>(0) < 7;
+            if self.lane_off.val().get_bits::<3>(0) == 0 {
+                self.rd_value.next = self.rx.sel_status.val();
+            }
+            if self.lane_off.val().get_bits::<3>(0) == 1 {
+                self.rd_value.next = self.rx.sel_sync_errors.val();
+            }
+            if self.lane_off.val().get_bits::<3>(0) == 2 {
+                self.rd_value.next = self.rx.sel_lock_losses.val();
+            }
+            if self.lane_off.val().get_bits::<3>(0) == 3 {
+                self.rd_value.next = self.rx.sel_prbs_errors.val();
+            }
+            if self.lane_off.val().get_bits::<3>(0) == 4 {
+                self.rd_value.next = self.rx.sel_bip_errors.val();
+            }
+            if self.lane_off.val().get_bits::<3>(0) == 5 {
+                self.rd_value.next = self.rx.sel_latency.val();
+            }
+            if self.lane_off.val().get_bits::<3>(0) == 6 {
+                self.rd_value.next = self.rx.sel_bits.val();
+            }
+        }
+        if self.in_emu.val() {
+            self.rd_value.next = self.emu.rd_data.val();
+            self.rd_hit.next = true;
+        }
+        if self.in_map.val() {
+            self.rd_value.next = bit_cast::<32, 12>(self.tx.map_rdata.val());
+            self.rd_hit.next = true;
+        }
+
+        // Register port protocol: reads answer after the lane muxes settle.
+        self.ack.d.next = false;
+        if self.reg_read.val() {
+            self.raddr.d.next = self.reg_addr.val();
+            self.rpending.d.next = true;
+            self.rwait.d.next = 0.into();
+        }
+        if self.rpending.q.val() {
+            self.rwait.d.next = self.rwait.q.val() + 1;
+            if self.rwait.q.val() == 2 {
+                self.rpending.d.next = false;
+                self.ack.d.next = true;
+                self.rdata.d.next = self.rd_value.val();
+                self.rerror.d.next = !self.rd_hit.val();
+            }
+        }
+        self.wr_hit.next = false;
+        if self.reg_write.val() {
+            self.ack.d.next = true;
+            self.rdata.d.next = 0.into();
+            if self.reg_addr.val() == self.a_ctrl.val() {
+                self.ctrl.d.next = self.reg_wdata.val().get_bits::<16>(0);
+                self.wr_hit.next = true;
+            }
+            if self.reg_addr.val() == self.a_fo_threshold.val() {
+                self.fo_threshold.d.next = self.reg_wdata.val();
+                self.wr_hit.next = true;
+            }
+            if self.reg_addr.val() == self.a_fo_window.val() {
+                self.fo_window.d.next = self.reg_wdata.val();
+                self.wr_hit.next = true;
+            }
+            if self.reg_addr.val() == self.a_clear.val() {
+                self.wr_hit.next = true;
+                if self.reg_wdata.val().get_bit(0) {
+                    self.rx.clear.next = true;
+                    self.tx_words.d.next = 0.into();
+                    self.rx_words.d.next = 0.into();
+                    self.failovers.d.next = 0.into();
+                    self.uptime.d.next = 0.into();
+                }
+            }
+            if self.reg_addr.val() == self.a_snapshot.val() {
+                self.wr_hit.next = true;
+            }
+            if self.in_emu.val() {
+                self.emu.wr.next = true;
+                self.wr_hit.next = true;
+            }
+            if self.in_map.val() & (self.reg_wdata.val() < bit_cast::<32, 16>(self.n_phys.val())) {
+                self.tx.map_write.next = true;
+                self.wr_hit.next = true;
+            }
+            self.rerror.d.next = !self.wr_hit.val();
+        }
+        self.reg_ack.next = self.ack.q.val();
+        self.reg_rdata.next = self.rdata.q.val();
+        self.reg_error.next = self.rerror.q.val();
+
+        // Snapshot: every core counter in the same clock.
+        if self.snapshot.val() | (self.reg_write.val() & (self.reg_addr.val() == self.a_snapshot.val())) {
+            self.rx.snapshot.next = true;
+            self.snaps[0].d.next = self.rx.realigns.val();
+            self.snaps[1].d.next = self.failovers.q.val();
+            self.snaps[2].d.next = self.tx_words.q.val();
+            self.snaps[3].d.next = self.rx_words.q.val();
+            self.snaps[4].d.next = self.check.good_frames.val();
+            self.snaps[5].d.next = self.check.bad_frames.val();
+            self.snaps[6].d.next = self.check.lost_frames.val();
+            self.snaps[7].d.next = self.uptime.q.val();
+        }
+        self.check.reset.next = self.link_reset.val() | self.rx.clear.val();
+
+        // Automatic failover: a logical lane the receiver cannot find moves
+        // to a spare that carries nothing and has not failed before.
+        self.cur_retired.next = false;
+        for q in 0..self.retired.len() {
+            if self.fo_phys.q.val().index() == q {
+                self.cur_retired.next = self.retired[q].q.val();
+            }
+        }
+        if self.holdoff.q.val() != 0 {
+            self.holdoff.d.next = self.holdoff.q.val() - 1;
+        }
+        if !self.fo_busy.q.val() {
+            if self.ctrl.q.val().get_bit(1) & self.rx.missing_valid.val() & !self.rx.link_up.val()
+                & (self.holdoff.q.val() == 0)
+            {
+                self.fo_busy.d.next = true;
+                self.fo_lane.d.next = self.rx.missing.val();
+                self.fo_phys.d.next = 0.into();
+            }
+        } else if !(self.reg_write.val() | self.reg_read.val() | self.rpending.q.val()) {
+            self.tx.map_sel.next = self.fo_lane.q.val();
+            if self.fo_phys.q.val() == self.p_lanes13.val() {
+                // No free spare: the link stays down; look again later.
+                self.fo_busy.d.next = false;
+                self.holdoff.d.next = self.holdoff_clocks.val();
+            } else if (self.tx.carry_rdata.val() == self.unused.val()) & !self.cur_retired.val() {
+                self.tx.map_write.next = true;
+                self.tx.map_logical.next = self.fo_lane.q.val();
+                self.tx.map_physical.next = bit_cast::<12, 13>(self.fo_phys.q.val());
+                for q in 0..self.retired.len() {
+                    if self.tx.map_rdata.val().index() == q {
+                        self.retired[q].d.next = true;
+                    }
+                }
+                if self.failovers.q.val() != self.ones.val() {
+                    self.failovers.d.next = self.failovers.q.val() + 1;
+                }
+                self.fo_busy.d.next = false;
+                self.holdoff.d.next = self.holdoff_clocks.val();
+            } else {
+                self.fo_phys.d.next = self.fo_phys.q.val() + 1;
+            }
+        }
+
+        // LEDs.
+        if self.rx.lanes_found.val() != 0 {
+            self.any_mlock.next = true;
+        }
+        self.leds.next = bit_cast::<8, 1>(self.rx.link_up.val().into())
+            | (bit_cast::<8, 1>(self.any_mlock.val().into()) << 1)
+            | (bit_cast::<8, 1>((self.check.good_frames.val() != 0).into()) << 2)
+            | (bit_cast::<8, 1>(self.uptime.q.val().get_bit(12).into()) << 3);
+
+        if self.reset.val() {
+            self.ctrl.d.next = 0.into();
+            self.fo_threshold.d.next = 16.into();
+            self.fo_window.d.next = 8.into();
+            self.tx_words.d.next = 0.into();
+            self.rx_words.d.next = 0.into();
+            self.uptime.d.next = 0.into();
+            self.failovers.d.next = 0.into();
+            self.rpending.d.next = false;
+            self.fo_busy.d.next = false;
+            self.holdoff.d.next = self.holdoff_clocks.val();
+            for q in 0..self.retired.len() {
+                self.retired[q].d.next = false;
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Per physical lane, after the lane receiver: marker lock, lane id
+//! discovery, polarity detection, BIP-8 check and the deskew FIFO.
+//!
+//! Marker lock (IEEE 802.3 clause 82 style): a lane locks on its first
+//! marker and then expects one every M blocks; 4 bad markers in a row (wrong
+//! content or wrong lane id at the expected position) drop the lock, as
+//! does a loss of block lock. Only marker-locked lanes write their blocks
+//! into the deskew FIFO; the link's aligner reads the FIFO heads.
+
+use super::marker::*;
+use crate::params::LinkParams;
+use rust_hdl::prelude::*;
+
+/// Depth of the deskew FIFO's address (D <= 256).
+const PTR_BITS: usize = 9;
+
+#[derive(LogicBlock)]
+pub struct LaneAlign {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// Blocks from the lane receiver.
+    pub blk_data: Signal<In, Bits<64>>,
+    pub blk_ctrl: Signal<In, Bit>,
+    pub blk_valid: Signal<In, Bit>,
+    /// The lane receiver's block lock.
+    pub block_lock: Signal<In, Bit>,
+    /// Aligner: drop FIFO heads that are not markers (hunting).
+    pub hunt: Signal<In, Bit>,
+    /// Aligner: pop the FIFO head this clock.
+    pub pop: Signal<In, Bit>,
+    /// Clear the BIP error counter.
+    pub clear: Signal<In, Bit>,
+    /// The receiver's bit lock and PRBS lock, folded into `status`.
+    pub bit_lock: Signal<In, Bit>,
+    pub prbs_lock: Signal<In, Bit>,
+    /// The `LANE_STATUS` register word (see regmap.rs).
+    pub status: Signal<Out, Bits<32>>,
+    /// Marker lock and the logical lane id learned from the markers.
+    pub marker_lock: Signal<Out, Bit>,
+    pub lane_id: Signal<Out, Bits<12>>,
+    /// The lane's polarity was found inverted: drives the receiver's `cfg_invert`.
+    pub inverted: Signal<Out, Bit>,
+    /// Deskew FIFO head.
+    pub head_data: Signal<Out, Bits<64>>,
+    pub head_ctrl: Signal<Out, Bit>,
+    pub head_marker: Signal<Out, Bit>,
+    pub nonempty: Signal<Out, Bit>,
+    /// One-clock strobe: a block arrived with the FIFO full (skew too large).
+    pub overflow: Signal<Out, Bit>,
+    /// One-clock strobe: a marker with this lane's id arrived (for latency).
+    pub marker_seen: Signal<Out, Bit>,
+    /// BIP-8 bit errors (saturating).
+    pub bip_errors: Signal<Out, Bits<32>>,
+    /// One-clock strobe: a marker's BIP-8 disagreed.
+    pub bip_bad: Signal<Out, Bit>,
+    // Marker lock state.
+    mlock: DFF<Bit>,
+    mid: DFF<Bits<12>>,
+    bcount: DFF<Bits<17>>,
+    bad: DFF<Bits<3>>,
+    inv: DFF<Bit>,
+    // BIP: accumulator, difference being counted bit-serially, counter.
+    bip_acc: DFF<Bits<8>>,
+    bip_diff: DFF<Bits<8>>,
+    bip_cnt: DFF<Bits<32>>,
+    // FIFO.
+    fifo_data: Vec<DFF<Bits<64>>>,
+    fifo_flags: Vec<DFF<Bits<2>>>,
+    wptr: DFF<Bits<PTR_BITS>>,
+    rptr: DFF<Bits<PTR_BITS>>,
+    count: DFF<Bits<PTR_BITS>>,
+    // Combinational helpers.
+    is_marker: Signal<Local, Bit>,
+    is_inv_marker: Signal<Local, Bit>,
+    fold: Signal<Local, Bits<8>>,
+    flags: Signal<Local, Bits<32>>,
+    do_write: Signal<Local, Bit>,
+    do_pop: Signal<Local, Bit>,
+    depth: Constant<Bits<PTR_BITS>>,
+    ones: Constant<Bits<32>>,
+    last_block: Constant<Bits<17>>,
+    fixed_mask: Constant<Bits<64>>,
+    fixed_value: Constant<Bits<64>>,
+}
+
+impl LaneAlign {
+    pub fn new(p: &LinkParams) -> Self {
+        assert!(p.validate().is_ok(), "LaneAlign: invalid link parameters: {:?}", p.validate());
+        let d = p.deskew_depth;
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            blk_data: Default::default(),
+            blk_ctrl: Default::default(),
+            blk_valid: Default::default(),
+            block_lock: Default::default(),
+            hunt: Default::default(),
+            pop: Default::default(),
+            clear: Default::default(),
+            bit_lock: Default::default(),
+            prbs_lock: Default::default(),
+            status: Default::default(),
+            marker_lock: Default::default(),
+            lane_id: Default::default(),
+            inverted: Default::default(),
+            head_data: Default::default(),
+            head_ctrl: Default::default(),
+            head_marker: Default::default(),
+            nonempty: Default::default(),
+            overflow: Default::default(),
+            marker_seen: Default::default(),
+            bip_errors: Default::default(),
+            bip_bad: Default::default(),
+            mlock: Default::default(),
+            mid: Default::default(),
+            bcount: Default::default(),
+            bad: Default::default(),
+            inv: Default::default(),
+            bip_acc: Default::default(),
+            bip_diff: Default::default(),
+            bip_cnt: Default::default(),
+            fifo_data: (0..d).map(|_| Default::default()).collect(),
+            fifo_flags: (0..d).map(|_| Default::default()).collect(),
+            wptr: Default::default(),
+            rptr: Default::default(),
+            count: Default::default(),
+            is_marker: Default::default(),
+            is_inv_marker: Default::default(),
+            fold: Default::default(),
+            flags: Default::default(),
+            do_write: Default::default(),
+            do_pop: Default::default(),
+            depth: Constant::new((d as u64).into()),
+            ones: Constant::new(0xFFFF_FFFFu64.into()),
+            last_block: Constant::new(((p.marker_period - 1) as u64).into()),
+            fixed_mask: Constant::new(MARKER_FIXED_MASK.into()),
+            fixed_value: Constant::new(MARKER_FIXED_VALUE.into()),
+        }
+    }
+}
+
+impl Logic for LaneAlign {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, mlock, mid, bcount, bad, inv, bip_acc, bip_diff, bip_cnt, wptr, rptr, count);
+        for i in 0..self.fifo_data.len() {
+            self.fifo_data[i].clock.next = self.clock.val();
+            self.fifo_data[i].d.next = self.fifo_data[i].q.val();
+            self.fifo_flags[i].clock.next = self.clock.val();
+            self.fifo_flags[i].d.next = self.fifo_flags[i].q.val();
+        }
+        self.is_marker.next = self.blk_ctrl.val()
+            & ((self.blk_data.val() & self.fixed_mask.val()) == self.fixed_value.val())
+            & (self.blk_data.val().get_bits::<8>(40) == !self.blk_data.val().get_bits::<8>(48));
+        self.is_inv_marker.next = !self.blk_ctrl.val()
+            & ((!self.blk_data.val() & self.fixed_mask.val()) == self.fixed_value.val())
+            & (self.blk_data.val().get_bits::<8>(40) == !self.blk_data.val().get_bits::<8>(48));
+        self.fold.next = self.blk_data.val().get_bits::<8>(0)
+            ^ self.blk_data.val().get_bits::<8>(8)
+            ^ self.blk_data.val().get_bits::<8>(16)
+            ^ self.blk_data.val().get_bits::<8>(24)
+            ^ self.blk_data.val().get_bits::<8>(32)
+            ^ self.blk_data.val().get_bits::<8>(40)
+            ^ self.blk_data.val().get_bits::<8>(48)
+            ^ self.blk_data.val().get_bits::<8>(56);
+        self.overflow.next = false;
+        self.marker_seen.next = false;
+        self.bip_bad.next = false;
+
+        // Serial popcount of the last BIP difference: one bit per clock.
+        if self.bip_diff.q.val().get_bit(0) & (self.bip_cnt.q.val() != self.ones.val()) {
+            self.bip_cnt.d.next = self.bip_cnt.q.val() + 1;
+        }
+        self.bip_diff.d.next = self.bip_diff.q.val() >> 1;
+
+        // Marker lock.
+        if self.blk_valid.val() {
+            if !self.mlock.q.val() {
+                if self.is_marker.val() {
+                    self.mlock.d.next = true;
+                    self.mid.d.next = self.blk_data.val().get_bits::<12>(24);
+                    self.bcount.d.next = 0.into();
+                    self.bad.d.next = 0.into();
+                    self.bip_acc.d.next = 0.into();
+                    self.marker_seen.next = true;
+                } else if self.is_inv_marker.val() {
+                    self.inv.d.next = !self.inv.q.val();
+                }
+            } else if self.bcount.q.val() == self.last_block.val() {
+                // The expected marker position.
+                self.bcount.d.next = 0.into();
+                self.bip_acc.d.next = 0.into();
+                if self.is_marker.val() & (self.blk_data.val().get_bits::<12>(24) == self.mid.q.val()) {
+                    self.bad.d.next = 0.into();
+                    self.marker_seen.next = true;
+                    self.bip_diff.d.next = self.bip_acc.q.val() ^ self.blk_data.val().get_bits::<8>(40);
+                    if self.bip_acc.q.val() != self.blk_data.val().get_bits::<8>(40) {
+                        self.bip_bad.next = true;
+                    }
+                } else {
+                    self.bad.d.next = self.bad.q.val() + 1;
+                    if self.bad.q.val() == 3 {
+                        self.mlock.d.next = false;
+                    }
+                }
+            } else {
+                self.bcount.d.next = self.bcount.q.val() + 1;
+                self.bip_acc.d.next = self.bip_acc.q.val() ^ self.fold.val();
+            }
+        }
+        if !self.block_lock.val() {
+            self.mlock.d.next = false;
+        }
+
+        // Deskew FIFO: marker-locked lanes write every block; the block that
+        // brings marker lock is written too, so the FIFO starts at a marker.
+        self.do_write.next = self.blk_valid.val() & (self.mlock.q.val() | self.is_marker.val()) & self.block_lock.val();
+        self.head_data.next = 0.into();
+        self.head_ctrl.next = false;
+        self.head_marker.next = false;
+        for i in 0..self.fifo_data.len() {
+            if self.rptr.q.val().index() == i {
+                self.head_data.next = self.fifo_data[i].q.val();
+                self.head_ctrl.next = self.fifo_flags[i].q.val().get_bit(0);
+                self.head_marker.next = self.fifo_flags[i].q.val().get_bit(1);
+            }
+        }
+        self.nonempty.next = self.count.q.val() != 0;
+        self.do_pop.next = (self.count.q.val() != 0)
+            & (self.pop.val() | (self.hunt.val() & !self.head_marker.val()));
+        if self.do_write.val() & (self.count.q.val() == self.depth.val()) {
+            self.overflow.next = true;
+        }
+        if self.do_write.val() & (self.count.q.val() != self.depth.val()) {
+            for i in 0..self.fifo_data.len() {
+                if self.wptr.q.val().index() == i {
+                    self.fifo_data[i].d.next = self.blk_data.val();
+                    self.fifo_flags[i].d.next =
+                        bit_cast::<2, 1>(self.blk_ctrl.val().into()) | (bit_cast::<2, 1>(self.is_marker.val().into()) << 1);
+                }
+            }
+            if self.wptr.q.val() == self.depth.val() - 1 {
+                self.wptr.d.next = 0.into();
+            } else {
+                self.wptr.d.next = self.wptr.q.val() + 1;
+            }
+        }
+        if self.do_pop.val() {
+            if self.rptr.q.val() == self.depth.val() - 1 {
+                self.rptr.d.next = 0.into();
+            } else {
+                self.rptr.d.next = self.rptr.q.val() + 1;
+            }
+        }
+        if self.do_write.val() & (self.count.q.val() != self.depth.val()) & !self.do_pop.val() {
+            self.count.d.next = self.count.q.val() + 1;
+        }
+        if !(self.do_write.val() & (self.count.q.val() != self.depth.val())) & self.do_pop.val() {
+            self.count.d.next = self.count.q.val() - 1;
+        }
+        // A lane without marker lock holds nothing.
+        if !self.mlock.q.val() & !(self.blk_valid.val() & self.is_marker.val()) {
+            self.wptr.d.next = 0.into();
+            self.rptr.d.next = 0.into();
+            self.count.d.next = 0.into();
+        }
+
+        // LANE_STATUS: bit 0 bit lock, 1 block lock, 2 marker lock, 3 PRBS
+        // lock, 4 inverted, 27..16 logical id.
+        self.flags.next = 0.into();
+        if self.bit_lock.val() {
+            self.flags.next = 1.into();
+        }
+        self.status.next = self.flags.val()
+            | (bit_cast::<32, 12>(self.mid.q.val()) << 16)
+            | (bit_cast::<32, 1>(self.block_lock.val().into()) << 1)
+            | (bit_cast::<32, 1>(self.mlock.q.val().into()) << 2)
+            | (bit_cast::<32, 1>(self.prbs_lock.val().into()) << 3)
+            | (bit_cast::<32, 1>(self.inv.q.val().into()) << 4);
+        self.marker_lock.next = self.mlock.q.val();
+        self.lane_id.next = self.mid.q.val();
+        self.inverted.next = self.inv.q.val();
+        self.bip_errors.next = self.bip_cnt.q.val();
+        if self.clear.val() {
+            self.bip_cnt.d.next = 0.into();
+        }
+        if self.reset.val() {
+            self.mlock.d.next = false;
+            self.inv.d.next = false;
+            self.bip_cnt.d.next = 0.into();
+            self.bip_diff.d.next = 0.into();
+            self.wptr.d.next = 0.into();
+            self.rptr.d.next = 0.into();
+            self.count.d.next = 0.into();
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! Link receiver: P lane receivers, per-lane marker lock and deskew FIFOs
+//! ([LaneAlign]), lane discovery, alignment and the RX gearbox.
+//!
+//! Lane discovery needs no configuration: a scan visits the physical lanes
+//! one per clock and records, from each marker-locked lane's id, which
+//! physical lane carries each logical lane (any permutation works; unused
+//! spares carry id 0xFFF and are ignored). With every logical lane found,
+//! the aligner drops blocks on each needed lane until its FIFO head is a
+//! marker; when all heads are markers the lanes are aligned, and from then on
+//! all needed FIFOs are read in lockstep, one block per round. Each round
+//! the gearbox walks logical lanes 0..N-1, one per clock, and emits the data
+//! blocks in that order. A round whose heads are partly markers, a lost
+//! marker lock or a FIFO overflow on a needed lane sends the link back to
+//! the scan and counts a re-alignment.
+
+use super::lane_align::LaneAlign;
+use crate::lane_rx::LaneRx;
+use crate::params::LinkParams;
+use rust_hdl::prelude::*;
+
+/// Aligner states.
+const SCAN: u64 = 0;
+const HUNT: u64 = 1;
+const ALIGNED: u64 = 2;
+
+#[derive(LogicBlock)]
+pub struct LinkRx {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// The P physical lanes, one sample per clock (Verilog ports `lines$0` ..).
+    pub lines: Vec<Signal<In, Bit>>,
+    /// Stream out: one 64-bit word per clock when `valid`.
+    pub data: Signal<Out, Bits<64>>,
+    pub valid: Signal<Out, Bit>,
+    /// BERT mode on every lane.
+    pub cfg_prbs_enable: Signal<In, Bit>,
+    pub cfg_prbs_pattern: Signal<In, Bits<3>>,
+    /// Latch every counter into its snapshot / clear every counter.
+    pub snapshot: Signal<In, Bit>,
+    pub clear: Signal<In, Bit>,
+    /// Strobe from the transmitter when it starts a marker round (loopback
+    /// latency measurement).
+    pub tx_marker_tick: Signal<In, Bit>,
+    /// All N logical lanes found, deskewed and aligned.
+    pub link_up: Signal<Out, Bit>,
+    /// Logical lanes found by the last scan.
+    pub lanes_found: Signal<Out, Bits<12>>,
+    /// A logical lane the last scan did not find, valid with `missing_valid`.
+    pub missing: Signal<Out, Bits<12>>,
+    pub missing_valid: Signal<Out, Bit>,
+    /// Times the link left the aligned state (live, saturating).
+    pub realigns: Signal<Out, Bits<32>>,
+    /// Lane read port: values of physical lane `lane_sel` (counters: snapshot).
+    pub lane_sel: Signal<In, Bits<12>>,
+    pub sel_status: Signal<Out, Bits<32>>,
+    pub sel_sync_errors: Signal<Out, Bits<32>>,
+    pub sel_lock_losses: Signal<Out, Bits<32>>,
+    pub sel_prbs_errors: Signal<Out, Bits<32>>,
+    pub sel_bip_errors: Signal<Out, Bits<32>>,
+    pub sel_latency: Signal<Out, Bits<32>>,
+    pub sel_bits: Signal<Out, Bits<32>>,
+    rx: Vec<LaneRx>,
+    align: Vec<LaneAlign>,
+    table: Vec<DFF<Bits<12>>>,
+    found: Vec<DFF<Bit>>,
+    needed: Vec<DFF<Bit>>,
+    latency: Vec<DFF<Bits<32>>>,
+    snap_sync: Vec<DFF<Bits<32>>>,
+    snap_loss: Vec<DFF<Bits<32>>>,
+    snap_prbs: Vec<DFF<Bits<32>>>,
+    snap_bip: Vec<DFF<Bits<32>>>,
+    snap_bits: Vec<DFF<Bits<32>>>,
+    state: DFF<Bits<2>>,
+    scan: DFF<Bits<13>>,
+    walking: DFF<Bit>,
+    walk: DFF<Bits<12>>,
+    any_marker: DFF<Bit>,
+    all_marker: DFF<Bit>,
+    timer: DFF<Bits<28>>,
+    realign_count: DFF<Bits<32>>,
+    found_count: DFF<Bits<12>>,
+    missing_reg: DFF<Bits<12>>,
+    missing_ok: DFF<Bit>,
+    since_marker: DFF<Bits<32>>,
+    out_data: DFF<Bits<64>>,
+    out_valid: DFF<Bit>,
+    // Combinational.
+    cur_lock: Signal<Local, Bit>,
+    cur_id: Signal<Local, Bits<12>>,
+    all_found: Signal<Local, Bit>,
+    any_missing: Signal<Local, Bits<12>>,
+    n_found: Signal<Local, Bits<12>>,
+    heads_at_marker: Signal<Local, Bit>,
+    heads_ready: Signal<Local, Bit>,
+    needed_broken: Signal<Local, Bit>,
+    walk_phys: Signal<Local, Bits<12>>,
+    head_data: Signal<Local, Bits<64>>,
+    head_ctrl: Signal<Local, Bit>,
+    head_marker: Signal<Local, Bit>,
+    round_end: Signal<Local, Bit>,
+    drop_link: Signal<Local, Bit>,
+    /// Logical lane numbers as constants (a loop index is not a value in HDL).
+    ids: Vec<Constant<Bits<12>>>,
+    n_lanes: Constant<Bits<12>>,
+    p_lanes: Constant<Bits<13>>,
+    hunt_timeout: Constant<Bits<28>>,
+    ones: Constant<Bits<32>>,
+}
+
+impl LinkRx {
+    pub fn new(p: &LinkParams) -> Self {
+        assert_eq!(p.validate(), Ok(()), "LinkRx: invalid link parameters");
+        let n = p.lanes;
+        let phys = p.physical_lanes();
+        let v32 = || (0..phys).map(|_| DFF::default()).collect::<Vec<DFF<Bits<32>>>>();
+        // Hunting may take up to a marker period plus the deskew depth.
+        let hunt_clocks = ((2 * p.marker_period + p.deskew_depth + 4) * 66 * p.osr) as u64;
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            lines: (0..phys).map(|_| Default::default()).collect(),
+            data: Default::default(),
+            valid: Default::default(),
+            cfg_prbs_enable: Default::default(),
+            cfg_prbs_pattern: Default::default(),
+            snapshot: Default::default(),
+            clear: Default::default(),
+            tx_marker_tick: Default::default(),
+            link_up: Default::default(),
+            lanes_found: Default::default(),
+            missing: Default::default(),
+            missing_valid: Default::default(),
+            realigns: Default::default(),
+            lane_sel: Default::default(),
+            sel_status: Default::default(),
+            sel_sync_errors: Default::default(),
+            sel_lock_losses: Default::default(),
+            sel_prbs_errors: Default::default(),
+            sel_bip_errors: Default::default(),
+            sel_latency: Default::default(),
+            sel_bits: Default::default(),
+            rx: (0..phys).map(|_| LaneRx::new(p.osr)).collect(),
+            align: (0..phys).map(|_| LaneAlign::new(p)).collect(),
+            table: (0..n).map(|_| Default::default()).collect(),
+            found: (0..n).map(|_| Default::default()).collect(),
+            needed: (0..phys).map(|_| Default::default()).collect(),
+            latency: v32(),
+            snap_sync: v32(),
+            snap_loss: v32(),
+            snap_prbs: v32(),
+            snap_bip: v32(),
+            snap_bits: v32(),
+            state: Default::default(),
+            scan: Default::default(),
+            walking: Default::default(),
+            walk: Default::default(),
+            any_marker: Default::default(),
+            all_marker: Default::default(),
+            timer: Default::default(),
+            realign_count: Default::default(),
+            found_count: Default::default(),
+            missing_reg: Default::default(),
+            missing_ok: Default::default(),
+            since_marker: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            cur_lock: Default::default(),
+            cur_id: Default::default(),
+            all_found: Default::default(),
+            any_missing: Default::default(),
+            n_found: Default::default(),
+            heads_at_marker: Default::default(),
+            heads_ready: Default::default(),
+            needed_broken: Default::default(),
+            walk_phys: Default::default(),
+            head_data: Default::default(),
+            head_ctrl: Default::default(),
+            head_marker: Default::default(),
+            round_end: Default::default(),
+            drop_link: Default::default(),
+            ids: (0..n).map(|l| Constant::new((l as u64).into())).collect(),
+            n_lanes: Constant::new((n as u64).into()),
+            p_lanes: Constant::new((phys as u64).into()),
+            hunt_timeout: Constant::new(hunt_clocks.into()),
+            ones: Constant::new(0xFFFF_FFFFu64.into()),
+        }
+    }
+}
+
+impl Logic for LinkRx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, state, scan, walking, walk, any_marker, all_marker, timer, realign_count,
+            found_count, missing_reg, missing_ok, since_marker, out_data, out_valid
+        );
+        for l in 0..self.table.len() {
+            self.table[l].clock.next = self.clock.val();
+            self.table[l].d.next = self.table[l].q.val();
+            self.found[l].clock.next = self.clock.val();
+            self.found[l].d.next = self.found[l].q.val();
+        }
+        // Per physical lane: receiver -> aligner, counters, snapshots.
+        self.cur_lock.next = false;
+        self.cur_id.next = 0.into();
+        self.heads_at_marker.next = true;
+        self.heads_ready.next = true;
+        self.needed_broken.next = false;
+        self.sel_status.next = 0.into();
+        self.sel_sync_errors.next = 0.into();
+        self.sel_lock_losses.next = 0.into();
+        self.sel_prbs_errors.next = 0.into();
+        self.sel_bip_errors.next = 0.into();
+        self.sel_latency.next = 0.into();
+        self.sel_bits.next = 0.into();
+        for q in 0..self.rx.len() {
+            self.rx[q].clock.next = self.clock.val();
+            self.rx[q].reset.next = self.reset.val();
+            self.rx[q].rx_line.next = self.lines[q].val();
+            self.rx[q].cfg_invert.next = self.align[q].inverted.val();
+            self.rx[q].cfg_prbs_enable.next = self.cfg_prbs_enable.val();
+            self.rx[q].cfg_prbs_pattern.next = self.cfg_prbs_pattern.val();
+            self.rx[q].cfg_freeze.next = false;
+            self.rx[q].cfg_clear.next = self.clear.val();
+            self.align[q].clock.next = self.clock.val();
+            self.align[q].reset.next = self.reset.val();
+            self.align[q].blk_data.next = self.rx[q].block_data.val();
+            self.align[q].blk_ctrl.next = self.rx[q].block_ctrl.val();
+            self.align[q].blk_valid.next = self.rx[q].block_valid.val();
+            self.align[q].block_lock.next = self.rx[q].block_lock.val();
+            self.align[q].clear.next = self.clear.val();
+            self.align[q].bit_lock.next = self.rx[q].bit_lock.val();
+            self.align[q].prbs_lock.next = self.rx[q].prbs_lock.val();
+            self.align[q].hunt.next = self.state.q.val() == HUNT;
+            self.align[q].pop.next = false;
+            self.needed[q].clock.next = self.clock.val();
+            self.needed[q].d.next = self.needed[q].q.val();
+            self.latency[q].clock.next = self.clock.val();
+            self.latency[q].d.next = self.latency[q].q.val();
+            if self.align[q].marker_seen.val() {
+                self.latency[q].d.next = self.since_marker.q.val();
+            }
+            self.snap_sync[q].clock.next = self.clock.val();
+            self.snap_sync[q].d.next = self.snap_sync[q].q.val();
+            self.snap_loss[q].clock.next = self.clock.val();
+            self.snap_loss[q].d.next = self.snap_loss[q].q.val();
+            self.snap_prbs[q].clock.next = self.clock.val();
+            self.snap_prbs[q].d.next = self.snap_prbs[q].q.val();
+            self.snap_bip[q].clock.next = self.clock.val();
+            self.snap_bip[q].d.next = self.snap_bip[q].q.val();
+            self.snap_bits[q].clock.next = self.clock.val();
+            self.snap_bits[q].d.next = self.snap_bits[q].q.val();
+            if self.snapshot.val() {
+                self.snap_sync[q].d.next = self.rx[q].sync_errors.val();
+                self.snap_loss[q].d.next = self.rx[q].lock_losses.val();
+                self.snap_prbs[q].d.next = self.rx[q].prbs_errors.val();
+                self.snap_bip[q].d.next = self.align[q].bip_errors.val();
+                self.snap_bits[q].d.next = self.rx[q].prbs_bits.val();
+            }
+            if self.scan.q.val().index() == q {
+                self.cur_lock.next = self.align[q].marker_lock.val();
+                self.cur_id.next = self.align[q].lane_id.val();
+            }
+            if self.needed[q].q.val() {
+                if !(self.align[q].nonempty.val() & self.align[q].head_marker.val()) {
+                    self.heads_at_marker.next = false;
+                }
+                if !self.align[q].nonempty.val() {
+                    self.heads_ready.next = false;
+                }
+                if !self.align[q].marker_lock.val() | self.align[q].overflow.val() {
+                    self.needed_broken.next = true;
+                }
+            }
+            if self.lane_sel.val().index() == q {
+                self.sel_status.next = self.align[q].status.val();
+                self.sel_sync_errors.next = self.snap_sync[q].q.val();
+                self.sel_lock_losses.next = self.snap_loss[q].q.val();
+                self.sel_prbs_errors.next = self.snap_prbs[q].q.val();
+                self.sel_bip_errors.next = self.snap_bip[q].q.val();
+                self.sel_bits.next = self.snap_bits[q].q.val();
+                self.sel_latency.next = self.latency[q].q.val();
+            }
+        }
+        // Loopback latency reference.
+        if self.since_marker.q.val() != self.ones.val() {
+            self.since_marker.d.next = self.since_marker.q.val() + 1;
+        }
+        if self.tx_marker_tick.val() {
+            self.since_marker.d.next = 0.into();
+        }
+        // Coverage of the logical lanes.
+        self.all_found.next = true;
+        self.any_missing.next = 0.into();
+        for l in 0..self.found.len() {
+            if !self.found[l].q.val() {
+                self.all_found.next = false;
+            }
+        }
+        // Walk: the physical lane of logical lane `walk`, and its FIFO head.
+        self.walk_phys.next = 0.into();
+        for l in 0..self.table.len() {
+            if self.walk.q.val().index() == l {
+                self.walk_phys.next = self.table[l].q.val();
+            }
+        }
+        self.head_data.next = 0.into();
+        self.head_ctrl.next = true;
+        self.head_marker.next = false;
+        for q in 0..self.align.len() {
+            if self.walk_phys.val().index() == q {
+                self.head_data.next = self.align[q].head_data.val();
+                self.head_ctrl.next = self.align[q].head_ctrl.val();
+                self.head_marker.next = self.align[q].head_marker.val();
+            }
+        }
+        self.out_valid.d.next = false;
+        self.out_data.d.next = self.head_data.val();
+        self.round_end.next = false;
+        self.drop_link.next = false;
+
+        if self.state.q.val() == SCAN {
+            // Visit one physical lane per clock; one extra clock to decide.
+            if self.scan.q.val() == 0 {
+                for l in 0..self.found.len() {
+                    self.found[l].d.next = false;
+                }
+                for q in 0..self.needed.len() {
+                    self.needed[q].d.next = false;
+                }
+                self.found_count.d.next = 0.into();
+            }
+            if (self.scan.q.val() < self.p_lanes.val()) & self.cur_lock.val() & (self.cur_id.val() < self.n_lanes.val()) {
+                for l in 0..self.table.len() {
+                    if self.cur_id.val().index() == l {
+                        self.table[l].d.next = bit_cast::<12, 13>(self.scan.q.val());
+                        self.found[l].d.next = true;
+                    }
+                }
+                for q in 0..self.needed.len() {
+                    if self.scan.q.val().index() == q {
+                        self.needed[q].d.next = true;
+                    }
+                }
+                self.found_count.d.next = self.found_count.q.val() + 1;
+            }
+            if self.scan.q.val() == self.p_lanes.val() {
+                self.scan.d.next = 0.into();
+                self.missing_ok.d.next = !self.all_found.val();
+                for l in 0..self.found.len() {
+                    if !self.found[l].q.val() {
+                        self.missing_reg.d.next = self.ids[l].val();
+                    }
+                }
+                if self.all_found.val() {
+                    self.state.d.next = HUNT.into();
+                    self.timer.d.next = 0.into();
+                }
+            } else {
+                self.scan.d.next = self.scan.q.val() + 1;
+            }
+        } else if self.state.q.val() == HUNT {
+            self.timer.d.next = self.timer.q.val() + 1;
+            if self.heads_at_marker.val() {
+                self.state.d.next = ALIGNED.into();
+                self.walking.d.next = false;
+            }
+            if self.needed_broken.val() | (self.timer.q.val() == self.hunt_timeout.val()) {
+                self.state.d.next = SCAN.into();
+                self.scan.d.next = 0.into();
+            }
+        } else {
+            // Aligned: one round per block time.
+            if !self.walking.q.val() {
+                if self.heads_ready.val() {
+                    self.walking.d.next = true;
+                    self.walk.d.next = 0.into();
+                    self.any_marker.d.next = false;
+                    self.all_marker.d.next = true;
+                }
+            } else {
+                if !self.head_ctrl.val() {
+                    self.out_valid.d.next = true;
+                }
+                if self.head_marker.val() {
+                    self.any_marker.d.next = true;
+                } else {
+                    self.all_marker.d.next = false;
+                }
+                if self.walk.q.val() == self.n_lanes.val() - 1 {
+                    self.walking.d.next = false;
+                    self.round_end.next = true;
+                    if (self.any_marker.q.val() | self.head_marker.val())
+                        & !(self.all_marker.q.val() & self.head_marker.val())
+                    {
+                        self.drop_link.next = true;
+                    }
+                } else {
+                    self.walk.d.next = self.walk.q.val() + 1;
+                }
+            }
+            if self.needed_broken.val() {
+                self.drop_link.next = true;
+            }
+            if self.drop_link.val() {
+                self.state.d.next = SCAN.into();
+                self.scan.d.next = 0.into();
+                self.walking.d.next = false;
+                self.out_valid.d.next = false;
+                if self.realign_count.q.val() != self.ones.val() {
+                    self.realign_count.d.next = self.realign_count.q.val() + 1;
+                }
+            }
+        }
+        for q in 0..self.align.len() {
+            if self.round_end.val() & self.needed[q].q.val() {
+                self.align[q].pop.next = true;
+            }
+        }
+        self.data.next = self.out_data.q.val();
+        self.valid.next = self.out_valid.q.val();
+        self.link_up.next = self.state.q.val() == ALIGNED;
+        self.lanes_found.next = self.found_count.q.val();
+        self.missing.next = self.missing_reg.q.val();
+        self.missing_valid.next = self.missing_ok.q.val();
+        self.realigns.next = self.realign_count.q.val();
+        if self.clear.val() {
+            self.realign_count.d.next = 0.into();
+        }
+        if self.reset.val() {
+            self.state.d.next = SCAN.into();
+            self.scan.d.next = 0.into();
+            self.walking.d.next = false;
+            self.realign_count.d.next = 0.into();
+            self.out_valid.d.next = false;
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Link transmitter: the TX gearbox (stream words dealt round-robin over the
+//! N logical lanes), the writable TX lane map (logical -> physical, spares),
+//! alignment-marker rounds, and the P = N + S lane transmitters.
+//!
+//! Rounds: every lane transmitter takes a block at the same clock (they run
+//! in lockstep), once per 66 * OSR clocks. Between two takes the gearbox
+//! accepts up to N stream words, one per clock, for logical lanes 0, 1, ...
+//! in order, staging each in the physical lane that carries it. At a data
+//! round's take every lane sends its staged word, or an idle block; one
+//! round in M is a marker round, where every lane sends its marker and the
+//! staged words wait. Words therefore occupy a prefix of the logical lanes
+//! of a round, and the receiver restores order by walking lanes 0..N-1.
+
+use super::tx_feed::TxFeed;
+use crate::lane_tx::LaneTx;
+use crate::params::LinkParams;
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock)]
+pub struct LinkTx {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// Stream in: one 64-bit word per clock when `valid & ready`.
+    pub data: Signal<In, Bits<64>>,
+    pub valid: Signal<In, Bit>,
+    pub ready: Signal<Out, Bit>,
+    /// The P = N + S physical lanes (Verilog ports `lines$0` ..).
+    pub lines: Vec<Signal<Out, Bit>>,
+    /// Raw PRBS on every lane (BERT) instead of blocks.
+    pub cfg_prbs_enable: Signal<In, Bit>,
+    pub cfg_prbs_pattern: Signal<In, Bits<3>>,
+    /// Lane map write: logical lane `map_logical` moves to physical lane
+    /// `map_physical`; the lane that was there (if any) takes its old place.
+    pub map_write: Signal<In, Bit>,
+    pub map_logical: Signal<In, Bits<12>>,
+    pub map_physical: Signal<In, Bits<12>>,
+    /// Lane map read: physical lane of logical lane `map_sel`.
+    pub map_sel: Signal<In, Bits<12>>,
+    pub map_rdata: Signal<Out, Bits<12>>,
+    /// Carry read: logical lane carried by physical lane `carry_sel` (0xFFF: none).
+    pub carry_sel: Signal<In, Bits<12>>,
+    pub carry_rdata: Signal<Out, Bits<12>>,
+    /// One-clock strobes: a block started / a marker round started.
+    pub block_tick: Signal<Out, Bit>,
+    pub marker_tick: Signal<Out, Bit>,
+    lanes: Vec<LaneTx>,
+    feeds: Vec<TxFeed>,
+    tx_map: Vec<DFFWithInit<Bits<12>>>,
+    carry: Vec<DFFWithInit<Bits<12>>>,
+    fill: DFF<Bits<12>>,
+    block_index: DFF<Bits<17>>,
+    take: Signal<Local, Bit>,
+    marker_round: Signal<Local, Bit>,
+    fill_phys: Signal<Local, Bits<12>>,
+    accept: Signal<Local, Bit>,
+    old_phys: Signal<Local, Bits<12>>,
+    displaced: Signal<Local, Bits<12>>,
+    n_lanes: Constant<Bits<12>>,
+    last_block: Constant<Bits<17>>,
+    unused: Constant<Bits<12>>,
+}
+
+impl LinkTx {
+    pub fn new(p: &LinkParams) -> Self {
+        assert_eq!(p.validate(), Ok(()), "LinkTx: invalid link parameters");
+        let n = p.lanes;
+        let phys = p.physical_lanes();
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            data: Default::default(),
+            valid: Default::default(),
+            ready: Default::default(),
+            lines: (0..phys).map(|_| Default::default()).collect(),
+            cfg_prbs_enable: Default::default(),
+            cfg_prbs_pattern: Default::default(),
+            map_write: Default::default(),
+            map_logical: Default::default(),
+            map_physical: Default::default(),
+            map_sel: Default::default(),
+            map_rdata: Default::default(),
+            carry_sel: Default::default(),
+            carry_rdata: Default::default(),
+            block_tick: Default::default(),
+            marker_tick: Default::default(),
+            lanes: (0..phys).map(|_| LaneTx::new(p.osr)).collect(),
+            feeds: (0..phys).map(|_| TxFeed::default()).collect(),
+            tx_map: (0..n).map(|l| DFFWithInit::new((l as u64).into())).collect(),
+            carry: (0..phys)
+                .map(|q| DFFWithInit::new((if q < n { q as u64 } else { 0xFFF }).into()))
+                .collect(),
+            fill: Default::default(),
+            block_index: Default::default(),
+            take: Default::default(),
+            marker_round: Default::default(),
+            fill_phys: Default::default(),
+            accept: Default::default(),
+            old_phys: Default::default(),
+            displaced: Default::default(),
+            n_lanes: Constant::new((n as u64).into()),
+            last_block: Constant::new(((p.marker_period - 1) as u64).into()),
+            unused: Constant::new(0xFFFu64.into()),
+        }
+    }
+}
+
+impl Logic for LinkTx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, fill, block_index);
+        for l in 0..self.tx_map.len() {
+            self.tx_map[l].clock.next = self.clock.val();
+            self.tx_map[l].d.next = self.tx_map[l].q.val();
+        }
+        // The lanes run in lockstep; lane 0's strobe paces the gearbox.
+        self.take.next = self.lanes[0].block_take.val();
+        self.marker_round.next = self.block_index.q.val() == 0;
+        self.block_tick.next = self.take.val();
+        self.marker_tick.next = self.take.val() & self.marker_round.val();
+        // Physical lane of the logical lane being filled, and map reads.
+        self.fill_phys.next = self.unused.val();
+        self.map_rdata.next = self.unused.val();
+        self.old_phys.next = self.unused.val();
+        for l in 0..self.tx_map.len() {
+            if self.fill.q.val().index() == l {
+                self.fill_phys.next = self.tx_map[l].q.val();
+            }
+            if self.map_sel.val().index() == l {
+                self.map_rdata.next = self.tx_map[l].q.val();
+            }
+            if self.map_logical.val().index() == l {
+                self.old_phys.next = self.tx_map[l].q.val();
+            }
+        }
+        self.displaced.next = self.unused.val();
+        self.carry_rdata.next = self.unused.val();
+        for q in 0..self.carry.len() {
+            if self.map_physical.val().index() == q {
+                self.displaced.next = self.carry[q].q.val();
+            }
+            if self.carry_sel.val().index() == q {
+                self.carry_rdata.next = self.carry[q].q.val();
+            }
+        }
+        // Stream side: one word per clock, for logical lanes 0..N-1 in order;
+        // nothing is accepted on a data round's take (the stage is being sent).
+        self.accept.next = (self.fill.q.val() < self.n_lanes.val())
+            & !(self.take.val() & !self.marker_round.val())
+            & !self.reset.val()
+            & !self.cfg_prbs_enable.val();
+        self.ready.next = self.accept.val();
+        if self.valid.val() & self.accept.val() {
+            self.fill.d.next = self.fill.q.val() + 1;
+        }
+        if self.take.val() {
+            if !self.marker_round.val() {
+                self.fill.d.next = 0.into();
+            }
+            if self.block_index.q.val() == self.last_block.val() {
+                self.block_index.d.next = 0.into();
+            } else {
+                self.block_index.d.next = self.block_index.q.val() + 1;
+            }
+        }
+        for q in 0..self.lanes.len() {
+            self.carry[q].clock.next = self.clock.val();
+            self.carry[q].d.next = self.carry[q].q.val();
+            self.feeds[q].clock.next = self.clock.val();
+            self.feeds[q].reset.next = self.reset.val();
+            self.feeds[q].wdata.next = self.data.val();
+            self.feeds[q].we.next = self.valid.val() & self.accept.val() & (self.fill_phys.val().index() == q);
+            self.feeds[q].take.next = self.take.val();
+            self.feeds[q].marker_round.next = self.marker_round.val();
+            self.feeds[q].lane_id.next = self.carry[q].q.val();
+            self.lanes[q].clock.next = self.clock.val();
+            self.lanes[q].reset.next = self.reset.val();
+            self.lanes[q].block_data.next = self.feeds[q].block_data.val();
+            self.lanes[q].block_ctrl.next = self.feeds[q].block_ctrl.val();
+            self.lanes[q].cfg_prbs_enable.next = self.cfg_prbs_enable.val();
+            self.lanes[q].cfg_prbs_pattern.next = self.cfg_prbs_pattern.val();
+            self.lines[q].next = self.lanes[q].tx_line.val();
+        }
+        // Lane map write (a swap keeps the map a permutation).
+        if self.map_write.val() {
+            for l in 0..self.tx_map.len() {
+                if self.map_logical.val().index() == l {
+                    self.tx_map[l].d.next = self.map_physical.val();
+                }
+                if (self.displaced.val().index() == l) & (self.displaced.val() != self.map_logical.val()) {
+                    self.tx_map[l].d.next = self.old_phys.val();
+                }
+            }
+            for q in 0..self.carry.len() {
+                if self.old_phys.val().index() == q {
+                    self.carry[q].d.next = self.displaced.val();
+                }
+                if self.map_physical.val().index() == q {
+                    self.carry[q].d.next = self.map_logical.val();
+                }
+            }
+        }
+        if self.reset.val() {
+            self.fill.d.next = 0.into();
+            self.block_index.d.next = 0.into();
+        }
+    }
+}

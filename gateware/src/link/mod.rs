@@ -1,0 +1,12 @@
+//! The multi-lane link layer: gearbox, alignment markers, lane discovery,
+//! deskew, sparing, traffic generator/checker.
+
+pub mod channel_emu;
+pub mod core;
+pub mod crc32;
+pub mod marker;
+pub mod lane_align;
+pub mod link_rx;
+pub mod link_tx;
+pub mod traffic;
+pub mod tx_feed;
