@@ -1,1 +1,22 @@
 //! # mosaic-host: host library behind the `mosaic` CLI
+//!
+//! - [protocol]: codec of the UART bridge frames defined in
+//!   `mosaic_gateware::protocol` (the one definition of the wire format);
+//! - [transport]: byte pipes to a board ([transport::SerialTransport] reaches
+//!   a USB-UART and the virtual board's pseudo-terminal alike);
+//! - [client]: tagged, retried register access, typed by register name from
+//!   the register map, with the identity check on connect;
+//! - [fake_board] and [impair]: a software board on a pty and a damaging
+//!   transport, for tests and figures without the gateware;
+//! - [cli]: the `mosaic` subcommands, each writing to an `impl Write`.
+
+pub mod client;
+pub mod fake_board;
+pub mod impair;
+pub mod protocol;
+pub mod transport;
+
+pub mod cli;
+
+pub use client::{Client, ClientError, ClientOptions, Identity};
+pub use transport::{SerialTransport, Transport};
