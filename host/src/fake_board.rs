@@ -30,11 +30,13 @@ pub struct FakeOptions {
     pub baud: Option<u32>,
     /// Never answer (a dead board).
     pub silent: bool,
+    /// Idle time after which a partial frame is abandoned (at least 16 byte times at `baud`).
+    pub abandon_after: Duration,
 }
 
 impl Default for FakeOptions {
     fn default() -> Self {
-        FakeOptions { params: LinkParams::DEFAULT, magic: MAGIC, map_version: MAP_VERSION, baud: None, silent: false }
+        FakeOptions { params: LinkParams::DEFAULT, magic: MAGIC, map_version: MAP_VERSION, baud: None, silent: false, abandon_after: Duration::from_millis(20) }
     }
 }
 
@@ -226,7 +228,7 @@ fn serve(mut port: TTYPort, opts: FakeOptions, regs: Arc<Mutex<FakeRegs>>, stop:
     let mut buf = [0u8; 1024];
     let mut last_byte = Instant::now();
     // The bridge abandons a partial frame after 16 idle byte times.
-    let interbyte = opts.baud.map(|b| wire_time(16, b)).unwrap_or(Duration::ZERO).max(Duration::from_millis(20));
+    let interbyte = opts.baud.map(|b| wire_time(16, b)).unwrap_or(Duration::ZERO).max(opts.abandon_after);
     let mut bad_seen = 0;
     while !stop.load(Ordering::Relaxed) {
         match port.read(&mut buf) {
