@@ -1,0 +1,167 @@
+//! The boards mosaic-link builds for, as data: part, package, oscillator,
+//! PLL, pins and programmer. `mosaic build` and `mosaic flash` look a board
+//! up here by name (like openFPGALoader's `--board`).
+
+use thiserror::Error;
+
+/// FPGA family: decides the synthesis, place-and-route and packing tools.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Lattice iCE40: yosys synth_ice40, nextpnr-ice40, icepack.
+    Ice40,
+    /// Lattice ECP5: yosys synth_ecp5, nextpnr-ecp5, ecppack (yowasp builds).
+    Ecp5,
+}
+
+/// Which PLL primitive turns the oscillator into the link clock.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PllKind {
+    /// iCE40 with the oscillator on the PLL's own pad.
+    Ice40Pad,
+    /// iCE40 with the oscillator on another global input.
+    Ice40Core,
+    /// ECP5 EHXPLLL.
+    Ecp5,
+}
+
+/// A supported board.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Board {
+    /// Name used on the command line.
+    pub name: &'static str,
+    /// Human name.
+    pub title: &'static str,
+    pub family: Family,
+    /// Part number as printed on the chip.
+    pub part: &'static str,
+    /// nextpnr device flag (without dashes): `up5k`, `hx8k`, `85k`.
+    pub device: &'static str,
+    /// nextpnr package name.
+    pub package: &'static str,
+    /// Board oscillator.
+    pub clock_mhz: f64,
+    /// Default link clock (the PLL output).
+    pub link_mhz: f64,
+    pub pll: PllKind,
+    /// Lane pin pairs on the headers (external loopback with jumper wires).
+    pub pin_lanes: usize,
+    /// LEDs on the board.
+    pub leds: usize,
+    /// LED bits that light when driven low.
+    pub leds_active_low: u8,
+    /// Pin file, relative to the workspace root.
+    pub constraints: &'static str,
+    /// openFPGALoader `--board` name.
+    pub loader_board: &'static str,
+    /// iceprog can program it (the iCE40 fallback).
+    pub iceprog: bool,
+}
+
+/// Every board, in `--board` order.
+pub const BOARDS: &[Board] = &[
+    Board {
+        name: "icebreaker",
+        title: "1BitSquared iCEBreaker v1.0",
+        family: Family::Ice40,
+        part: "iCE40UP5K-SG48",
+        device: "up5k",
+        package: "sg48",
+        clock_mhz: 12.0,
+        link_mhz: 24.0,
+        pll: PllKind::Ice40Pad,
+        pin_lanes: 8,
+        leds: 7,
+        leds_active_low: 0b0000_0011,
+        constraints: "constraints/icebreaker.pcf",
+        loader_board: "ice40_generic",
+        iceprog: true,
+    },
+    Board {
+        name: "alchitry-cu",
+        title: "Alchitry Cu V1",
+        family: Family::Ice40,
+        part: "iCE40HX8K-CB132",
+        device: "hx8k",
+        package: "cb132",
+        clock_mhz: 100.0,
+        link_mhz: 50.0,
+        pll: PllKind::Ice40Core,
+        pin_lanes: 16,
+        leds: 8,
+        leds_active_low: 0,
+        constraints: "constraints/alchitry_cu.pcf",
+        loader_board: "ice40_generic",
+        iceprog: true,
+    },
+    Board {
+        name: "ulx3s",
+        title: "Radiona ULX3S v3.0 (85F)",
+        family: Family::Ecp5,
+        part: "LFE5U-85F-6BG381C",
+        device: "85k",
+        package: "CABGA381",
+        clock_mhz: 25.0,
+        link_mhz: 50.0,
+        pll: PllKind::Ecp5,
+        pin_lanes: 21,
+        leds: 8,
+        leds_active_low: 0,
+        constraints: "constraints/ulx3s.lpf",
+        loader_board: "ulx3s",
+        iceprog: false,
+    },
+];
+
+/// A board name that is not in [BOARDS].
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("unknown board '{0}': use one of {}", names().join(", "))]
+pub struct UnknownBoard(pub String);
+
+/// Board names, in order.
+pub fn names() -> Vec<&'static str> {
+    BOARDS.iter().map(|b| b.name).collect()
+}
+
+/// Looks a board up by name (case-insensitive; `_` and `-` alike).
+pub fn board(name: &str) -> Result<&'static Board, UnknownBoard> {
+    let key = name.to_ascii_lowercase().replace('_', "-");
+    BOARDS.iter().find(|b| b.name == key).ok_or_else(|| UnknownBoard(name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boards_resolve_by_name() {
+        assert_eq!(board("icebreaker").unwrap().part, "iCE40UP5K-SG48");
+        assert_eq!(board("Alchitry_Cu").unwrap().device, "hx8k");
+        assert_eq!(board("ulx3s").unwrap().family, Family::Ecp5);
+        assert_eq!(
+            board("arty").unwrap_err().to_string(),
+            "unknown board 'arty': use one of icebreaker, alchitry-cu, ulx3s"
+        );
+    }
+
+    #[test]
+    fn pin_files_bind_every_lane_and_led() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for b in BOARDS {
+            let text = std::fs::read_to_string(root.join(b.constraints)).unwrap();
+            let bound = |port: &str| match b.family {
+                Family::Ice40 => text.lines().any(|l| l.split_whitespace().nth(1) == Some(port)),
+                Family::Ecp5 => text.contains(&format!("LOCATE COMP \"{port}\"")),
+            };
+            for port in ["clk_in", "uart_rx", "uart_tx"] {
+                assert!(bound(port), "{}: {port}", b.name);
+            }
+            for k in 0..b.pin_lanes {
+                assert!(bound(&format!("tx_pins[{k}]")) && bound(&format!("rx_pins[{k}]")), "{}: lane {k}", b.name);
+            }
+            assert!(!bound(&format!("tx_pins[{}]", b.pin_lanes)), "{}: extra lane pins", b.name);
+            for k in 0..b.leds {
+                assert!(bound(&format!("leds[{k}]")), "{}: led {k}", b.name);
+            }
+        }
+    }
+}
