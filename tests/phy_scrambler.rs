@@ -7,61 +7,45 @@ use mosaic_sim::models::{DescramblerModel, ScramblerModel};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// Gateware output bits for `bits`, with enable gaps.
-fn gateware_out<const SCR: bool>(bits: &[bool], rng: &mut ChaCha8Rng) -> Vec<bool> {
-    let mut out = Vec::with_capacity(bits.len());
-    if SCR {
-        let mut h = harness!(Scrambler::new());
+/// Gateware output bits for `bits` through `$block`, with random enable gaps
+/// (idle clocks carry junk inputs, which must not disturb the state).
+macro_rules! gateware_out {
+    ($block:expr, $bits:expr, $rng:expr) => {{
+        let mut h = harness!($block);
         h.cycle(|u| u.reset.next = true);
         h.cycle(|u| u.reset.next = false);
-        for &b in bits {
-            while !rng.gen_bool(0.6) {
-                let junk: bool = rng.gen();
+        let mut out = Vec::with_capacity($bits.len());
+        for &b in $bits.iter() {
+            while !$rng.gen_bool(0.6) {
+                let junk: bool = $rng.gen();
                 h.cycle(|u| {
                     u.enable.next = false;
                     u.data_in.next = junk;
                 });
             }
-            // Present the bit, let it settle, read data_out, then clock it in.
+            // data_out is combinational: present the bit, settle, read it,
+            // then clock it in.
             h.uut.data_in.next = b;
             h.uut.enable.next = true;
-            rust_hdl::prelude::simulate(&mut h.uut, 100);
+            assert!(rust_hdl::prelude::simulate(&mut h.uut, 100));
             out.push(h.uut.data_out.val());
             h.cycle(|_| {});
         }
-    } else {
-        let mut h = harness!(Descrambler::new());
-        h.cycle(|u| u.reset.next = true);
-        h.cycle(|u| u.reset.next = false);
-        for &b in bits {
-            while !rng.gen_bool(0.6) {
-                let junk: bool = rng.gen();
-                h.cycle(|u| {
-                    u.enable.next = false;
-                    u.data_in.next = junk;
-                });
-            }
-            h.uut.data_in.next = b;
-            h.uut.enable.next = true;
-            rust_hdl::prelude::simulate(&mut h.uut, 100);
-            out.push(h.uut.data_out.val());
-            h.cycle(|_| {});
-        }
-    }
-    out
+        out
+    }};
 }
 
 #[test]
 fn scrambler_and_descrambler_match_models() {
     let mut rng = ChaCha8Rng::seed_from_u64(21);
     let data: Vec<bool> = (0..1500).map(|_| rng.gen()).collect();
-    let line = gateware_out::<true>(&data, &mut rng);
+    let line = gateware_out!(Scrambler::new(), data, rng);
     let mut m = ScramblerModel::new();
     let expect: Vec<bool> = data.iter().map(|&d| m.bit(d)).collect();
     assert_eq!(line, expect, "gateware scrambler vs model");
     assert_ne!(line, data);
 
-    let back = gateware_out::<false>(&line, &mut rng);
+    let back = gateware_out!(Descrambler::new(), line, rng);
     assert_eq!(back, data, "gateware descrambler undoes the scrambler");
     let mut d = DescramblerModel::new();
     let model_back: Vec<bool> = line.iter().map(|&r| d.bit(r)).collect();
@@ -76,7 +60,7 @@ fn descrambler_self_syncs_and_one_error_gives_three() {
     let mut line: Vec<bool> = data.iter().map(|&d| m.bit(d)).collect();
     line[400] ^= true;
     // Join mid-stream (after 100 bits): right after 58 bits of history.
-    let back = gateware_out::<false>(&line[100..], &mut rng);
+    let back = gateware_out!(Descrambler::new(), line[100..], rng);
     let wrong: Vec<usize> = (58..back.len())
         .filter(|&i| back[i] != data[100 + i])
         .map(|i| 100 + i)
