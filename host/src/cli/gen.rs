@@ -1,7 +1,7 @@
 //! `mosaic gen <core>`: standalone Verilog of a gateware core.
 
 use super::common::{parse_u32, write_json};
-use anyhow::{bail, Context};
+use anyhow::Context;
 use mosaic_gateware::params::LinkParams;
 use rust_hdl::prelude::{generate_verilog, Block};
 use serde_json::json;
@@ -55,17 +55,20 @@ pub struct Port {
     pub name: String,
 }
 
-/// Ports of `module top` in rust-hdl's Verilog (`input wire [63:0] name,` style).
+/// Ports of `module top` in rust-hdl's Verilog: the header names them, and
+/// `input wire [63:0] name;` lines inside the module give direction and width.
 pub fn ports(verilog: &str) -> Vec<Port> {
-    let Some(start) = verilog.find("module top") else { return vec![] };
-    let body = &verilog[start..];
-    let body = &body[..body.find(");").unwrap_or(body.len())];
-    let mut out = Vec::new();
-    for line in body.lines() {
+    let Some(start) = verilog.find("module top(") else { return vec![] };
+    let module = &verilog[start..];
+    let module = &module[..module.find("endmodule").unwrap_or(module.len())];
+    let header = &module["module top(".len()..module.find(')').unwrap_or("module top(".len())];
+    let names: Vec<&str> = header.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+    let mut decl = std::collections::HashMap::new();
+    for line in module.lines() {
         let t = line.trim().trim_end_matches([',', ';']);
-        let mut words = t.split_whitespace().peekable();
+        let mut words = t.split_whitespace();
         let dir = match words.next() {
-            Some(d @ ("input" | "output" | "inout")) => d.to_string(),
+            Some(d @ ("input" | "output" | "inout")) => d,
             _ => continue,
         };
         let mut width = 1;
@@ -81,11 +84,30 @@ pub fn ports(verilog: &str) -> Vec<Port> {
                 name = Some(w.to_string());
             }
         }
-        if let Some(name) = name {
-            out.push(Port { dir, width, name });
+        if let Some(n) = name {
+            decl.insert(n, (dir.to_string(), width));
         }
     }
-    out
+    names
+        .iter()
+        .filter_map(|n| decl.get(*n).map(|(d, w)| Port { dir: d.clone(), width: *w, name: n.to_string() }))
+        .collect()
+}
+
+/// Runs a core constructor, turning its parameter panics into an error line.
+fn build_core(f: impl FnOnce() -> String + std::panic::UnwindSafe) -> anyhow::Result<String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(f);
+    std::panic::set_hook(hook);
+    r.map_err(|e| {
+        let msg = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown reason".into());
+        anyhow::anyhow!("cannot build the core: {}", msg.replace('\n', " "))
+    })
 }
 
 impl GenArgs {
@@ -102,14 +124,17 @@ impl GenArgs {
 
     fn source(&self) -> anyhow::Result<String> {
         let p = self.params()?;
-        Ok(match self.core {
-            Core::Prbs => verilog(mosaic_gateware::prbs::PrbsGen::new()),
-            Core::PrbsCheck => verilog(mosaic_gateware::prbs::PrbsCheck::new()),
-            Core::LaneRx => verilog(mosaic_gateware::lane_rx::LaneRx::new(p.osr)),
-            Core::LaneTx | Core::Link => {
-                bail!("core {:?} is not available yet in this build of mosaic-gateware", self.core)
-            }
-        })
+        let osr = p.osr;
+        match self.core {
+            Core::Prbs => build_core(|| verilog(mosaic_gateware::prbs::PrbsGen::new())),
+            Core::PrbsCheck => build_core(|| verilog(mosaic_gateware::prbs::PrbsCheck::new())),
+            Core::LaneTx => build_core(move || verilog(mosaic_gateware::lane_tx::LaneTx::new(osr))),
+            Core::LaneRx => build_core(move || verilog(mosaic_gateware::lane_rx::LaneRx::new(osr))),
+            Core::Link => build_core(move || {
+                let cfg = mosaic_gateware::link::core::CoreConfig::new(p);
+                verilog(mosaic_gateware::link::core::LinkCore::new(&cfg))
+            }),
+        }
     }
 
     pub fn run(&self, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -154,9 +179,9 @@ mod tests {
 
     #[test]
     fn ports_parse_rust_hdl_header() {
-        let v = "module top(clock,data,ok);\n\n// Module arguments\ninput wire  clock;\ninput wire  [63:0] data;\noutput reg  ok;\n";
-        // rust-hdl declares arguments after the header; both styles are read.
-        let p = ports(&v.replace(");\n\n// Module arguments", "\n// Module arguments"));
-        assert!(p.iter().any(|p| p.name == "data" && p.width == 64 && p.dir == "input"));
+        let v = "module top(clock,data,ok);\n    // Module arguments\n    input wire  clock;\n    input wire  [63:0] data;\n    output reg  ok;\nendmodule\nmodule sub(x);\n    input wire [7:0] x;\nendmodule\n";
+        let p = ports(v);
+        let got: Vec<_> = p.iter().map(|p| (p.dir.as_str(), p.width, p.name.as_str())).collect();
+        assert_eq!(got, vec![("input", 1, "clock"), ("input", 64, "data"), ("output", 1, "ok")]);
     }
 }
