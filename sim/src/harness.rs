@@ -7,8 +7,9 @@
 //! rising edge. A circuit that does not settle is reported with the cycle
 //! number (a combinational loop or oscillation).
 //!
-//! VCD: [Harness::with_vcd] (or `MOSAIC_VCD=1` in the environment, which
-//! names the file after the block type) writes `target/vcd/<name>.vcd`.
+//! VCD: [Harness::with_vcd] writes `target/vcd/<name>.vcd`; `MOSAIC_VCD=1`
+//! in the environment does it for every harness, naming the file
+//! `<block type>-<pid>-<serial>.vcd`.
 //! Without VCD a cycle allocates nothing, so the harness is fit for timing.
 //!
 //! ```ignore
@@ -23,6 +24,7 @@ use rust_hdl::prelude::*;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use thiserror::Error;
 
 /// Settling iterations allowed per clock phase before giving up.
@@ -111,7 +113,10 @@ impl<B: Block> Harness<B> {
         let mut h = Self { uut, clock_of, cycles: 0, vcd: None, vcd_path: None };
         h.settle("initial")?;
         if std::env::var("MOSAIC_VCD").map(|v| v == "1").unwrap_or(false) {
-            let name = short_type_name::<B>().to_lowercase();
+            // Tests run in parallel: number the files so none is overwritten.
+            static SERIAL: AtomicUsize = AtomicUsize::new(0);
+            let n = SERIAL.fetch_add(1, Ordering::Relaxed);
+            let name = format!("{}-{}-{n}", short_type_name::<B>().to_lowercase(), std::process::id());
             h = h.try_with_vcd(&name)?;
         }
         Ok(h)
