@@ -106,7 +106,9 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn cores_not_yet_built_say_so() {
-    let e = one_line_error(None, &["gen", "link"], 1);
-    assert!(e.contains("not available yet"), "{e}");
+fn gen_refuses_bad_shapes_and_paths() {
+    assert_eq!(one_line_error(None, &["gen", "lane-tx", "--osr", "9"], 1), "error: osr must be in 1..=8, not 9");
+    let e = one_line_error(None, &["gen", "prbs", "--out", "/nonexistent/dir/p.v"], 1);
+    assert!(e.starts_with("error: cannot write /nonexistent/dir/p.v: "), "{e}");
+    assert!(one_line_error(None, &["gen", "serdes"], 1).contains("'serdes'"));
 }

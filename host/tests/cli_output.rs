@@ -149,3 +149,27 @@ fn regs_docs_need_no_board() {
     let lane_status = j["registers"].as_array().unwrap().iter().find(|r| r["name"] == "LANE_STATUS").unwrap();
     assert_eq!(lane_status["count"], 104);
 }
+
+#[test]
+fn gen_writes_verilog_and_lists_ports() {
+    let path = std::env::temp_dir().join(format!("mosaic-gen-{}.v", std::process::id()));
+    let cli = Cli::try_parse_from(["mosaic", "--json", "gen", "prbs", "--out", path.to_str().unwrap()]).unwrap();
+    let mut out = Vec::new();
+    run(&cli, &mut out).unwrap();
+    let j: Value = serde_json::from_slice(&out).unwrap();
+    let v = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(v.contains("module top("));
+    let ports: Vec<(String, u64)> = j["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap().to_string(), p["width"].as_u64().unwrap()))
+        .collect();
+    // Every listed port is declared in the Verilog with that width.
+    assert!(ports.iter().any(|(n, _)| n == "clock"));
+    for (n, w) in &ports {
+        let decl = if *w == 1 { format!(" {n};") } else { format!("[{}:0] {n};", w - 1) };
+        assert!(v.contains(&decl), "{n} {w}");
+    }
+}

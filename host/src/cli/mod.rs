@@ -9,6 +9,7 @@ use std::io::Write;
 
 pub mod common;
 
+pub mod bench;
 pub mod bert;
 pub mod counters;
 pub mod demo;
@@ -63,6 +64,8 @@ pub enum Command {
     Read(raw::ReadArgs),
     /// Write registers by address or name.
     Write(raw::WriteArgs),
+    /// Register reads/s and burst throughput against the UART wire limit.
+    Bench(bench::BenchArgs),
     /// Standalone Verilog of a core (no board needed).
     Gen(gen::GenArgs),
     /// Serve a virtual board on a pseudo-terminal until Ctrl-C.
@@ -92,6 +95,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Inject(a) => with_board(&mut |c| a.run(c, json, out)),
         Command::Read(a) => with_board(&mut |c| a.run(c, json, out)),
         Command::Write(a) => with_board(&mut |c| a.run(c, json, out)),
+        Command::Bench(a) => with_board(&mut |c| a.run(c, cli.conn.baud, json, out)),
         Command::Regs(a) => a.run(json, out),
         Command::Gen(a) => a.run(json, out),
         Command::Sim(a) => a.run(&cli.conn, json, out),

@@ -13,6 +13,9 @@ pub struct SimArgs {
     /// Serve the register-only fake board instead of the simulated gateware.
     #[arg(long)]
     pub fake: bool,
+    /// Fake board only: pace replies as a UART at --baud would.
+    #[arg(long, requires = "fake")]
+    pub pace: bool,
     /// Data lanes N.
     #[arg(long, value_parser = parse_u32, default_value_t = LinkParams::DEFAULT.lanes as u32)]
     pub lanes: u32,
@@ -28,12 +31,12 @@ impl SimArgs {
         Ok(p)
     }
 
-    pub fn run(&self, _conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    pub fn run(&self, conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
         let p = self.params()?;
         if !self.fake {
             bail!("the virtual board is not available yet in this build (mosaic_sim::virtual_board); use --fake for a register-only fake board");
         }
-        let board = FakeBoard::spawn(FakeOptions { params: p, ..FakeOptions::default() })?;
+        let board = FakeBoard::spawn(FakeOptions { params: p, baud: self.pace.then_some(conn.baud), ..FakeOptions::default() })?;
         if json {
             write_json(out, &json!({ "port": board.path(), "kind": "fake" }))?;
         } else {
