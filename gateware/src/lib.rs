@@ -43,3 +43,4 @@ pub mod bridge;
 
 // Channel emulator (engineer boards).
 pub mod emulator;
+pub mod boards;

@@ -16,6 +16,10 @@ pub mod impair;
 pub mod protocol;
 pub mod transport;
 
+// Boards and the open FPGA flow (engineer "boards").
+pub mod boards;
+pub mod flow;
+
 pub mod cli;
 
 pub use client::{Client, ClientError, ClientOptions, Identity};

@@ -1,14 +1,64 @@
-//! `mosaic build`: HOOK owned by engineer "boards", who replaces this file.
-//!
-//! Contract with `cli/mod.rs`: a clap `BuildArgs` and
-//! `pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<()>`.
+//! `mosaic build`: a board bitstream through the open toolchain (see
+//! [crate::flow]); prints resource use and Fmax, fails on a timing miss.
 
+use crate::boards;
+use crate::flow::{self, BuildOptions, FlowError};
 use std::io::Write;
+use std::path::PathBuf;
 
-/// Build a board bitstream (not available yet).
+/// Build a board bitstream (yosys, nextpnr, icepack / ecppack).
 #[derive(clap::Args, Debug)]
-pub struct BuildArgs {}
+pub struct BuildArgs {
+    /// Board: icebreaker, alchitry-cu or ulx3s.
+    #[arg(long, short = 'b')]
+    pub board: String,
+    /// N: data lanes.
+    #[arg(long, default_value_t = 4)]
+    pub lanes: usize,
+    /// S: spare lanes.
+    #[arg(long, default_value_t = 1)]
+    pub spares: usize,
+    /// Clocks per line bit.
+    #[arg(long, default_value_t = 4)]
+    pub osr: usize,
+    /// Lanes through header pins (default: as many as the board has; 0: all internal).
+    #[arg(long)]
+    pub external: Option<usize>,
+    /// Link clock in MHz (default: the board's).
+    #[arg(long)]
+    pub freq: Option<f64>,
+    /// Output directory (default: target/boards/<board>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// nextpnr placement seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
 
-pub fn run(_args: &BuildArgs, _json: bool, _out: &mut dyn Write) -> anyhow::Result<()> {
-    anyhow::bail!("`mosaic build` is not available yet")
+pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let board = boards::board(&args.board)?;
+    let opts = BuildOptions {
+        board,
+        lanes: args.lanes,
+        spares: args.spares,
+        osr: args.osr,
+        external: args.external,
+        link_mhz: args.freq,
+        out_dir: args.out.clone(),
+        search_path: None,
+        seed: args.seed,
+    };
+    // Progress goes to stderr so that --json output stays parseable.
+    let result = flow::build(&opts, &mut std::io::stderr());
+    let report = match &result {
+        Ok(r) => r,
+        Err(FlowError::Timing { report, .. }) => report.as_ref(),
+        Err(_) => return Err(result.unwrap_err().into()),
+    };
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(report)?)?;
+    } else {
+        flow::write_summary(report, out)?;
+    }
+    result.map(|_| ()).map_err(Into::into)
 }

