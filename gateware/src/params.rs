@@ -84,6 +84,14 @@ impl LinkParams {
             (2..=256).contains(&self.deskew_depth) && self.deskew_depth.is_power_of_two(),
             "a power of two in 2..=256",
         )?;
+        // Markers cannot tell apart lanes a whole period apart: the deskew
+        // window must stay below the marker period.
+        check(
+            "deskew_depth (D)",
+            self.deskew_depth,
+            self.deskew_depth < self.marker_period,
+            format!("less than marker_period (M = {})", self.marker_period),
+        )?;
         // The RX gatherer visits one logical lane per clock, and a block lasts
         // 66 * OSR clocks: the round must fit (with 2 clocks of slack).
         let round = 66 * self.osr;

@@ -1,2 +1,4 @@
 //! Shared helpers of the end-to-end tests in `tests/` (the root package has
 //! no other code: the project card fixes the top level, so its library lives here).
+
+pub mod link;

@@ -228,6 +228,9 @@ impl Logic for LaneAlign {
         self.nonempty.next = self.count.q.val() != 0;
         self.do_pop.next = (self.count.q.val() != 0)
             & (self.pop.val() | (self.hunt.val() & !self.head_marker.val()));
+        // A block arriving at a full FIFO: the skew is beyond capacity. The
+        // FIFO is flushed rather than left with a gap, so it can never hold
+        // blocks of two different periods back to back.
         if self.do_write.val() & (self.count.q.val() == self.depth.val()) {
             self.overflow.next = true;
         }
@@ -258,8 +261,8 @@ impl Logic for LaneAlign {
         if !(self.do_write.val() & (self.count.q.val() != self.depth.val())) & self.do_pop.val() {
             self.count.d.next = self.count.q.val() - 1;
         }
-        // A lane without marker lock holds nothing.
-        if !self.mlock.q.val() & !(self.blk_valid.val() & self.is_marker.val()) {
+        // A lane without marker lock holds nothing; an overflow flushes.
+        if (!self.mlock.q.val() & !(self.blk_valid.val() & self.is_marker.val())) | self.overflow.val() {
             self.wptr.d.next = 0.into();
             self.rptr.d.next = 0.into();
             self.count.d.next = 0.into();

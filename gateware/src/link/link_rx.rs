@@ -88,8 +88,6 @@ pub struct LinkRx {
     cur_lock: Signal<Local, Bit>,
     cur_id: Signal<Local, Bits<12>>,
     all_found: Signal<Local, Bit>,
-    any_missing: Signal<Local, Bits<12>>,
-    n_found: Signal<Local, Bits<12>>,
     heads_at_marker: Signal<Local, Bit>,
     heads_ready: Signal<Local, Bit>,
     needed_broken: Signal<Local, Bit>,
@@ -167,8 +165,6 @@ impl LinkRx {
             cur_lock: Default::default(),
             cur_id: Default::default(),
             all_found: Default::default(),
-            any_missing: Default::default(),
-            n_found: Default::default(),
             heads_at_marker: Default::default(),
             heads_ready: Default::default(),
             needed_broken: Default::default(),
@@ -231,7 +227,7 @@ impl Logic for LinkRx {
             self.align[q].clear.next = self.clear.val();
             self.align[q].bit_lock.next = self.rx[q].bit_lock.val();
             self.align[q].prbs_lock.next = self.rx[q].prbs_lock.val();
-            self.align[q].hunt.next = self.state.q.val() == HUNT;
+            self.align[q].hunt.next = self.state.q.val() != ALIGNED;
             self.align[q].pop.next = false;
             self.needed[q].clock.next = self.clock.val();
             self.needed[q].d.next = self.needed[q].q.val();
@@ -291,7 +287,6 @@ impl Logic for LinkRx {
         }
         // Coverage of the logical lanes.
         self.all_found.next = true;
-        self.any_missing.next = 0.into();
         for l in 0..self.found.len() {
             if !self.found[l].q.val() {
                 self.all_found.next = false;

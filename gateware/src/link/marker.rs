@@ -33,7 +33,7 @@ pub const MARKER_PATTERN_HI: u64 = 0xE1;
 pub const UNUSED_LANE_ID: u64 = 0xFFF;
 
 /// Mask of the fixed bits a receiver checks (type, patterns, zero nibble).
-pub const MARKER_FIXED_MASK: u64 = 0xFF00_0000_F0FF_FFFF;
+pub const MARKER_FIXED_MASK: u64 = 0xFF00_00F0_00FF_FFFF;
 /// Value of those fixed bits.
 pub const MARKER_FIXED_VALUE: u64 = (MARKER_PATTERN_HI << 56) | (MARKER_PATTERN_LO << 8) | MARKER_TYPE;
 

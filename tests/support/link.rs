@@ -1,0 +1,142 @@
+//! A cycle-level driver of the link core: register accesses through its
+//! register port, as the UART bridge makes them, on the direct harness.
+
+use mosaic_gateware::link::core::{CoreConfig, LinkCore};
+use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::regmap::RegMap;
+use mosaic_sim::harness::Harness;
+use rust_hdl::prelude::*;
+
+/// CTRL register bits (regmap.rs).
+pub const CTRL_LOOPBACK: u32 = 1 << 0;
+pub const CTRL_AUTO_FAILOVER: u32 = 1 << 1;
+pub const CTRL_TRAFFIC: u32 = 1 << 2;
+pub const CTRL_BERT: u32 = 1 << 3;
+
+pub struct LinkSim {
+    pub h: Harness<LinkCore>,
+    pub map: RegMap,
+    pub params: LinkParams,
+}
+
+impl LinkSim {
+    pub fn new(params: LinkParams) -> LinkSim {
+        Self::with_config(CoreConfig::new(params))
+    }
+
+    pub fn with_config(cfg: CoreConfig) -> LinkSim {
+        let map = RegMap::new(&cfg.params);
+        let core = LinkCore::new(&cfg);
+        let mut h = Harness::new(core, |u| &mut u.clock);
+        h.cycle(|u| u.reset.next = true);
+        h.cycle(|u| u.reset.next = true);
+        h.cycle(|u| u.reset.next = false);
+        LinkSim { h, map, params: cfg.params }
+    }
+
+    fn idle(u: &mut LinkCore) {
+        u.reg_read.next = false;
+        u.reg_write.next = false;
+        u.snapshot.next = false;
+        u.reset.next = false;
+    }
+
+    /// Runs `n` clocks with the register port idle.
+    pub fn run(&mut self, n: u64) {
+        for _ in 0..n {
+            self.h.cycle(Self::idle);
+        }
+    }
+
+    /// Register read; Err(()) when the core reports an unmapped address.
+    pub fn read(&mut self, addr: u16) -> Result<u32, ()> {
+        self.h.cycle(|u| {
+            Self::idle(u);
+            u.reg_addr.next = (addr as u64).into();
+            u.reg_read.next = true;
+        });
+        for _ in 0..64 {
+            if self.h.uut.reg_ack.val() {
+                let v = self.h.uut.reg_rdata.val().to_u64() as u32;
+                let r = if self.h.uut.reg_error.val() { Err(()) } else { Ok(v) };
+                self.h.cycle(Self::idle);
+                return r;
+            }
+            self.h.cycle(Self::idle);
+        }
+        panic!("register read of {addr:#x}: no ack within 64 clocks");
+    }
+
+    pub fn write(&mut self, addr: u16, value: u32) -> Result<(), ()> {
+        self.h.cycle(|u| {
+            Self::idle(u);
+            u.reg_addr.next = (addr as u64).into();
+            u.reg_wdata.next = (value as u64).into();
+            u.reg_write.next = true;
+        });
+        for _ in 0..64 {
+            if self.h.uut.reg_ack.val() {
+                let r = if self.h.uut.reg_error.val() { Err(()) } else { Ok(()) };
+                self.h.cycle(Self::idle);
+                return r;
+            }
+            self.h.cycle(Self::idle);
+        }
+        panic!("register write of {addr:#x}: no ack within 64 clocks");
+    }
+
+    pub fn addr(&self, name: &str, index: usize) -> u16 {
+        self.map.get(name).unwrap_or_else(|| panic!("no register {name}")).addr_of(index).unwrap()
+    }
+
+    pub fn read_reg(&mut self, name: &str, index: usize) -> u32 {
+        let a = self.addr(name, index);
+        self.read(a).unwrap_or_else(|_| panic!("{name}[{index}] unmapped"))
+    }
+
+    pub fn write_reg(&mut self, name: &str, index: usize, value: u32) {
+        let a = self.addr(name, index);
+        self.write(a, value).unwrap_or_else(|_| panic!("{name}[{index}] write refused"))
+    }
+
+    pub fn snapshot(&mut self) {
+        self.h.cycle(|u| {
+            Self::idle(u);
+            u.snapshot.next = true;
+        });
+        self.h.cycle(Self::idle);
+    }
+
+    pub fn link_up(&mut self) -> bool {
+        self.read_reg("LINK_STATUS", 0) & 1 == 1
+    }
+
+    /// Clocks per block on the line.
+    pub fn block_clocks(&self) -> u64 {
+        66 * self.params.osr as u64
+    }
+
+    /// Runs until the link is up; returns the clocks it took, or None after `max_blocks`.
+    pub fn wait_link_up(&mut self, max_blocks: u64) -> Option<u64> {
+        let start = self.h.cycles();
+        let step = self.block_clocks();
+        while self.h.cycles() - start < max_blocks * step {
+            if self.h.uut.leds.val().get_bit(0) {
+                return Some(self.h.cycles() - start);
+            }
+            self.run(step / 4 + 1);
+        }
+        None
+    }
+
+    /// Snapshot, then the traffic counters (good, bad, lost, rx words).
+    pub fn frames(&mut self) -> (u32, u32, u32, u32) {
+        self.snapshot();
+        (
+            self.read_reg("GOOD_FRAMES", 0),
+            self.read_reg("BAD_FRAMES", 0),
+            self.read_reg("LOST_FRAMES", 0),
+            self.read_reg("RX_WORDS", 0),
+        )
+    }
+}
