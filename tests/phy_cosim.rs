@@ -14,8 +14,16 @@ use std::process::Command;
 
 /// Runs `verilog` (top module `top`, input `clock`) in Icarus Verilog: per
 /// clock, applies `stim[t][i]` to `inputs[i]`, clocks, and records the
-/// `outputs` after the rising edge.
-fn icarus(name: &str, verilog: &str, inputs: &[(&str, usize)], outputs: &[&str], stim: &[Vec<u64>]) -> Vec<Vec<u64>> {
+/// `outputs` after the rising edge. `pokes` are Verilog statements run
+/// before the inputs of clock t are applied (e.g. to preload a register).
+fn icarus(
+    name: &str,
+    verilog: &str,
+    inputs: &[(&str, usize)],
+    outputs: &[&str],
+    stim: &[Vec<u64>],
+    pokes: &[(usize, &str)],
+) -> Vec<Vec<u64>> {
     require_tool("iverilog").unwrap();
     require_tool("vvp").unwrap();
     let dir = scratch_dir("cosim", name).unwrap();
@@ -39,6 +47,9 @@ fn icarus(name: &str, verilog: &str, inputs: &[(&str, usize)], outputs: &[&str],
         writeln!(tb, "    $readmemh(\"{port}.hex\", mem_{port});").unwrap();
     }
     writeln!(tb, "    for (t = 0; t < {n}; t = t + 1) begin").unwrap();
+    for (t, poke) in pokes {
+        writeln!(tb, "      if (t == {t}) begin {poke} end").unwrap();
+    }
     for (port, _) in inputs {
         writeln!(tb, "      {port} = mem_{port}[t];").unwrap();
     }
@@ -103,7 +114,7 @@ fn lane_tx_verilog_matches_rust_simulation() {
     }
     let v = verilog_of(&mut LaneTx::new(osr));
     let inputs = [("reset", 1), ("block_data", 64), ("block_ctrl", 1), ("cfg_prbs_enable", 1), ("cfg_prbs_pattern", 3)];
-    let ver = icarus("lane_tx", &v, &inputs, &["tx_line", "block_take"], &stim);
+    let ver = icarus("lane_tx", &v, &inputs, &["tx_line", "block_take"], &stim, &[]);
     // The line is busy (the comparison can fail).
     assert!(rust.iter().filter(|r| r[0] == 1).count() > 1000);
     for (t, (r, v)) in rust.iter().zip(&ver).enumerate() {
@@ -142,9 +153,38 @@ fn prbs_check_verilog_matches_rust_simulation() {
     }
     let v = verilog_of(&mut PrbsCheck::new());
     let inputs = [("reset", 1), ("enable", 1), ("data_in", 1), ("cfg_pattern", 3), ("freeze", 1), ("clear", 1)];
-    let ver = icarus("prbs_check", &v, &inputs, &["lock", "errors", "bits"], &stim);
+    let ver = icarus("prbs_check", &v, &inputs, &["lock", "errors", "bits"], &stim, &[]);
     assert!(rust.iter().any(|r| r[0] == 1) && rust.iter().any(|r| r[1] > 0));
     for (t, (r, v)) in rust.iter().zip(&ver).enumerate() {
         assert_eq!(r, v, "clock {t}: rust-hdl (lock, errors, bits) vs Verilog");
     }
+}
+
+#[test]
+fn prbs_check_counters_saturate() {
+    // 2^32 bits cannot be simulated; preload both counters near the top in
+    // the Verilog simulation, then count on.
+    let p = PrbsPattern::Prbs7;
+    let mut src = PrbsModel::new(p);
+    // reset, enable, data_in, cfg_pattern, freeze, clear
+    let mut stim = vec![vec![1, 0, 0, p.code() as u64, 0, 0]];
+    for i in 0..400 {
+        let flip = i == 250 || i == 300;
+        stim.push(vec![0, 1, (src.next_bit() ^ flip) as u64, p.code() as u64, 0, 0]);
+    }
+    let v = verilog_of(&mut PrbsCheck::new());
+    let inputs = [("reset", 1), ("enable", 1), ("data_in", 1), ("cfg_pattern", 3), ("freeze", 1), ("clear", 1)];
+    let preload = "dut.err_count.q = 32'hFFFFFFFB; dut.bit_count.q = 32'hFFFFFF80;";
+    let ver = icarus("prbs_check_saturate", &v, &inputs, &["lock", "errors", "bits"], &stim, &[(200, preload)]);
+    assert_eq!(ver[199][0], 1, "locked before the preload");
+    assert!(ver[199][2] > 100, "counting before the preload");
+    assert_eq!(ver[200][1], 0xFFFF_FFFB, "preloaded");
+    // Two flipped bits = 6 errors: 0xFFFFFFFB + 6 saturates at 0xFFFFFFFF.
+    let errors: Vec<u64> = ver[200..].iter().map(|r| r[1]).collect();
+    assert!(errors.windows(2).all(|w| w[1] >= w[0]), "never wraps");
+    assert_eq!(*errors.last().unwrap(), 0xFFFF_FFFF);
+    assert!(errors.contains(&0xFFFF_FFFE), "counted up to the top");
+    let bits: Vec<u64> = ver[200..].iter().map(|r| r[2]).collect();
+    assert!(bits.windows(2).all(|w| w[1] >= w[0]), "never wraps");
+    assert_eq!(*bits.last().unwrap(), 0xFFFF_FFFF);
 }
