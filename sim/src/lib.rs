@@ -11,3 +11,4 @@ pub mod models;
 // UART line and bridge protocol models, virtual board (issue: bridge).
 pub mod uart_line;
 pub mod bridge_model;
+pub mod virtual_board;

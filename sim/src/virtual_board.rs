@@ -1,0 +1,220 @@
+//! A virtual board: the real board top ([MosaicTop]: UART, bridge, link
+//! core) simulated clock by clock in a background thread, its UART served on
+//! a pseudo-terminal, so that any serial client (the `mosaic` CLI, a
+//! terminal, a test) talks to the very gateware a board would run.
+//!
+//! Timing. The simulated UART runs at `divisor` clocks per bit: bytes read
+//! from the pty are sent into `uart_rx` bit by bit ([LineSender]), and
+//! `uart_tx` is sampled back into bytes ([LineReceiver]) that are written to
+//! the pty. Simulated time is not paced to the wall clock: it runs as fast as
+//! it can while a byte is in flight or the bridge is busy. When all is quiet,
+//! the link keeps running (counters, lock state and traffic advance) but at a
+//! bounded share of a CPU ([BoardOptions::idle_duty]): after each idle batch
+//! the thread waits on the pty, and any byte that arrives wakes it at once.
+//!
+//! Pins. The physical lanes are looped back outside the chip (`tx_lines[k]`
+//! drives `rx_lines[k]` one clock later), as with a cable on a real board;
+//! the core's internal loopback and channel emulator work as on hardware.
+
+use crate::harness::Harness;
+use crate::uart_line::{LineReceiver, LineSender};
+use mosaic_gateware::emulator::MAX_DELAY_BITS;
+use mosaic_gateware::link::core::CoreConfig;
+use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::top::MosaicTop;
+use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
+use serialport::{SerialPort, TTYPort};
+use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How a virtual board runs.
+#[derive(Clone, Debug)]
+pub struct BoardOptions {
+    /// UART clocks per bit (4..=65535); small is fast (4: 18 bytes in 720 clocks).
+    pub divisor: u32,
+    /// Clocks simulated between two looks at the pty while busy.
+    pub busy_batch: u32,
+    /// Clocks simulated per batch while idle.
+    pub idle_batch: u32,
+    /// Share of one CPU the simulation may use while idle (0 < d <= 1).
+    pub idle_duty: f64,
+    /// `tx_lines` drive `rx_lines` (a loopback cable on the pins).
+    pub loop_pins: bool,
+}
+
+impl BoardOptions {
+    /// Defaults for `divisor`: busy batches of one byte time, idle batches
+    /// of 64 clocks at a 20% duty.
+    pub fn new(divisor: u32) -> Self {
+        BoardOptions { divisor, busy_batch: 10 * divisor, idle_batch: 64, idle_duty: 0.2, loop_pins: true }
+    }
+}
+
+/// A running virtual board; stops when [VirtualBoard::stop]ped or dropped.
+pub struct VirtualBoard {
+    path: String,
+    stop: Arc<AtomicBool>,
+    cycles: Arc<AtomicU64>,
+    thread: Option<JoinHandle<()>>,
+    /// Held open so the pty neither hangs up nor returns EIO between clients.
+    _slave: TTYPort,
+}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg)
+}
+
+impl VirtualBoard {
+    /// Starts a board for link shape `params` whose UART runs at `divisor`
+    /// clocks per bit; open [VirtualBoard::path] with any serial client.
+    pub fn spawn(params: LinkParams, divisor: u32) -> io::Result<VirtualBoard> {
+        Self::spawn_with(core_config(params), BoardOptions::new(divisor))
+    }
+
+    /// As [VirtualBoard::spawn], with every build and run option.
+    pub fn spawn_with(cfg: CoreConfig, opts: BoardOptions) -> io::Result<VirtualBoard> {
+        cfg.params.validate().map_err(|e| invalid(format!("virtual board: {e}")))?;
+        if !(MIN_DIVISOR..=MAX_DIVISOR).contains(&opts.divisor) {
+            return Err(invalid(format!(
+                "virtual board: divisor must be in {MIN_DIVISOR}..={MAX_DIVISOR}, not {}",
+                opts.divisor
+            )));
+        }
+        if !(opts.idle_duty > 0.0 && opts.idle_duty <= 1.0) {
+            return Err(invalid(format!("virtual board: idle_duty must be in (0, 1], not {}", opts.idle_duty)));
+        }
+        let (mut master, slave) = TTYPort::pair().map_err(io::Error::from)?;
+        let path = slave.name().ok_or_else(|| io::Error::other("pty has no name"))?;
+        master.set_timeout(Duration::ZERO).map_err(io::Error::from)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let cycles = Arc::new(AtomicU64::new(0));
+        let (s, c) = (stop.clone(), cycles.clone());
+        // The top is built inside the thread: rust-hdl blocks need not be Send.
+        let thread = std::thread::Builder::new()
+            .name("virtual-board".into())
+            .spawn(move || serve(master, cfg, opts, s, c))?;
+        Ok(VirtualBoard { path, stop, cycles, thread: Some(thread), _slave: slave })
+    }
+
+    /// Path of the pseudo-terminal to open (e.g. `/dev/pts/7`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Clocks simulated so far.
+    pub fn cycles(&self) -> u64 {
+        self.cycles.load(Ordering::Relaxed)
+    }
+
+    /// Stops the simulation and waits for its thread; returns the clocks run.
+    pub fn stop(mut self) -> u64 {
+        self.halt();
+        self.cycles()
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for VirtualBoard {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+/// The core configuration a virtual board builds for `params` (the channel
+/// emulator's delay line clamped to what the emulator supports).
+pub fn core_config(params: LinkParams) -> CoreConfig {
+    let mut cfg = CoreConfig::new(params);
+    cfg.max_delay_bits = cfg.max_delay_bits.min(MAX_DELAY_BITS);
+    cfg
+}
+
+/// Reads what the pty has, waiting at most `wait` for the first byte.
+fn read_pty(port: &mut TTYPort, buf: &mut [u8], wait: Duration) -> usize {
+    if port.set_timeout(wait).is_err() {
+        return 0;
+    }
+    match port.read(buf) {
+        Ok(n) => n,
+        // TimedOut: nothing to read. Other errors (EIO while no client has
+        // the slave open cannot happen: we hold it) are treated the same.
+        Err(_) => {
+            if wait.is_zero() {
+                0
+            } else {
+                std::thread::sleep(Duration::from_millis(1));
+                0
+            }
+        }
+    }
+}
+
+fn serve(mut port: TTYPort, cfg: CoreConfig, opts: BoardOptions, stop: Arc<AtomicBool>, cycles: Arc<AtomicU64>) {
+    let mut h = Harness::new(MosaicTop::new(&cfg, opts.divisor), |u| &mut u.clock);
+    let phys = cfg.params.physical_lanes();
+    let mut pins = vec![false; phys];
+    for _ in 0..4 {
+        h.cycle(|u| {
+            u.reset.next = true;
+            u.uart_rx.next = true;
+        });
+    }
+    let mut to_board = LineSender::new(opts.divisor);
+    let mut from_board = LineReceiver::new(opts.divisor);
+    let mut out = Vec::with_capacity(256);
+    let mut buf = [0u8; 4096];
+    let mut wait = Duration::ZERO;
+    while !stop.load(Ordering::Relaxed) {
+        let n = read_pty(&mut port, &mut buf, wait);
+        to_board.push(&buf[..n]);
+        let busy = !to_board.idle()
+            || !from_board.idle()
+            || h.uut.bridge.busy.val()
+            || !h.uut.uart_out.tx_ready.val();
+        let batch = if busy { opts.busy_batch } else { opts.idle_batch };
+        let started = Instant::now();
+        for _ in 0..batch {
+            let level = to_board.next_level();
+            let loop_pins = opts.loop_pins;
+            h.cycle(|u| {
+                u.reset.next = false;
+                u.uart_rx.next = level;
+                if loop_pins {
+                    for (k, p) in pins.iter().enumerate() {
+                        u.rx_lines[k].next = *p;
+                    }
+                }
+            });
+            if loop_pins {
+                for (k, p) in pins.iter_mut().enumerate() {
+                    *p = h.uut.tx_lines[k].val();
+                }
+            }
+            if let Some(b) = from_board.sample(h.uut.uart_tx.val()) {
+                out.push(b);
+            }
+        }
+        cycles.store(h.cycles(), Ordering::Relaxed);
+        if !out.is_empty() {
+            // A client that went away leaves bytes in the pty; never block on it.
+            let _ = port.write_all(&out);
+            out.clear();
+        }
+        wait = if busy {
+            Duration::ZERO
+        } else {
+            // Idle: give the CPU back in proportion, waking on the first byte.
+            let spent = started.elapsed().as_secs_f64();
+            let rest = spent * (1.0 - opts.idle_duty) / opts.idle_duty;
+            Duration::from_secs_f64(rest.clamp(0.001, 0.5))
+        };
+    }
+}
