@@ -6,7 +6,7 @@ use std::process::Command;
 
 fn mosaic(port: Option<&str>, args: &[&str]) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mosaic"));
-    cmd.env_remove("MOSAIC_PORT").args(["--timeout", "100", "--retries", "1"]);
+    cmd.env_remove("MOSAIC_PORT").env_remove("MOSAIC_TIMEOUT").args(["--timeout", "100", "--retries", "1"]);
     if let Some(p) = port {
         cmd.env("MOSAIC_PORT", p);
     }

@@ -16,11 +16,11 @@ pub struct ConnectOpts {
     /// UART baud rate.
     #[arg(long, default_value_t = 115_200, global = true, value_parser = parse_u32)]
     pub baud: u32,
-    /// Reply timeout per attempt, in milliseconds.
-    #[arg(long, default_value_t = 500, global = true, value_parser = parse_u32)]
+    /// Reply timeout per attempt, in milliseconds (a simulated board needs seconds).
+    #[arg(long, env = "MOSAIC_TIMEOUT", default_value_t = 1000, global = true, value_parser = parse_u32)]
     pub timeout: u32,
     /// Attempts after a timed-out one.
-    #[arg(long, default_value_t = 3, global = true, value_parser = parse_u32)]
+    #[arg(long, default_value_t = 2, global = true, value_parser = parse_u32)]
     pub retries: u32,
 }
 

@@ -9,13 +9,16 @@ use super::{counters, info, inject, lanes, loopback, status};
 use crate::client::Client;
 use crate::fake_board::{FakeBoard, FakeOptions};
 use crate::transport::SerialTransport;
-use anyhow::{bail, Context};
+use super::sim::{DEFAULT_DIVISOR, SIM_TIMEOUT_MS};
+use anyhow::Context;
+use mosaic_gateware::params::LinkParams;
+use mosaic_sim::virtual_board::VirtualBoard;
 use std::io::Write;
 
 /// Scripted walkthrough against an in-process virtual board.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Run against the register-only fake board (no link behaviour).
+    /// Run against the register-only fake board (no link behaviour) instead of the simulated gateware.
     #[arg(long)]
     pub fake: bool,
 }
@@ -74,12 +77,25 @@ fn steps() -> Vec<Step> {
 
 impl DemoArgs {
     pub fn run(&self, conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-        if !self.fake {
-            bail!("the virtual board is not available yet in this build (mosaic_sim::virtual_board); use --fake");
+        // The board is dropped (stopped) when the demo returns.
+        let (_board, path): (Box<dyn std::any::Any>, String) = if self.fake {
+            let b = FakeBoard::spawn(FakeOptions::default()).context("cannot start the fake board")?;
+            let path = b.path().to_string();
+            (Box::new(b), path)
+        } else {
+            let b = VirtualBoard::spawn(LinkParams::DEFAULT, DEFAULT_DIVISOR).context("cannot start the virtual board")?;
+            let path = b.path().to_string();
+            (Box::new(b), path)
+        };
+        if !json {
+            writeln!(out, "{} board on {path}", if self.fake { "fake" } else { "virtual" })?;
         }
-        let board = FakeBoard::spawn(FakeOptions::default()).context("cannot start the board")?;
-        let t = SerialTransport::open(board.path(), conn.baud)?;
-        let mut c = Client::connect(t, conn.client_options()).context("board")?;
+        let t = SerialTransport::open(&path, conn.baud)?;
+        let mut o = conn.client_options();
+        if !self.fake {
+            o.timeout = o.timeout.max(std::time::Duration::from_millis(SIM_TIMEOUT_MS as u64));
+        }
+        let mut c = Client::connect(t, o).context("board")?;
         let mut done = Vec::new();
         for (i, s) in steps().iter().enumerate() {
             if !json {

@@ -2,7 +2,8 @@
 
 use super::common::{parse_u32, write_json, ConnectOpts};
 use crate::fake_board::{FakeBoard, FakeOptions};
-use anyhow::bail;
+use anyhow::anyhow;
+use mosaic_sim::virtual_board::VirtualBoard;
 use mosaic_gateware::params::LinkParams;
 use serde_json::json;
 use std::io::Write;
@@ -22,26 +23,57 @@ pub struct SimArgs {
     /// Spare lanes S.
     #[arg(long, value_parser = parse_u32, default_value_t = LinkParams::DEFAULT.spares as u32)]
     pub spares: u32,
+    /// Clocks per line bit.
+    #[arg(long, value_parser = parse_u32, default_value_t = LinkParams::DEFAULT.osr as u32)]
+    pub osr: u32,
+    /// Simulated UART clocks per bit (small is fast).
+    #[arg(long, value_parser = parse_u32, default_value_t = DEFAULT_DIVISOR)]
+    pub divisor: u32,
 }
+
+/// UART clocks per bit of a virtual board: the fastest the bridge allows,
+/// since simulated clocks, not the wire, are what costs wall time.
+pub const DEFAULT_DIVISOR: u32 = 4;
+
+/// Reply timeout for a simulated board: a transaction costs a few thousand
+/// simulated clocks, and a loaded machine simulates a few thousand a second.
+pub const SIM_TIMEOUT_MS: u32 = 30_000;
 
 impl SimArgs {
     pub fn params(&self) -> anyhow::Result<LinkParams> {
-        let p = LinkParams { lanes: self.lanes as usize, spares: self.spares as usize, ..LinkParams::DEFAULT };
+        let p = LinkParams {
+            lanes: self.lanes as usize,
+            spares: self.spares as usize,
+            osr: self.osr as usize,
+            ..LinkParams::DEFAULT
+        };
         p.validate()?;
         Ok(p)
     }
 
     pub fn run(&self, conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
         let p = self.params()?;
-        if !self.fake {
-            bail!("the virtual board is not available yet in this build (mosaic_sim::virtual_board); use --fake for a register-only fake board");
-        }
-        let board = FakeBoard::spawn(FakeOptions { params: p, baud: self.pace.then_some(conn.baud), ..FakeOptions::default() })?;
-        if json {
-            write_json(out, &json!({ "port": board.path(), "kind": "fake" }))?;
+        // The board lives as long as this function: it never returns but on error.
+        let (_board, path, kind): (Box<dyn std::any::Any>, String, &str) = if self.fake {
+            let b = FakeBoard::spawn(FakeOptions {
+                params: p,
+                baud: self.pace.then_some(conn.baud),
+                ..FakeOptions::default()
+            })?;
+            let path = b.path().to_string();
+            (Box::new(b), path, "fake")
         } else {
-            writeln!(out, "fake board ({} + {} lanes) on {}", p.lanes, p.spares, board.path())?;
-            writeln!(out, "try: MOSAIC_PORT={} mosaic status   (Ctrl-C to stop)", board.path())?;
+            let b = VirtualBoard::spawn(p, self.divisor).map_err(|e| anyhow!("cannot start the virtual board: {e}"))?;
+            let path = b.path().to_string();
+            (Box::new(b), path, "virtual")
+        };
+        if json {
+            write_json(out, &json!({ "port": path, "kind": kind, "params": p }))?;
+        } else {
+            writeln!(out, "{kind} board ({} + {} lanes, osr {}) on {path}", p.lanes, p.spares, p.osr)?;
+            // The simulated gateware answers in seconds, not milliseconds.
+            let timeout = if self.fake { 1000 } else { SIM_TIMEOUT_MS };
+            writeln!(out, "try: export MOSAIC_PORT={path} MOSAIC_TIMEOUT={timeout}; mosaic status   (Ctrl-C to stop)")?;
         }
         out.flush()?;
         // Ctrl-C ends the process, and with it the board.

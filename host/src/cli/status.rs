@@ -97,7 +97,12 @@ impl StatusArgs {
                 r["lane"].to_string(),
                 mark(&r["block_lock"]),
                 mark(&r["marker_lock"]),
-                r["logical_id"].as_u64().map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+                // An id past N is a spare sending idle markers.
+                match r["logical_id"].as_u64() {
+                    Some(v) if v < p.lanes as u64 => v.to_string(),
+                    Some(_) => "spare".into(),
+                    None => "-".into(),
+                },
                 r["skew_blocks"].to_string(),
                 r["sync_errors"].to_string(),
                 r["lock_losses"].to_string(),
