@@ -40,12 +40,19 @@ fn read_exact(port: &mut dyn SerialPort, n: usize, deadline: Duration) -> Vec<u8
     got
 }
 
-fn read_reg(port: &mut dyn SerialPort, tag: u8, addr: u16) -> Response {
-    port.write_all(&encode_raw(tag, Opcode::Read as u8, addr, 1, &[])).unwrap();
-    let bytes = read_exact(port, response_len(1), Duration::from_secs(20));
+/// One request through the pty; its response of `words` data words.
+fn transact(port: &mut dyn SerialPort, op: Opcode, tag: u8, addr: u16, count: u8, data: &[u32], words: usize) -> Response {
+    port.write_all(&encode_raw(tag, op as u8, addr, count, data)).unwrap();
+    let bytes = read_exact(port, response_len(words), Duration::from_secs(30));
     let mut r = decode_responses(&bytes).unwrap();
     assert_eq!(r.len(), 1);
-    r.pop().unwrap()
+    let r = r.pop().unwrap();
+    assert_eq!(r.tag, tag);
+    r
+}
+
+fn read_reg(port: &mut dyn SerialPort, tag: u8, addr: u16) -> Response {
+    transact(port, Opcode::Read, tag, addr, 1, &[], 1)
 }
 
 /// Waits until the board has simulated `clocks` more clocks.
@@ -96,6 +103,35 @@ fn read_magic_through_the_pty_and_survive_garbage() {
     assert_eq!(r.data, vec![model.dropped as u32], "BRIDGE_DROPPED vs parser model");
     drop(port);
     assert!(board.stop() > 0);
+}
+
+/// Every opcode through the pty against the real link core: the identity
+/// block read as one burst equals the register map, CTRL written reads
+/// back, SNAPSHOT and PING answer OK, an unmapped address is BadAddress.
+#[test]
+fn every_opcode_through_the_pty_against_the_link_core() {
+    let p = small();
+    let opts = BoardOptions { idle_duty: 1.0, ..BoardOptions::new(DIVISOR) };
+    let board = VirtualBoard::spawn_with(core_config(p), opts).unwrap();
+    let mut port = open(board.path());
+    let map = RegMap::new(&p);
+    let ok = Status::Ok as u8;
+    let ident = ["MAGIC", "MAP_VERSION", "PARAM_LANES", "PARAM_SPARES", "PARAM_OSR", "PARAM_MARKER_PERIOD", "PARAM_DESKEW_DEPTH"];
+    let want: Vec<u32> = ident.iter().map(|n| map.get(n).unwrap().reset).collect();
+    let r = transact(port.as_mut(), Opcode::BurstRead, 1, 0, ident.len() as u8, &[], ident.len());
+    assert_eq!((r.status, r.data), (ok, want));
+    let ctrl = map.get("CTRL").unwrap().addr;
+    let r = transact(port.as_mut(), Opcode::Write, 2, ctrl, 1, &[0b1101], 0);
+    assert_eq!(r.status, ok);
+    assert_eq!(read_reg(port.as_mut(), 3, ctrl).data, vec![0b1101]);
+    let r = transact(port.as_mut(), Opcode::Snapshot, 4, 0, 0, &[], 0);
+    assert_eq!((r.status, r.data.len()), (ok, 0));
+    let r = transact(port.as_mut(), Opcode::Ping, 5, 0, 0, &[], 0);
+    assert_eq!((r.status, r.data.len()), (ok, 0));
+    let unmapped = 0x0FF0;
+    assert!(map.decode(unmapped).is_none());
+    let r = read_reg(port.as_mut(), 6, unmapped);
+    assert_eq!((r.status, r.data), (Status::BadAddress as u8, vec![0]));
 }
 
 fn read_rate(p: LinkParams, n: usize) -> f64 {
