@@ -277,14 +277,16 @@ fn lane_locks_from_every_offset_and_phase_osr4() {
     lock_from_offsets(4, |offset| vec![offset % 4]);
 }
 
-/// Every offset x every phase for OSR 2, 3, 4 and 8 (slow: several minutes;
+/// Every offset x every phase for OSR 2, 3 and 4, and every offset with
+/// cycling phases for OSR 8 (slow: ~10 minutes on a busy machine;
 /// `cargo test --release --test lane_phy -- --ignored`).
 #[test]
 #[ignore]
 fn lane_locks_from_every_offset_x_phase_exhaustive() {
-    for osr in [2, 3, 4, 8] {
+    for osr in [2, 3, 4] {
         lock_from_offsets(osr, |_| (0..osr).collect());
     }
+    lock_from_offsets(8, |offset| vec![offset % 8]);
 }
 
 /// Random bit errors in a window after lock: sync-header errors, and every
