@@ -102,6 +102,7 @@ fn read_magic_through_the_pty_and_survive_garbage() {
     let r = read_reg(port.as_mut(), 0x35, map.get("BRIDGE_DROPPED").unwrap().addr);
     assert_eq!(r.data, vec![model.dropped as u32], "BRIDGE_DROPPED vs parser model");
     drop(port);
+    assert_eq!(board.failure(), None);
     assert!(board.stop() > 0);
 }
 

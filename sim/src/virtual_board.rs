@@ -26,7 +26,7 @@ use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
 use serialport::{SerialPort, TTYPort};
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -58,6 +58,7 @@ pub struct VirtualBoard {
     path: String,
     stop: Arc<AtomicBool>,
     cycles: Arc<AtomicU64>,
+    failure: Arc<Mutex<Option<String>>>,
     thread: Option<JoinHandle<()>>,
     /// Held open so the pty neither hangs up nor returns EIO between clients.
     _slave: TTYPort,
@@ -91,12 +92,38 @@ impl VirtualBoard {
         master.set_timeout(Duration::ZERO).map_err(io::Error::from)?;
         let stop = Arc::new(AtomicBool::new(false));
         let cycles = Arc::new(AtomicU64::new(0));
-        let (s, c) = (stop.clone(), cycles.clone());
-        // The top is built inside the thread: rust-hdl blocks need not be Send.
-        let thread = std::thread::Builder::new()
-            .name("virtual-board".into())
-            .spawn(move || serve(master, cfg, opts, s, c))?;
-        Ok(VirtualBoard { path, stop, cycles, thread: Some(thread), _slave: slave })
+        let failure = Arc::new(Mutex::new(None));
+        let (s, c, f) = (stop.clone(), cycles.clone(), failure.clone());
+        let (ready_tx, ready) = mpsc::channel();
+        // The top is built inside the thread (rust-hdl blocks need not be
+        // Send); spawn returns once it is built and checked, or its error.
+        let thread = std::thread::Builder::new().name("virtual-board".into()).spawn(move || {
+            let board = match Board::new(&cfg, &opts) {
+                Ok(b) => {
+                    let _ = ready_tx.send(Ok(()));
+                    b
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            if let Err(e) = board.serve(master, &opts, &s, &c) {
+                *f.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+            }
+        })?;
+        match ready.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(io::Error::other(format!("virtual board: {e}"))),
+            Err(_) => return Err(io::Error::other("virtual board: the simulation thread died while building")),
+        }
+        Ok(VirtualBoard { path, stop, cycles, failure, thread: Some(thread), _slave: slave })
+    }
+
+    /// Why the simulation stopped on its own (e.g. a circuit that did not
+    /// settle), if it did; the pty then stays silent.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Path of the pseudo-terminal to open (e.g. `/dev/pts/7`).
@@ -157,64 +184,92 @@ fn read_pty(port: &mut TTYPort, buf: &mut [u8], wait: Duration) -> usize {
     }
 }
 
-fn serve(mut port: TTYPort, cfg: CoreConfig, opts: BoardOptions, stop: Arc<AtomicBool>, cycles: Arc<AtomicU64>) {
-    let mut h = Harness::new(MosaicTop::new(&cfg, opts.divisor), |u| &mut u.clock);
-    let phys = cfg.params.physical_lanes();
-    let mut pins = vec![false; phys];
-    for _ in 0..4 {
-        h.cycle(|u| {
-            u.reset.next = true;
-            u.uart_rx.next = true;
-        });
+/// The simulated board and the software ends of its serial line.
+struct Board {
+    h: Harness<MosaicTop>,
+    pins: Vec<bool>,
+    to_board: LineSender,
+    from_board: LineReceiver,
+}
+
+impl Board {
+    fn new(cfg: &CoreConfig, opts: &BoardOptions) -> Result<Board, String> {
+        let h = Harness::try_new(MosaicTop::new(cfg, opts.divisor), |u| &mut u.clock).map_err(|e| e.to_string())?;
+        let mut b = Board {
+            h,
+            pins: vec![false; cfg.params.physical_lanes()],
+            to_board: LineSender::new(opts.divisor),
+            from_board: LineReceiver::new(opts.divisor),
+        };
+        for _ in 0..4 {
+            b.h.try_cycle(|u| {
+                u.reset.next = true;
+                u.uart_rx.next = true;
+            })
+            .map_err(|e| e.to_string())?;
+        }
+        Ok(b)
     }
-    let mut to_board = LineSender::new(opts.divisor);
-    let mut from_board = LineReceiver::new(opts.divisor);
-    let mut out = Vec::with_capacity(256);
-    let mut buf = [0u8; 4096];
-    let mut wait = Duration::ZERO;
-    while !stop.load(Ordering::Relaxed) {
-        let n = read_pty(&mut port, &mut buf, wait);
-        to_board.push(&buf[..n]);
-        let busy = !to_board.idle()
-            || !from_board.idle()
-            || h.uut.bridge.busy.val()
-            || !h.uut.uart_out.tx_ready.val();
-        let batch = if busy { opts.busy_batch } else { opts.idle_batch };
-        let started = Instant::now();
-        for _ in 0..batch {
-            let level = to_board.next_level();
-            let loop_pins = opts.loop_pins;
-            h.cycle(|u| {
-                u.reset.next = false;
-                u.uart_rx.next = level;
-                if loop_pins {
-                    for (k, p) in pins.iter().enumerate() {
-                        u.rx_lines[k].next = *p;
+
+    /// True while a byte is on either line or the bridge has work.
+    fn busy(&self) -> bool {
+        let u = &self.h.uut;
+        !self.to_board.idle() || !self.from_board.idle() || u.bridge.busy.val() || !u.uart_out.tx_ready.val()
+    }
+
+    /// `n` clocks; bytes the board sent are appended to `out`.
+    fn run(&mut self, n: u32, loop_pins: bool, out: &mut Vec<u8>) -> Result<(), String> {
+        for _ in 0..n {
+            let level = self.to_board.next_level();
+            let pins = &self.pins;
+            self.h
+                .try_cycle(|u| {
+                    u.reset.next = false;
+                    u.uart_rx.next = level;
+                    if loop_pins {
+                        for (k, p) in pins.iter().enumerate() {
+                            u.rx_lines[k].next = *p;
+                        }
                     }
-                }
-            });
+                })
+                .map_err(|e| e.to_string())?;
             if loop_pins {
-                for (k, p) in pins.iter_mut().enumerate() {
-                    *p = h.uut.tx_lines[k].val();
+                for (k, p) in self.pins.iter_mut().enumerate() {
+                    *p = self.h.uut.tx_lines[k].val();
                 }
             }
-            if let Some(b) = from_board.sample(h.uut.uart_tx.val()) {
+            if let Some(b) = self.from_board.sample(self.h.uut.uart_tx.val()) {
                 out.push(b);
             }
         }
-        cycles.store(h.cycles(), Ordering::Relaxed);
-        if !out.is_empty() {
-            // A client that went away leaves bytes in the pty; never block on it.
-            let _ = port.write_all(&out);
-            out.clear();
+        Ok(())
+    }
+
+    fn serve(mut self, mut port: TTYPort, opts: &BoardOptions, stop: &AtomicBool, cycles: &AtomicU64) -> Result<(), String> {
+        let mut out = Vec::with_capacity(256);
+        let mut buf = [0u8; 4096];
+        let mut wait = Duration::ZERO;
+        while !stop.load(Ordering::Relaxed) {
+            let n = read_pty(&mut port, &mut buf, wait);
+            self.to_board.push(&buf[..n]);
+            let busy = self.busy();
+            let started = Instant::now();
+            self.run(if busy { opts.busy_batch } else { opts.idle_batch }, opts.loop_pins, &mut out)?;
+            cycles.store(self.h.cycles(), Ordering::Relaxed);
+            if !out.is_empty() {
+                // Errors (no client) are ignored: the bytes are simply lost, as on a wire.
+                let _ = port.write_all(&out);
+                out.clear();
+            }
+            wait = if busy {
+                Duration::ZERO
+            } else {
+                // Idle: give the CPU back in proportion, waking on the first byte.
+                let spent = started.elapsed().as_secs_f64();
+                let rest = spent * (1.0 - opts.idle_duty) / opts.idle_duty;
+                Duration::from_secs_f64(rest.clamp(0.001, 0.5))
+            };
         }
-        wait = if busy {
-            Duration::ZERO
-        } else {
-            // Idle: give the CPU back in proportion, waking on the first byte.
-            let spent = started.elapsed().as_secs_f64();
-            let rest = spent * (1.0 - opts.idle_duty) / opts.idle_duty;
-            Duration::from_secs_f64(rest.clamp(0.001, 0.5))
-        };
+        Ok(())
     }
 }
