@@ -7,10 +7,12 @@
 //! from the pty are sent into `uart_rx` bit by bit ([LineSender]), and
 //! `uart_tx` is sampled back into bytes ([LineReceiver]) that are written to
 //! the pty. Simulated time is not paced to the wall clock: it runs as fast as
-//! it can while a byte is in flight or the bridge is busy. When all is quiet,
-//! the link keeps running (counters, lock state and traffic advance) but at a
-//! bounded share of a CPU ([BoardOptions::idle_duty]): after each idle batch
-//! the thread waits on the pty, and any byte that arrives wakes it at once.
+//! it can while a byte is in flight or the bridge is busy, and for a while
+//! after ([BoardOptions::linger]) so that the link moves on after a command.
+//! When all has been quiet longer, the link keeps running (counters, lock
+//! state and traffic advance) but at a bounded share of a CPU
+//! ([BoardOptions::idle_duty]): after each idle batch the thread waits on
+//! the pty, and any byte that arrives wakes it at once.
 //!
 //! Pins. The physical lanes are looped back outside the chip (`tx_lines[k]`
 //! drives `rx_lines[k]` one clock later), as with a cable on a real board;
@@ -41,15 +43,25 @@ pub struct BoardOptions {
     pub idle_batch: u32,
     /// Share of one CPU the simulation may use while idle (0 < d <= 1).
     pub idle_duty: f64,
+    /// Full speed for this long after the last byte in or out, so that the
+    /// link moves on quickly after each command, before throttling to `idle_duty`.
+    pub linger: Duration,
     /// `tx_lines` drive `rx_lines` (a loopback cable on the pins).
     pub loop_pins: bool,
 }
 
 impl BoardOptions {
-    /// Defaults for `divisor`: busy batches of one byte time, idle batches
-    /// of 64 clocks at a 20% duty.
+    /// Defaults for `divisor`: busy batches of one byte time; 2 s at full
+    /// speed after the last byte, then idle batches of 64 clocks at a 20% duty.
     pub fn new(divisor: u32) -> Self {
-        BoardOptions { divisor, busy_batch: 10 * divisor, idle_batch: 64, idle_duty: 0.2, loop_pins: true }
+        BoardOptions {
+            divisor,
+            busy_batch: 10 * divisor,
+            idle_batch: 64,
+            idle_duty: 0.2,
+            linger: Duration::from_secs(2),
+            loop_pins: true,
+        }
     }
 }
 
@@ -249,10 +261,16 @@ impl Board {
         let mut out = Vec::with_capacity(256);
         let mut buf = [0u8; 4096];
         let mut wait = Duration::ZERO;
+        let mut last_activity = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             let n = read_pty(&mut port, &mut buf, wait);
             self.to_board.push(&buf[..n]);
-            let busy = self.busy();
+            let active = n > 0 || self.busy();
+            if active {
+                last_activity = Instant::now();
+            }
+            // Busy right now, or lingering after the last activity.
+            let busy = active || last_activity.elapsed() < opts.linger;
             let started = Instant::now();
             self.run(if busy { opts.busy_batch } else { opts.idle_batch }, opts.loop_pins, &mut out)?;
             cycles.store(self.h.cycles(), Ordering::Relaxed);
