@@ -45,6 +45,9 @@ pub enum ClientError {
     AddressRange { addr: u16, count: usize },
 }
 
+/// Filler that completes any partial request: the longest request less its SOF.
+pub const RESYNC_BYTES: usize = 135;
+
 /// Timeouts and retries.
 #[derive(Copy, Clone, Debug)]
 pub struct ClientOptions {
@@ -52,11 +55,18 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Extra attempts after the first one times out.
     pub retries: u32,
+    /// Filler bytes (0x00, never a SOF) sent before a retry. A damaged
+    /// request can leave the bridge inside a partial frame; it abandons it
+    /// only after an idle gap the host cannot time (a simulated board's byte
+    /// time is not wall time), and a retry sent earlier would be swallowed by
+    /// it. Enough filler completes the longest frame, which then fails its
+    /// CRC, so the bridge is hunting again when the retry arrives.
+    pub resync_bytes: usize,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { timeout: Duration::from_millis(500), retries: 3 }
+        ClientOptions { timeout: Duration::from_millis(500), retries: 3, resync_bytes: RESYNC_BYTES }
     }
 }
 
@@ -211,7 +221,12 @@ impl Client {
             }
             let tag = self.tag;
             self.tag = self.tag.wrapping_add(1);
-            let frame = Request { tag, opcode, addr, count, data: data.to_vec() }.encode()?;
+            let mut frame = Request { tag, opcode, addr, count, data: data.to_vec() }.encode()?;
+            if attempt > 0 {
+                let mut f = vec![0u8; self.opts.resync_bytes];
+                f.append(&mut frame);
+                frame = f;
+            }
             // Nothing valid can be in flight before this request is sent.
             self.t.discard_input()?;
             self.dec.clear();
@@ -408,4 +423,15 @@ pub fn field_set(f: &Field, word: u32, value: u32) -> Option<u32> {
 /// Field `name` of register `reg` in `word`, None for an unknown field.
 pub fn get(reg: &Register, name: &str, word: u32) -> Option<u32> {
     reg.field(name).map(|f| field_get(f, word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resync_filler_completes_the_longest_request() {
+        assert_eq!(RESYNC_BYTES, crate::protocol::request_len(MAX_BURST) - 1);
+        assert!(crate::protocol::REQ_SOF != 0);
+    }
 }

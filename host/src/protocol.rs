@@ -143,6 +143,9 @@ enum Scan<T> {
     NeedMore,
     /// The byte at the front cannot start a valid frame.
     Bad,
+    /// A frame of this many bytes with a bad CRC, dropped whole (as the
+    /// gateware bridge does: it hunts again after the frame, not inside it).
+    BadWhole(usize),
 }
 
 /// Streaming decoder state shared by both directions.
@@ -180,6 +183,11 @@ impl Hunter {
                     self.bad += 1;
                     self.discarded += 1;
                     self.buf.drain(..1);
+                }
+                Scan::BadWhole(len) => {
+                    self.bad += 1;
+                    self.discarded += len as u64;
+                    self.buf.drain(..len);
                 }
             }
         }
@@ -236,7 +244,9 @@ impl ResponseDecoder {
     }
 }
 
-/// Streaming, resynchronizing decoder of requests (board side: fake board, tests).
+/// Streaming decoder of requests that drops frames as the gateware bridge
+/// does (board side: fake board, tests): a bad opcode or count drops the SOF
+/// and hunting resumes at the next byte; a bad CRC drops the whole frame.
 #[derive(Default, Debug)]
 pub struct RequestDecoder {
     h: Hunter,
@@ -266,7 +276,7 @@ impl RequestDecoder {
                 return Scan::NeedMore;
             }
             if !crc_ok(&b[..len]) {
-                return Scan::Bad;
+                return Scan::BadWhole(len);
             }
             Scan::Frame(
                 Request {

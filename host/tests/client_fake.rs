@@ -7,7 +7,7 @@ use mosaic_host::{Client, ClientError, ClientOptions, SerialTransport};
 use std::time::Duration;
 
 fn opts() -> ClientOptions {
-    ClientOptions { timeout: Duration::from_millis(200), retries: 2 }
+    ClientOptions { timeout: Duration::from_millis(200), retries: 2, ..ClientOptions::default() }
 }
 
 fn connect(b: &FakeBoard) -> Client {
@@ -96,7 +96,7 @@ fn wrong_magic_and_map_version_are_refused_with_advice() {
 fn a_silent_board_times_out_after_every_retry() {
     let b = FakeBoard::spawn(FakeOptions { silent: true, ..FakeOptions::default() }).unwrap();
     let t0 = std::time::Instant::now();
-    let o = ClientOptions { timeout: Duration::from_millis(50), retries: 3 };
+    let o = ClientOptions { timeout: Duration::from_millis(50), retries: 3, ..ClientOptions::default() };
     let e = Client::connect(SerialTransport::open(b.path(), 115_200).unwrap(), o).err().unwrap();
     assert!(matches!(e, ClientError::Timeout { attempts: 4, .. }), "{e}");
     let dt = t0.elapsed();
