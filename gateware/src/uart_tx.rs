@@ -19,6 +19,31 @@ pub fn check_divisor(divisor: u32) {
     );
 }
 
+/// The divisor (clocks per bit) for `baud` at a `clock_hz` link clock,
+/// rounded to the nearest integer; an error names the rule when the result
+/// is out of range or its baud rate is more than 2% off (the budget the
+/// receiver is tested with).
+pub fn divisor_for(clock_hz: u64, baud: u64) -> Result<u32, String> {
+    if baud == 0 {
+        return Err("baud must be positive, not 0".into());
+    }
+    let d = (clock_hz + baud / 2) / baud;
+    if d < MIN_DIVISOR as u64 || d > MAX_DIVISOR as u64 {
+        return Err(format!(
+            "clock {clock_hz} Hz / baud {baud} must give {MIN_DIVISOR}..={MAX_DIVISOR} clocks per bit, not {d}"
+        ));
+    }
+    let actual = clock_hz as f64 / d as f64;
+    let off = (actual / baud as f64 - 1.0).abs();
+    if off > 0.02 {
+        return Err(format!(
+            "baud {baud} at {clock_hz} Hz must be within 2% with an integer divisor, not {:.1}% off (divisor {d})",
+            off * 100.0
+        ));
+    }
+    Ok(d as u32)
+}
+
 #[derive(LogicBlock)]
 pub struct UartTx {
     /// Design clock.
@@ -109,6 +134,22 @@ mod tests {
         let v = verilog_of(&mut uut);
         verilator_lint("uart_tx", &v).unwrap();
         yosys_synth_ice40("uart_tx", &v).unwrap();
+    }
+
+    #[test]
+    fn divisors_for_common_clocks() {
+        assert_eq!(divisor_for(48_000_000, 3_000_000), Ok(16));
+        assert_eq!(divisor_for(48_000_000, 115_200), Ok(417));
+        assert_eq!(divisor_for(12_000_000, 115_200), Ok(104));
+        assert_eq!(divisor_for(25_000_000, 1_000_000), Ok(25));
+        // 12 MHz / 2.4 Mbaud = 5; 12 MHz / 1.7 Mbaud = 7.06 -> 7 is 0.8% off.
+        assert_eq!(divisor_for(12_000_000, 1_700_000), Ok(7));
+        assert_eq!(divisor_for(12_000_000, 3_000_000), Ok(4));
+        assert_eq!(
+            divisor_for(12_000_000, 6_000_000).unwrap_err(),
+            "clock 12000000 Hz / baud 6000000 must give 4..=65535 clocks per bit, not 2"
+        );
+        assert!(divisor_for(10_000_000, 2_222_222).unwrap_err().contains("within 2%"));
     }
 
     #[test]
