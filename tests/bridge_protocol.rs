@@ -157,3 +157,14 @@ fn garbage_truncation_and_corruption_interleaved_with_valid_requests() {
     assert_eq!(request_len(0), 8);
     eprintln!("{valid} valid requests, {} drops, {} clocks", host.model.dropped, host.h.cycles());
 }
+
+/// 115200 baud at 48 MHz (divisor 417): a write and a burst read back.
+#[test]
+fn write_and_read_at_115200_baud_from_48_mhz() {
+    let mut host = Host::new(417);
+    let r = host.request(1, Opcode::Write, SCRATCH_BASE, 2, vec![0x1234_5678, 0x9ABC_DEF0]);
+    assert_eq!(r.status, Status::Ok as u8);
+    let r = host.request(2, Opcode::BurstRead, SCRATCH_BASE, 2, vec![]);
+    assert_eq!(r.data, vec![0x1234_5678, 0x9ABC_DEF0]);
+    host.check();
+}
