@@ -6,7 +6,9 @@
 //! miss names the clock and both frequencies.
 
 use crate::boards::{Board, Family, PllKind};
+pub use mosaic_gateware::boards::CoreKind;
 use mosaic_gateware::boards::{board_verilog, ecp5_pll, ice40_pll, PllConfig, PllError, ShellConfig};
+use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::verilog::install_hint;
 use serde::Serialize;
 use std::ffi::OsString;
@@ -26,9 +28,14 @@ pub struct BuildOptions {
     pub spares: usize,
     /// Clocks per line bit.
     pub osr: usize,
+    /// The core: the full link or the raw-PRBS image.
+    pub core: CoreKind,
     /// Lanes looped through header pins; `None`: as many as the board has
-    /// pins for, the rest loop back internally (0: all internal).
+    /// pins for, the rest loop back internally (0: all internal; the full
+    /// link always puts as many lanes as it can on pins).
     pub external: Option<usize>,
+    /// UART baud rate of the full link's bridge.
+    pub baud: u32,
     /// Link clock; `None`: the board's default.
     pub link_mhz: Option<f64>,
     /// Output directory; `None`: `target/boards/<board>/`.
@@ -47,7 +54,9 @@ impl BuildOptions {
             lanes: 4,
             spares: 1,
             osr: 4,
+            core: CoreKind::Bert,
             external: None,
+            baud: 115_200,
             link_mhz: None,
             out_dir: None,
             search_path: None,
@@ -78,6 +87,8 @@ impl Used {
 pub struct BuildReport {
     pub board: String,
     pub part: String,
+    /// `Mosaic` (full link) or `Bert` (raw PRBS image).
+    pub core: String,
     /// N + S.
     pub physical_lanes: usize,
     pub data_lanes: usize,
@@ -223,24 +234,25 @@ pub fn pll_for(board: &Board, link_mhz: f64) -> Result<PllConfig, PllError> {
     })
 }
 
-/// Lane counts of a build: (physical, external) after checking the options.
-fn lane_plan(o: &BuildOptions) -> Result<(usize, usize), FlowError> {
-    if o.lanes == 0 {
-        return Err(FlowError::Options("--lanes must be at least 1, not 0".into()));
-    }
-    if !(1..=8).contains(&o.osr) {
-        return Err(FlowError::Options(format!("--osr must be in 1..=8, not {}", o.osr)));
-    }
-    let p = o.lanes + o.spares;
+/// The link shape and the lanes on pins, after checking the options.
+fn lane_plan(o: &BuildOptions) -> Result<(LinkParams, usize), FlowError> {
+    let params = LinkParams { lanes: o.lanes, spares: o.spares, osr: o.osr, ..LinkParams::DEFAULT };
+    params.validate().map_err(|e| FlowError::Options(format!("--{e}")))?;
+    let p = params.physical_lanes();
     let max_ext = p.min(o.board.pin_lanes);
     let ext = o.external.unwrap_or(max_ext);
+    if o.core == CoreKind::Mosaic && ext != max_ext {
+        return Err(FlowError::Options(format!(
+            "--external is fixed at {max_ext} for the full link (it puts every lane it can on pins and loops lanes back internally by register)"
+        )));
+    }
     if ext > max_ext {
         return Err(FlowError::Options(format!(
             "--external must be at most {max_ext} ({} has {} lane pin pairs, the link {p} lanes), not {ext}",
             o.board.name, o.board.pin_lanes
         )));
     }
-    Ok((p, ext))
+    Ok((params, ext))
 }
 
 /// Utilization and Fmax read from nextpnr's `--report` JSON.
@@ -316,7 +328,8 @@ pub fn parse_yosys_stat(stat: &str) -> (u64, u64) {
 pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowError> {
     let start = Instant::now();
     let b = o.board;
-    let (physical, ext) = lane_plan(o)?;
+    let (params, ext) = lane_plan(o)?;
+    let physical = params.physical_lanes();
     let pll = pll_for(b, o.link_mhz.unwrap_or(b.link_mhz))?;
     let tools = Toolchain::find(b.family, o.search_path.as_ref())?;
     let link_mhz = pll.fout_mhz();
@@ -334,8 +347,9 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
         let _ = writeln!(log, "[{:6.1}s] {s}", start.elapsed().as_secs_f64());
     };
 
-    say(log, format!("{}: Verilog for {physical} lanes ({ext} on pins), link clock {link_mhz:.3} MHz", b.name));
-    let cfg = ShellConfig { pll, lanes: physical, ext_lanes: ext, osr: o.osr, leds_active_low: b.leds_active_low };
+    say(log, format!("{}: {:?} core, {physical} lanes ({ext} on pins), link clock {link_mhz:.3} MHz", b.name, o.core));
+    let uart_divisor = (link_mhz * 1e6 / o.baud as f64).round() as u32;
+    let cfg = ShellConfig { pll, params, ext_lanes: ext, leds_active_low: b.leds_active_low, core: o.core, uart_divisor };
     let verilog = board_verilog(b.pin_lanes, b.leds, &cfg).map_err(FlowError::Options)?;
     let top_v = dir.join("top.v");
     std::fs::write(&top_v, verilog).map_err(io(&top_v))?;
@@ -388,6 +402,7 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
     let report = BuildReport {
         board: b.name.to_string(),
         part: b.part.to_string(),
+        core: format!("{:?}", o.core),
         physical_lanes: physical,
         data_lanes: o.lanes,
         spares: o.spares,
@@ -506,7 +521,7 @@ pub fn program(board: &Board, cmd: &ProgramCommand, search_path: Option<&OsStrin
 
 /// The human summary of a build.
 pub fn write_summary(r: &BuildReport, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "board      {} ({})", r.board, r.part)?;
+    writeln!(out, "board      {} ({}), {} core", r.board, r.part, r.core)?;
     writeln!(
         out,
         "lanes      {} data + {} spare = {} ({} on pins, {} internal loopback)",
@@ -572,6 +587,15 @@ mod tests {
         o.link_mhz = Some(1.0);
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
         assert!(e.starts_with("no iCE40 PLL setting turns 12 MHz into 1 MHz"), "{e}");
+        o.link_mhz = None;
+        o.lanes = 0;
+        let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
+        assert_eq!(e, "--lanes (N) must be at least 1, not 0");
+        o.lanes = 4;
+        o.core = CoreKind::Mosaic;
+        o.external = Some(0);
+        let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
+        assert!(e.starts_with("--external is fixed at 5 for the full link"), "{e}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod shell;
 pub mod standin;
 
 pub use pll::{ecp5_pll, ice40_pll, BoardPll, Ecp5Pll, Ice40Pll, PllConfig, PllError};
-pub use shell::{BoardShell, ShellConfig};
+pub use shell::{BertShell, ClockReset, CoreKind, MosaicShell, ShellConfig};
 
 /// (lane pin pairs, LEDs) of the boards; the shell is generic in both, so
 /// each shape needs an instance here.
@@ -21,22 +21,22 @@ pub const PIN_SHAPES: [(usize, usize); 3] = [(8, 7), (16, 8), (21, 8)];
 /// and `leds` LEDs. Errors name the unsupported shape or the inconsistent
 /// lane counts.
 pub fn board_verilog(pin_lanes: usize, leds: usize, cfg: &ShellConfig) -> Result<String, String> {
-    if cfg.lanes == 0 {
-        return Err("lanes must be at least 1, not 0".into());
-    }
-    if cfg.ext_lanes > pin_lanes.min(cfg.lanes) {
+    cfg.params.validate().map_err(|e| e.to_string())?;
+    let phys = cfg.params.physical_lanes();
+    // MosaicTop puts every lane it can on pins; the BERT core takes a count.
+    let most = pin_lanes.min(phys);
+    if cfg.ext_lanes > most || (cfg.core == CoreKind::Mosaic && cfg.ext_lanes != most) {
         return Err(format!(
-            "external lanes must be at most {} (the board's lane pins and the lanes), not {}",
-            pin_lanes.min(cfg.lanes),
+            "external lanes must be {} {most} (the board's lane pins and the lanes), not {}",
+            if cfg.core == CoreKind::Mosaic { "exactly" } else { "at most" },
             cfg.ext_lanes
         ));
     }
-    if !(1..=8).contains(&cfg.osr) {
-        return Err(format!("osr must be in 1..=8, not {}", cfg.osr));
-    }
     fn gen<const E: usize, const L: usize>(cfg: &ShellConfig) -> String {
-        let mut top = BoardShell::<E, L>::new(cfg);
-        crate::verilog::verilog_of(&mut top)
+        match cfg.core {
+            CoreKind::Mosaic => crate::verilog::verilog_of(&mut MosaicShell::<E, L>::new(cfg)),
+            CoreKind::Bert => crate::verilog::verilog_of(&mut BertShell::<E, L>::new(cfg)),
+        }
     }
     match (pin_lanes, leds) {
         (8, 7) => Ok(gen::<8, 7>(cfg)),

@@ -1,29 +1,93 @@
-//! The thin board shell: PLL, power-on reset, pin synchronizers and LED
+//! The thin board shells: PLL, power-on reset, pin synchronizers and LED
 //! polarity around a board-independent core. Everything board-specific
 //! arrives as data ([ShellConfig]); pins are bound by the constraint files.
+//!
+//! Two shells share one shape (ports `clk_in`, `uart_rx`, `uart_tx`,
+//! `leds[L-1:0]`, `tx_pins[E-1:0]`, `rx_pins[E-1:0]`) and one
+//! [ClockReset]: [MosaicShell] around the full link ([MosaicTop]) and
+//! [BertShell] around the raw-PRBS core ([StandInCore]).
 
 use super::pll::{BoardPll, PllConfig};
 use super::standin::StandInCore;
+use crate::link::core::CoreConfig;
+use crate::params::LinkParams;
+use crate::top::MosaicTop;
 use rust_hdl::prelude::*;
 
-/// What a board build needs from the board description.
+/// The core inside the shell.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CoreKind {
+    /// The full link: UART bridge + link core ([MosaicTop]).
+    Mosaic,
+    /// Raw PRBS per lane with an emulator lane for internal loopback
+    /// ([StandInCore]): the smallest image that exercises every lane.
+    Bert,
+}
+
+/// What a board build needs from the board description and the link shape.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShellConfig {
     /// Oscillator to link clock.
     pub pll: PllConfig,
-    /// Physical lanes (N + S).
-    pub lanes: usize,
-    /// Lanes looped through pins (jumper wires); the rest loop internally.
+    /// Link shape (N, S, OSR, marker period, deskew depth).
+    pub params: LinkParams,
+    /// Physical lanes looped through pins (jumper wires); the rest only
+    /// loop back inside the FPGA.
     pub ext_lanes: usize,
-    /// Clocks per line bit.
-    pub osr: usize,
     /// LED bits that light when driven low.
     pub leds_active_low: u8,
+    pub core: CoreKind,
+    /// UART bit time in link clocks ([CoreKind::Mosaic]).
+    pub uart_divisor: u32,
 }
 
-/// Pins of a board with `E` lane pin pairs, around the stand-in core.
+/// Board oscillator to link clock and a synchronous reset held until the
+/// PLL locks and for 15 clocks after.
 #[derive(LogicBlock)]
-pub struct BoardShell<const E: usize, const L: usize> {
+pub struct ClockReset {
+    /// Board oscillator.
+    pub clk_in: Signal<In, Clock>,
+    /// Link clock.
+    pub clock: Signal<Out, Clock>,
+    /// Synchronous, active high.
+    pub reset: Signal<Out, Bit>,
+    pll: BoardPll,
+    por: DFF<Bits<4>>,
+}
+
+impl ClockReset {
+    pub fn new(pll: PllConfig) -> Self {
+        Self {
+            clk_in: Default::default(),
+            clock: Default::default(),
+            reset: Default::default(),
+            pll: BoardPll::new(pll),
+            por: Default::default(),
+        }
+    }
+}
+
+impl Logic for ClockReset {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.pll.clk_in.next = self.clk_in.val();
+        self.clock.next = self.pll.clk_out.val();
+        self.por.clock.next = self.pll.clk_out.val();
+        self.por.d.next = self.por.q.val();
+        if !self.por.q.val().all() {
+            self.por.d.next = self.por.q.val() + 1;
+        }
+        if !self.pll.locked.val() {
+            self.por.d.next = 0.into();
+        }
+        self.reset.next = !self.por.q.val().all();
+    }
+}
+
+/// The full link on a board: lanes `0..min(N + S, E)` on pins, the others
+/// dark (the link core loops lanes back internally when told to).
+#[derive(LogicBlock)]
+pub struct MosaicShell<const E: usize, const L: usize> {
     /// Board oscillator.
     pub clk_in: Signal<In, Clock>,
     /// From the USB-UART (host to board).
@@ -36,11 +100,80 @@ pub struct BoardShell<const E: usize, const L: usize> {
     pub tx_pins: Signal<Out, Bits<E>>,
     /// Lane lines from the header.
     pub rx_pins: Signal<In, Bits<E>>,
-    pll: BoardPll,
-    /// Reset is held until the PLL locks and for 15 clocks after.
-    por: DFF<Bits<4>>,
-    /// Two-flop synchronizers: the pins are asynchronous to the link clock
-    /// as far as the tools know.
+    cr: ClockReset,
+    /// Two-flop synchronizers: the pins are asynchronous as far as the tools know.
+    rx_meta: DFF<Bits<E>>,
+    rx_sync: DFF<Bits<E>>,
+    core: MosaicTop,
+    leds_invert: Constant<Bits<L>>,
+}
+
+impl<const E: usize, const L: usize> MosaicShell<E, L> {
+    pub fn new(cfg: &ShellConfig) -> Self {
+        let core = CoreConfig { clock_hz: (cfg.pll.fout_mhz() * 1e6) as u32, ..CoreConfig::new(cfg.params) };
+        Self {
+            clk_in: Default::default(),
+            uart_rx: Default::default(),
+            uart_tx: Default::default(),
+            leds: Default::default(),
+            tx_pins: Default::default(),
+            rx_pins: Default::default(),
+            cr: ClockReset::new(cfg.pll),
+            rx_meta: Default::default(),
+            rx_sync: Default::default(),
+            core: MosaicTop::new(&core, cfg.uart_divisor),
+            leds_invert: Constant::new((cfg.leds_active_low as u64).into()),
+        }
+    }
+
+    /// Lanes with pins.
+    fn pin_lanes(&self) -> usize {
+        self.core.tx_lines.len().min(E)
+    }
+}
+
+impl<const E: usize, const L: usize> Logic for MosaicShell<E, L> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.cr.clk_in.next = self.clk_in.val();
+        self.rx_meta.clock.next = self.cr.clock.val();
+        self.rx_sync.clock.next = self.cr.clock.val();
+        self.core.clock.next = self.cr.clock.val();
+        self.core.reset.next = self.cr.reset.val();
+        self.rx_meta.d.next = self.rx_pins.val();
+        self.rx_sync.d.next = self.rx_meta.q.val();
+        // MosaicTop synchronizes its UART input itself.
+        self.core.uart_rx.next = self.uart_rx.val();
+        self.uart_tx.next = self.core.uart_tx.val();
+        self.tx_pins.next = 0.into();
+        for i in 0..self.pin_lanes() {
+            self.tx_pins.next = self.tx_pins.val().replace_bit(i, self.core.tx_lines[i].val());
+            self.core.rx_lines[i].next = self.rx_sync.q.val().get_bit(i);
+        }
+        for i in self.pin_lanes()..self.core.rx_lines.len() {
+            self.core.rx_lines[i].next = false;
+        }
+        self.leds.next = bit_cast::<L, 8>(self.core.leds.val()) ^ self.leds_invert.val();
+    }
+}
+
+/// The raw-PRBS image on a board (see [StandInCore]).
+#[derive(LogicBlock)]
+pub struct BertShell<const E: usize, const L: usize> {
+    /// Board oscillator.
+    pub clk_in: Signal<In, Clock>,
+    /// From the USB-UART (host to board).
+    pub uart_rx: Signal<In, Bit>,
+    /// To the USB-UART (board to host).
+    pub uart_tx: Signal<Out, Bit>,
+    /// The board's `L` LEDs: the core's first `L` LED bits, polarity applied.
+    pub leds: Signal<Out, Bits<L>>,
+    /// Lane lines to the header.
+    pub tx_pins: Signal<Out, Bits<E>>,
+    /// Lane lines from the header.
+    pub rx_pins: Signal<In, Bits<E>>,
+    cr: ClockReset,
+    /// Two-flop synchronizers: the pins are asynchronous as far as the tools know.
     rx_meta: DFF<Bits<E>>,
     rx_sync: DFF<Bits<E>>,
     uart_meta: DFF<Bit>,
@@ -49,8 +182,9 @@ pub struct BoardShell<const E: usize, const L: usize> {
     leds_invert: Constant<Bits<L>>,
 }
 
-impl<const E: usize, const L: usize> BoardShell<E, L> {
+impl<const E: usize, const L: usize> BertShell<E, L> {
     pub fn new(cfg: &ShellConfig) -> Self {
+        let p: LinkParams = cfg.params;
         Self {
             clk_in: Default::default(),
             uart_rx: Default::default(),
@@ -58,36 +192,27 @@ impl<const E: usize, const L: usize> BoardShell<E, L> {
             leds: Default::default(),
             tx_pins: Default::default(),
             rx_pins: Default::default(),
-            pll: BoardPll::new(cfg.pll),
-            por: Default::default(),
+            cr: ClockReset::new(cfg.pll),
             rx_meta: Default::default(),
             rx_sync: Default::default(),
             uart_meta: Default::default(),
             uart_sync: Default::default(),
-            core: StandInCore::new(cfg.lanes, cfg.ext_lanes, cfg.osr),
+            core: StandInCore::new(p.physical_lanes(), cfg.ext_lanes, p.osr),
             leds_invert: Constant::new((cfg.leds_active_low as u64).into()),
         }
     }
 }
 
-impl<const E: usize, const L: usize> Logic for BoardShell<E, L> {
+impl<const E: usize, const L: usize> Logic for BertShell<E, L> {
     #[hdl_gen]
     fn update(&mut self) {
-        self.pll.clk_in.next = self.clk_in.val();
-        self.por.clock.next = self.pll.clk_out.val();
-        self.rx_meta.clock.next = self.pll.clk_out.val();
-        self.rx_sync.clock.next = self.pll.clk_out.val();
-        self.uart_meta.clock.next = self.pll.clk_out.val();
-        self.uart_sync.clock.next = self.pll.clk_out.val();
-        self.core.clock.next = self.pll.clk_out.val();
-        self.por.d.next = self.por.q.val();
-        if !self.por.q.val().all() {
-            self.por.d.next = self.por.q.val() + 1;
-        }
-        if !self.pll.locked.val() {
-            self.por.d.next = 0.into();
-        }
-        self.core.reset.next = !self.por.q.val().all();
+        self.cr.clk_in.next = self.clk_in.val();
+        self.rx_meta.clock.next = self.cr.clock.val();
+        self.rx_sync.clock.next = self.cr.clock.val();
+        self.uart_meta.clock.next = self.cr.clock.val();
+        self.uart_sync.clock.next = self.cr.clock.val();
+        self.core.clock.next = self.cr.clock.val();
+        self.core.reset.next = self.cr.reset.val();
         self.rx_meta.d.next = self.rx_pins.val();
         self.rx_sync.d.next = self.rx_meta.q.val();
         self.uart_meta.d.next = self.uart_rx.val();

@@ -180,3 +180,67 @@ impl<const E: usize> Logic for StandInCore<E> {
         self.leds.next = self.leds.val().replace_bit(7, self.blink.q.val().get_bit(25));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycle<const E: usize>(uut: &mut StandInCore<E>, wire: impl Fn(Bits<E>) -> Bits<E>) {
+        uut.rx_pins.next = wire(uut.tx_pins.val());
+        uut.clock.next = Clock { clk: false };
+        simulate(uut, 100);
+        uut.clock.next = Clock { clk: true };
+        simulate(uut, 100);
+    }
+
+    #[test]
+    fn lanes_lock_through_pins_and_emulators_and_errors_light_led1() {
+        // 4 lanes on jumper wires, 2 through emulators, OSR 2.
+        let mut uut = StandInCore::<4>::new(6, 4, 2);
+        uut.connect_all();
+        uut.reset.next = true;
+        cycle(&mut uut, |t| t);
+        uut.reset.next = false;
+        let mut locked_at = None;
+        for c in 0..1000 {
+            cycle(&mut uut, |t| t);
+            if locked_at.is_none() && uut.leds.val().get_bit(0) {
+                locked_at = Some(c);
+            }
+        }
+        assert!(locked_at.is_some(), "lanes never all locked");
+        assert!(uut.leds.val().get_bit(0) && !uut.leds.val().get_bit(1));
+        // A one-bit glitch on lane 2 (both samples at OSR 2): the lanes stay
+        // locked and LED 1 lights.
+        for _ in 0..2 {
+            cycle(&mut uut, |t| t ^ Bits::<4>::from(0b0100u64));
+        }
+        for _ in 0..200 {
+            cycle(&mut uut, |t| t);
+        }
+        assert!(uut.leds.val().get_bit(0), "still locked");
+        assert!(uut.leds.val().get_bit(1), "error seen");
+        // The UART echoes.
+        uut.uart_rx.next = true;
+        cycle(&mut uut, |t| t);
+        assert!(uut.uart_tx.val());
+    }
+
+    #[test]
+    fn board_verilog_checks_its_inputs() {
+        use crate::boards::{board_verilog, ice40_pll, CoreKind, PllConfig, ShellConfig};
+        use crate::params::LinkParams;
+        let pll = PllConfig::Ice40Pad(ice40_pll(12.0, 24.0).unwrap());
+        let params = LinkParams { lanes: 2, spares: 1, osr: 2, ..LinkParams::DEFAULT };
+        let cfg = ShellConfig { pll, params, ext_lanes: 3, leds_active_low: 3, core: CoreKind::Bert, uart_divisor: 208 };
+        let v = board_verilog(8, 7, &cfg).unwrap();
+        assert!(v.contains("SB_PLL40_PAD") && v.contains("module top"));
+        assert_eq!(
+            board_verilog(8, 7, &ShellConfig { ext_lanes: 4, ..cfg.clone() }).unwrap_err(),
+            "external lanes must be at most 3 (the board's lane pins and the lanes), not 4"
+        );
+        let bad = LinkParams { osr: 9, ..params };
+        assert_eq!(board_verilog(8, 7, &ShellConfig { params: bad, ..cfg.clone() }).unwrap_err(), "osr must be in 1..=8, not 9");
+        assert!(board_verilog(9, 7, &cfg).unwrap_err().starts_with("(lane pins, leds) must be one of"));
+    }
+}

@@ -2,7 +2,7 @@
 //! [crate::flow]); prints resource use and Fmax, fails on a timing miss.
 
 use crate::boards;
-use crate::flow::{self, BuildOptions, FlowError};
+use crate::flow::{self, BuildOptions, CoreKind, FlowError};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -21,9 +21,16 @@ pub struct BuildArgs {
     /// Clocks per line bit.
     #[arg(long, default_value_t = 4)]
     pub osr: usize,
-    /// Lanes through header pins (default: as many as the board has; 0: all internal).
+    /// Core: `mosaic` (UART bridge + link core) or `bert` (raw PRBS per lane).
+    #[arg(long, default_value = "bert", value_parser = parse_core)]
+    pub core: CoreKind,
+    /// Lanes through header pins (default: as many as the board has; 0: all
+    /// internal; `bert` core only).
     #[arg(long)]
     pub external: Option<usize>,
+    /// UART baud rate (`mosaic` core).
+    #[arg(long, default_value_t = 115_200)]
+    pub baud: u32,
     /// Link clock in MHz (default: the board's).
     #[arg(long)]
     pub freq: Option<f64>,
@@ -35,6 +42,14 @@ pub struct BuildArgs {
     pub seed: u64,
 }
 
+fn parse_core(s: &str) -> Result<CoreKind, String> {
+    match s {
+        "mosaic" => Ok(CoreKind::Mosaic),
+        "bert" => Ok(CoreKind::Bert),
+        _ => Err(format!("'{s}' is not a core: use mosaic or bert")),
+    }
+}
+
 pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let board = boards::board(&args.board)?;
     let opts = BuildOptions {
@@ -42,7 +57,9 @@ pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<
         lanes: args.lanes,
         spares: args.spares,
         osr: args.osr,
+        core: args.core,
         external: args.external,
+        baud: args.baud,
         link_mhz: args.freq,
         out_dir: args.out.clone(),
         search_path: None,
