@@ -69,7 +69,8 @@ pub fn target_dir() -> PathBuf {
 
 /// A fresh scratch directory under `target/<kind>/<name>`.
 pub fn scratch_dir(kind: &str, name: &str) -> Result<PathBuf, ToolError> {
-    let dir = target_dir().join(kind).join(name);
+    // Absolute, because tools run with this directory as their working directory.
+    let dir = std::path::absolute(target_dir().join(kind).join(name)).unwrap_or_else(|_| target_dir().join(kind).join(name));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|err| ToolError::Io {
         path: dir.display().to_string(),

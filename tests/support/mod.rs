@@ -1,4 +1,5 @@
 //! Shared helpers of the end-to-end tests in `tests/` (the root package has
 //! no other code: the project card fixes the top level, so its library lives here).
 
+pub mod icarus;
 pub mod link;

@@ -1,7 +1,8 @@
 //! The gateware channel emulator: per physical lane a programmable delay,
 //! error injection, stuck-at and polarity inversion ([EmuLane]), plus a lane
 //! permutation, so a board shows discovery, deskew and sparing without
-//! optics. Configured through a small per-lane register port (the link
+//! optics. (The HDL below compares register offsets as literals: rust-hdl
+//! cannot name a Rust const in generated Verilog.) Configured through a small per-lane register port (the link
 //! core maps the `EMU_*` registers onto it).
 
 use crate::emulator::EmuLane;
@@ -94,30 +95,30 @@ impl Logic for ChannelEmu {
             }
             self.line_out[q].next = self.lanes[q].line_out.val();
             if self.wr.val() & (self.wr_lane.val().index() == q) {
-                if self.wr_reg.val() == EMU_REG_CTRL {
+                if self.wr_reg.val() == 0 {
                     self.ctrl[q].d.next = self.wr_data.val() & 7;
                 }
-                if self.wr_reg.val() == EMU_REG_DELAY {
+                if self.wr_reg.val() == 1 {
                     self.delay[q].d.next = self.wr_data.val() & 0xFFFF;
                 }
-                if self.wr_reg.val() == EMU_REG_ERROR_RATE {
+                if self.wr_reg.val() == 2 {
                     self.rate[q].d.next = self.wr_data.val();
                 }
-                if self.wr_reg.val() == EMU_REG_SOURCE {
+                if self.wr_reg.val() == 3 {
                     self.source[q].d.next = self.wr_data.val() & 0xFFF;
                 }
             }
             if self.rd_lane.val().index() == q {
-                if self.rd_reg.val() == EMU_REG_CTRL {
+                if self.rd_reg.val() == 0 {
                     self.rd_data.next = self.ctrl[q].q.val();
                 }
-                if self.rd_reg.val() == EMU_REG_DELAY {
+                if self.rd_reg.val() == 1 {
                     self.rd_data.next = self.delay[q].q.val();
                 }
-                if self.rd_reg.val() == EMU_REG_ERROR_RATE {
+                if self.rd_reg.val() == 2 {
                     self.rd_data.next = self.rate[q].q.val();
                 }
-                if self.rd_reg.val() == EMU_REG_SOURCE {
+                if self.rd_reg.val() == 3 {
                     self.rd_data.next = self.source[q].q.val();
                 }
             }

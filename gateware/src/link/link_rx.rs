@@ -99,6 +99,9 @@ pub struct LinkRx {
     drop_link: Signal<Local, Bit>,
     /// Logical lane numbers as constants (a loop index is not a value in HDL).
     ids: Vec<Constant<Bits<12>>>,
+    st_scan: Constant<Bits<2>>,
+    st_hunt: Constant<Bits<2>>,
+    st_aligned: Constant<Bits<2>>,
     n_lanes: Constant<Bits<12>>,
     p_lanes: Constant<Bits<13>>,
     hunt_timeout: Constant<Bits<28>>,
@@ -175,6 +178,9 @@ impl LinkRx {
             round_end: Default::default(),
             drop_link: Default::default(),
             ids: (0..n).map(|l| Constant::new((l as u64).into())).collect(),
+            st_scan: Constant::new(SCAN.into()),
+            st_hunt: Constant::new(HUNT.into()),
+            st_aligned: Constant::new(ALIGNED.into()),
             n_lanes: Constant::new((n as u64).into()),
             p_lanes: Constant::new((phys as u64).into()),
             hunt_timeout: Constant::new(hunt_clocks.into()),
@@ -227,7 +233,7 @@ impl Logic for LinkRx {
             self.align[q].clear.next = self.clear.val();
             self.align[q].bit_lock.next = self.rx[q].bit_lock.val();
             self.align[q].prbs_lock.next = self.rx[q].prbs_lock.val();
-            self.align[q].hunt.next = self.state.q.val() != ALIGNED;
+            self.align[q].hunt.next = self.state.q.val() != self.st_aligned.val();
             self.align[q].pop.next = false;
             self.needed[q].clock.next = self.clock.val();
             self.needed[q].d.next = self.needed[q].q.val();
@@ -314,7 +320,7 @@ impl Logic for LinkRx {
         self.round_end.next = false;
         self.drop_link.next = false;
 
-        if self.state.q.val() == SCAN {
+        if self.state.q.val() == self.st_scan.val() {
             // Visit one physical lane per clock; one extra clock to decide.
             if self.scan.q.val() == 0 {
                 for l in 0..self.found.len() {
@@ -348,20 +354,20 @@ impl Logic for LinkRx {
                     }
                 }
                 if self.all_found.val() {
-                    self.state.d.next = HUNT.into();
+                    self.state.d.next = self.st_hunt.val();
                     self.timer.d.next = 0.into();
                 }
             } else {
                 self.scan.d.next = self.scan.q.val() + 1;
             }
-        } else if self.state.q.val() == HUNT {
+        } else if self.state.q.val() == self.st_hunt.val() {
             self.timer.d.next = self.timer.q.val() + 1;
             if self.heads_at_marker.val() {
-                self.state.d.next = ALIGNED.into();
+                self.state.d.next = self.st_aligned.val();
                 self.walking.d.next = false;
             }
             if self.needed_broken.val() | (self.timer.q.val() == self.hunt_timeout.val()) {
-                self.state.d.next = SCAN.into();
+                self.state.d.next = self.st_scan.val();
                 self.scan.d.next = 0.into();
             }
         } else {
@@ -398,7 +404,7 @@ impl Logic for LinkRx {
                 self.drop_link.next = true;
             }
             if self.drop_link.val() {
-                self.state.d.next = SCAN.into();
+                self.state.d.next = self.st_scan.val();
                 self.scan.d.next = 0.into();
                 self.walking.d.next = false;
                 self.out_valid.d.next = false;
@@ -414,7 +420,7 @@ impl Logic for LinkRx {
         }
         self.data.next = self.out_data.q.val();
         self.valid.next = self.out_valid.q.val();
-        self.link_up.next = self.state.q.val() == ALIGNED;
+        self.link_up.next = self.state.q.val() == self.st_aligned.val();
         self.lanes_found.next = self.found_count.q.val();
         self.missing.next = self.missing_reg.q.val();
         self.missing_valid.next = self.missing_ok.q.val();
@@ -423,7 +429,7 @@ impl Logic for LinkRx {
             self.realign_count.d.next = 0.into();
         }
         if self.reset.val() {
-            self.state.d.next = SCAN.into();
+            self.state.d.next = self.st_scan.val();
             self.scan.d.next = 0.into();
             self.walking.d.next = false;
             self.realign_count.d.next = 0.into();

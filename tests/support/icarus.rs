@@ -1,0 +1,78 @@
+//! Runs rust-hdl's generated Verilog in Icarus Verilog, clock by clock, so
+//! tests compare it with the rust-hdl simulation of the same block.
+
+use mosaic_gateware::verilog::{require_tool, scratch_dir};
+use std::fmt::Write as _;
+use std::process::Command;
+
+/// Runs `verilog` (top module `top`, input `clock`) in Icarus Verilog: per
+/// clock, applies `stim[t][i]` to `inputs[i]`, clocks, and records the
+/// `outputs` after the rising edge. `pokes` are Verilog statements run
+/// before the inputs of clock t are applied (e.g. to preload a register).
+pub fn icarus(
+    name: &str,
+    verilog: &str,
+    inputs: &[(&str, usize)],
+    outputs: &[&str],
+    stim: &[Vec<u64>],
+    pokes: &[(usize, &str)],
+) -> Vec<Vec<u64>> {
+    require_tool("iverilog").unwrap();
+    require_tool("vvp").unwrap();
+    let dir = scratch_dir("cosim", name).unwrap();
+    let n = stim.len();
+    let mut tb = String::from("`timescale 1ns/1ps\nmodule tb;\n  reg clock = 0;\n");
+    for (i, (port, w)) in inputs.iter().enumerate() {
+        writeln!(tb, "  reg [{}:0] {port};\n  reg [{}:0] mem_{port} [0:{}];", w - 1, w - 1, n - 1).unwrap();
+        let hex: String = stim.iter().map(|s| format!("{:x}\n", s[i])).collect();
+        std::fs::write(dir.join(format!("{port}.hex")), hex).unwrap();
+    }
+    for port in outputs {
+        writeln!(tb, "  wire [63:0] {port};").unwrap();
+    }
+    let conns: Vec<String> = std::iter::once("clock".to_string())
+        .chain(inputs.iter().map(|(p, _)| p.to_string()))
+        .chain(outputs.iter().map(|p| p.to_string()))
+        .map(|p| format!(".{p}({p})"))
+        .collect();
+    writeln!(tb, "  top dut({});\n  integer t;\n  initial begin", conns.join(", ")).unwrap();
+    for (port, _) in inputs {
+        writeln!(tb, "    $readmemh(\"{port}.hex\", mem_{port});").unwrap();
+    }
+    writeln!(tb, "    for (t = 0; t < {n}; t = t + 1) begin").unwrap();
+    for (t, poke) in pokes {
+        writeln!(tb, "      if (t == {t}) begin {poke} end").unwrap();
+    }
+    for (port, _) in inputs {
+        writeln!(tb, "      {port} = mem_{port}[t];").unwrap();
+    }
+    let fmt = vec!["%h"; outputs.len()].join(" ");
+    writeln!(
+        tb,
+        "      #5 clock = 1;\n      #1 $display(\"{fmt}\", {});\n      #4 clock = 0;\n    end\n    $finish;\n  end\nendmodule",
+        outputs.join(", ")
+    )
+    .unwrap();
+    std::fs::write(dir.join("tb.v"), tb).unwrap();
+    std::fs::write(dir.join("top.v"), verilog).unwrap();
+    let out = Command::new("iverilog")
+        .current_dir(&dir)
+        .args(["-o", "sim.vvp", "tb.v", "top.v"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "iverilog: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("vvp").current_dir(&dir).args(["-n", "sim.vvp"]).output().unwrap();
+    assert!(out.status.success(), "vvp: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<u64>> = text
+        .lines()
+        .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_hexdigit() || c == ' ' || c == 'x' || c == 'z'))
+        .map(|l| {
+            l.split_whitespace()
+                .map(|w| u64::from_str_radix(w, 16).unwrap_or_else(|_| panic!("undefined output {w:?}")))
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), n, "vvp output:\n{text}");
+    rows
+}
