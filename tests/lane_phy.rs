@@ -400,6 +400,12 @@ fn lane_prbs_counts_exactly() {
         lane.run(500 * osr);
         assert_eq!(lane.counters().2, errors, "{what}: frozen errors");
         assert_eq!(lane.counters().3, checked, "{what}: frozen bits");
+        // Leaving PRBS mode keeps the counts for reading.
+        lane.freeze = false;
+        lane.prbs = None;
+        lane.run(300 * osr);
+        assert_eq!(lane.counters(), (0, 0, errors, checked), "{what}: after leaving PRBS mode");
+        assert!(!lane.rx.uut.prbs_lock.val());
         lane.clear = true;
         lane.step();
         assert_eq!(lane.counters(), (0, 0, 0, 0), "{what}: clear");

@@ -17,8 +17,9 @@
 //! invalid sync headers seen while block-locked, `lock_losses` each loss of
 //! block lock (16 invalid headers within 64).
 //!
-//! Latency: `block_valid` comes 4 clocks after the last recovered bit of the
-//! block leaves bit recovery (bit recovery adds 3 clocks after the line).
+//! Latency: a line sample reaches bit recovery's output 2 clocks after it
+//! enters (plus its place in the bit: the strobe samples mid-bit), and a
+//! block's `block_valid` comes 2 clocks after its last bit leaves bit recovery.
 
 use crate::bit_recovery::BitRecovery;
 use crate::block_lock::BlockLock;
@@ -200,6 +201,7 @@ mod tests {
             let v = crate::verilog::verilog_of(&mut LaneRx::new(osr));
             crate::verilog::verilator_lint(&format!("lane_rx_osr{osr}"), &v).unwrap();
             let stats = crate::verilog::yosys_synth_ice40(&format!("lane_rx_osr{osr}"), &v).unwrap();
+            println!("LaneRx OSR {osr} on iCE40: {stats:?}");
             assert!(stats.luts > 0);
         }
     }
