@@ -224,3 +224,26 @@ impl<const E: usize, const L: usize> Logic for BertShell<E, L> {
         self.leds.next = bit_cast::<L, 8>(self.core.leds.val()) ^ self.leds_invert.val();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boards::{board_verilog, ecp5_pll};
+
+    #[test]
+    fn mosaic_shell_wires_pin_lanes_and_darkens_the_rest() {
+        let pll = PllConfig::Ecp5(ecp5_pll(25.0, 50.0).unwrap());
+        let params = LinkParams { lanes: 20, spares: 2, osr: 2, ..LinkParams::DEFAULT };
+        let cfg = ShellConfig { pll, params, ext_lanes: 21, leds_active_low: 0, core: CoreKind::Mosaic, uart_divisor: 434 };
+        let v = board_verilog(21, 8, &cfg).unwrap();
+        assert!(v.contains("EHXPLLL") && v.contains(".CLKOP_DIV(8)"), "PLL");
+        // 21 lanes reach pins, lane 21 (the 22nd) is tied dark.
+        assert!(v.contains("core$rx_lines$20 = rx_sync$q[20]"), "pin lane 20");
+        assert!(v.contains("core$rx_lines$21 = 1'b0"), "dark lane 21");
+        assert!(!v.contains("rx_sync$q[21]"));
+        assert_eq!(
+            board_verilog(21, 8, &ShellConfig { ext_lanes: 4, ..cfg }).unwrap_err(),
+            "external lanes must be exactly 21 (the board's lane pins and the lanes), not 4"
+        );
+    }
+}
