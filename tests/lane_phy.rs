@@ -357,6 +357,21 @@ fn lane_counts_sync_errors_and_payload_errors_exactly() {
         }
         (got_ctrl != c, mask)
     });
+
+    // Frozen counters hold through a burst bad enough to drop the lock;
+    // unfrozen, the loss is not counted after the fact; clear zeroes them.
+    lane.freeze = true;
+    lane.ch.set_ber(0.3);
+    lane.run(40 * BLOCK_BITS * osr);
+    assert!(!lane.rx.uut.block_lock.val(), "the burst must unlock the lane");
+    assert_eq!(lane.counters(), (expected_sync, 0, 0, 0), "frozen");
+    lane.freeze = false;
+    lane.ch.set_ber(0.0);
+    lane.run(BLOCK_BITS * osr);
+    assert_eq!(lane.counters(), (expected_sync, 0, 0, 0), "unfrozen while hunting");
+    lane.clear = true;
+    lane.step();
+    assert_eq!(lane.counters(), (0, 0, 0, 0), "cleared");
 }
 
 /// PRBS mode: errors counted exactly (3 per isolated flip, exact XOR
