@@ -12,3 +12,6 @@ pub mod models;
 pub mod uart_line;
 pub mod bridge_model;
 pub mod virtual_board;
+
+// Verilator runner of the link core (issue: link-perf).
+pub mod verilator;

@@ -1,0 +1,293 @@
+//! Link core figures: line efficiency, time to link up, failover recovery
+//! time, and simulation speed of the rust-hdl direct harness and of
+//! Verilator, for N = 16 (default parameters) and N = 100; then N = 400 in
+//! Verilator (generate, build, lock, carry traffic).
+//!
+//! `cargo run --release -p mosaic-sim --bin link_bench -- [--no-verilator] [--no-n400] [--rust-clocks K]`
+//!
+//! Every figure comes from the core's own counters, read through its
+//! register port by a [Script](mosaic_sim::verilator::Op) that runs the same
+//! in both simulators:
+//! - efficiency = delta RX_WORDS * 64 / (N * delta UPTIME_BLOCKS * 66), the
+//!   payload bits delivered per line bit of the N data lanes, with the
+//!   traffic generator saturating; compared with 64/66 * (M-1)/M;
+//! - link up: block times from releasing the link reset (CTRL.link_reset)
+//!   to LINK_STATUS.link_up, in loopback;
+//! - recovery: block times from a data lane going stuck (EMU_CTRL) to the
+//!   link up again through auto failover, after which frames flow again;
+//! - speed: lane-bits/s = clocks/s * (N + S) / OSR.
+
+use mosaic_gateware::link::core::{CoreConfig, LinkCore};
+use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::regmap::RegMap;
+use mosaic_gateware::verilog::verilog_of;
+use mosaic_sim::verilator::{run_rust, Op, Outcome, VerilatorModel};
+use std::time::Instant;
+
+const CTRL_LOOPBACK: u32 = 1;
+const CTRL_AUTO_FAILOVER: u32 = 2;
+const CTRL_TRAFFIC: u32 = 4;
+const CTRL_LINK_RESET: u32 = 1 << 8;
+const EMU_STUCK: u32 = 1;
+
+struct Regs(RegMap);
+impl Regs {
+    fn a(&self, name: &str, i: usize) -> u16 {
+        self.0.get(name).unwrap_or_else(|| panic!("no register {name}")).addr_of(i).unwrap()
+    }
+    fn w(&self, name: &str, i: usize, value: u32) -> Op {
+        Op::Write { addr: self.a(name, i), value }
+    }
+    fn r(&self, name: &str) -> Op {
+        Op::Read { addr: self.a(name, 0) }
+    }
+}
+
+/// Figures of the full scenario: lock, measure efficiency, kill a lane,
+/// recover, check traffic.
+#[derive(Debug, PartialEq)]
+struct Figures {
+    up_blocks: f64,
+    efficiency: f64,
+    recover_blocks: f64,
+    good_after: u32,
+    /// Before the lane death (must be 0).
+    bad_before: u32,
+    lost_before: u32,
+    /// Totals after the recovery (frames hit by the dead lane).
+    bad: u32,
+    lost: u32,
+    failovers: u32,
+    reads: Vec<u32>,
+}
+
+/// The scenario as a script: `measure_blocks` block times of saturated
+/// traffic are measured; lane `kill` dies afterwards.
+fn scenario(p: &LinkParams, measure_blocks: u64, kill: usize) -> Vec<Op> {
+    let r = Regs(RegMap::new(p));
+    let bc = 66 * p.osr as u64;
+    let ctrl = CTRL_LOOPBACK | CTRL_TRAFFIC | CTRL_AUTO_FAILOVER;
+    // Auto failover waits (2M + 160) block times after reset before it acts;
+    // kill the lane after that, so the figure is the failover's own time.
+    let holdoff = (2 * p.marker_period as u64 + 160) * bc;
+    let lock_max = (64 + 4 * p.marker_period as u64 + 64) * bc;
+    let mut ops = vec![
+        r.w("CTRL", 0, ctrl | CTRL_LINK_RESET),
+        Op::Run(4),
+        r.w("CTRL", 0, ctrl),
+        Op::WaitLeds { bit: 0, level: true, max: lock_max },
+        Op::Run(4 * bc),
+        Op::Snapshot,
+        r.r("RX_WORDS"),
+        r.r("UPTIME_BLOCKS"),
+        Op::Run(measure_blocks * bc),
+        Op::Snapshot,
+        r.r("RX_WORDS"),
+        r.r("UPTIME_BLOCKS"),
+        r.r("BAD_FRAMES"),
+        r.r("LOST_FRAMES"),
+    ];
+    ops.push(Op::Mark);
+    // The lock took at least 64 block times.
+    ops.push(Op::Run(holdoff.saturating_sub((64 + 4 + measure_blocks) * bc)));
+    ops.extend([
+        r.w("EMU_CTRL", kill, EMU_STUCK),
+        Op::Mark,
+        Op::WaitLeds { bit: 0, level: false, max: 40 * bc },
+        Op::WaitLeds { bit: 0, level: true, max: lock_max + holdoff },
+        Op::Mark,
+        Op::Snapshot,
+        r.r("GOOD_FRAMES"),
+        Op::Run(16 * bc),
+        Op::Snapshot,
+        r.r("GOOD_FRAMES"),
+        r.r("BAD_FRAMES"),
+        r.r("LOST_FRAMES"),
+        r.r("FAILOVERS"),
+    ]);
+    ops
+}
+
+fn figures(p: &LinkParams, o: &Outcome) -> Figures {
+    let bc = 66.0 * p.osr as f64;
+    let rd = o.reads();
+    let w = o.waits();
+    let m = o.marks();
+    assert_eq!((rd.len(), w.len(), m.len()), (11, 3, 3), "script shape");
+    let up = w[0].expect("link did not come up") as f64 / bc;
+    let words = rd[2].wrapping_sub(rd[0]) as f64;
+    let blocks = rd[3].wrapping_sub(rd[1]) as f64;
+    let efficiency = words * 64.0 / (p.lanes as f64 * blocks * 66.0);
+    w[1].expect("the link never noticed the dead lane");
+    w[2].expect("the link did not recover from the dead lane");
+    let recover_blocks = (m[2] - m[1]) as f64 / bc;
+    Figures {
+        up_blocks: up,
+        efficiency,
+        recover_blocks,
+        good_after: rd[7].wrapping_sub(rd[6]),
+        bad_before: rd[4],
+        lost_before: rd[5],
+        bad: rd[8],
+        lost: rd[9],
+        failovers: rd[10],
+        reads: rd,
+    }
+}
+
+fn print_figures(label: &str, p: &LinkParams, f: &Figures) {
+    let m = p.marker_period as f64;
+    let theory = 64.0 / 66.0 * (m - 1.0) / m;
+    println!("  [{label}] link up after reset: {:.1} block times", f.up_blocks);
+    println!(
+        "  [{label}] line efficiency (N data lanes): {:.4} = {:.2}% ; theory 64/66*(M-1)/M = {:.4} ; ratio {:.4} ; \
+         802.3 64b/66b anchor 0.969: ratio {:.4}",
+        f.efficiency,
+        100.0 * f.efficiency,
+        theory,
+        f.efficiency / theory,
+        f.efficiency / 0.969
+    );
+    let phys = f.efficiency * p.lanes as f64 / p.physical_lanes() as f64;
+    println!("  [{label}] counting the {} spares too: {:.4}", p.spares, phys);
+    println!(
+        "  [{label}] before the lane death: bad {} lost {} frames",
+        f.bad_before, f.lost_before
+    );
+    println!(
+        "  [{label}] lane death -> traffic again (auto failover): {:.1} block times; failovers {}, \
+         good frames in the next 16 blocks {}; bad {} lost {} frames (totals, hit by the dead lane)",
+        f.recover_blocks, f.failovers, f.good_after, f.bad, f.lost
+    );
+    assert_eq!((f.bad_before, f.lost_before), (0, 0), "{label}: bad or lost frames on a clean link");
+    assert!(f.failovers == 1 && f.good_after > 0, "{label}: no recovery through a spare");
+}
+
+/// Clocks/s of plain running with traffic (after the lock script's start).
+fn speed_ops(p: &LinkParams, clocks: u64) -> Vec<Op> {
+    let r = Regs(RegMap::new(p));
+    vec![r.w("CTRL", 0, CTRL_LOOPBACK | CTRL_TRAFFIC), Op::Mark, Op::Run(clocks), Op::Mark]
+}
+
+fn lane_bits_per_sec(p: &LinkParams, clocks_per_sec: f64) -> f64 {
+    clocks_per_sec * p.physical_lanes() as f64 / p.osr as f64
+}
+
+fn rust_speed(p: &LinkParams, clocks: u64) -> f64 {
+    let o = run_rust(LinkCore::new(&CoreConfig::new(*p)), &speed_ops(p, clocks));
+    o.clocks_per_sec()
+}
+
+fn build(name: &str, p: &LinkParams) -> VerilatorModel {
+    let t = Instant::now();
+    let v = verilog_of(&mut LinkCore::new(&CoreConfig::new(*p)));
+    let gen = t.elapsed();
+    let m = VerilatorModel::build(name, &v).unwrap_or_else(|e| panic!("verilator build of {name}: {e}"));
+    println!(
+        "  verilator {name}: Verilog {:.1} MB generated in {:.1} s, build {:.1} s{}",
+        v.len() as f64 / 1e6,
+        gen.as_secs_f64(),
+        m.build_time.as_secs_f64(),
+        if m.build_time.is_zero() { " (reused)" } else { "" }
+    );
+    m
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    let verilator = !flag("--no-verilator");
+    let n400 = verilator && !flag("--no-n400");
+    let rust_clocks: u64 = args
+        .iter()
+        .position(|a| a == "--rust-clocks")
+        .and_then(|i| args.get(i + 1))
+        .map(|s| s.parse().expect("--rust-clocks K"))
+        .unwrap_or(1500);
+
+    let def = LinkParams::DEFAULT;
+    let n100 = LinkParams { lanes: 100, spares: 2, osr: 2, marker_period: 16, deskew_depth: 2 };
+    println!("link_bench: default {def:?}");
+
+    // 1. Figures at default parameters, rust-hdl.
+    println!("== figures, default parameters (N = {}, M = {}), rust-hdl direct harness", def.lanes, def.marker_period);
+    let ops = scenario(&def, 2 * def.marker_period as u64, 3);
+    let o = run_rust(LinkCore::new(&CoreConfig::new(def)), &ops);
+    let fr = figures(&def, &o);
+    print_figures("rust-hdl", &def, &fr);
+    let rust16_scn = o.clocks_per_sec();
+    println!("  ({} clocks in {:.1} s = {:.0} clocks/s)", o.cycles, o.elapsed.as_secs_f64(), rust16_scn);
+
+    // 2. Speed in rust-hdl.
+    println!("== speed, rust-hdl direct harness ({rust_clocks} clocks)");
+    let r16 = rust_speed(&def, rust_clocks);
+    let r100 = rust_speed(&n100, rust_clocks / 4);
+    println!(
+        "  N = 16 : {:.0} clocks/s = {:.3e} lane-bits/s",
+        r16,
+        lane_bits_per_sec(&def, r16)
+    );
+    println!(
+        "  N = 100: {:.0} clocks/s = {:.3e} lane-bits/s (OSR {})",
+        r100,
+        lane_bits_per_sec(&n100, r100),
+        n100.osr
+    );
+    if !verilator {
+        return;
+    }
+
+    // 3. The same scenario in Verilator: same reads, and speed.
+    println!("== Verilator");
+    let m16 = build("link_n16", &def);
+    let ov = m16.run(&ops).unwrap_or_else(|e| panic!("{e}"));
+    let fv = figures(&def, &ov);
+    print_figures("verilator", &def, &fv);
+    println!(
+        "  same script, same register reads in both simulators: {}",
+        if fv.reads == fr.reads && ov.waits() == o.waits() { "yes" } else { "NO" }
+    );
+    if fv.reads != fr.reads {
+        println!("    rust-hdl  {:?}\n    verilator {:?}", fr.reads, fv.reads);
+    }
+    let v16 = m16.run(&speed_ops(&def, 2_000_000)).unwrap_or_else(|e| panic!("{e}")).clocks_per_sec();
+    let m100 = build("link_n100", &n100);
+    let v100 = m100.run(&speed_ops(&n100, 400_000)).unwrap_or_else(|e| panic!("{e}")).clocks_per_sec();
+    let o100 = m100.run(&scenario(&n100, 2 * n100.marker_period as u64, 50)).unwrap_or_else(|e| panic!("{e}"));
+    let f100 = figures(&n100, &o100);
+    print_figures("verilator N=100", &n100, &f100);
+    println!("== speed summary (lane-bits/s = clocks/s * (N+S) / OSR)");
+    for (label, p, r, v) in [("N = 16 ", &def, r16, v16), ("N = 100", &n100, r100, v100)] {
+        println!(
+            "  {label}: rust-hdl {:.3e} lane-bits/s ({:.0} clocks/s), verilator {:.3e} lane-bits/s ({:.0} clocks/s), ratio {:.0}x",
+            lane_bits_per_sec(p, r),
+            r,
+            lane_bits_per_sec(p, v),
+            v,
+            v / r
+        );
+    }
+    println!(
+        "  N=100 / N=16 lane-bits/s: rust-hdl {:.2}, verilator {:.2}",
+        lane_bits_per_sec(&n100, r100) / lane_bits_per_sec(&def, r16),
+        lane_bits_per_sec(&n100, v100) / lane_bits_per_sec(&def, v16)
+    );
+
+    if !n400 {
+        return;
+    }
+    // 4. N = 400: the gatherer needs N + 2 <= 66 * OSR, so OSR 7.
+    let p400 = LinkParams { lanes: 400, spares: 2, osr: 7, marker_period: 16, deskew_depth: 2 };
+    println!("== N = 400 in Verilator: {p400:?}");
+    let m400 = build("link_n400", &p400);
+    let o400 = m400.run(&scenario(&p400, 2 * p400.marker_period as u64, 123)).unwrap_or_else(|e| panic!("{e}"));
+    let f400 = figures(&p400, &o400);
+    print_figures("verilator N=400", &p400, &f400);
+    println!(
+        "  N = 400: {:.0} clocks/s = {:.3e} lane-bits/s ({} clocks in {:.1} s)",
+        o400.clocks_per_sec(),
+        lane_bits_per_sec(&p400, o400.clocks_per_sec()),
+        o400.cycles,
+        o400.elapsed.as_secs_f64()
+    );
+}
