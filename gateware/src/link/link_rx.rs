@@ -343,7 +343,13 @@ impl Logic for LinkRx {
                         self.needed[q].d.next = true;
                     }
                 }
-                self.found_count.d.next = self.found_count.q.val() + 1;
+                // Lane 0 is visited in the clock that clears the count:
+                // restart from 1 there, not from the last scan's total.
+                if self.scan.q.val() == 0 {
+                    self.found_count.d.next = 1.into();
+                } else {
+                    self.found_count.d.next = self.found_count.q.val() + 1;
+                }
             }
             if self.scan.q.val() == self.p_lanes.val() {
                 self.scan.d.next = 0.into();
