@@ -422,6 +422,10 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
         build_secs: start.elapsed().as_secs_f64(),
         bitstream,
     };
+    // The figures stay beside the bitstream, for the README and CI logs.
+    let summary = dir.join("build.json");
+    let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+    std::fs::write(&summary, json).map_err(io(&summary))?;
     say(log, format!("done: {}", report.bitstream.display()));
     if !report.timing_met {
         return Err(FlowError::Timing {
