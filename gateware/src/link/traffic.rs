@@ -85,7 +85,9 @@ impl Logic for TrafficGen {
         }
         if self.index.q.val() == self.last.val() {
             self.data.next = (bit_cast::<64, 32>(self.seq.q.val()) << 32)
-                | bit_cast::<64, 32>(!self.crc.q.val());
+                // `^`, not `!`: in the generated Verilog a `~` inside this
+                // 64-bit expression would set the upper 32 bits too.
+                | bit_cast::<64, 32>(self.crc.q.val() ^ self.ones.val());
         }
         self.valid.next = self.cfg_enable.val();
         self.step.crc_in.next = self.crc.q.val();

@@ -63,7 +63,9 @@ impl Logic for TxFeed {
             self.block_data.next = self.fixed.val()
                 | (bit_cast::<64, 12>(self.lane_id.val()) << 24)
                 | (bit_cast::<64, 8>(self.bip.q.val()) << 40)
-                | (bit_cast::<64, 8>(!self.bip.q.val()) << 48);
+                // `^ 0xFF`, not `!`: in the generated Verilog a `~` inside
+                // this 64-bit expression inverts the zero-extended value too.
+                | (bit_cast::<64, 8>(self.bip.q.val() ^ 0xFF) << 48);
             self.block_ctrl.next = true;
         } else if self.stage_valid.q.val() {
             self.block_data.next = self.stage.q.val();
