@@ -143,6 +143,10 @@ pub enum FlowError {
         required_mhz: f64,
         report: Box<BuildReport>,
     },
+    #[error("no {title} found on USB ({tool}: {detail}): plug the board in, and check that this user may open it (udev rules)")]
+    NoBoard { title: String, tool: String, detail: String },
+    #[error("{tool} failed: {summary}")]
+    Program { tool: String, summary: String },
     #[error("cannot read the nextpnr report {}: {why}", path.display())]
     Report { path: PathBuf, why: String },
     #[error("i/o error on {}: {err}", path.display())]
@@ -493,17 +497,8 @@ pub fn program_command(
     }
 }
 
-/// Why programming failed when no board answered.
-#[derive(Debug, Error)]
-#[error("no {title} found on USB ({tool}: {detail}): plug the board in, and check that this user may open it (udev rules)")]
-pub struct NoBoard {
-    pub title: String,
-    pub tool: String,
-    pub detail: String,
-}
-
-/// Runs a [program_command]; a missing board is a [NoBoard] error.
-pub fn program(board: &Board, cmd: &ProgramCommand, search_path: Option<&OsString>) -> anyhow::Result<()> {
+/// Runs a [program_command]; a missing board is [FlowError::NoBoard].
+pub fn program(board: &Board, cmd: &ProgramCommand, search_path: Option<&OsString>) -> Result<(), FlowError> {
     let mut c = Command::new(&cmd.program);
     c.args(&cmd.args);
     if let Some(p) = search_path {
@@ -517,10 +512,10 @@ pub fn program(board: &Board, cmd: &ProgramCommand, search_path: Option<&OsStrin
     let tool = cmd.program.file_name().unwrap_or_default().to_string_lossy().to_string();
     let no_board = ["unable to open ftdi device", "Can't find iCE FTDI", "No cable", "device not found", "cable not found"];
     if let Some(line) = text.lines().find(|l| no_board.iter().any(|m| l.contains(m))) {
-        return Err(NoBoard { title: board.title.to_string(), tool, detail: line.trim().to_string() }.into());
+        return Err(FlowError::NoBoard { title: board.title.to_string(), tool, detail: line.trim().to_string() });
     }
     let summary = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("non-zero exit").trim().to_string();
-    anyhow::bail!("{tool} failed: {summary}")
+    Err(FlowError::Program { tool, summary })
 }
 
 /// The human summary of a build.
