@@ -55,4 +55,5 @@ fn link_comes_up_over_the_virtual_pins() {
     eprintln!("link up after {up_at} clocks; {good} good frames, {bad} bad");
     assert!(good > 0);
     assert_eq!(bad, 0);
+    assert_eq!(c.read_field("LINK_STATUS", 0, "lanes_found").unwrap(), 4);
 }
