@@ -173,3 +173,16 @@ fn gen_writes_verilog_and_lists_ports() {
         assert!(v.contains(&decl), "{n} {w}");
     }
 }
+
+#[test]
+fn demo_skeleton_runs_every_step_on_the_fake_board() {
+    let cli = Cli::try_parse_from(["mosaic", "--timeout", "500", "demo", "--fake"]).unwrap();
+    let mut out = Vec::new();
+    run(&cli, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("== 1. Who is there ==\n$ mosaic info\nmagic          0x4d534c4b (MSLK)"), "{text}");
+    // 8 data lanes + 2 spares: logical 3 moves to the first spare, physical 8.
+    assert!(text.contains("logical lane 3: physical 3 -> 8\n"), "{text}");
+    assert!(text.contains("free physical lanes: 3, 9\n"), "{text}");
+    assert!(text.trim_end().ends_with("retries)"), "{text}");
+}

@@ -4,7 +4,7 @@
 //! that name, through a real serial path (the board's pty), so the demo
 //! exercises exactly what a user would type.
 
-use super::common::{write_json, ConnectOpts};
+use super::common::{parse_u32, write_json, ConnectOpts};
 use super::{counters, info, inject, lanes, loopback, status};
 use crate::client::Client;
 use crate::fake_board::{FakeBoard, FakeOptions};
@@ -21,6 +21,12 @@ pub struct DemoArgs {
     /// Run against the register-only fake board (no link behaviour) instead of the simulated gateware.
     #[arg(long)]
     pub fake: bool,
+    /// Data lanes N of the demo board (small keeps the simulation quick).
+    #[arg(long, value_parser = parse_u32, default_value_t = 8)]
+    pub lanes: u32,
+    /// Spare lanes S of the demo board.
+    #[arg(long, value_parser = parse_u32, default_value_t = 2)]
+    pub spares: u32,
 }
 
 /// One scripted step: what it shows, and the command line a user would type.
@@ -78,12 +84,18 @@ fn steps() -> Vec<Step> {
 impl DemoArgs {
     pub fn run(&self, conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
         // The board is dropped (stopped) when the demo returns.
+        let p = LinkParams { lanes: self.lanes as usize, spares: self.spares as usize, ..LinkParams::DEFAULT };
+        p.validate()?;
+        if p.lanes < 4 {
+            anyhow::bail!("the demo needs at least 4 data lanes, not {}", p.lanes);
+        }
         let (_board, path): (Box<dyn std::any::Any>, String) = if self.fake {
-            let b = FakeBoard::spawn(FakeOptions::default()).context("cannot start the fake board")?;
+            let b = FakeBoard::spawn(FakeOptions { params: p, ..FakeOptions::default() })
+                .context("cannot start the fake board")?;
             let path = b.path().to_string();
             (Box::new(b), path)
         } else {
-            let b = VirtualBoard::spawn(LinkParams::DEFAULT, DEFAULT_DIVISOR).context("cannot start the virtual board")?;
+            let b = VirtualBoard::spawn(p, DEFAULT_DIVISOR).context("cannot start the virtual board")?;
             let path = b.path().to_string();
             (Box::new(b), path)
         };
