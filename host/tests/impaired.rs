@@ -95,7 +95,8 @@ fn moderate_damage_is_fully_recovered_by_retries() {
     let b = board();
     let t = SerialTransport::open(b.path(), 115_200).unwrap();
     let t = ImpairedTransport::new(t, Impairments::all(0.03), 11);
-    let o = ClientOptions { timeout: Duration::from_millis(15), retries: 20, ..ClientOptions::default() };
+    // 40 ms: far above a clean round trip (~0.2 ms) even on a loaded machine.
+    let o = ClientOptions { timeout: Duration::from_millis(40), retries: 20, ..ClientOptions::default() };
     let mut c = Client::connect(t, o).unwrap();
     let (ok, failed) = exercise(&mut c, &b, 12, 300);
     assert_eq!((ok, failed), (300, 0));
@@ -110,11 +111,11 @@ fn heavy_damage_gives_errors_but_never_a_wrong_value() {
     let b = board();
     let t = SerialTransport::open(b.path(), 115_200).unwrap();
     let t = ImpairedTransport::new(t, Impairments::all(0.15), 21);
-    let o = ClientOptions { timeout: Duration::from_millis(15), retries: 1, ..ClientOptions::default() };
+    let o = ClientOptions { timeout: Duration::from_millis(40), retries: 1, ..ClientOptions::default() };
     let mut c = Client::new(t, o);
-    let (ok, failed) = exercise(&mut c, &b, 22, 300);
+    let (ok, failed) = exercise(&mut c, &b, 22, 150);
     // Both outcomes happen, and every Ok was checked against the model.
-    assert!(ok > 50 && failed > 20, "ok {ok} failed {failed}");
+    assert!(ok > 30 && failed > 10, "ok {ok} failed {failed}");
 }
 
 /// Cuts the first request short, then passes everything through.

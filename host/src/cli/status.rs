@@ -24,8 +24,9 @@ impl StatusArgs {
     pub fn run(&self, c: &mut Client, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
         // One snapshot so every counter in the table is from the same clock.
         c.snapshot()?;
-        let ctrl = c.read_reg("CTRL", 0)?;
-        let link = c.read_reg("LINK_STATUS", 0)?;
+        // CTRL..LINK_STATUS is one gap-free run: one burst (a simulated board pays per byte and per frame).
+        let head = c.read_regs(&["CTRL", "LINK_STATUS"], 0)?;
+        let (ctrl, link) = (head[0], head[1]);
         let uptime = c.read_reg("UPTIME_BLOCKS", 0)? as u64;
         let f = |reg: &str, name: &str| c.field(reg, name);
         let (loopback, bert, auto) = (f("CTRL", "loopback")?, f("CTRL", "bert_enable")?, f("CTRL", "auto_failover")?);
