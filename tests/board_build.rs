@@ -119,3 +119,22 @@ fn flashing_without_a_board_says_so() {
     let e = flow::program(b, &cmd, None).unwrap_err().to_string();
     assert!(e.starts_with("no Radiona ULX3S v3.0 (85F) found on USB (openFPGALoader: "), "{e}");
 }
+
+#[test]
+fn timing_miss_is_an_error_with_the_figures() {
+    // The UP5K cannot run even one PRBS lane at 96 MHz.
+    let mut o = BuildOptions::new(board("icebreaker").unwrap());
+    o.lanes = 1;
+    o.spares = 0;
+    o.link_mhz = Some(96.0);
+    o.out_dir = Some(mosaic_gateware::verilog::target_dir().join("board-tests").join("icebreaker-96mhz"));
+    let e = flow::build(&o, &mut Vec::new()).unwrap_err();
+    let msg = e.to_string();
+    let flow::FlowError::Timing { fmax_mhz, required_mhz, report, .. } = e else {
+        panic!("expected a timing error, got {msg}")
+    };
+    assert_eq!(required_mhz, 96.0);
+    assert!(fmax_mhz < 96.0 && fmax_mhz > 10.0, "{fmax_mhz}");
+    assert!(!report.timing_met && report.margin_pct < 0.0);
+    assert!(msg.starts_with("timing not met on icebreaker: the link clock needs 96.00 MHz, place-and-route reached "), "{msg}");
+}
