@@ -198,6 +198,8 @@ fn main() {
     let flag = |f: &str| args.iter().any(|a| a == f);
     let verilator = !flag("--no-verilator");
     let n400 = verilator && !flag("--no-n400");
+    // Verilator sections only (no rust-hdl figures or speeds; no comparison).
+    let only_verilator = flag("--verilator-only");
     let rust_clocks: u64 = args
         .iter()
         .position(|a| a == "--rust-clocks")
@@ -208,31 +210,18 @@ fn main() {
     let def = LinkParams::DEFAULT;
     let n100 = LinkParams { lanes: 100, spares: 2, osr: 2, marker_period: 16, deskew_depth: 2 };
     println!("link_bench: default {def:?}");
+    if flag("--n400-only") {
+        return run_n400();
+    }
 
     // 1. Figures at default parameters, rust-hdl.
-    println!("== figures, default parameters (N = {}, M = {}), rust-hdl direct harness", def.lanes, def.marker_period);
     let ops = scenario(&def, 2 * def.marker_period as u64, 3);
-    let o = run_rust(LinkCore::new(&CoreConfig::new(def)), &ops);
-    let fr = figures(&def, &o);
-    print_figures("rust-hdl", &def, &fr);
-    let rust16_scn = o.clocks_per_sec();
-    println!("  ({} clocks in {:.1} s = {:.0} clocks/s)", o.cycles, o.elapsed.as_secs_f64(), rust16_scn);
-
-    // 2. Speed in rust-hdl.
-    println!("== speed, rust-hdl direct harness ({rust_clocks} clocks)");
-    let r16 = rust_speed(&def, rust_clocks);
-    let r100 = rust_speed(&n100, rust_clocks / 4);
-    println!(
-        "  N = 16 : {:.0} clocks/s = {:.3e} lane-bits/s",
-        r16,
-        lane_bits_per_sec(&def, r16)
-    );
-    println!(
-        "  N = 100: {:.0} clocks/s = {:.3e} lane-bits/s (OSR {})",
-        r100,
-        lane_bits_per_sec(&n100, r100),
-        n100.osr
-    );
+    let (o, fr, r16, r100) = if only_verilator {
+        (Outcome::default(), None, f64::NAN, f64::NAN)
+    } else {
+        let (o, fr, r16, r100) = rust_figures(&def, &n100, &ops, rust_clocks);
+        (o, Some(fr), r16, r100)
+    };
     if !verilator {
         return;
     }
@@ -243,12 +232,14 @@ fn main() {
     let ov = m16.run(&ops).unwrap_or_else(|e| panic!("{e}"));
     let fv = figures(&def, &ov);
     print_figures("verilator", &def, &fv);
-    println!(
-        "  same script, same register reads in both simulators: {}",
-        if fv.reads == fr.reads && ov.waits() == o.waits() { "yes" } else { "NO" }
-    );
-    if fv.reads != fr.reads {
-        println!("    rust-hdl  {:?}\n    verilator {:?}", fr.reads, fv.reads);
+    if let Some(fr) = &fr {
+        println!(
+            "  same script, same register reads in both simulators: {}",
+            if fv.reads == fr.reads && ov.waits() == o.waits() { "yes" } else { "NO" }
+        );
+        if fv.reads != fr.reads {
+            println!("    rust-hdl  {:?}\n    verilator {:?}", fr.reads, fv.reads);
+        }
     }
     let v16 = m16.run(&speed_ops(&def, 2_000_000)).unwrap_or_else(|e| panic!("{e}")).clocks_per_sec();
     let m100 = build("link_n100", &n100);
@@ -273,9 +264,12 @@ fn main() {
         lane_bits_per_sec(&n100, v100) / lane_bits_per_sec(&def, v16)
     );
 
-    if !n400 {
-        return;
+    if n400 {
+        run_n400();
     }
+}
+
+fn run_n400() {
     // 4. N = 400: the gatherer needs N + 2 <= 66 * OSR, so OSR 7.
     let p400 = LinkParams { lanes: 400, spares: 2, osr: 7, marker_period: 16, deskew_depth: 2 };
     println!("== N = 400 in Verilator: {p400:?}");
@@ -290,4 +284,32 @@ fn main() {
         o400.cycles,
         o400.elapsed.as_secs_f64()
     );
+}
+
+/// Figures and speeds in rust-hdl: (scenario outcome, figures, clocks/s N=16, clocks/s N=100).
+fn rust_figures(def: &LinkParams, n100: &LinkParams, ops: &[Op], rust_clocks: u64) -> (Outcome, Figures, f64, f64) {
+    let (def, n100) = (*def, *n100);
+    println!("== figures, default parameters (N = {}, M = {}), rust-hdl direct harness", def.lanes, def.marker_period);
+    let o = run_rust(LinkCore::new(&CoreConfig::new(def)), ops);
+    let fr = figures(&def, &o);
+    print_figures("rust-hdl", &def, &fr);
+    let rust16_scn = o.clocks_per_sec();
+    println!("  ({} clocks in {:.1} s = {:.0} clocks/s)", o.cycles, o.elapsed.as_secs_f64(), rust16_scn);
+
+    // 2. Speed in rust-hdl.
+    println!("== speed, rust-hdl direct harness ({rust_clocks} clocks)");
+    let r16 = rust_speed(&def, rust_clocks);
+    let r100 = rust_speed(&n100, rust_clocks / 4);
+    println!(
+        "  N = 16 : {:.0} clocks/s = {:.3e} lane-bits/s",
+        r16,
+        lane_bits_per_sec(&def, r16)
+    );
+    println!(
+        "  N = 100: {:.0} clocks/s = {:.3e} lane-bits/s (OSR {})",
+        r100,
+        lane_bits_per_sec(&n100, r100),
+        n100.osr
+    );
+    (o, fr, r16, r100)
 }
