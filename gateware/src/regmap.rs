@@ -177,7 +177,7 @@ impl RegMap {
             lane("LANE_LOCK_LOSSES", 2, Ro, true, vec![], "Per physical lane: block-lock losses."),
             lane("LANE_PRBS_ERRORS", 3, Ro, true, vec![], "Per physical lane: BERT bit errors (saturating)."),
             lane("LANE_BIP_ERRORS", 4, Ro, true, vec![], "Per physical lane: BIP-8 bit errors."),
-            lane("LANE_SKEW", 5, Ro, false, vec![], "Per physical lane: blocks behind the earliest lane at alignment (live)."),
+            lane("LANE_SKEW", 5, Ro, false, vec![], "Per physical lane: clocks from the last TX marker round to this lane's marker (live; loopback latency, lanes differ by their skew)."),
             lane("LANE_BITS", 6, Ro, true, vec![], "Per physical lane: line bits checked (BERT denominator)."),
             Register {
                 name: "TX_MAP",
@@ -188,7 +188,7 @@ impl RegMap {
                 reset: 0,
                 counter: false,
                 fields: vec![],
-                doc: "Per logical lane: physical lane that sends it (reset: identity).",
+                doc: "Per logical lane: physical lane that sends it (reset: identity). A write swaps: the logical lane that used that physical lane takes the old one, so the map stays a permutation.",
             },
         ]);
         let emu = |name, off: u16, fields, doc| Register {
