@@ -41,8 +41,15 @@ fn permuted_and_skewed_lanes_deliver_every_frame_over_20_seeds() {
         for (rx, &tx) in perm.iter().enumerate() {
             let st = s.read_reg("LANE_STATUS", rx);
             let id = (st >> 16) & 0xFFF;
-            let expect = if tx < P.lanes { tx as u32 } else { 0xFFF };
-            assert_eq!(id, expect, "seed {seed}: rx lane {rx} carries tx lane {tx}");
+            let marker_locked = st & 4 != 0;
+            if tx < P.lanes {
+                assert!(marker_locked, "seed {seed}: data lane on rx {rx} not marker-locked");
+                assert_eq!(id, tx as u32, "seed {seed}: rx lane {rx} carries tx lane {tx}");
+            } else if marker_locked {
+                // An idle spare may still be hunting for block lock (its lock
+                // time is random); once locked it must read as unused.
+                assert_eq!(id, 0xFFF, "seed {seed}: spare on rx lane {rx}");
+            }
         }
         s.snapshot();
         assert_eq!(s.read_reg("REALIGNS", 0), 0, "seed {seed}");
