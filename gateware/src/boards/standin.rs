@@ -1,7 +1,7 @@
-//! A stand-in board core built from real cores, used by the board flow
-//! until the full `MosaicTop` (UART bridge + link core) is available, and
-//! kept as the raw-BERT image: per physical lane a PRBS7 generator, a
-//! channel emulator lane and a self-synchronizing PRBS checker.
+//! The raw-BERT board core (`mosaic build --core bert`): per physical lane
+//! a PRBS7 generator, a channel emulator lane and a self-synchronizing
+//! PRBS checker. It is the smallest image that exercises every lane and
+//! the pins, and it fits where the full link (`MosaicTop`) does not.
 //!
 //! Lanes `0..ext` leave on pins and come back on pins (jumper wires);
 //! the others loop back internally through their [EmuLane]. The UART
