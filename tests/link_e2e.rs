@@ -159,3 +159,39 @@ fn bit_errors_show_as_bad_frames_and_bip_errors() {
     assert!(bip2 > 0, "no BIP errors on the noisy lane");
     assert_eq!(bip0, 0, "BIP errors on a clean lane");
 }
+
+#[test]
+fn noisy_lane_fails_over_on_bip_threshold() {
+    let mut s = LinkSim::new(P);
+    s.write_reg("FAILOVER_THRESHOLD", 0, 2);
+    s.write_reg("FAILOVER_WINDOW", 0, 4);
+    s.write_reg("CTRL", 0, CTRL_LOOPBACK | CTRL_TRAFFIC | CTRL_AUTO_FAILOVER);
+    up(&mut s);
+    // The spares are idle and unlocked until they lock; give them time so
+    // the failover target is ready (holdoff after reset covers this too).
+    s.run(66 * 40);
+    // Noisy but not dead: about one error per 1000 bits keeps block lock.
+    s.write_reg("EMU_ERROR_RATE", 1, ((1u64 << 32) / 1000) as u32);
+    let mut moved = false;
+    for _ in 0..60 {
+        s.run(66 * 16);
+        s.snapshot();
+        if s.read_reg("FAILOVERS", 0) == 1 {
+            moved = true;
+            break;
+        }
+    }
+    assert!(moved, "the noisy lane never failed over");
+    let phys = s.read_reg("TX_MAP", 1);
+    assert!(phys >= P.lanes as u32, "logical lane 1 not on a spare: physical {phys}");
+    // Once moved (and relocked), the noise no longer touches the data.
+    s.run(66 * 16 * 6);
+    assert!(s.link_up(), "link not back after the BIP failover");
+    let (_, b1, _, _) = s.frames();
+    s.run(66 * 40);
+    let (g2, b2, _, _) = s.frames();
+    assert_eq!(b1, b2, "bad frames after the failover");
+    assert!(g2 > 0);
+    s.snapshot();
+    assert_eq!(s.read_reg("FAILOVERS", 0), 1, "more than one failover for one noisy lane");
+}

@@ -140,8 +140,8 @@ impl RegMap {
                 f("link_up", 0, 1, "All N logical lanes found, deskewed and aligned."),
                 f("lanes_found", 16, 12, "Logical lanes with marker lock."),
             ], "Link status (live)."),
-            plain("FAILOVER_THRESHOLD", 0x014, Rw, 16, false, vec![], "BIP errors per window that mark a lane down for auto failover."),
-            plain("FAILOVER_WINDOW", 0x015, Rw, 8, false, vec![], "Marker periods per BIP-error window."),
+            plain("FAILOVER_THRESHOLD", 0x014, Rw, 4, false, vec![], "Markers with a BIP-8 mismatch per window that mark a data lane down for auto failover (0: BIP never triggers; bits 7..0 used)."),
+            plain("FAILOVER_WINDOW", 0x015, Rw, 8, false, vec![], "Marker periods per BIP-error window (bits 15..0 used)."),
             // Link counters (snapshot).
             plain("REALIGNS", 0x020, Ro, 0, true, vec![], "Times the deskew re-aligned the link."),
             plain("FAILOVERS", 0x021, Ro, 0, true, vec![], "Lanes moved to a spare by auto failover."),

@@ -309,6 +309,8 @@ impl Logic for LinkCore {
         self.rx.cfg_prbs_enable.next = self.ctrl.q.val().get_bit(3);
         self.rx.cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
         self.rx.tx_marker_tick.next = self.tx.marker_tick.val();
+        self.rx.cfg_bip_threshold.next = self.fo_threshold.q.val().get_bits::<8>(0);
+        self.rx.cfg_bip_window.next = self.fo_window.q.val().get_bits::<16>(0);
         self.any_mlock.next = false;
         for q in 0..self.tx_lines.len() {
             self.tx_lines[q].next = self.tx.lines[q].val();
@@ -520,12 +522,18 @@ impl Logic for LinkCore {
             self.holdoff.d.next = self.holdoff.q.val() - 1;
         }
         if !self.fo_busy.q.val() {
-            if self.ctrl.q.val().get_bit(1) & self.rx.missing_valid.val() & !self.rx.link_up.val()
-                & (self.holdoff.q.val() == 0)
-            {
-                self.fo_busy.d.next = true;
-                self.fo_lane.d.next = self.rx.missing.val();
-                self.fo_phys.d.next = 0.into();
+            // A lane is down when the receiver cannot find it (block or
+            // marker lock lost), or when its BIP errors pass the threshold.
+            if self.ctrl.q.val().get_bit(1) & (self.holdoff.q.val() == 0) {
+                if self.rx.missing_valid.val() & !self.rx.link_up.val() {
+                    self.fo_busy.d.next = true;
+                    self.fo_lane.d.next = self.rx.missing.val();
+                    self.fo_phys.d.next = 0.into();
+                } else if self.rx.bip_alarm.val() {
+                    self.fo_busy.d.next = true;
+                    self.fo_lane.d.next = self.rx.bip_alarm_lane.val();
+                    self.fo_phys.d.next = 0.into();
+                }
             }
         } else if !(self.reg_write.val() | self.reg_read.val() | self.rpending.q.val()) {
             self.tx.map_sel.next = self.fo_lane.q.val();
@@ -563,7 +571,7 @@ impl Logic for LinkCore {
 
         if self.reset.val() {
             self.ctrl.d.next = 0.into();
-            self.fo_threshold.d.next = 16.into();
+            self.fo_threshold.d.next = 4.into();
             self.fo_window.d.next = 8.into();
             self.tx_words.d.next = 0.into();
             self.rx_words.d.next = 0.into();

@@ -202,6 +202,12 @@ impl Logic for LaneAlign {
                     if self.bad.q.val() == 3 {
                         self.mlock.d.next = false;
                     }
+                    // A good marker with another id: the transmitter moved
+                    // this lane (sparing). Relock at once rather than after
+                    // four bad markers, so the link realigns without delay.
+                    if self.is_marker.val() {
+                        self.mlock.d.next = false;
+                    }
                 }
             } else {
                 self.bcount.d.next = self.bcount.q.val() + 1;

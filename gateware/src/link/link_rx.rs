@@ -50,6 +50,13 @@ pub struct LinkRx {
     pub missing_valid: Signal<Out, Bit>,
     /// Times the link left the aligned state (live, saturating).
     pub realigns: Signal<Out, Bits<32>>,
+    /// BIP alarm: a marker-locked data lane had at least `cfg_bip_threshold`
+    /// markers with a BIP-8 mismatch within `cfg_bip_window` marker periods
+    /// (threshold 0 disables). `bip_alarm_lane` is its logical lane.
+    pub cfg_bip_threshold: Signal<In, Bits<8>>,
+    pub cfg_bip_window: Signal<In, Bits<16>>,
+    pub bip_alarm: Signal<Out, Bit>,
+    pub bip_alarm_lane: Signal<Out, Bits<12>>,
     /// Lane read port: values of physical lane `lane_sel` (counters: snapshot).
     pub lane_sel: Signal<In, Bits<12>>,
     pub sel_status: Signal<Out, Bits<32>>,
@@ -65,6 +72,8 @@ pub struct LinkRx {
     found: Vec<DFF<Bit>>,
     needed: Vec<DFF<Bit>>,
     latency: Vec<DFF<Bits<32>>>,
+    bip_win: Vec<DFF<Bits<8>>>,
+    win_count: DFF<Bits<16>>,
     snap_sync: Vec<DFF<Bits<32>>>,
     snap_loss: Vec<DFF<Bits<32>>>,
     snap_prbs: Vec<DFF<Bits<32>>>,
@@ -132,6 +141,10 @@ impl LinkRx {
             missing: Default::default(),
             missing_valid: Default::default(),
             realigns: Default::default(),
+            cfg_bip_threshold: Default::default(),
+            cfg_bip_window: Default::default(),
+            bip_alarm: Default::default(),
+            bip_alarm_lane: Default::default(),
             lane_sel: Default::default(),
             sel_status: Default::default(),
             sel_sync_errors: Default::default(),
@@ -146,6 +159,8 @@ impl LinkRx {
             found: (0..n).map(|_| Default::default()).collect(),
             needed: (0..phys).map(|_| Default::default()).collect(),
             latency: v32(),
+            bip_win: (0..phys).map(|_| Default::default()).collect(),
+            win_count: Default::default(),
             snap_sync: v32(),
             snap_loss: v32(),
             snap_prbs: v32(),
@@ -194,8 +209,18 @@ impl Logic for LinkRx {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, scan, walking, walk, any_marker, all_marker, timer, realign_count,
-            found_count, missing_reg, missing_ok, since_marker, out_data, out_valid
+            found_count, missing_reg, missing_ok, since_marker, out_data, out_valid, win_count
         );
+        // BIP windows: counted in TX marker rounds, all lanes at once.
+        if self.tx_marker_tick.val() {
+            if self.win_count.q.val() + 1 >= self.cfg_bip_window.val() {
+                self.win_count.d.next = 0.into();
+            } else {
+                self.win_count.d.next = self.win_count.q.val() + 1;
+            }
+        }
+        self.bip_alarm.next = false;
+        self.bip_alarm_lane.next = 0.into();
         for l in 0..self.table.len() {
             self.table[l].clock.next = self.clock.val();
             self.table[l].d.next = self.table[l].q.val();
@@ -241,6 +266,22 @@ impl Logic for LinkRx {
             self.latency[q].d.next = self.latency[q].q.val();
             if self.align[q].marker_seen.val() {
                 self.latency[q].d.next = self.since_marker.q.val();
+            }
+            self.bip_win[q].clock.next = self.clock.val();
+            self.bip_win[q].d.next = self.bip_win[q].q.val();
+            if self.align[q].bip_bad.val() & (self.bip_win[q].q.val() != 255) {
+                self.bip_win[q].d.next = self.bip_win[q].q.val() + 1;
+            }
+            if self.tx_marker_tick.val() & (self.win_count.q.val() == 0) {
+                self.bip_win[q].d.next = 0.into();
+            }
+            if (self.cfg_bip_threshold.val() != 0)
+                & (self.bip_win[q].q.val() >= self.cfg_bip_threshold.val())
+                & self.align[q].marker_lock.val()
+                & (self.align[q].lane_id.val() < self.n_lanes.val())
+            {
+                self.bip_alarm.next = true;
+                self.bip_alarm_lane.next = self.align[q].lane_id.val();
             }
             self.snap_sync[q].clock.next = self.clock.val();
             self.snap_sync[q].d.next = self.snap_sync[q].q.val();
