@@ -183,6 +183,8 @@ fn demo_skeleton_runs_every_step_on_the_fake_board() {
     assert!(text.contains("== 1. Who is there ==\n$ mosaic info\nmagic          0x4d534c4b (MSLK)"), "{text}");
     // 8 data lanes + 2 spares: logical 3 moves to the first spare, physical 8.
     assert!(text.contains("logical lane 3: physical 3 -> 8\n"), "{text}");
+    assert!(text.contains("$ mosaic bert --pattern prbs31"), "{text}");
+    assert!(text.contains("link up (8 logical lanes found)"), "{text}");
     assert!(text.contains("free physical lanes: 3, 9\n"), "{text}");
     assert!(text.trim_end().ends_with("retries)"), "{text}");
 }

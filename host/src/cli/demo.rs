@@ -5,7 +5,7 @@
 //! exercises exactly what a user would type.
 
 use super::common::{parse_u32, write_json, ConnectOpts};
-use super::{counters, info, inject, lanes, loopback, status};
+use super::{bert, counters, info, inject, lanes, loopback, status};
 use crate::client::Client;
 use crate::fake_board::{FakeBoard, FakeOptions};
 use crate::transport::SerialTransport;
@@ -36,6 +36,35 @@ struct Step {
     run: fn(&mut Client, &mut dyn Write) -> anyhow::Result<()>,
 }
 
+fn inject(lane: Option<u32>, skew: Option<u32>, kill: bool, permute: Option<&str>) -> inject::InjectArgs {
+    inject::InjectArgs {
+        lane,
+        skew,
+        ber: None,
+        kill,
+        revive: false,
+        invert: false,
+        uninvert: false,
+        clear: false,
+        permute: permute.map(str::to_string),
+    }
+}
+
+/// Polls LINK_STATUS until the link is up (the simulated board needs a few
+/// thousand clocks to lock, i.e. seconds of wall time).
+fn wait_link_up(c: &mut Client, o: &mut dyn Write) -> anyhow::Result<()> {
+    let t = std::time::Instant::now();
+    while t.elapsed() < std::time::Duration::from_secs(300) {
+        let st = c.read_reg("LINK_STATUS", 0)?;
+        if st & 1 == 1 {
+            writeln!(o, "link up ({} logical lanes found) after {:.1} s", (st >> 16) & 0xFFF, t.elapsed().as_secs_f64())?;
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    anyhow::bail!("the link did not come up within 300 s")
+}
+
 fn steps() -> Vec<Step> {
     vec![
         Step { title: "Who is there", command: "mosaic info", run: |c, o| info::InfoArgs {}.run(c, false, o) },
@@ -44,37 +73,55 @@ fn steps() -> Vec<Step> {
             command: "mosaic loopback on",
             run: |c, o| loopback::LoopbackArgs { state: true }.run(c, false, o),
         },
-        Step { title: "Lanes come up", command: "mosaic status", run: |c, o| status::StatusArgs {}.run(c, false, o) },
         Step {
-            title: "Kill physical lane 3",
-            command: "mosaic inject --lane 3 --kill",
+            title: "Raw bit-error-rate test on every lane",
+            command: "mosaic bert --pattern prbs31 --duration 4",
+            run: |c, o| bert::BertArgs { pattern: bert::Pattern::Prbs31, duration: 4.0, keep: false }.run(c, false, o),
+        },
+        Step {
+            title: "Scramble the fiber: permute the lanes and skew two of them",
+            command: "mosaic inject --permute 2,0,1,3,...; mosaic inject --lane 1 --skew 40; mosaic inject --lane 2 --skew 17",
             run: |c, o| {
-                let a = inject::InjectArgs {
-                    lane: Some(3),
-                    skew: None,
-                    ber: None,
-                    kill: true,
-                    revive: false,
-                    invert: false,
-                    uninvert: false,
-                    clear: false,
-                    permute: None,
-                };
-                a.run(c, false, o)
+                let phys = c.read_reg("PARAM_LANES", 0)? + c.read_reg("PARAM_SPARES", 0)?;
+                let mut perm: Vec<String> = (0..phys).map(|i| i.to_string()).collect();
+                perm[0] = "2".into();
+                perm[1] = "0".into();
+                perm[2] = "1".into();
+                inject(None, None, false, Some(&perm.join(","))).run(c, false, o)?;
+                inject(Some(1), Some(40), false, None).run(c, false, o)?;
+                inject(Some(2), Some(17), false, None).run(c, false, o)
             },
         },
         Step {
-            title: "Move logical lane 3 onto a spare",
+            title: "Start traffic; the receiver discovers the lanes and deskews them",
+            command: "mosaic write CTRL 0x5   (loopback + traffic generator)",
+            run: |c, o| {
+                c.write_field("CTRL", 0, "traffic_enable", 1)?;
+                wait_link_up(c, o)
+            },
+        },
+        Step { title: "Lanes found, in any order", command: "mosaic status", run: |c, o| status::StatusArgs {}.run(c, false, o) },
+        Step {
+            title: "Kill physical lane 3",
+            command: "mosaic inject --lane 3 --kill",
+            run: |c, o| inject(Some(3), None, true, None).run(c, false, o),
+        },
+        Step {
+            title: "Move logical lane 3 onto a spare; the receiver follows by lane id",
             command: "mosaic lanes spare 3",
-            run: |c, o| lanes::LanesArgs { action: lanes::LanesAction::Spare { logical: 3, to: None } }.run(c, false, o),
+            run: |c, o| {
+                lanes::LanesArgs { action: lanes::LanesAction::Spare { logical: 3, to: None } }.run(c, false, o)?;
+                wait_link_up(c, o)
+            },
         },
         Step {
             title: "Where every lane goes now",
             command: "mosaic lanes map",
             run: |c, o| lanes::LanesArgs { action: lanes::LanesAction::Map { set: vec![] } }.run(c, false, o),
         },
+        Step { title: "The lane table", command: "mosaic status", run: |c, o| status::StatusArgs {}.run(c, false, o) },
         Step {
-            title: "Counters after the repair",
+            title: "Summary: counters after the repair",
             command: "mosaic counters",
             run: |c, o| counters::CountersArgs { clear: false }.run(c, false, o),
         },
@@ -92,6 +139,8 @@ impl DemoArgs {
         let (_board, path): (Box<dyn std::any::Any>, String) = if self.fake {
             let b = FakeBoard::spawn(FakeOptions { params: p, ..FakeOptions::default() })
                 .context("cannot start the fake board")?;
+            // The register-only fake has no link: report it up, all lanes found.
+            b.regs().set_live("LINK_STATUS", 0, 1 | ((p.lanes as u32) << 16));
             let path = b.path().to_string();
             (Box::new(b), path)
         } else {
