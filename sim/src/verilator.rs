@@ -239,10 +239,14 @@ impl VerilatorModel {
         let base = target_dir().join("verilator");
         let dir = std::path::absolute(base.join(format!("{name}-{:016x}", hasher.finish())))
             .unwrap_or_else(|_| base.join(name));
-        let exe = dir.join("obj").join("vtop");
-        if exe.is_file() {
+        if dir.join("obj").join("vtop").is_file() {
+            let exe = dir.join("obj").join("vtop");
             return Ok(VerilatorModel { dir, exe, build_time: Duration::ZERO });
         }
+        // Build in a private directory and rename it into place, so two
+        // processes building the same model cannot clobber each other.
+        let final_dir = dir;
+        let dir = final_dir.with_extension(format!("tmp-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let vfile = dir.join("top.v");
@@ -263,7 +267,7 @@ impl VerilatorModel {
             .map_err(io(&dir))?;
         let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         let _ = std::fs::write(dir.join("build.log"), &log);
-        if !out.status.success() || !exe.is_file() {
+        if !out.status.success() || !dir.join("obj").join("vtop").is_file() {
             let summary = log
                 .lines()
                 .find(|l| l.contains("%Error") || l.contains("error:"))
@@ -277,7 +281,23 @@ impl VerilatorModel {
                 log,
             });
         }
-        Ok(VerilatorModel { dir, exe, build_time: t.elapsed() })
+        let build_time = t.elapsed();
+        if !final_dir.join("obj").join("vtop").is_file() {
+            // A leftover without a model (an interrupted build): replace it.
+            let _ = std::fs::remove_dir_all(&final_dir);
+        }
+        if std::fs::rename(&dir, &final_dir).is_err() {
+            // Another process finished the same model first: use theirs.
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        let exe = final_dir.join("obj").join("vtop");
+        if !exe.is_file() {
+            return Err(ToolError::Io {
+                path: exe.display().to_string(),
+                err: std::io::Error::new(std::io::ErrorKind::NotFound, "built model missing after rename"),
+            });
+        }
+        Ok(VerilatorModel { dir: final_dir, exe, build_time })
     }
 
     /// Runs `ops` on a fresh instance of the model (reset for 3 clocks first,
