@@ -58,7 +58,6 @@ fn permuted_and_skewed_lanes_deliver_every_frame_over_20_seeds() {
 
 #[test]
 fn external_stream_arrives_bit_exact_and_in_order() {
-    use rust_hdl::prelude::*;
     let mut s = LinkSim::new(P);
     for rx in 0..P.physical_lanes() {
         s.write_reg("EMU_DELAY", rx, (rx as u32 * 11) % 61);

@@ -5,7 +5,6 @@ use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::regmap::RegMap;
 use mosaic_sim::harness::Harness;
-use rust_hdl::prelude::*;
 
 /// CTRL register bits (regmap.rs).
 pub const CTRL_LOOPBACK: u32 = 1 << 0;
