@@ -31,12 +31,12 @@ pub enum LanesAction {
         #[arg(long, value_parser = parse_u32)]
         to: Option<u32>,
     },
-    /// Show or set automatic failover to a spare on BIP errors.
+    /// Show or set automatic failover to a spare (on a lost lane, or BIP errors over the threshold).
     AutoFailover {
         /// on or off (omit to show the current setting)
         #[arg(value_parser = parse_on_off)]
         state: Option<bool>,
-        /// BIP errors per window that mark a lane down.
+        /// Markers with a BIP-8 mismatch per window that mark a data lane down (0: BIP never triggers).
         #[arg(long, value_parser = parse_u32)]
         threshold: Option<u32>,
         /// Marker periods per window.
