@@ -93,33 +93,3 @@ fn cycle_panics_on_non_convergence() {
     let mut h = Harness::try_new_unchecked(Oscillator::default(), |u| &mut u.clock).unwrap();
     h.cycle(|u| u.go.next = true);
 }
-
-/// Throughput of the direct harness (run with `--ignored --nocapture`).
-#[test]
-#[ignore]
-fn harness_speed() {
-    use mosaic_gateware::lane_rx::LaneRx;
-    use mosaic_gateware::lane_tx::LaneTx;
-    use mosaic_gateware::prbs::PrbsCheck;
-    use std::time::Instant;
-    let n = 200_000u64;
-    let mut h = harness!(Counter::default());
-    let t = Instant::now();
-    h.run(n, |u, _| u.enable.next = true);
-    eprintln!("Counter: {:.0} cycles/s", n as f64 / t.elapsed().as_secs_f64());
-    let mut h = harness!(PrbsCheck::new());
-    let t = Instant::now();
-    h.run(n, |u, i| {
-        u.enable.next = true;
-        u.data_in.next = i % 3 == 0;
-    });
-    eprintln!("PrbsCheck: {:.0} cycles/s", n as f64 / t.elapsed().as_secs_f64());
-    let mut h = harness!(LaneTx::new(4));
-    let t = Instant::now();
-    h.run(n, |u, i| u.reset.next = i == 0);
-    eprintln!("LaneTx: {:.0} cycles/s", n as f64 / t.elapsed().as_secs_f64());
-    let mut h = harness!(LaneRx::new(4));
-    let t = Instant::now();
-    h.run(n, |u, i| u.rx_line.next = (i / 4) % 3 == 0);
-    eprintln!("LaneRx: {:.0} cycles/s", n as f64 / t.elapsed().as_secs_f64());
-}

@@ -165,13 +165,6 @@ fn register_read_rate_over_the_pty() {
     assert!(read_rate(small(), 8) > 0.05);
 }
 
-/// The same figure for the default 16 + 2 lane link (slow: run with --ignored).
-#[test]
-#[ignore]
-fn register_read_rate_default_link() {
-    read_rate(LinkParams::DEFAULT, 10);
-}
-
 #[test]
 fn bad_parameters_are_refused_with_the_rule() {
     let e = VirtualBoard::spawn(LinkParams { osr: 0, ..small() }, 16).err().unwrap();
