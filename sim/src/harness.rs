@@ -12,7 +12,7 @@
 //! `<block type>-<pid>-<serial>.vcd`.
 //! Without VCD a cycle allocates nothing, so the harness is fit for timing.
 //!
-//! ```ignore
+//! ```text
 //! let mut h = harness!(PrbsGen::new());
 //! h.cycle(|u| u.enable.next = true);
 //! let bit = h.uut.prbs_out.val();
