@@ -105,6 +105,19 @@ impl LinkParams {
                 self.osr
             ),
         )?;
+        // The deskew RAM's write port visits one physical lane per clock and
+        // must come round before the lane's next block (2 clocks of slack
+        // for the bit recovery's phase steps).
+        check(
+            "lanes + spares (N + S)",
+            self.physical_lanes(),
+            self.physical_lanes() + 2 <= round,
+            format!(
+                "at most {} at osr {} (the deskew RAM's writer visits one lane per clock; raise osr)",
+                round - 2,
+                self.osr
+            ),
+        )?;
         Ok(())
     }
 }
@@ -137,5 +150,10 @@ mod tests {
         assert!(p.validate().unwrap_err().to_string().contains("raise osr"));
         let p = LinkParams { lanes: 100, osr: 2, ..LinkParams::DEFAULT };
         assert_eq!(p.validate(), Ok(()));
+        let p = LinkParams { lanes: 60, spares: 5, osr: 1, ..LinkParams::DEFAULT };
+        assert_eq!(
+            p.validate().unwrap_err().to_string(),
+            "lanes + spares (N + S) must be at most 64 at osr 1 (the deskew RAM's writer visits one lane per clock; raise osr), not 65"
+        );
     }
 }

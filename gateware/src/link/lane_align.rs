@@ -6,6 +6,13 @@
 //! content or wrong lane id at the expected position) drop the lock, as
 //! does a loss of block lock. Only marker-locked lanes write their blocks
 //! into the deskew FIFO; the link's aligner reads the FIFO heads.
+//!
+//! The FIFO's 64-bit words live in the link's shared [DeskewRam](super::deskew_ram):
+//! this lane keeps its pointers, the two flag bits of every entry and one
+//! pending block. An arriving block waits (in the lane receiver's output
+//! register, which holds it for a whole block time) until the RAM's write
+//! port visits this lane (`wr_grant`); only then it counts as in the FIFO.
+//! A block that arrives while the previous one still waits is an overflow.
 
 use super::marker::*;
 use crate::params::LinkParams;
@@ -40,8 +47,13 @@ pub struct LaneAlign {
     pub lane_id: Signal<Out, Bits<12>>,
     /// The lane's polarity was found inverted: drives the receiver's `cfg_invert`.
     pub inverted: Signal<Out, Bit>,
-    /// Deskew FIFO head.
-    pub head_data: Signal<Out, Bits<64>>,
+    /// The shared RAM's write port visits this lane this clock.
+    pub wr_grant: Signal<In, Bit>,
+    /// The pending block is written now, into FIFO slot `wr_slot`.
+    pub wr_commit: Signal<Out, Bit>,
+    pub wr_slot: Signal<Out, Bits<PTR_BITS>>,
+    /// Deskew FIFO head: its slot (data in the shared RAM) and flags.
+    pub rd_slot: Signal<Out, Bits<PTR_BITS>>,
     pub head_ctrl: Signal<Out, Bit>,
     pub head_marker: Signal<Out, Bit>,
     pub nonempty: Signal<Out, Bit>,
@@ -63,8 +75,9 @@ pub struct LaneAlign {
     bip_acc: DFF<Bits<8>>,
     bip_diff: DFF<Bits<8>>,
     bip_cnt: DFF<Bits<32>>,
-    // FIFO.
-    fifo_data: Vec<DFF<Bits<64>>>,
+    // FIFO: flags per slot (bit 0 control, bit 1 marker), the pending block's flags.
+    pending: DFF<Bit>,
+    pend_flags: DFF<Bits<2>>,
     fifo_flags: Vec<DFF<Bits<2>>>,
     wptr: DFF<Bits<PTR_BITS>>,
     rptr: DFF<Bits<PTR_BITS>>,
@@ -74,7 +87,9 @@ pub struct LaneAlign {
     is_inv_marker: Signal<Local, Bit>,
     fold: Signal<Local, Bits<8>>,
     flags: Signal<Local, Bits<32>>,
-    do_write: Signal<Local, Bit>,
+    set_pend: Signal<Local, Bit>,
+    commit: Signal<Local, Bit>,
+    flush: Signal<Local, Bit>,
     do_pop: Signal<Local, Bit>,
     depth: Constant<Bits<PTR_BITS>>,
     ones: Constant<Bits<32>>,
@@ -103,7 +118,10 @@ impl LaneAlign {
             marker_lock: Default::default(),
             lane_id: Default::default(),
             inverted: Default::default(),
-            head_data: Default::default(),
+            wr_grant: Default::default(),
+            wr_commit: Default::default(),
+            wr_slot: Default::default(),
+            rd_slot: Default::default(),
             head_ctrl: Default::default(),
             head_marker: Default::default(),
             nonempty: Default::default(),
@@ -119,7 +137,8 @@ impl LaneAlign {
             bip_acc: Default::default(),
             bip_diff: Default::default(),
             bip_cnt: Default::default(),
-            fifo_data: (0..d).map(|_| Default::default()).collect(),
+            pending: Default::default(),
+            pend_flags: Default::default(),
             fifo_flags: (0..d).map(|_| Default::default()).collect(),
             wptr: Default::default(),
             rptr: Default::default(),
@@ -128,7 +147,9 @@ impl LaneAlign {
             is_inv_marker: Default::default(),
             fold: Default::default(),
             flags: Default::default(),
-            do_write: Default::default(),
+            set_pend: Default::default(),
+            commit: Default::default(),
+            flush: Default::default(),
             do_pop: Default::default(),
             depth: Constant::new((d as u64).into()),
             ones: Constant::new(0xFFFF_FFFFu64.into()),
@@ -142,10 +163,11 @@ impl LaneAlign {
 impl Logic for LaneAlign {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, mlock, mid, bcount, bad, inv, bip_acc, bip_diff, bip_cnt, wptr, rptr, count);
-        for i in 0..self.fifo_data.len() {
-            self.fifo_data[i].clock.next = self.clock.val();
-            self.fifo_data[i].d.next = self.fifo_data[i].q.val();
+        dff_setup!(
+            self, clock, mlock, mid, bcount, bad, inv, bip_acc, bip_diff, bip_cnt, wptr, rptr, count, pending,
+            pend_flags
+        );
+        for i in 0..self.fifo_flags.len() {
             self.fifo_flags[i].clock.next = self.clock.val();
             self.fifo_flags[i].d.next = self.fifo_flags[i].q.val();
         }
@@ -220,13 +242,21 @@ impl Logic for LaneAlign {
 
         // Deskew FIFO: marker-locked lanes write every block; the block that
         // brings marker lock is written too, so the FIFO starts at a marker.
-        self.do_write.next = self.blk_valid.val() & (self.mlock.q.val() | self.is_marker.val()) & self.block_lock.val();
-        self.head_data.next = 0.into();
+        // A block first waits for the shared RAM's write port (`pending`).
+        self.set_pend.next = self.blk_valid.val() & (self.mlock.q.val() | self.is_marker.val()) & self.block_lock.val();
+        // The receiver replaces its output register with each new block, so
+        // the pending block can only be written before the next one arrives.
+        self.commit.next = self.wr_grant.val()
+            & self.pending.q.val()
+            & !self.blk_valid.val()
+            & (self.count.q.val() != self.depth.val());
+        self.wr_commit.next = self.commit.val();
+        self.wr_slot.next = self.wptr.q.val();
+        self.rd_slot.next = self.rptr.q.val();
         self.head_ctrl.next = false;
         self.head_marker.next = false;
-        for i in 0..self.fifo_data.len() {
+        for i in 0..self.fifo_flags.len() {
             if self.rptr.q.val().index() == i {
-                self.head_data.next = self.fifo_data[i].q.val();
                 self.head_ctrl.next = self.fifo_flags[i].q.val().get_bit(0);
                 self.head_marker.next = self.fifo_flags[i].q.val().get_bit(1);
             }
@@ -234,18 +264,20 @@ impl Logic for LaneAlign {
         self.nonempty.next = self.count.q.val() != 0;
         self.do_pop.next = (self.count.q.val() != 0)
             & (self.pop.val() | (self.hunt.val() & !self.head_marker.val()));
-        // A block arriving at a full FIFO: the skew is beyond capacity. The
-        // FIFO is flushed rather than left with a gap, so it can never hold
-        // blocks of two different periods back to back.
-        if self.do_write.val() & (self.count.q.val() == self.depth.val()) {
+        // Overflow: the skew is beyond capacity (a full FIFO at the write),
+        // or a block came before the last one was written. The FIFO is
+        // flushed rather than left with a gap, so it can never hold blocks
+        // of two different periods back to back.
+        if (self.wr_grant.val() & self.pending.q.val() & !self.blk_valid.val() & (self.count.q.val() == self.depth.val()))
+            | (self.blk_valid.val() & self.pending.q.val())
+        {
             self.overflow.next = true;
         }
-        if self.do_write.val() & (self.count.q.val() != self.depth.val()) {
-            for i in 0..self.fifo_data.len() {
+        if self.commit.val() {
+            self.pending.d.next = false;
+            for i in 0..self.fifo_flags.len() {
                 if self.wptr.q.val().index() == i {
-                    self.fifo_data[i].d.next = self.blk_data.val();
-                    self.fifo_flags[i].d.next =
-                        bit_cast::<2, 1>(self.blk_ctrl.val().into()) | (bit_cast::<2, 1>(self.is_marker.val().into()) << 1);
+                    self.fifo_flags[i].d.next = self.pend_flags.q.val();
                 }
             }
             if self.wptr.q.val() == self.depth.val() - 1 {
@@ -254,6 +286,11 @@ impl Logic for LaneAlign {
                 self.wptr.d.next = self.wptr.q.val() + 1;
             }
         }
+        if self.set_pend.val() {
+            self.pending.d.next = true;
+            self.pend_flags.d.next =
+                bit_cast::<2, 1>(self.blk_ctrl.val().into()) | (bit_cast::<2, 1>(self.is_marker.val().into()) << 1);
+        }
         if self.do_pop.val() {
             if self.rptr.q.val() == self.depth.val() - 1 {
                 self.rptr.d.next = 0.into();
@@ -261,17 +298,19 @@ impl Logic for LaneAlign {
                 self.rptr.d.next = self.rptr.q.val() + 1;
             }
         }
-        if self.do_write.val() & (self.count.q.val() != self.depth.val()) & !self.do_pop.val() {
+        if self.commit.val() & !self.do_pop.val() {
             self.count.d.next = self.count.q.val() + 1;
         }
-        if !(self.do_write.val() & (self.count.q.val() != self.depth.val())) & self.do_pop.val() {
+        if !self.commit.val() & self.do_pop.val() {
             self.count.d.next = self.count.q.val() - 1;
         }
         // A lane without marker lock holds nothing; an overflow flushes.
-        if (!self.mlock.q.val() & !(self.blk_valid.val() & self.is_marker.val())) | self.overflow.val() {
+        self.flush.next = (!self.mlock.q.val() & !(self.blk_valid.val() & self.is_marker.val())) | self.overflow.val();
+        if self.flush.val() {
             self.wptr.d.next = 0.into();
             self.rptr.d.next = 0.into();
             self.count.d.next = 0.into();
+            self.pending.d.next = false;
         }
 
         // LANE_STATUS: bit 0 bit lock, 1 block lock, 2 marker lock, 3 PRBS
@@ -301,6 +340,7 @@ impl Logic for LaneAlign {
             self.wptr.d.next = 0.into();
             self.rptr.d.next = 0.into();
             self.count.d.next = 0.into();
+            self.pending.d.next = false;
         }
     }
 }

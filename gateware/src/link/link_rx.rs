@@ -12,7 +12,13 @@
 //! blocks in that order. A round whose heads are partly markers, a lost
 //! marker lock or a FIFO overflow on a needed lane sends the link back to
 //! the scan and counts a re-alignment.
+//!
+//! The deskew FIFOs' data share one RAM ([DeskewRam]): a write port visits
+//! the physical lanes one per clock (`wscan`) and stores a lane's pending
+//! block; the gatherer reads the head of the lane it walks, and the RAM's
+//! registered read is the stream's output register.
 
+use super::deskew_ram::DeskewRam;
 use super::lane_align::LaneAlign;
 use crate::lane_rx::LaneRx;
 use crate::params::LinkParams;
@@ -68,6 +74,8 @@ pub struct LinkRx {
     pub sel_bits: Signal<Out, Bits<32>>,
     rx: Vec<LaneRx>,
     align: Vec<LaneAlign>,
+    ram: DeskewRam,
+    wscan: DFF<Bits<13>>,
     table: Vec<DFF<Bits<12>>>,
     found: Vec<DFF<Bit>>,
     needed: Vec<DFF<Bit>>,
@@ -91,7 +99,6 @@ pub struct LinkRx {
     missing_reg: DFF<Bits<12>>,
     missing_ok: DFF<Bit>,
     since_marker: DFF<Bits<32>>,
-    out_data: DFF<Bits<64>>,
     out_valid: DFF<Bit>,
     // Combinational.
     cur_lock: Signal<Local, Bit>,
@@ -101,7 +108,8 @@ pub struct LinkRx {
     heads_ready: Signal<Local, Bit>,
     needed_broken: Signal<Local, Bit>,
     walk_phys: Signal<Local, Bits<12>>,
-    head_data: Signal<Local, Bits<64>>,
+    wr_slot: Signal<Local, Bits<9>>,
+    rd_slot: Signal<Local, Bits<9>>,
     head_ctrl: Signal<Local, Bit>,
     head_marker: Signal<Local, Bit>,
     round_end: Signal<Local, Bit>,
@@ -113,6 +121,8 @@ pub struct LinkRx {
     st_aligned: Constant<Bits<2>>,
     n_lanes: Constant<Bits<12>>,
     p_lanes: Constant<Bits<13>>,
+    /// log2(D): a lane's first RAM word is its index shifted by this.
+    d_shift: Constant<Bits<16>>,
     hunt_timeout: Constant<Bits<28>>,
     ones: Constant<Bits<32>>,
 }
@@ -155,6 +165,8 @@ impl LinkRx {
             sel_bits: Default::default(),
             rx: (0..phys).map(|_| LaneRx::new(p.osr)).collect(),
             align: (0..phys).map(|_| LaneAlign::new(p)).collect(),
+            ram: DeskewRam::new(phys * p.deskew_depth),
+            wscan: Default::default(),
             table: (0..n).map(|_| Default::default()).collect(),
             found: (0..n).map(|_| Default::default()).collect(),
             needed: (0..phys).map(|_| Default::default()).collect(),
@@ -178,7 +190,6 @@ impl LinkRx {
             missing_reg: Default::default(),
             missing_ok: Default::default(),
             since_marker: Default::default(),
-            out_data: Default::default(),
             out_valid: Default::default(),
             cur_lock: Default::default(),
             cur_id: Default::default(),
@@ -187,7 +198,8 @@ impl LinkRx {
             heads_ready: Default::default(),
             needed_broken: Default::default(),
             walk_phys: Default::default(),
-            head_data: Default::default(),
+            wr_slot: Default::default(),
+            rd_slot: Default::default(),
             head_ctrl: Default::default(),
             head_marker: Default::default(),
             round_end: Default::default(),
@@ -198,6 +210,7 @@ impl LinkRx {
             st_aligned: Constant::new(ALIGNED.into()),
             n_lanes: Constant::new((n as u64).into()),
             p_lanes: Constant::new((phys as u64).into()),
+            d_shift: Constant::new((p.deskew_depth.trailing_zeros() as u64).into()),
             hunt_timeout: Constant::new(hunt_clocks.into()),
             ones: Constant::new(0xFFFF_FFFFu64.into()),
         }
@@ -209,7 +222,7 @@ impl Logic for LinkRx {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, scan, walking, walk, any_marker, all_marker, timer, realign_count,
-            found_count, missing_reg, missing_ok, since_marker, out_data, out_valid, win_count
+            found_count, missing_reg, missing_ok, since_marker, out_valid, win_count, wscan
         );
         // BIP windows: counted in TX marker rounds, all lanes at once.
         if self.tx_marker_tick.val() {
@@ -226,6 +239,16 @@ impl Logic for LinkRx {
             self.table[l].d.next = self.table[l].q.val();
             self.found[l].clock.next = self.clock.val();
             self.found[l].d.next = self.found[l].q.val();
+        }
+        // The shared deskew RAM's write port visits one physical lane per clock.
+        self.ram.clock.next = self.clock.val();
+        self.ram.wr_en.next = false;
+        self.ram.wr_data.next = 0.into();
+        self.wr_slot.next = 0.into();
+        if self.wscan.q.val() + 1 == self.p_lanes.val() {
+            self.wscan.d.next = 0.into();
+        } else {
+            self.wscan.d.next = self.wscan.q.val() + 1;
         }
         // Per physical lane: receiver -> aligner, counters, snapshots.
         self.cur_lock.next = false;
@@ -260,6 +283,12 @@ impl Logic for LinkRx {
             self.align[q].prbs_lock.next = self.rx[q].prbs_lock.val();
             self.align[q].hunt.next = self.state.q.val() != self.st_aligned.val();
             self.align[q].pop.next = false;
+            self.align[q].wr_grant.next = self.wscan.q.val().index() == q;
+            if self.wscan.q.val().index() == q {
+                self.ram.wr_en.next = self.align[q].wr_commit.val();
+                self.ram.wr_data.next = self.rx[q].block_data.val();
+                self.wr_slot.next = self.align[q].wr_slot.val();
+            }
             self.needed[q].clock.next = self.clock.val();
             self.needed[q].d.next = self.needed[q].q.val();
             self.latency[q].clock.next = self.clock.val();
@@ -346,18 +375,22 @@ impl Logic for LinkRx {
                 self.walk_phys.next = self.table[l].q.val();
             }
         }
-        self.head_data.next = 0.into();
+        self.rd_slot.next = 0.into();
         self.head_ctrl.next = true;
         self.head_marker.next = false;
         for q in 0..self.align.len() {
             if self.walk_phys.val().index() == q {
-                self.head_data.next = self.align[q].head_data.val();
+                self.rd_slot.next = self.align[q].rd_slot.val();
                 self.head_ctrl.next = self.align[q].head_ctrl.val();
                 self.head_marker.next = self.align[q].head_marker.val();
             }
         }
+        // RAM word = lane * D + slot (D is a power of two).
+        self.ram.wr_addr.next =
+            (bit_cast::<16, 13>(self.wscan.q.val()) << self.d_shift.val()) | bit_cast::<16, 9>(self.wr_slot.val());
+        self.ram.rd_addr.next =
+            (bit_cast::<16, 12>(self.walk_phys.val()) << self.d_shift.val()) | bit_cast::<16, 9>(self.rd_slot.val());
         self.out_valid.d.next = false;
-        self.out_data.d.next = self.head_data.val();
         self.round_end.next = false;
         self.drop_link.next = false;
 
@@ -465,7 +498,7 @@ impl Logic for LinkRx {
                 self.align[q].pop.next = true;
             }
         }
-        self.data.next = self.out_data.q.val();
+        self.data.next = self.ram.rd_data.val();
         self.valid.next = self.out_valid.q.val();
         self.link_up.next = self.state.q.val() == self.st_aligned.val();
         self.lanes_found.next = self.found_count.q.val();
@@ -478,6 +511,7 @@ impl Logic for LinkRx {
         if self.reset.val() {
             self.state.d.next = self.st_scan.val();
             self.scan.d.next = 0.into();
+            self.wscan.d.next = 0.into();
             self.walking.d.next = false;
             self.realign_count.d.next = 0.into();
             self.out_valid.d.next = false;

@@ -4,6 +4,7 @@
 pub mod channel_emu;
 pub mod core;
 pub mod crc32;
+pub mod deskew_ram;
 pub mod marker;
 pub mod lane_align;
 pub mod link_rx;
