@@ -58,10 +58,11 @@ pub struct LinkCoreWide<const W: usize> {
     pub bridge_dropped: Signal<In, Bits<32>>,
     /// Status LEDs, as [LinkCore]'s (bit 0: link up).
     pub leds: Signal<Out, Bits<8>>,
-    /// The parts, public for tests that look inside.
-    pub split: StreamSplit<W>,
+    /// The parts, public for tests that look inside (`join` is a Verilog
+    /// keyword, hence the prefixes).
+    pub tx_split: StreamSplit<W>,
     pub core: LinkCore,
-    pub join: StreamJoin<W>,
+    pub rx_join: StreamJoin<W>,
 }
 
 impl<const W: usize> LinkCoreWide<W> {
@@ -89,9 +90,9 @@ impl<const W: usize> LinkCoreWide<W> {
             snapshot: Default::default(),
             bridge_dropped: Default::default(),
             leds: Default::default(),
-            split: StreamSplit::new(),
+            tx_split: StreamSplit::new(),
             core,
-            join: StreamJoin::new(),
+            rx_join: StreamJoin::new(),
         }
     }
 }
@@ -99,27 +100,27 @@ impl<const W: usize> LinkCoreWide<W> {
 impl<const W: usize> Logic for LinkCoreWide<W> {
     #[hdl_gen]
     fn update(&mut self) {
-        self.split.clock.next = self.clock.val();
+        self.tx_split.clock.next = self.clock.val();
         self.core.clock.next = self.clock.val();
-        self.join.clock.next = self.clock.val();
-        self.split.reset.next = self.reset.val();
+        self.rx_join.clock.next = self.clock.val();
+        self.tx_split.reset.next = self.reset.val();
         self.core.reset.next = self.reset.val();
         // The receiving side starts over at a word boundary while the link is down.
-        self.join.reset.next = self.reset.val() | !self.core.leds.val().get_bit(0);
+        self.rx_join.reset.next = self.reset.val() | !self.core.leds.val().get_bit(0);
 
         // Stream in: W bits -> 64-bit words.
-        self.split.in_data.next = self.tx_data.val();
-        self.split.in_valid.next = self.tx_valid.val();
-        self.tx_ready.next = self.split.in_ready.val();
-        self.core.tx_data.next = self.split.out_data.val();
-        self.core.tx_valid.next = self.split.out_valid.val();
-        self.split.out_ready.next = self.core.tx_ready.val();
+        self.tx_split.in_data.next = self.tx_data.val();
+        self.tx_split.in_valid.next = self.tx_valid.val();
+        self.tx_ready.next = self.tx_split.in_ready.val();
+        self.core.tx_data.next = self.tx_split.out_data.val();
+        self.core.tx_valid.next = self.tx_split.out_valid.val();
+        self.tx_split.out_ready.next = self.core.tx_ready.val();
 
         // Stream out: 64-bit words -> W bits.
-        self.join.in_data.next = self.core.rx_data.val();
-        self.join.in_valid.next = self.core.rx_valid.val();
-        self.rx_data.next = self.join.out_data.val();
-        self.rx_valid.next = self.join.out_valid.val();
+        self.rx_join.in_data.next = self.core.rx_data.val();
+        self.rx_join.in_valid.next = self.core.rx_valid.val();
+        self.rx_data.next = self.rx_join.out_data.val();
+        self.rx_valid.next = self.rx_join.out_valid.val();
 
         // Everything else passes through.
         for q in 0..self.tx_lines.len() {
