@@ -32,6 +32,62 @@ fn chunk_index(k: usize) -> Constant<Bits<4>> {
     Constant::new((k as u64).into())
 }
 
+/// Which 64-bit chunk of a W-bit word is at the port: counts `step`s and
+/// wraps after the last chunk; `reset` returns to the first.
+#[derive(LogicBlock)]
+pub struct ChunkCount<const W: usize> {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// A chunk moves this clock.
+    pub step: Signal<In, Bit>,
+    /// The chunk at the port (0 = lowest 64 bits).
+    pub index: Signal<Out, Bits<4>>,
+    /// It is the word's last chunk.
+    pub at_last: Signal<Out, Bit>,
+    idx: DFF<Bits<4>>,
+    last: Constant<Bits<4>>,
+}
+
+impl<const W: usize> ChunkCount<W> {
+    pub fn new() -> Self {
+        check_width("ChunkCount", W);
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            step: Default::default(),
+            index: Default::default(),
+            at_last: Default::default(),
+            idx: Default::default(),
+            last: chunk_index(W / 64 - 1),
+        }
+    }
+}
+
+impl<const W: usize> Default for ChunkCount<W> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const W: usize> Logic for ChunkCount<W> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, idx);
+        self.index.next = self.idx.q.val();
+        self.at_last.next = self.idx.q.val() == self.last.val();
+        if self.step.val() {
+            if self.idx.q.val() == self.last.val() {
+                self.idx.d.next = 0.into();
+            } else {
+                self.idx.d.next = self.idx.q.val() + 1;
+            }
+        }
+        if self.reset.val() {
+            self.idx.d.next = 0.into();
+        }
+    }
+}
+
 #[derive(LogicBlock)]
 pub struct StreamSplit<const W: usize> {
     pub clock: Signal<In, Clock>,
@@ -45,11 +101,10 @@ pub struct StreamSplit<const W: usize> {
     pub out_valid: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
     /// Chunk of the current word being offered.
-    idx: DFF<Bits<4>>,
+    count: ChunkCount<W>,
     /// Per chunk k: its index and its lowest bit (64 k).
     chunk_no: Vec<Constant<Bits<4>>>,
     chunk_lo: Vec<Constant<Bits<16>>>,
-    last: Constant<Bits<4>>,
 }
 
 impl<const W: usize> StreamSplit<W> {
@@ -65,10 +120,9 @@ impl<const W: usize> StreamSplit<W> {
             out_data: Default::default(),
             out_valid: Default::default(),
             out_ready: Default::default(),
-            idx: Default::default(),
+            count: ChunkCount::new(),
             chunk_no: (0..chunks).map(chunk_index).collect(),
             chunk_lo: (0..chunks).map(|k| Constant::new(((64 * k) as u64).into())).collect(),
-            last: chunk_index(chunks - 1),
         }
     }
 }
@@ -82,25 +136,17 @@ impl<const W: usize> Default for StreamSplit<W> {
 impl<const W: usize> Logic for StreamSplit<W> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, idx);
+        self.count.clock.next = self.clock.val();
+        self.count.reset.next = self.reset.val();
+        self.count.step.next = self.in_valid.val() & self.out_ready.val();
         self.out_data.next = self.in_data.val().get_bits::<64>(0);
         for k in 0..self.chunk_no.len() {
-            if self.idx.q.val() == self.chunk_no[k].val() {
+            if self.count.index.val() == self.chunk_no[k].val() {
                 self.out_data.next = self.in_data.val().get_bits::<64>(self.chunk_lo[k].val().index());
             }
         }
         self.out_valid.next = self.in_valid.val();
-        self.in_ready.next = self.out_ready.val() & (self.idx.q.val() == self.last.val());
-        if self.in_valid.val() & self.out_ready.val() {
-            if self.idx.q.val() == self.last.val() {
-                self.idx.d.next = 0.into();
-            } else {
-                self.idx.d.next = self.idx.q.val() + 1;
-            }
-        }
-        if self.reset.val() {
-            self.idx.d.next = 0.into();
-        }
+        self.in_ready.next = self.out_ready.val() & self.count.at_last.val();
     }
 }
 
@@ -117,9 +163,8 @@ pub struct StreamJoin<const W: usize> {
     /// Words of the current W-bit word so far, shifting down: the newest
     /// enters at the top, so after W/64 words the first is at the bottom.
     acc: DFF<Bits<W>>,
-    idx: DFF<Bits<4>>,
+    count: ChunkCount<W>,
     shifted: Signal<Local, Bits<W>>,
-    last: Constant<Bits<4>>,
     /// Lowest bit of the top chunk (W - 64).
     top_lo: Constant<Bits<16>>,
 }
@@ -135,9 +180,8 @@ impl<const W: usize> StreamJoin<W> {
             out_data: Default::default(),
             out_valid: Default::default(),
             acc: Default::default(),
-            idx: Default::default(),
+            count: ChunkCount::new(),
             shifted: Default::default(),
-            last: chunk_index(W / 64 - 1),
             top_lo: Constant::new(((W - 64) as u64).into()),
         }
     }
@@ -152,20 +196,15 @@ impl<const W: usize> Default for StreamJoin<W> {
 impl<const W: usize> Logic for StreamJoin<W> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, acc, idx);
+        dff_setup!(self, clock, acc);
+        self.count.clock.next = self.clock.val();
+        self.count.reset.next = self.reset.val();
+        self.count.step.next = self.in_valid.val();
         self.shifted.next = (self.acc.q.val() >> 64) | (bit_cast::<W, 64>(self.in_data.val()) << self.top_lo.val());
         self.out_data.next = self.shifted.val();
-        self.out_valid.next = self.in_valid.val() & (self.idx.q.val() == self.last.val());
+        self.out_valid.next = self.in_valid.val() & self.count.at_last.val();
         if self.in_valid.val() {
             self.acc.d.next = self.shifted.val();
-            if self.idx.q.val() == self.last.val() {
-                self.idx.d.next = 0.into();
-            } else {
-                self.idx.d.next = self.idx.q.val() + 1;
-            }
-        }
-        if self.reset.val() {
-            self.idx.d.next = 0.into();
         }
     }
 }
