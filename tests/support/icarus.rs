@@ -7,8 +7,9 @@ use std::process::Command;
 
 /// Runs `verilog` (top module `top`, input `clock`) in Icarus Verilog: per
 /// clock, applies `stim[t][i]` to `inputs[i]`, clocks, and records the
-/// `outputs` after the rising edge. `pokes` are Verilog statements run
-/// before the inputs of clock t are applied (e.g. to preload a register).
+/// `outputs` (up to 64 bits wide) after the rising edge. `pokes` are Verilog
+/// statements run before the inputs of clock t are applied (e.g. to preload
+/// a register).
 pub fn icarus(
     name: &str,
     verilog: &str,
@@ -17,6 +18,28 @@ pub fn icarus(
     stim: &[Vec<u64>],
     pokes: &[(usize, &str)],
 ) -> Vec<Vec<u64>> {
+    let stim: Vec<Vec<String>> = stim.iter().map(|s| s.iter().map(|v| format!("{v:x}")).collect()).collect();
+    let outputs: Vec<(&str, usize)> = outputs.iter().map(|p| (*p, 64)).collect();
+    icarus_hex(name, verilog, inputs, &outputs, &stim, pokes)
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|w| u64::from_str_radix(w, 16).unwrap_or_else(|_| panic!("undefined output {w:?}")))
+                .collect()
+        })
+        .collect()
+}
+
+/// As [icarus], for ports of any width: (name, width) outputs, and values
+/// as hex strings (outputs with `width / 4` digits, rounded up).
+pub fn icarus_hex(
+    name: &str,
+    verilog: &str,
+    inputs: &[(&str, usize)],
+    outputs: &[(&str, usize)],
+    stim: &[Vec<String>],
+    pokes: &[(usize, &str)],
+) -> Vec<Vec<String>> {
     require_tool("iverilog").unwrap();
     require_tool("vvp").unwrap();
     let dir = scratch_dir("cosim", name).unwrap();
@@ -24,15 +47,15 @@ pub fn icarus(
     let mut tb = String::from("`timescale 1ns/1ps\nmodule tb;\n  reg clock = 0;\n");
     for (i, (port, w)) in inputs.iter().enumerate() {
         writeln!(tb, "  reg [{}:0] {port};\n  reg [{}:0] mem_{port} [0:{}];", w - 1, w - 1, n - 1).unwrap();
-        let hex: String = stim.iter().map(|s| format!("{:x}\n", s[i])).collect();
+        let hex: String = stim.iter().map(|s| format!("{}\n", s[i])).collect();
         std::fs::write(dir.join(format!("{port}.hex")), hex).unwrap();
     }
-    for port in outputs {
-        writeln!(tb, "  wire [63:0] {port};").unwrap();
+    for (port, w) in outputs {
+        writeln!(tb, "  wire [{}:0] {port};", w - 1).unwrap();
     }
     let conns: Vec<String> = std::iter::once("clock".to_string())
         .chain(inputs.iter().map(|(p, _)| p.to_string()))
-        .chain(outputs.iter().map(|p| p.to_string()))
+        .chain(outputs.iter().map(|(p, _)| p.to_string()))
         .map(|p| format!(".{p}({p})"))
         .collect();
     writeln!(tb, "  top dut({});\n  integer t;\n  initial begin", conns.join(", ")).unwrap();
@@ -47,10 +70,11 @@ pub fn icarus(
         writeln!(tb, "      {port} = mem_{port}[t];").unwrap();
     }
     let fmt = vec!["%h"; outputs.len()].join(" ");
+    let names: Vec<&str> = outputs.iter().map(|(p, _)| *p).collect();
     writeln!(
         tb,
         "      #5 clock = 1;\n      #1 $display(\"{fmt}\", {});\n      #4 clock = 0;\n    end\n    $finish;\n  end\nendmodule",
-        outputs.join(", ")
+        names.join(", ")
     )
     .unwrap();
     std::fs::write(dir.join("tb.v"), tb).unwrap();
@@ -64,14 +88,10 @@ pub fn icarus(
     let out = Command::new("vvp").current_dir(&dir).args(["-n", "sim.vvp"]).output().unwrap();
     assert!(out.status.success(), "vvp: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    let rows: Vec<Vec<u64>> = text
+    let rows: Vec<Vec<String>> = text
         .lines()
         .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_hexdigit() || c == ' ' || c == 'x' || c == 'z'))
-        .map(|l| {
-            l.split_whitespace()
-                .map(|w| u64::from_str_radix(w, 16).unwrap_or_else(|_| panic!("undefined output {w:?}")))
-                .collect()
-        })
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
         .collect();
     assert_eq!(rows.len(), n, "vvp output:\n{text}");
     rows

@@ -2,9 +2,11 @@
 //! register port, as the UART bridge makes them, on the direct harness.
 
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
+use mosaic_gateware::link::core_wide::LinkCoreWide;
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::regmap::RegMap;
 use mosaic_sim::harness::Harness;
+use rust_hdl::prelude::*;
 
 /// CTRL register bits (regmap.rs).
 pub const CTRL_LOOPBACK: u32 = 1 << 0;
@@ -12,32 +14,82 @@ pub const CTRL_AUTO_FAILOVER: u32 = 1 << 1;
 pub const CTRL_TRAFFIC: u32 = 1 << 2;
 pub const CTRL_BERT: u32 = 1 << 3;
 
-pub struct LinkSim {
-    pub h: Harness<LinkCore>,
+/// The control ports [LinkSim] drives: [LinkCore]'s, which the wide core
+/// [LinkCoreWide] passes through.
+pub trait CorePorts: Block {
+    fn clock(&mut self) -> &mut Signal<In, Clock>;
+    fn reset(&mut self) -> &mut Signal<In, Bit>;
+    fn reg_addr(&mut self) -> &mut Signal<In, Bits<16>>;
+    fn reg_wdata(&mut self) -> &mut Signal<In, Bits<32>>;
+    fn reg_read(&mut self) -> &mut Signal<In, Bit>;
+    fn reg_write(&mut self) -> &mut Signal<In, Bit>;
+    fn snapshot(&mut self) -> &mut Signal<In, Bit>;
+    /// (ack, error, read data) of the register port.
+    fn reg_reply(&self) -> (bool, bool, u32);
+    fn led_bits(&self) -> Bits<8>;
+}
+
+macro_rules! core_ports {
+    ([$($g:tt)*] $t:ty) => {
+        impl<$($g)*> CorePorts for $t {
+            fn clock(&mut self) -> &mut Signal<In, Clock> { &mut self.clock }
+            fn reset(&mut self) -> &mut Signal<In, Bit> { &mut self.reset }
+            fn reg_addr(&mut self) -> &mut Signal<In, Bits<16>> { &mut self.reg_addr }
+            fn reg_wdata(&mut self) -> &mut Signal<In, Bits<32>> { &mut self.reg_wdata }
+            fn reg_read(&mut self) -> &mut Signal<In, Bit> { &mut self.reg_read }
+            fn reg_write(&mut self) -> &mut Signal<In, Bit> { &mut self.reg_write }
+            fn snapshot(&mut self) -> &mut Signal<In, Bit> { &mut self.snapshot }
+            fn reg_reply(&self) -> (bool, bool, u32) {
+                (self.reg_ack.val(), self.reg_error.val(), self.reg_rdata.val().to_u64() as u32)
+            }
+            fn led_bits(&self) -> Bits<8> { self.leds.val() }
+        }
+    };
+}
+core_ports!([] LinkCore);
+core_ports!([const W: usize] LinkCoreWide<W>);
+
+pub struct LinkSim<C: CorePorts = LinkCore> {
+    pub h: Harness<C>,
     pub map: RegMap,
     pub params: LinkParams,
 }
 
-impl LinkSim {
+impl LinkSim<LinkCore> {
     pub fn new(params: LinkParams) -> LinkSim {
         Self::with_config(CoreConfig::new(params))
     }
 
     pub fn with_config(cfg: CoreConfig) -> LinkSim {
-        let map = RegMap::new(&cfg.params);
         let core = LinkCore::new(&cfg);
-        let mut h = Harness::new(core, |u| &mut u.clock);
-        h.cycle(|u| u.reset.next = true);
-        h.cycle(|u| u.reset.next = true);
-        h.cycle(|u| u.reset.next = false);
-        LinkSim { h, map, params: cfg.params }
+        LinkSim::with_core(core, cfg.params)
+    }
+}
+
+impl<const W: usize> LinkSim<LinkCoreWide<W>> {
+    /// The wide core ([LinkCoreWide]) with W-bit streams.
+    pub fn wide(params: LinkParams) -> Self {
+        LinkSim::with_core(LinkCoreWide::new(&CoreConfig::new(params)), params)
+    }
+}
+
+impl<C: CorePorts> LinkSim<C> {
+    /// Resets `core` (built for `params`) and drives it.
+    pub fn with_core(core: C, params: LinkParams) -> Self {
+        let map = RegMap::new(&params);
+        let mut h = Harness::new(core, C::clock);
+        h.cycle(|u| u.reset().next = true);
+        h.cycle(|u| u.reset().next = true);
+        h.cycle(|u| u.reset().next = false);
+        LinkSim { h, map, params }
     }
 
-    fn idle(u: &mut LinkCore) {
-        u.reg_read.next = false;
-        u.reg_write.next = false;
-        u.snapshot.next = false;
-        u.reset.next = false;
+    /// Register port idle, reset low: the inputs of a clock with no access.
+    pub fn idle(u: &mut C) {
+        u.reg_read().next = false;
+        u.reg_write().next = false;
+        u.snapshot().next = false;
+        u.reset().next = false;
     }
 
     /// Runs `n` clocks with the register port idle.
@@ -51,13 +103,13 @@ impl LinkSim {
     pub fn read(&mut self, addr: u16) -> Result<u32, ()> {
         self.h.cycle(|u| {
             Self::idle(u);
-            u.reg_addr.next = (addr as u64).into();
-            u.reg_read.next = true;
+            u.reg_addr().next = (addr as u64).into();
+            u.reg_read().next = true;
         });
         for _ in 0..64 {
-            if self.h.uut.reg_ack.val() {
-                let v = self.h.uut.reg_rdata.val().to_u64() as u32;
-                let r = if self.h.uut.reg_error.val() { Err(()) } else { Ok(v) };
+            let (ack, error, v) = self.h.uut.reg_reply();
+            if ack {
+                let r = if error { Err(()) } else { Ok(v) };
                 self.h.cycle(Self::idle);
                 return r;
             }
@@ -69,13 +121,14 @@ impl LinkSim {
     pub fn write(&mut self, addr: u16, value: u32) -> Result<(), ()> {
         self.h.cycle(|u| {
             Self::idle(u);
-            u.reg_addr.next = (addr as u64).into();
-            u.reg_wdata.next = (value as u64).into();
-            u.reg_write.next = true;
+            u.reg_addr().next = (addr as u64).into();
+            u.reg_wdata().next = (value as u64).into();
+            u.reg_write().next = true;
         });
         for _ in 0..64 {
-            if self.h.uut.reg_ack.val() {
-                let r = if self.h.uut.reg_error.val() { Err(()) } else { Ok(()) };
+            let (ack, error, _) = self.h.uut.reg_reply();
+            if ack {
+                let r = if error { Err(()) } else { Ok(()) };
                 self.h.cycle(Self::idle);
                 return r;
             }
@@ -101,7 +154,7 @@ impl LinkSim {
     pub fn snapshot(&mut self) {
         self.h.cycle(|u| {
             Self::idle(u);
-            u.snapshot.next = true;
+            u.snapshot().next = true;
         });
         self.h.cycle(Self::idle);
     }
@@ -120,7 +173,7 @@ impl LinkSim {
         let start = self.h.cycles();
         let step = self.block_clocks();
         while self.h.cycles() - start < max_blocks * step {
-            if self.h.uut.leds.val().get_bit(0) {
+            if self.h.uut.led_bits().get_bit(0) {
                 return Some(self.h.cycles() - start);
             }
             self.run(step / 4 + 1);

@@ -3,11 +3,13 @@
 
 pub mod channel_emu;
 pub mod core;
+pub mod core_wide;
 pub mod crc32;
 pub mod deskew_ram;
 pub mod marker;
 pub mod lane_align;
 pub mod link_rx;
 pub mod link_tx;
+pub mod stream_width;
 pub mod traffic;
 pub mod tx_feed;

@@ -40,7 +40,14 @@ pub struct GenArgs {
     /// Spare lanes S (link core).
     #[arg(long, value_parser = parse_u32, default_value_t = LinkParams::DEFAULT.spares as u32)]
     pub spares: u32,
+    /// Stream width in bits (link core): one of 64, 128, 256, 512. The link
+    /// itself stays 64 bits wide; wider streams are split and joined at the ports.
+    #[arg(long, value_parser = parse_u32, default_value_t = 64)]
+    pub width: u32,
 }
+
+/// Stream widths `mosaic gen link --width` builds (each is compiled in).
+pub const LINK_WIDTHS: [u32; 4] = [64, 128, 256, 512];
 
 fn verilog<B: Block>(mut b: B) -> String {
     b.connect_all();
@@ -125,15 +132,31 @@ impl GenArgs {
     fn source(&self) -> anyhow::Result<String> {
         let p = self.params()?;
         let osr = p.osr;
+        if !LINK_WIDTHS.contains(&self.width) {
+            let list: Vec<String> = LINK_WIDTHS.iter().map(|w| w.to_string()).collect();
+            anyhow::bail!("--width must be one of {}, not {}", list.join(", "), self.width);
+        }
+        if self.width != 64 && self.core != Core::Link {
+            anyhow::bail!("--width is for the link core only ({:?} has no stream)", self.core);
+        }
         match self.core {
             Core::Prbs => build_core(|| verilog(mosaic_gateware::prbs::PrbsGen::new())),
             Core::PrbsCheck => build_core(|| verilog(mosaic_gateware::prbs::PrbsCheck::new())),
             Core::LaneTx => build_core(move || verilog(mosaic_gateware::lane_tx::LaneTx::new(osr))),
             Core::LaneRx => build_core(move || verilog(mosaic_gateware::lane_rx::LaneRx::new(osr))),
-            Core::Link => build_core(move || {
-                let cfg = mosaic_gateware::link::core::CoreConfig::new(p);
-                verilog(mosaic_gateware::link::core::LinkCore::new(&cfg))
-            }),
+            Core::Link => {
+                use mosaic_gateware::link::core::{CoreConfig, LinkCore};
+                use mosaic_gateware::link::core_wide::LinkCoreWide;
+                let cfg = CoreConfig::new(p);
+                // W is a type parameter: one arm per width in LINK_WIDTHS.
+                // 64 is the link core itself (LinkCoreWide<64> behaves the same).
+                match self.width {
+                    128 => build_core(move || verilog(LinkCoreWide::<128>::new(&cfg))),
+                    256 => build_core(move || verilog(LinkCoreWide::<256>::new(&cfg))),
+                    512 => build_core(move || verilog(LinkCoreWide::<512>::new(&cfg))),
+                    _ => build_core(move || verilog(LinkCore::new(&cfg))),
+                }
+            }
         }
     }
 
@@ -176,6 +199,42 @@ impl GenArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        gen: GenArgs,
+    }
+
+    fn gen(args: &[&str]) -> anyhow::Result<String> {
+        let cmd = Cmd::try_parse_from(std::iter::once("gen").chain(args.iter().copied())).unwrap();
+        cmd.gen.source()
+    }
+
+    #[test]
+    fn link_width_sets_the_stream_ports() {
+        let small = |w: &str| gen(&["link", "--lanes", "2", "--spares", "1", "--width", w]);
+        let width_of = |v: &str, name: &str| ports(v).iter().find(|p| p.name == name).map(|p| p.width);
+        let v64 = small("64").unwrap();
+        assert_eq!(gen(&["link", "--lanes", "2", "--spares", "1"]).unwrap(), v64, "64 is the default");
+        assert_eq!((width_of(&v64, "tx_data"), width_of(&v64, "rx_data")), (Some(64), Some(64)));
+        let v = small("256").unwrap();
+        assert_eq!((width_of(&v, "tx_data"), width_of(&v, "rx_data")), (Some(256), Some(256)));
+        // Every other port is the link core's.
+        let others = |v: &str| -> Vec<(String, u32)> {
+            ports(v).into_iter().filter(|p| !p.name.ends_with("_data")).map(|p| (p.name, p.width)).collect()
+        };
+        assert_eq!(others(&v), others(&v64));
+    }
+
+    #[test]
+    fn link_width_outside_the_compiled_set_is_refused() {
+        let e = gen(&["link", "--width", "192"]).unwrap_err().to_string();
+        assert_eq!(e, "--width must be one of 64, 128, 256, 512, not 192");
+        let e = gen(&["prbs", "--width", "128"]).unwrap_err().to_string();
+        assert!(e.contains("link core only"), "{e}");
+    }
 
     #[test]
     fn ports_parse_rust_hdl_header() {

@@ -1,0 +1,210 @@
+//! Stream width converters between a W-bit user stream and the link's
+//! 64-bit word stream (W a multiple of 64, 64..=1024).
+//!
+//! - [StreamSplit]: a W-bit word with valid/ready in, its 64-bit chunks with
+//!   valid/ready out, lowest 64 bits first. It holds no copy of the word:
+//!   it reads the chunks from `in_data`, so the source must keep the word
+//!   and `in_valid` steady until `in_ready` (the usual valid/ready rule).
+//!   `in_ready` is high on the clock the last chunk is taken, so a steady
+//!   source moves 64 bits per clock, as the 64-bit stream does.
+//! - [StreamJoin]: 64-bit words with valid in (no back-pressure, like the
+//!   link's receive stream), a W-bit word with valid out, the first word
+//!   in the lowest bits. The last word goes straight through to the output,
+//!   so `out_valid` is high on the clock of that word.
+//!
+//! At W = 64 both are plain wires (no delay, no state in use). `reset` puts
+//! both at the start of a W-bit word; at W > 64 a join in reset drops the
+//! words it gets.
+
+use rust_hdl::prelude::*;
+
+/// Widest stream the converters take.
+pub const MAX_WIDTH: usize = 1024;
+
+/// Panics unless `w` is a stream width the converters take.
+pub fn check_width(block: &str, w: usize) {
+    if w % 64 != 0 || !(64..=MAX_WIDTH).contains(&w) {
+        panic!("{block}: stream width (W) must be a multiple of 64 in 64..={MAX_WIDTH}, not {w}");
+    }
+}
+
+fn chunk_index(k: usize) -> Constant<Bits<4>> {
+    Constant::new((k as u64).into())
+}
+
+/// Which 64-bit chunk of a W-bit word is at the port: counts `step`s and
+/// wraps after the last chunk; `reset` returns to the first.
+#[derive(LogicBlock)]
+pub struct ChunkCount<const W: usize> {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// A chunk moves this clock.
+    pub step: Signal<In, Bit>,
+    /// The chunk at the port (0 = lowest 64 bits).
+    pub index: Signal<Out, Bits<4>>,
+    /// It is the word's last chunk.
+    pub at_last: Signal<Out, Bit>,
+    idx: DFF<Bits<4>>,
+    last: Constant<Bits<4>>,
+}
+
+impl<const W: usize> ChunkCount<W> {
+    pub fn new() -> Self {
+        check_width("ChunkCount", W);
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            step: Default::default(),
+            index: Default::default(),
+            at_last: Default::default(),
+            idx: Default::default(),
+            last: chunk_index(W / 64 - 1),
+        }
+    }
+}
+
+impl<const W: usize> Default for ChunkCount<W> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const W: usize> Logic for ChunkCount<W> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, idx);
+        self.index.next = self.idx.q.val();
+        self.at_last.next = self.idx.q.val() == self.last.val();
+        if self.step.val() {
+            if self.idx.q.val() == self.last.val() {
+                self.idx.d.next = 0.into();
+            } else {
+                self.idx.d.next = self.idx.q.val() + 1;
+            }
+        }
+        if self.reset.val() {
+            self.idx.d.next = 0.into();
+        }
+    }
+}
+
+#[derive(LogicBlock)]
+pub struct StreamSplit<const W: usize> {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// W-bit words in.
+    pub in_data: Signal<In, Bits<W>>,
+    pub in_valid: Signal<In, Bit>,
+    pub in_ready: Signal<Out, Bit>,
+    /// 64-bit chunks out, lowest first.
+    pub out_data: Signal<Out, Bits<64>>,
+    pub out_valid: Signal<Out, Bit>,
+    pub out_ready: Signal<In, Bit>,
+    /// Chunk of the current word being offered.
+    count: ChunkCount<W>,
+    /// Per chunk k: its index and its lowest bit (64 k).
+    chunk_no: Vec<Constant<Bits<4>>>,
+    chunk_lo: Vec<Constant<Bits<16>>>,
+}
+
+impl<const W: usize> StreamSplit<W> {
+    pub fn new() -> Self {
+        check_width("StreamSplit", W);
+        let chunks = W / 64;
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            in_data: Default::default(),
+            in_valid: Default::default(),
+            in_ready: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            out_ready: Default::default(),
+            count: ChunkCount::new(),
+            chunk_no: (0..chunks).map(chunk_index).collect(),
+            chunk_lo: (0..chunks).map(|k| Constant::new(((64 * k) as u64).into())).collect(),
+        }
+    }
+}
+
+impl<const W: usize> Default for StreamSplit<W> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const W: usize> Logic for StreamSplit<W> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.count.clock.next = self.clock.val();
+        self.count.reset.next = self.reset.val();
+        self.count.step.next = self.in_valid.val() & self.out_ready.val();
+        self.out_data.next = self.in_data.val().get_bits::<64>(0);
+        for k in 0..self.chunk_no.len() {
+            if self.count.index.val() == self.chunk_no[k].val() {
+                self.out_data.next = self.in_data.val().get_bits::<64>(self.chunk_lo[k].val().index());
+            }
+        }
+        self.out_valid.next = self.in_valid.val();
+        self.in_ready.next = self.out_ready.val() & self.count.at_last.val();
+    }
+}
+
+#[derive(LogicBlock)]
+pub struct StreamJoin<const W: usize> {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// 64-bit words in, first of a W-bit word first.
+    pub in_data: Signal<In, Bits<64>>,
+    pub in_valid: Signal<In, Bit>,
+    /// W-bit words out.
+    pub out_data: Signal<Out, Bits<W>>,
+    pub out_valid: Signal<Out, Bit>,
+    /// Words of the current W-bit word so far, shifting down: the newest
+    /// enters at the top, so after W/64 words the first is at the bottom.
+    acc: DFF<Bits<W>>,
+    count: ChunkCount<W>,
+    shifted: Signal<Local, Bits<W>>,
+    /// Lowest bit of the top chunk (W - 64).
+    top_lo: Constant<Bits<16>>,
+}
+
+impl<const W: usize> StreamJoin<W> {
+    pub fn new() -> Self {
+        check_width("StreamJoin", W);
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            in_data: Default::default(),
+            in_valid: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            acc: Default::default(),
+            count: ChunkCount::new(),
+            shifted: Default::default(),
+            top_lo: Constant::new(((W - 64) as u64).into()),
+        }
+    }
+}
+
+impl<const W: usize> Default for StreamJoin<W> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const W: usize> Logic for StreamJoin<W> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, acc);
+        self.count.clock.next = self.clock.val();
+        self.count.reset.next = self.reset.val();
+        self.count.step.next = self.in_valid.val();
+        self.shifted.next = (self.acc.q.val() >> 64) | (bit_cast::<W, 64>(self.in_data.val()) << self.top_lo.val());
+        self.out_data.next = self.shifted.val();
+        self.out_valid.next = self.in_valid.val() & self.count.at_last.val();
+        if self.in_valid.val() {
+            self.acc.d.next = self.shifted.val();
+        }
+    }
+}
