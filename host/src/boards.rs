@@ -2,6 +2,7 @@
 //! PLL, pins and programmer. `mosaic build` and `mosaic flash` look a board
 //! up here by name (like openFPGALoader's `--board`).
 
+pub use mosaic_gateware::boards::CoreKind;
 use thiserror::Error;
 
 /// FPGA family: decides the synthesis, place-and-route and packing tools.
@@ -55,7 +56,24 @@ pub struct Board {
     pub loader_board: &'static str,
     /// iceprog can program it (the iCE40 fallback).
     pub iceprog: bool,
+    /// The image `mosaic build` makes when not told otherwise: the largest
+    /// that was placed, routed and met timing here (see README, Boards).
+    pub default_image: Image,
 }
+
+/// A core and its lane counts.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    pub core: CoreKind,
+    /// N: data lanes.
+    pub lanes: usize,
+    /// S: spare lanes.
+    pub spares: usize,
+}
+
+/// The ULX3S's default full-link image (data + spare lanes).
+const ULX3S_LANES: usize = 16;
+const ULX3S_SPARES: usize = 2;
 
 /// Every board, in `--board` order.
 pub const BOARDS: &[Board] = &[
@@ -75,6 +93,9 @@ pub const BOARDS: &[Board] = &[
         constraints: "constraints/icebreaker.pcf",
         loader_board: "ice40_generic",
         iceprog: true,
+        // The full link needs ~7.3k logic cells for one lane: more than the
+        // UP5K's 5280. The raw-PRBS image shows the lanes instead.
+        default_image: Image { core: CoreKind::Bert, lanes: 10, spares: 2 },
     },
     Board {
         name: "alchitry-cu",
@@ -92,6 +113,8 @@ pub const BOARDS: &[Board] = &[
         constraints: "constraints/alchitry_cu.pcf",
         loader_board: "ice40_generic",
         iceprog: true,
+        // One lane of the full link fills 95% of the HX8K's cells.
+        default_image: Image { core: CoreKind::Mosaic, lanes: 1, spares: 0 },
     },
     Board {
         name: "ulx3s",
@@ -109,6 +132,7 @@ pub const BOARDS: &[Board] = &[
         constraints: "constraints/ulx3s.lpf",
         loader_board: "ulx3s",
         iceprog: false,
+        default_image: Image { core: CoreKind::Mosaic, lanes: ULX3S_LANES, spares: ULX3S_SPARES },
     },
 ];
 

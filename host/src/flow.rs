@@ -47,14 +47,14 @@ pub struct BuildOptions {
 }
 
 impl BuildOptions {
-    /// Defaults for a board: 4 data lanes, 1 spare, OSR 4.
+    /// Defaults for a board: its default image (core, N, S), OSR 4.
     pub fn new(board: &'static Board) -> Self {
         Self {
             board,
-            lanes: 4,
-            spares: 1,
+            lanes: board.default_image.lanes,
+            spares: board.default_image.spares,
             osr: 4,
-            core: CoreKind::Bert,
+            core: board.default_image.core,
             external: None,
             baud: 115_200,
             link_mhz: None,
@@ -579,6 +579,7 @@ mod tests {
     #[test]
     fn bad_options_are_errors() {
         let mut o = BuildOptions::new(board("icebreaker").unwrap());
+        (o.core, o.lanes, o.spares) = (CoreKind::Bert, 4, 1);
         o.external = Some(9);
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
         assert_eq!(e, "--external must be at most 5 (icebreaker has 8 lane pin pairs, the link 5 lanes), not 9");

@@ -12,18 +12,20 @@ pub struct BuildArgs {
     /// Board: icebreaker, alchitry-cu or ulx3s.
     #[arg(long, short = 'b')]
     pub board: String,
-    /// N: data lanes.
-    #[arg(long, default_value_t = 4)]
-    pub lanes: usize,
-    /// S: spare lanes.
-    #[arg(long, default_value_t = 1)]
-    pub spares: usize,
+    /// N: data lanes (default: the board's default image, see `mosaic build --help`).
+    #[arg(long)]
+    pub lanes: Option<usize>,
+    /// S: spare lanes (default: the board's default image).
+    #[arg(long)]
+    pub spares: Option<usize>,
     /// Clocks per line bit.
     #[arg(long, default_value_t = 4)]
     pub osr: usize,
-    /// Core: `mosaic` (UART bridge + link core) or `bert` (raw PRBS per lane).
-    #[arg(long, default_value = "bert", value_parser = parse_core)]
-    pub core: CoreKind,
+    /// Core: `mosaic` (UART bridge + link core + emulator) or `bert` (raw
+    /// PRBS per lane, no UART). Default: the board's default image
+    /// (icebreaker: bert 10+2; alchitry-cu: mosaic 1+0; ulx3s: mosaic).
+    #[arg(long, value_parser = parse_core)]
+    pub core: Option<CoreKind>,
     /// Lanes through header pins (default: as many as the board has; 0: all
     /// internal; `bert` core only).
     #[arg(long)]
@@ -52,12 +54,13 @@ fn parse_core(s: &str) -> Result<CoreKind, String> {
 
 pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let board = boards::board(&args.board)?;
+    let image = board.default_image;
     let opts = BuildOptions {
         board,
-        lanes: args.lanes,
-        spares: args.spares,
+        lanes: args.lanes.unwrap_or(image.lanes),
+        spares: args.spares.unwrap_or(image.spares),
         osr: args.osr,
-        core: args.core,
+        core: args.core.unwrap_or(image.core),
         external: args.external,
         baud: args.baud,
         link_mhz: args.freq,
