@@ -43,12 +43,13 @@ pub fn centre_bin(osr: usize) -> usize {
 }
 
 /// Clocks from reset release until `bit_lock` rises on a toggling line, at
-/// most (OSR >= 3): the first full window plus the register stages.
+/// most (OSR >= 3): the first full window plus the register stages
+/// (including the one between the window end and the decision).
 pub fn lock_clocks_bound(osr: usize) -> usize {
     if osr < MIN_ADAPTIVE_OSR {
         1
     } else {
-        (WINDOW_BITS + 1) * osr + 4
+        (WINDOW_BITS + 1) * osr + 5
     }
 }
 
@@ -84,6 +85,12 @@ pub struct BitRecovery {
     is_last: Vec<Constant<Bit>>,
     best_cnt_final: Signal<Local, Bits<HIST_BITS>>,
     best_idx_final: Signal<Local, Bits<TICK_BITS>>,
+    // The window's result, registered at the window end and acted on one
+    // clock later: the argmax chain is the longest path of the whole link
+    // core, and this register takes it off the strobe counter's path.
+    decide: DFF<Bit>,
+    win_cnt: DFF<Bits<HIST_BITS>>,
+    win_idx: DFF<Bits<TICK_BITS>>,
     centre_cnt: Signal<Local, Bits<HIST_BITS>>,
     transition: Signal<Local, Bit>,
     strobe: Signal<Local, Bit>,
@@ -123,6 +130,9 @@ impl BitRecovery {
             is_last: (0..bins).map(|i| Constant::new(i + 1 == bins)).collect(),
             best_cnt_final: Default::default(),
             best_idx_final: Default::default(),
+            decide: Default::default(),
+            win_cnt: Default::default(),
+            win_idx: Default::default(),
             centre_cnt: Default::default(),
             transition: Default::default(),
             strobe: Default::default(),
@@ -137,7 +147,7 @@ impl BitRecovery {
 impl Logic for BitRecovery {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, smp, prev, tick, win, locked, valid_r, value_r);
+        dff_setup!(self, clock, smp, prev, tick, win, locked, valid_r, value_r, decide, win_cnt, win_idx);
         for i in 0..self.hist.len() {
             self.hist[i].clock.next = self.clock.val();
             self.hist[i].d.next = self.hist[i].q.val();
@@ -188,22 +198,29 @@ impl Logic for BitRecovery {
             self.tick.d.next = self.osr_c.val() - 1;
             self.win.d.next = self.win.q.val() + 1;
         }
+        self.decide.d.next = self.window_end.val();
         if self.window_end.val() {
             for i in 0..self.hist.len() {
                 self.hist[i].d.next = 0.into();
             }
-            if self.best_cnt_final.val() == 0 {
+            self.win_cnt.d.next = self.best_cnt_final.val();
+            self.win_idx.d.next = self.best_idx_final.val();
+        }
+        // One clock after the window end the counter holds OSR - 1 (the
+        // window end is a strobe): set it to the interval wanted, minus the
+        // clock already spent.
+        if self.decide.q.val() {
+            if self.win_cnt.q.val() == 0 {
                 // No transition in a whole window: the lane is dead or stuck.
                 self.locked.d.next = false;
             } else if !self.locked.q.val() {
                 self.locked.d.next = true;
-                self.tick.d.next =
-                    self.osr_c.val() + self.centre_c.val() - self.best_idx_final.val() - 1;
-            } else if self.best_idx_final.val() < self.centre_c.val() {
+                self.tick.d.next = self.osr_c.val() + self.centre_c.val() - self.win_idx.q.val() - 2;
+            } else if self.win_idx.q.val() < self.centre_c.val() {
                 // Edge closer to the strobe than the middle: sample later.
-                self.tick.d.next = self.osr_c.val();
-            } else if self.best_idx_final.val() > self.centre_c.val() {
-                self.tick.d.next = self.osr_c.val() - 2;
+                self.tick.d.next = self.osr_c.val() - 1;
+            } else if self.win_idx.q.val() > self.centre_c.val() {
+                self.tick.d.next = self.osr_c.val() - 3;
             }
         }
 
@@ -218,6 +235,7 @@ impl Logic for BitRecovery {
             self.win.d.next = 0.into();
             self.locked.d.next = false;
             self.valid_r.d.next = false;
+            self.decide.d.next = false;
             for i in 0..self.hist.len() {
                 self.hist[i].d.next = 0.into();
             }
