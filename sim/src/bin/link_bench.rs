@@ -339,23 +339,27 @@ const N400: LinkParams = LinkParams { lanes: 400, spares: 2, osr: 7, marker_peri
 /// part of the scenario; the failover part would triple the clocks).
 ///
 /// Why Verilator with [BuildOptions::QUICK] (measured on this 2-core
-/// machine, shared and loaded; lock = 37.9k clocks = 82 block times):
-/// - Verilog: ~59 MB in about 1 min (rust-hdl's generator; most of it string
+/// machine, shared with other jobs; lock = 37 882 clocks = 82.0 block times,
+/// the same in both simulators):
+/// - Verilog: 59.5 MB in ~62 s (rust-hdl's generator; most of it string
 ///   formatting of the module defines), 44k modules (one per instance).
 /// - Verilator's own Verilog -> C++ step: 7-9 CPU min, single-threaded, more
-///   than half in its V3Active stage (`--stats`); ~218 MB of C++ whatever
+///   than half in its V3Active stage (`--stats`); ~220 MB of C++ whatever
 ///   the C++ options.
-/// - C++ compile: with Verilator's defaults (`-Os`, 349 files each including
-///   a 7.5 MB class header) one 0.5 MB file takes 23 s, the lot ~2 CPU hours:
-///   the build that did not finish before. `-O1` and 75 files: 840 CPU s,
-///   model 271 clocks/s. `-O0` and 75 files: 287 CPU s, 127 clocks/s (the
-///   header is most of an -O0 file's cost, hence fewer, larger files).
-/// - rust-hdl's direct harness needs no build but runs 55 clocks/s: ~12 min
-///   to lock, against ~5 min for the -O0 model, and it does not run the
-///   generated Verilog, which is the point of this section.
+/// - C++ compile: with Verilator's defaults (`-Os`, 349 files, each
+///   including a 7.5 MB class header) one 0.5 MB file takes 23 s, which
+///   extrapolates to ~2 CPU hours: the build that did not finish before.
+///   `-O1` and 75 files: 840 CPU s, model 271 clocks/s. `-O0` and 75 files:
+///   287 CPU s, 127 clocks/s (the header is most of an -O0 file's cost,
+///   hence fewer, larger files: 27 files compile in ~240 s on 2 cores).
+///   For the ~47k clocks here, -O0 costs the least build + run.
+/// - rust-hdl's direct harness needs no build but runs 44 clocks/s: the lock
+///   alone took 15 min, about what generation + build + run take here
+///   (~20 min), and it does not run the generated Verilog, which is the
+///   point of this section.
 ///
-/// So: -O0 with few files; the model is cached, so a second run costs the
-/// generation and the simulation only.
+/// The model is cached (keyed by the Verilog), so a second run costs the
+/// generation and the simulation only (~8 min).
 fn run_n400() -> Result<(), String> {
     let p = N400;
     let t = Instant::now();
