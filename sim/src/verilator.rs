@@ -6,9 +6,11 @@
 //! two simulators can be compared line for line on one scenario.
 //!
 //! A model is built once per Verilog text ([VerilatorModel::build]): the
-//! directory `target/verilator/<name>-<hash>` is reused when the Verilog has
-//! not changed. The C++ main reads the script from a file, so one build runs
-//! any number of scripts.
+//! directory `target/verilator/<name>-<hash>` is reused when the Verilog (and
+//! the [BuildOptions]) have not changed. The C++ main reads the script from a
+//! file, so one build runs any number of scripts. The build is two steps,
+//! timed apart: Verilator turns the Verilog into C++ (single-threaded), then
+//! make compiles the C++ (`-j` = available cores).
 //!
 //! Script ops are sequential (each starts after the previous one ends):
 //! `Run(n)` idle clocks; `Write`/`Read` a register and wait for its ack (as
@@ -214,34 +216,112 @@ int main(int argc, char** argv) {
 }
 "#;
 
+/// How a model's C++ is produced and compiled. The default is Verilator's
+/// own (`-O2` in Verilator, 20000 statements per .cpp file, C++ `-Os` for
+/// the per-clock code): the fastest model, for links up to N = 100.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct BuildOptions {
+    /// C++ optimisation of the per-clock code (Verilator's `OPT_FAST`, e.g.
+    /// "-O0"); None keeps Verilator's `-Os`.
+    pub opt_fast: Option<&'static str>,
+    /// Statements per .cpp file (`--output-split`); None keeps Verilator's
+    /// 20000. Every file includes the model's class header, which is large
+    /// for a large design, so fewer files parse it fewer times.
+    pub output_split: Option<u32>,
+}
+
+impl BuildOptions {
+    /// A quick C++ build for very large designs: no C++ optimisation of the
+    /// per-clock code, few large files. The model runs slower; see link_bench's
+    /// N = 400 section for the trade-off measured at N = 400.
+    pub const QUICK: BuildOptions = BuildOptions { opt_fast: Some("-O0"), output_split: Some(400_000) };
+}
+
 /// A built Verilator model of one link core.
 #[derive(Clone, Debug)]
 pub struct VerilatorModel {
     pub dir: PathBuf,
     pub exe: PathBuf,
-    /// Wall time of the build (zero when a previous build was reused).
+    /// Wall time of the build (zero when a previous build was reused):
+    /// `verilate_time + compile_time`.
     pub build_time: Duration,
+    /// Verilog to C++ (Verilator itself).
+    pub verilate_time: Duration,
+    /// C++ to the executable (make and the C++ compiler).
+    pub compile_time: Duration,
+    /// Size of the generated C++ (.cpp and .h files), bytes, and its file count.
+    pub cpp_bytes: u64,
+    pub cpp_files: usize,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ToolError + '_ {
     move |err| ToolError::Io { path: path.display().to_string(), err }
 }
 
+/// Runs a build step in `dir`, appending its output to `log`; a failure is
+/// [ToolError::Failed] with the first error line as its summary.
+fn build_step(tool: &str, dir: &Path, vfile: &Path, cmd: &mut Command, log: &mut String) -> Result<(), ToolError> {
+    require_tool(tool)?;
+    let out = cmd.current_dir(dir).output().map_err(io(dir))?;
+    log.push_str(&String::from_utf8_lossy(&out.stdout));
+    log.push_str(&String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::write(dir.join("build.log"), &log);
+    if out.status.success() {
+        return Ok(());
+    }
+    let summary = log
+        .lines()
+        .find(|l| l.contains("%Error") || l.contains("error:"))
+        .unwrap_or("non-zero exit")
+        .trim()
+        .to_string();
+    Err(ToolError::Failed { tool: tool.into(), file: vfile.display().to_string(), summary, log: log.clone() })
+}
+
+/// Total size and number of the C++ sources and headers in `dir`.
+fn cpp_size(dir: &Path) -> (u64, usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return (0, 0) };
+    entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "cpp" || x == "h"))
+        .fold((0, 0), |(b, n), e| (b + e.metadata().map(|m| m.len()).unwrap_or(0), n + 1))
+}
+
 impl VerilatorModel {
     /// Builds (or reuses) the model of `verilog` (top module `top`, as
-    /// `generate_verilog` writes it) under `target/verilator/<name>-<hash>`.
+    /// `generate_verilog` writes it) under `target/verilator/<name>-<hash>`,
+    /// with Verilator's default C++ build.
     /// Errors: verilator missing ([ToolError::Missing]), or a failed build.
     pub fn build(name: &str, verilog: &str) -> Result<VerilatorModel, ToolError> {
+        Self::build_with(name, verilog, BuildOptions::default())
+    }
+
+    /// As [VerilatorModel::build], with the C++ build set by `opts`.
+    pub fn build_with(name: &str, verilog: &str, opts: BuildOptions) -> Result<VerilatorModel, ToolError> {
         require_tool("verilator")?;
         let mut hasher = DefaultHasher::new();
         verilog.hash(&mut hasher);
         MAIN_CPP.hash(&mut hasher);
+        // Default builds keep the hash (and directory) they always had.
+        if opts != BuildOptions::default() {
+            opts.hash(&mut hasher);
+        }
         let base = target_dir().join("verilator");
         let dir = std::path::absolute(base.join(format!("{name}-{:016x}", hasher.finish())))
             .unwrap_or_else(|_| base.join(name));
-        if dir.join("obj").join("vtop").is_file() {
-            let exe = dir.join("obj").join("vtop");
-            return Ok(VerilatorModel { dir, exe, build_time: Duration::ZERO });
+        let obj = |d: &Path| d.join("obj");
+        if obj(&dir).join("vtop").is_file() {
+            let exe = obj(&dir).join("vtop");
+            let (cpp_bytes, cpp_files) = cpp_size(&obj(&dir));
+            return Ok(VerilatorModel {
+                dir,
+                exe,
+                build_time: Duration::ZERO,
+                verilate_time: Duration::ZERO,
+                compile_time: Duration::ZERO,
+                cpp_bytes,
+                cpp_files,
+            });
         }
         // Build in a private directory and rename it into place, so two
         // processes building the same model cannot clobber each other.
@@ -254,35 +334,40 @@ impl VerilatorModel {
         let cfile = dir.join("main.cpp");
         std::fs::write(&cfile, MAIN_CPP).map_err(io(&cfile))?;
         let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).to_string();
+        let mut log = String::new();
         let t = Instant::now();
-        let out = Command::new("verilator")
-            .current_dir(&dir)
-            .args(["--cc", "--exe", "--build", "-O2", "-j", &jobs, "--top-module", "top"])
+        let mut verilate = Command::new("verilator");
+        verilate
+            .args(["--cc", "--exe", "-O2", "--top-module", "top"])
             // Warnings rust-hdl's generator produces by construction.
             .args(["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNUSED", "-Wno-DECLFILENAME", "-Wno-UNDRIVEN"])
             .args(["-Wno-PINCONNECTEMPTY", "-Wno-CASEINCOMPLETE", "-Wno-MULTIDRIVEN", "-Wno-UNOPTFLAT"])
-            .args(["-Wno-LATCH", "-Wno-CMPCONST", "-Wno-UNSIGNED"])
-            .args(["--Mdir", "obj", "-o", "vtop", "top.v", "main.cpp"])
-            .output()
-            .map_err(io(&dir))?;
-        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        let _ = std::fs::write(dir.join("build.log"), &log);
-        if !out.status.success() || !dir.join("obj").join("vtop").is_file() {
-            let summary = log
-                .lines()
-                .find(|l| l.contains("%Error") || l.contains("error:"))
-                .unwrap_or("non-zero exit")
-                .trim()
-                .to_string();
+            .args(["-Wno-LATCH", "-Wno-CMPCONST", "-Wno-UNSIGNED"]);
+        if let Some(n) = opts.output_split {
+            verilate.args(["--output-split".to_string(), n.to_string()]);
+        }
+        verilate.args(["--Mdir", "obj", "-o", "vtop", "top.v", "main.cpp"]);
+        build_step("verilator", &dir, &vfile, &mut verilate, &mut log)?;
+        let verilate_time = t.elapsed();
+        let (cpp_bytes, cpp_files) = cpp_size(&obj(&dir));
+        // What `verilator --build -j N` runs.
+        let t = Instant::now();
+        let mut make = Command::new("make");
+        make.args(["-C", "obj", "-f", "Vtop.mk", "-j", &jobs]);
+        if let Some(o) = opts.opt_fast {
+            make.arg(format!("OPT_FAST={o}"));
+        }
+        build_step("make", &dir, &vfile, &mut make, &mut log)?;
+        let compile_time = t.elapsed();
+        if !obj(&dir).join("vtop").is_file() {
             return Err(ToolError::Failed {
-                tool: "verilator".into(),
+                tool: "make".into(),
                 file: vfile.display().to_string(),
-                summary,
+                summary: "no executable built".into(),
                 log,
             });
         }
-        let build_time = t.elapsed();
-        if !final_dir.join("obj").join("vtop").is_file() {
+        if !obj(&final_dir).join("vtop").is_file() {
             // A leftover without a model (an interrupted build): replace it.
             let _ = std::fs::remove_dir_all(&final_dir);
         }
@@ -290,14 +375,22 @@ impl VerilatorModel {
             // Another process finished the same model first: use theirs.
             let _ = std::fs::remove_dir_all(&dir);
         }
-        let exe = final_dir.join("obj").join("vtop");
+        let exe = obj(&final_dir).join("vtop");
         if !exe.is_file() {
             return Err(ToolError::Io {
                 path: exe.display().to_string(),
                 err: std::io::Error::new(std::io::ErrorKind::NotFound, "built model missing after rename"),
             });
         }
-        Ok(VerilatorModel { dir: final_dir, exe, build_time })
+        Ok(VerilatorModel {
+            dir: final_dir,
+            exe,
+            build_time: verilate_time + compile_time,
+            verilate_time,
+            compile_time,
+            cpp_bytes,
+            cpp_files,
+        })
     }
 
     /// Runs `ops` on a fresh instance of the model (reset for 3 clocks first,

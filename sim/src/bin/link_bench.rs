@@ -3,7 +3,7 @@
 //! Verilator, for N = 16 (default parameters) and N = 100; then N = 400 in
 //! Verilator (generate, build, lock, carry traffic).
 //!
-//! `cargo run --release -p mosaic-sim --bin link_bench -- [--no-verilator] [--no-n400] [--rust-clocks K]`
+//! `cargo run --release -p mosaic-sim --bin link_bench -- [--no-verilator] [--no-n400] [--n400-only] [--verilator-only] [--rust-clocks K]`
 //!
 //! Every figure comes from the core's own counters, read through its
 //! register port by a [Script](mosaic_sim::verilator::Op) that runs the same
@@ -21,8 +21,8 @@ use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::regmap::RegMap;
 use mosaic_gateware::verilog::verilog_of;
-use mosaic_sim::verilator::{run_rust, Op, Outcome, VerilatorModel};
-use std::time::Instant;
+use mosaic_sim::verilator::{run_rust, BuildOptions, Op, Outcome, VerilatorModel};
+use std::time::{Duration, Instant};
 
 const CTRL_LOOPBACK: u32 = 1;
 const CTRL_AUTO_FAILOVER: u32 = 2;
@@ -43,19 +43,27 @@ impl Regs {
     }
 }
 
-/// Figures of the full scenario: lock, measure efficiency, kill a lane,
-/// recover, check traffic.
+/// Figures of the lock part of the scenario ([lock_ops]).
 #[derive(Debug, PartialEq)]
-struct Figures {
+struct Lock {
+    /// Clocks from releasing the link reset to link up.
+    up_clocks: u64,
     up_blocks: f64,
     efficiency: f64,
     /// Quantization bound of the efficiency (+-1 block in the window).
     efficiency_err: f64,
+    /// Frames with a bad CRC or sequence / lost, at the end of the window.
+    bad: u32,
+    lost: u32,
+}
+
+/// Figures of the full scenario: lock, measure efficiency, kill a lane,
+/// recover, check traffic.
+#[derive(Debug, PartialEq)]
+struct Figures {
+    lock: Lock,
     recover_blocks: f64,
     good_after: u32,
-    /// Before the lane death (must be 0).
-    bad_before: u32,
-    lost_before: u32,
     /// Totals after the recovery (frames hit by the dead lane).
     bad: u32,
     lost: u32,
@@ -63,21 +71,25 @@ struct Figures {
     reads: Vec<u32>,
 }
 
-/// The scenario as a script: `measure_blocks` block times of saturated
-/// traffic are measured; lane `kill` dies afterwards.
-fn scenario(p: &LinkParams, measure_blocks: u64, kill: usize) -> Vec<Op> {
+/// Clocks allowed for the lock: 64 block times of block lock, up to 4 marker
+/// periods of marker lock and hunt, 64 more of slack.
+fn lock_max(p: &LinkParams) -> u64 {
+    (64 + 4 * p.marker_period as u64 + 64) * 66 * p.osr as u64
+}
+
+/// The lock part of the scenario: link reset released in loopback with
+/// auto failover and saturating traffic, wait for link up, then
+/// `measure_blocks` block times of traffic between two snapshots. Reads
+/// RX_WORDS, UPTIME_BLOCKS (twice), BAD_FRAMES, LOST_FRAMES; one wait.
+fn lock_ops(p: &LinkParams, measure_blocks: u64) -> Vec<Op> {
     let r = Regs(RegMap::new(p));
     let bc = 66 * p.osr as u64;
     let ctrl = CTRL_LOOPBACK | CTRL_TRAFFIC | CTRL_AUTO_FAILOVER;
-    // Auto failover waits (2M + 160) block times after reset before it acts;
-    // kill the lane after that, so the figure is the failover's own time.
-    let holdoff = (2 * p.marker_period as u64 + 160) * bc;
-    let lock_max = (64 + 4 * p.marker_period as u64 + 64) * bc;
-    let mut ops = vec![
+    vec![
         r.w("CTRL", 0, ctrl | CTRL_LINK_RESET),
         Op::Run(4),
         r.w("CTRL", 0, ctrl),
-        Op::WaitLeds { bit: 0, level: true, max: lock_max },
+        Op::WaitLeds { bit: 0, level: true, max: lock_max(p) },
         Op::Run(4 * bc),
         Op::Snapshot,
         r.r("RX_WORDS"),
@@ -88,7 +100,18 @@ fn scenario(p: &LinkParams, measure_blocks: u64, kill: usize) -> Vec<Op> {
         r.r("UPTIME_BLOCKS"),
         r.r("BAD_FRAMES"),
         r.r("LOST_FRAMES"),
-    ];
+    ]
+}
+
+/// The scenario as a script: [lock_ops] with `measure_blocks` block times of
+/// saturated traffic measured; lane `kill` dies afterwards.
+fn scenario(p: &LinkParams, measure_blocks: u64, kill: usize) -> Vec<Op> {
+    let r = Regs(RegMap::new(p));
+    let bc = 66 * p.osr as u64;
+    // Auto failover waits (2M + 160) block times after reset before it acts;
+    // kill the lane after that, so the figure is the failover's own time.
+    let holdoff = (2 * p.marker_period as u64 + 160) * bc;
+    let mut ops = lock_ops(p, measure_blocks);
     ops.push(Op::Mark);
     // The lock took at least 64 block times.
     ops.push(Op::Run(holdoff.saturating_sub((64 + 4 + measure_blocks) * bc)));
@@ -96,7 +119,7 @@ fn scenario(p: &LinkParams, measure_blocks: u64, kill: usize) -> Vec<Op> {
         r.w("EMU_CTRL", kill, EMU_STUCK),
         Op::Mark,
         Op::WaitLeds { bit: 0, level: false, max: 40 * bc },
-        Op::WaitLeds { bit: 0, level: true, max: lock_max + holdoff },
+        Op::WaitLeds { bit: 0, level: true, max: lock_max(p) + holdoff },
         Op::Mark,
         Op::Snapshot,
         r.r("GOOD_FRAMES"),
@@ -110,30 +133,39 @@ fn scenario(p: &LinkParams, measure_blocks: u64, kill: usize) -> Vec<Op> {
     ops
 }
 
-fn figures(p: &LinkParams, o: &Outcome) -> Figures {
+/// The figures of a script that starts with [lock_ops]; Err when the link
+/// did not come up.
+fn lock_figures(p: &LinkParams, o: &Outcome) -> Result<Lock, String> {
     let bc = 66.0 * p.osr as f64;
     let rd = o.reads();
     let w = o.waits();
-    let m = o.marks();
-    assert_eq!((rd.len(), w.len(), m.len()), (11, 3, 3), "script shape");
-    let up = w[0].expect("link did not come up") as f64 / bc;
+    if rd.len() < 6 || w.is_empty() {
+        return Err(format!("script shape: {} reads, {} waits", rd.len(), w.len()));
+    }
+    let up_clocks = w[0].ok_or_else(|| format!("link did not come up within {} clocks", lock_max(p)))?;
     let words = rd[2].wrapping_sub(rd[0]) as f64;
     let blocks = rd[3].wrapping_sub(rd[1]) as f64;
     let efficiency = words * 64.0 / (p.lanes as f64 * blocks * 66.0);
     // The two counters tick at different places (TX block strobe, RX words
     // in bursts of N per round), so each delta is good to +-1 block.
     let efficiency_err = efficiency * 1.0 / blocks;
+    Ok(Lock { up_clocks, up_blocks: up_clocks as f64 / bc, efficiency, efficiency_err, bad: rd[4], lost: rd[5] })
+}
+
+fn figures(p: &LinkParams, o: &Outcome) -> Figures {
+    let bc = 66.0 * p.osr as f64;
+    let rd = o.reads();
+    let w = o.waits();
+    let m = o.marks();
+    assert_eq!((rd.len(), w.len(), m.len()), (11, 3, 3), "script shape");
+    let lock = lock_figures(p, o).unwrap_or_else(|e| panic!("{e}"));
     w[1].expect("the link never noticed the dead lane");
     w[2].expect("the link did not recover from the dead lane");
     let recover_blocks = (m[2] - m[1]) as f64 / bc;
     Figures {
-        up_blocks: up,
-        efficiency,
-        efficiency_err,
+        lock,
         recover_blocks,
         good_after: rd[7].wrapping_sub(rd[6]),
-        bad_before: rd[4],
-        lost_before: rd[5],
         bad: rd[8],
         lost: rd[9],
         failovers: rd[10],
@@ -141,10 +173,14 @@ fn figures(p: &LinkParams, o: &Outcome) -> Figures {
     }
 }
 
-fn print_figures(label: &str, p: &LinkParams, f: &Figures) {
+/// Prints the lock figures: link-up time, line efficiency and clean frames.
+fn print_lock(label: &str, p: &LinkParams, f: &Lock) {
     let m = p.marker_period as f64;
     let theory = 64.0 / 66.0 * (m - 1.0) / m;
-    println!("  [{label}] link up after reset: {:.1} block times", f.up_blocks);
+    println!(
+        "  [{label}] link up after reset: {:.1} block times ({} clocks)",
+        f.up_blocks, f.up_clocks
+    );
     println!(
         "  [{label}] line efficiency (N data lanes): {:.4} +- {:.4} = {:.2}% ; theory 64/66*(M-1)/M = {:.4} ; ratio {:.4} ; \
          802.3 64b/66b anchor 0.969: ratio {:.4}",
@@ -157,16 +193,17 @@ fn print_figures(label: &str, p: &LinkParams, f: &Figures) {
     );
     let phys = f.efficiency * p.lanes as f64 / p.physical_lanes() as f64;
     println!("  [{label}] counting the {} spares too: {:.4}", p.spares, phys);
-    println!(
-        "  [{label}] before the lane death: bad {} lost {} frames",
-        f.bad_before, f.lost_before
-    );
+    println!("  [{label}] after the measurement window: bad {} lost {} frames", f.bad, f.lost);
+}
+
+fn print_figures(label: &str, p: &LinkParams, f: &Figures) {
+    print_lock(label, p, &f.lock);
     println!(
         "  [{label}] lane death -> traffic again (auto failover): {:.1} block times; failovers {}, \
          good frames in the next 16 blocks {}; bad {} lost {} frames (totals, hit by the dead lane)",
         f.recover_blocks, f.failovers, f.good_after, f.bad, f.lost
     );
-    assert_eq!((f.bad_before, f.lost_before), (0, 0), "{label}: bad or lost frames on a clean link");
+    assert_eq!((f.lock.bad, f.lock.lost), (0, 0), "{label}: bad or lost frames on a clean link");
     assert!(f.failovers == 1 && f.good_after > 0, "{label}: no recovery through a spare");
 }
 
@@ -185,19 +222,36 @@ fn rust_speed(p: &LinkParams, clocks: u64) -> f64 {
     o.clocks_per_sec()
 }
 
-fn build(name: &str, p: &LinkParams) -> VerilatorModel {
+/// Generates the core's Verilog: its text and the generation time.
+fn generate(p: &LinkParams) -> (String, Duration) {
     let t = Instant::now();
     let v = verilog_of(&mut LinkCore::new(&CoreConfig::new(*p)));
-    let gen = t.elapsed();
-    let m = VerilatorModel::build(name, &v).unwrap_or_else(|e| panic!("verilator build of {name}: {e}"));
-    println!(
-        "  verilator {name}: Verilog {:.1} MB generated in {:.1} s, build {:.1} s{}",
-        v.len() as f64 / 1e6,
-        gen.as_secs_f64(),
-        m.build_time.as_secs_f64(),
-        if m.build_time.is_zero() { " (reused)" } else { "" }
-    );
-    m
+    (v, t.elapsed())
+}
+
+/// Generates and builds (or reuses) the Verilator model of the core at `p`,
+/// printing the sizes and times.
+fn build_with(name: &str, p: &LinkParams, opts: BuildOptions) -> Result<VerilatorModel, String> {
+    let (v, gen) = generate(p);
+    println!("  {name}: Verilog {:.1} MB generated in {:.1} s", v.len() as f64 / 1e6, gen.as_secs_f64());
+    let m = VerilatorModel::build_with(name, &v, opts).map_err(|e| format!("verilator build of {name}: {e}"))?;
+    if m.build_time.is_zero() {
+        println!("  {name}: model reused from {}", m.dir.display());
+    } else {
+        println!(
+            "  {name}: build {:.1} s = Verilog -> C++ {:.1} s ({:.1} MB of C++ in {} files) + C++ compile {:.1} s",
+            m.build_time.as_secs_f64(),
+            m.verilate_time.as_secs_f64(),
+            m.cpp_bytes as f64 / 1e6,
+            m.cpp_files,
+            m.compile_time.as_secs_f64()
+        );
+    }
+    Ok(m)
+}
+
+fn build(name: &str, p: &LinkParams) -> VerilatorModel {
+    build_with(name, p, BuildOptions::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn main() {
@@ -218,7 +272,7 @@ fn main() {
     let n100 = LinkParams { lanes: 100, spares: 2, osr: 2, marker_period: 16, deskew_depth: 2 };
     println!("link_bench: default {def:?}");
     if flag("--n400-only") {
-        return run_n400();
+        return finish_n400(run_n400());
     }
 
     // 1. Figures at default parameters, rust-hdl.
@@ -272,25 +326,84 @@ fn main() {
     );
 
     if n400 {
-        run_n400();
+        finish_n400(run_n400());
     }
 }
 
-fn run_n400() {
-    // 4. N = 400: the gatherer needs N + 2 <= 66 * OSR, so OSR 7.
-    let p400 = LinkParams { lanes: 400, spares: 2, osr: 7, marker_period: 16, deskew_depth: 2 };
-    println!("== N = 400 in Verilator: {p400:?}");
-    let m400 = build("link_n400", &p400);
-    let o400 = m400.run(&scenario(&p400, 2 * p400.marker_period as u64, 123)).unwrap_or_else(|e| panic!("{e}"));
-    let f400 = figures(&p400, &o400);
-    print_figures("verilator N=400", &p400, &f400);
+/// N = 400 (MOSAIC's 20 x 20 array): the gatherer needs N + S <= 66 * OSR,
+/// so OSR 7; M = 16, D = 2.
+const N400: LinkParams = LinkParams { lanes: 400, spares: 2, osr: 7, marker_period: 16, deskew_depth: 2 };
+
+/// The N = 400 link core, generated to Verilog, built with Verilator and run
+/// from reset to link up, then M block times of saturated traffic (the lock
+/// part of the scenario; the failover part would triple the clocks).
+///
+/// Why Verilator with [BuildOptions::QUICK] (measured on this 2-core
+/// machine, shared with other jobs; lock = 37 882 clocks = 82.0 block times,
+/// the same in both simulators):
+/// - Verilog: 59.5 MB in ~62 s (rust-hdl's generator; most of it string
+///   formatting of the module defines), 44k modules (one per instance).
+/// - Verilator's own Verilog -> C++ step: 7-9 CPU min, single-threaded, more
+///   than half in its V3Active stage (`--stats`); ~220 MB of C++ whatever
+///   the C++ options.
+/// - C++ compile: with Verilator's defaults (`-Os`, 349 files, each
+///   including a 7.5 MB class header) one 0.5 MB file takes 23 s, which
+///   extrapolates to ~2 CPU hours: the build that did not finish before.
+///   `-O1` and 75 files: 840 CPU s, model 271 clocks/s. `-O0` and 75 files:
+///   287 CPU s, 127 clocks/s (the header is most of an -O0 file's cost,
+///   hence fewer, larger files: 27 files compile in ~240 s on 2 cores).
+///   For the ~47k clocks here, -O0 costs the least build + run.
+/// - rust-hdl's direct harness needs no build but runs 44 clocks/s: the lock
+///   alone took 15 min, about what generation + build + run take here
+///   (~20 min), and it does not run the generated Verilog, which is the
+///   point of this section.
+///
+/// The model is cached (keyed by the Verilog), so a second run costs the
+/// generation and the simulation only (~8 min).
+fn run_n400() -> Result<(), String> {
+    let p = N400;
+    let t = Instant::now();
+    println!("== N = 400 in Verilator: {p:?}");
+    let m = build_with("link_n400", &p, BuildOptions::QUICK)?;
+    let r = Regs(RegMap::new(&p));
+    let mut ops = lock_ops(&p, p.marker_period as u64);
+    ops.extend([r.r("GOOD_FRAMES"), r.r("LINK_STATUS")]);
+    let o = m.run(&ops).map_err(|e| format!("N = 400 run: {e}"))?;
+    let lock = lock_figures(&p, &o)?;
+    print_lock("verilator N=400", &p, &lock);
+    let rd = o.reads();
+    let (good, status) = (rd[6], rd[7]);
+    let found = r.0.get("LINK_STATUS").and_then(|reg| reg.field("lanes_found")).map(|f| (status >> f.lsb) & ((1 << f.width) - 1));
+    let link_up = status & 1 == 1;
     println!(
-        "  N = 400: {:.0} clocks/s = {:.3e} lane-bits/s ({} clocks in {:.1} s)",
-        o400.clocks_per_sec(),
-        lane_bits_per_sec(&p400, o400.clocks_per_sec()),
-        o400.cycles,
-        o400.elapsed.as_secs_f64()
+        "  [verilator N=400] LINK_STATUS {status:#x}: link_up {}, lanes found {} of {}; good frames {good}",
+        link_up as u8,
+        found.map_or("?".to_string(), |n| n.to_string()),
+        p.lanes
     );
+    println!(
+        "  N = 400: {:.0} clocks/s = {:.3e} lane-bits/s ({} clocks in {:.1} s); total {:.1} s (generation, build, run)",
+        o.clocks_per_sec(),
+        lane_bits_per_sec(&p, o.clocks_per_sec()),
+        o.cycles,
+        o.elapsed.as_secs_f64(),
+        t.elapsed().as_secs_f64()
+    );
+    if !link_up || found != Some(p.lanes as u32) {
+        return Err(format!("N = 400: link not up with every lane at the end (LINK_STATUS {status:#x})"));
+    }
+    if good == 0 || (lock.bad, lock.lost) != (0, 0) {
+        return Err(format!("N = 400: traffic not clean: good {good}, bad {}, lost {}", lock.bad, lock.lost));
+    }
+    Ok(())
+}
+
+/// Reports a failed N = 400 section and exits non-zero.
+fn finish_n400(r: Result<(), String>) {
+    if let Err(e) = r {
+        eprintln!("link_bench: {e}");
+        std::process::exit(1);
+    }
 }
 
 /// Figures and speeds in rust-hdl: (scenario outcome, figures, clocks/s N=16, clocks/s N=100).
