@@ -23,7 +23,7 @@ pub struct BuildArgs {
     pub osr: usize,
     /// Core: `mosaic` (UART bridge + link core + emulator) or `bert` (raw
     /// PRBS per lane, no UART). Default: the board's default image
-    /// (icebreaker: bert 10+2; alchitry-cu: mosaic 1+0; ulx3s: mosaic).
+    /// (icebreaker: bert 10+2; alchitry-cu: mosaic 1+0; ulx3s: mosaic 2+1).
     #[arg(long, value_parser = parse_core)]
     pub core: Option<CoreKind>,
     /// Lanes through header pins (default: as many as the board has; 0: all
