@@ -118,6 +118,13 @@ impl LinkParams {
                 self.osr
             ),
         )?;
+        // The deskew FIFOs share one RAM with a 16-bit word address.
+        check(
+            "(N + S) x deskew_depth (D)",
+            self.physical_lanes() * self.deskew_depth,
+            self.physical_lanes() * self.deskew_depth <= 1 << 16,
+            "at most 65536 deskew RAM words (lower D)",
+        )?;
         Ok(())
     }
 }
@@ -154,6 +161,11 @@ mod tests {
         assert_eq!(
             p.validate().unwrap_err().to_string(),
             "lanes + spares (N + S) must be at most 64 at osr 1 (the deskew RAM's writer visits one lane per clock; raise osr), not 65"
+        );
+        let p = LinkParams { lanes: 400, spares: 2, osr: 7, marker_period: 1024, deskew_depth: 256 };
+        assert_eq!(
+            p.validate().unwrap_err().to_string(),
+            "(N + S) x deskew_depth (D) must be at most 65536 deskew RAM words (lower D), not 102912"
         );
     }
 }

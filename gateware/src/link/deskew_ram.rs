@@ -16,8 +16,8 @@
 
 use rust_hdl::prelude::*;
 
-/// Address width of the shared RAM (P * D <= 4096 * 256 does not fit;
-/// `LinkParams` keeps P * D well below 2^16 in practice, checked in `new`).
+/// Address width of the shared RAM; `LinkParams::validate` keeps
+/// (N + S) * D within it.
 pub const RAM_ADDR_BITS: usize = 16;
 
 #[derive(LogicBlock)]
