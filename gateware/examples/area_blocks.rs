@@ -17,7 +17,7 @@ use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::verilog::{verilog_of, yosys_synth_ice40, Ice40Stats};
 
 fn synth(name: &str, verilog: String) -> Ice40Stats {
-    let s = yosys_synth_ice40(&format!("area_{name}"), &verilog).unwrap_or_else(|e| {
+    let s = yosys_synth_ice40(&format!("area_{}", name.replace([' ', ','], "_")), &verilog).unwrap_or_else(|e| {
         eprintln!("area_blocks: {e}");
         std::process::exit(1)
     });

@@ -13,7 +13,8 @@ use crate::params::LinkParams;
 use serde::Serialize;
 
 /// Version of this map; the host refuses a board whose version differs.
-pub const MAP_VERSION: u32 = 1;
+/// 2: FEATURES gained `link`; registers of absent features answer with an error.
+pub const MAP_VERSION: u32 = 2;
 /// Identity magic, ASCII "MSLK".
 pub const MAGIC: u32 = 0x4D53_4C4B;
 
@@ -54,6 +55,10 @@ pub struct Register {
     pub counter: bool,
     pub fields: Vec<Field>,
     pub doc: &'static str,
+    /// The `FEATURES` bit (by field name) a build needs to have this
+    /// register; `None`: every build has it. A build without the feature
+    /// answers the address with an error.
+    pub requires: Option<&'static str>,
 }
 
 impl Register {
@@ -105,6 +110,7 @@ impl RegMap {
             counter,
             fields,
             doc,
+            requires: None,
         };
         use Access::*;
         let mut r = vec![
@@ -122,6 +128,7 @@ impl RegMap {
                 f("auto_failover", 2, 1, "Automatic spare failover present."),
                 f("traffic", 3, 1, "Traffic generator and checker present."),
                 f("bert", 4, 1, "Per-lane PRBS BERT present."),
+                f("link", 5, 1, "Block link present: lane framing, markers, deskew, stream (the BERT-only image has none)."),
             ], "Feature bits of this build."),
             plain("BUILD_ID", 0x008, Ro, 0, false, vec![], "Build identifier (set by the build flow)."),
             plain("CLOCK_HZ", 0x009, Ro, 0, false, vec![], "Link clock frequency in Hz (0 in simulation)."),
@@ -163,6 +170,7 @@ impl RegMap {
             counter,
             fields,
             doc,
+            requires: None,
         };
         r.extend([
             lane("LANE_STATUS", 0, Ro, false, vec![
@@ -189,6 +197,7 @@ impl RegMap {
                 counter: false,
                 fields: vec![],
                 doc: "Per logical lane: physical lane that sends it (reset: identity). A write swaps: the logical lane that used that physical lane takes the old one, so the map stays a permutation.",
+                requires: None,
             },
         ]);
         let emu = |name, off: u16, fields, doc| Register {
@@ -201,6 +210,7 @@ impl RegMap {
             counter: false,
             fields,
             doc,
+            requires: Some("channel_emulator"),
         };
         r.extend([
             emu("EMU_CTRL", 0, vec![
@@ -212,7 +222,32 @@ impl RegMap {
             emu("EMU_ERROR_RATE", 2, vec![], "Per physical lane: flip probability per bit, in units of 2^-32."),
             emu("EMU_SOURCE", 3, vec![], "Per physical RX lane: the physical TX lane it receives (permutation; reset: identity)."),
         ]);
+        for reg in r.iter_mut() {
+            if reg.requires.is_none() {
+                reg.requires = required_feature(reg.name);
+            }
+        }
         RegMap { version: MAP_VERSION, params: *p, registers: r }
+    }
+
+    /// The map of a build with `FEATURES` = `features`: registers whose
+    /// feature is absent are left out.
+    pub fn with_features(mut self, features: u32) -> RegMap {
+        let bits = self.get("FEATURES").map(|r| r.fields.clone()).unwrap_or_default();
+        self.registers.retain(|r| match r.requires {
+            None => true,
+            Some(name) => bits.iter().any(|f| f.name == name && features >> f.lsb & 1 == 1),
+        });
+        self
+    }
+
+    /// `FEATURES` value with the named bits set (unknown names are a bug).
+    pub fn feature_bits(&self, names: &[&str]) -> u32 {
+        let fields = &self.get("FEATURES").expect("FEATURES is in every map").fields;
+        names.iter().fold(0, |acc, n| {
+            let f = fields.iter().find(|f| f.name == *n).unwrap_or_else(|| panic!("no FEATURES bit {n}"));
+            acc | 1 << f.lsb
+        })
     }
 
     /// Register by name.
@@ -233,6 +268,19 @@ impl RegMap {
     }
 }
 
+/// The feature a register belongs to (by name), for registers that are not
+/// in every build. Kept in one table so the map above stays readable.
+fn required_feature(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "LINK_STATUS" | "REALIGNS" | "TX_WORDS" | "RX_WORDS" | "LANE_SYNC_ERRORS" | "LANE_LOCK_LOSSES"
+        | "LANE_BIP_ERRORS" | "LANE_SKEW" | "TX_MAP" => "link",
+        "FAILOVER_THRESHOLD" | "FAILOVER_WINDOW" | "FAILOVERS" => "auto_failover",
+        "GOOD_FRAMES" | "BAD_FRAMES" | "LOST_FRAMES" => "traffic",
+        "LANE_PRBS_ERRORS" | "LANE_BITS" => "bert",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,5 +299,21 @@ mod tests {
                 assert_eq!(m.decode(a).map(|(x, j)| (x.name, j)), Some((r.name, i)));
             }
         }
+    }
+
+    #[test]
+    fn a_build_without_a_feature_has_no_registers_of_it() {
+        let m = RegMap::new(&LinkParams::DEFAULT);
+        let all = m.registers.len();
+        let bert = m.feature_bits(&["bert", "channel_emulator", "internal_loopback"]);
+        let b = m.clone().with_features(bert);
+        for gone in ["LINK_STATUS", "TX_MAP", "GOOD_FRAMES", "FAILOVERS", "LANE_BIP_ERRORS"] {
+            assert!(b.get(gone).is_none(), "{gone}");
+        }
+        for kept in ["MAGIC", "CTRL", "SNAPSHOT", "UPTIME_BLOCKS", "LANE_STATUS", "LANE_PRBS_ERRORS", "EMU_DELAY"] {
+            assert!(b.get(kept).is_some(), "{kept}");
+        }
+        assert_eq!(m.clone().with_features(u32::MAX).registers.len(), all);
+        assert!(m.with_features(0).get("EMU_CTRL").is_none());
     }
 }

@@ -97,7 +97,8 @@ pub const BOARDS: &[Board] = &[
         loader_board: "ice40_generic",
         iceprog: true,
         // The full link needs ~7.3k logic cells for one lane: more than the
-        // UP5K's 5280. The raw-PRBS image shows the lanes instead.
+        // UP5K's 5280. The BERT image (bridge, per-lane PRBS, emulator)
+        // measures the lanes instead, driven by `mosaic bert`.
         default_image: Image { core: CoreKind::Bert, lanes: 10, spares: 2 },
     },
     Board {

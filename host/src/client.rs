@@ -31,6 +31,8 @@ pub enum ClientError {
     BadParams(#[from] ParamError),
     #[error("no register named {0} (see `mosaic regs`)")]
     UnknownRegister(String),
+    #[error("{name} is not on this board: its image has no {feature} (`mosaic info` lists what it has)")]
+    NotOnBoard { name: String, feature: &'static str },
     #[error("{name} has {count} instances (0..={last}), not {instance}", last = count.saturating_sub(1))]
     NoInstance { name: String, instance: usize, count: usize },
     #[error("register {reg} has no field {field}")]
@@ -172,7 +174,8 @@ impl Client {
             deskew_depth: w[4] as usize,
         };
         params.validate()?;
-        self.map = RegMap::new(&params);
+        // Registers of features the build lacks answer with errors: leave them out.
+        self.map = RegMap::new(&params).with_features(w[5]);
         self.identity = Some(Identity {
             magic: head[0],
             map_version: head[1],
@@ -320,7 +323,10 @@ impl Client {
 
     /// Register description by name.
     pub fn register(&self, name: &str) -> Result<&Register, ClientError> {
-        self.map.get(name).ok_or_else(|| ClientError::UnknownRegister(name.to_string()))
+        self.map.get(name).ok_or_else(|| match RegMap::new(&self.map.params).get(name).and_then(|r| r.requires) {
+            Some(feature) => ClientError::NotOnBoard { name: name.to_string(), feature },
+            None => ClientError::UnknownRegister(name.to_string()),
+        })
     }
 
     /// Address of instance `instance` of register `name`.

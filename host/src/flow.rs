@@ -34,7 +34,7 @@ pub struct BuildOptions {
     /// pins for, the rest loop back internally (0: all internal; the full
     /// link always puts as many lanes as it can on pins).
     pub external: Option<usize>,
-    /// UART baud rate of the full link's bridge.
+    /// UART baud rate of the bridge.
     pub baud: u32,
     /// Link clock; `None`: the board's default.
     pub link_mhz: Option<f64>,
@@ -87,7 +87,7 @@ impl Used {
 pub struct BuildReport {
     pub board: String,
     pub part: String,
-    /// `Mosaic` (full link) or `Bert` (raw PRBS image).
+    /// `Mosaic` (full link) or `Bert` (BERT image, no link).
     pub core: String,
     /// N + S.
     pub physical_lanes: usize,
@@ -245,11 +245,6 @@ fn lane_plan(o: &BuildOptions) -> Result<(LinkParams, usize), FlowError> {
     let p = params.physical_lanes();
     let max_ext = p.min(o.board.pin_lanes);
     let ext = o.external.unwrap_or(max_ext);
-    if o.core == CoreKind::Mosaic && ext != max_ext {
-        return Err(FlowError::Options(format!(
-            "--external is fixed at {max_ext} for the full link (it puts every lane it can on pins and loops lanes back internally by register)"
-        )));
-    }
     if ext > max_ext {
         return Err(FlowError::Options(format!(
             "--external must be at most {max_ext} ({} has {} lane pin pairs, the link {p} lanes), not {ext}",
@@ -593,9 +588,9 @@ mod tests {
         assert_eq!(e, "--lanes (N) must be at least 1, not 0");
         o.lanes = 4;
         o.core = CoreKind::Mosaic;
-        o.external = Some(0);
+        o.external = Some(6);
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
-        assert!(e.starts_with("--external is fixed at 5 for the full link"), "{e}");
+        assert_eq!(e, "--external must be at most 5 (icebreaker has 8 lane pin pairs, the link 5 lanes), not 6");
     }
 
     #[test]

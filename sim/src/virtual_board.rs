@@ -1,5 +1,5 @@
 //! A virtual board: the real board top ([MosaicTop]: UART, bridge, link
-//! core) simulated clock by clock in a background thread, its UART served on
+//! core; or [BertTop]: UART, bridge, BERT core) simulated clock by clock in a background thread, its UART served on
 //! a pseudo-terminal, so that any serial client (the `mosaic` CLI, a
 //! terminal, a test) talks to the very gateware a board would run.
 //!
@@ -21,9 +21,10 @@
 use crate::harness::Harness;
 use crate::uart_line::{LineReceiver, LineSender};
 use mosaic_gateware::emulator::MAX_DELAY_BITS;
+use mosaic_gateware::bert_core::BertConfig;
 use mosaic_gateware::link::core::CoreConfig;
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::top::MosaicTop;
+use mosaic_gateware::top::{BertTop, BoardTop, MosaicTop};
 use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
 use serialport::{SerialPort, TTYPort};
 use std::io::{self, Read, Write};
@@ -65,6 +66,24 @@ impl BoardOptions {
     }
 }
 
+/// The gateware image a virtual board runs.
+#[derive(Clone, Debug)]
+pub enum Image {
+    /// The full link ([MosaicTop]).
+    Link(CoreConfig),
+    /// The BERT image ([BertTop]), as on the iCEBreaker.
+    Bert(BertConfig),
+}
+
+impl Image {
+    pub fn params(&self) -> LinkParams {
+        match self {
+            Image::Link(c) => c.params,
+            Image::Bert(c) => c.params,
+        }
+    }
+}
+
 /// A running virtual board; stops when [VirtualBoard::stop]ped or dropped.
 pub struct VirtualBoard {
     path: String,
@@ -89,7 +108,12 @@ impl VirtualBoard {
 
     /// As [VirtualBoard::spawn], with every build and run option.
     pub fn spawn_with(cfg: CoreConfig, opts: BoardOptions) -> io::Result<VirtualBoard> {
-        cfg.params.validate().map_err(|e| invalid(format!("virtual board: {e}")))?;
+        Self::spawn_image(Image::Link(cfg), opts)
+    }
+
+    /// A board running `image`.
+    pub fn spawn_image(image: Image, opts: BoardOptions) -> io::Result<VirtualBoard> {
+        image.params().validate().map_err(|e| invalid(format!("virtual board: {e}")))?;
         if !(MIN_DIVISOR..=MAX_DIVISOR).contains(&opts.divisor) {
             return Err(invalid(format!(
                 "virtual board: divisor must be in {MIN_DIVISOR}..={MAX_DIVISOR}, not {}",
@@ -110,17 +134,31 @@ impl VirtualBoard {
         // The top is built inside the thread (rust-hdl blocks need not be
         // Send); spawn returns once it is built and checked, or its error.
         let thread = std::thread::Builder::new().name("virtual-board".into()).spawn(move || {
-            let board = match Board::new(&cfg, &opts) {
-                Ok(b) => {
-                    let _ = ready_tx.send(Ok(()));
-                    b
-                }
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
+            fn run<T: BoardTop>(
+                top: T,
+                opts: &BoardOptions,
+                ready_tx: mpsc::Sender<Result<(), String>>,
+                master: TTYPort,
+                stop: &AtomicBool,
+                cycles: &AtomicU64,
+            ) -> Result<(), String> {
+                let board = match Board::new(top, opts) {
+                    Ok(b) => {
+                        let _ = ready_tx.send(Ok(()));
+                        b
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return Ok(());
+                    }
+                };
+                board.serve(master, opts, stop, cycles)
+            }
+            let served = match &image {
+                Image::Link(cfg) => run(MosaicTop::new(cfg, opts.divisor), &opts, ready_tx, master, &s, &c),
+                Image::Bert(cfg) => run(BertTop::new(cfg, opts.divisor), &opts, ready_tx, master, &s, &c),
             };
-            if let Err(e) = board.serve(master, &opts, &s, &c) {
+            if let Err(e) = served {
                 *f.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
             }
         })?;
@@ -176,6 +214,11 @@ pub fn core_config(params: LinkParams) -> CoreConfig {
     cfg
 }
 
+/// The BERT image a virtual board builds for `params` (as `mosaic build --core bert`).
+pub fn bert_config(params: LinkParams) -> BertConfig {
+    BertConfig::new(params)
+}
+
 /// Reads what the pty has, waiting at most `wait` for the first byte.
 fn read_pty(port: &mut TTYPort, buf: &mut [u8], wait: Duration) -> usize {
     if port.set_timeout(wait).is_err() {
@@ -197,26 +240,27 @@ fn read_pty(port: &mut TTYPort, buf: &mut [u8], wait: Duration) -> usize {
 }
 
 /// The simulated board and the software ends of its serial line.
-struct Board {
-    h: Harness<MosaicTop>,
+struct Board<T: BoardTop> {
+    h: Harness<T>,
     pins: Vec<bool>,
     to_board: LineSender,
     from_board: LineReceiver,
 }
 
-impl Board {
-    fn new(cfg: &CoreConfig, opts: &BoardOptions) -> Result<Board, String> {
-        let h = Harness::try_new(MosaicTop::new(cfg, opts.divisor), |u| &mut u.clock).map_err(|e| e.to_string())?;
+impl<T: BoardTop> Board<T> {
+    fn new(top: T, opts: &BoardOptions) -> Result<Board<T>, String> {
+        let lanes = top.lanes();
+        let h = Harness::try_new(top, |u| u.clock()).map_err(|e| e.to_string())?;
         let mut b = Board {
             h,
-            pins: vec![false; cfg.params.physical_lanes()],
+            pins: vec![false; lanes],
             to_board: LineSender::new(opts.divisor),
             from_board: LineReceiver::new(opts.divisor),
         };
         for _ in 0..4 {
             b.h.try_cycle(|u| {
-                u.reset.next = true;
-                u.uart_rx.next = true;
+                u.reset().next = true;
+                u.uart_rx().next = true;
             })
             .map_err(|e| e.to_string())?;
         }
@@ -226,7 +270,7 @@ impl Board {
     /// True while a byte is on either line or the bridge has work.
     fn busy(&self) -> bool {
         let u = &self.h.uut;
-        !self.to_board.idle() || !self.from_board.idle() || u.bridge.busy.val() || !u.uart_out.tx_ready.val()
+        !self.to_board.idle() || !self.from_board.idle() || u.host_busy()
     }
 
     /// `n` clocks; bytes the board sent are appended to `out`.
@@ -236,21 +280,21 @@ impl Board {
             let pins = &self.pins;
             self.h
                 .try_cycle(|u| {
-                    u.reset.next = false;
-                    u.uart_rx.next = level;
+                    u.reset().next = false;
+                    u.uart_rx().next = level;
                     if loop_pins {
                         for (k, p) in pins.iter().enumerate() {
-                            u.rx_lines[k].next = *p;
+                            u.rx_line(k).next = *p;
                         }
                     }
                 })
                 .map_err(|e| e.to_string())?;
             if loop_pins {
                 for (k, p) in self.pins.iter_mut().enumerate() {
-                    *p = self.h.uut.tx_lines[k].val();
+                    *p = self.h.uut.tx_line(k);
                 }
             }
-            if let Some(b) = self.from_board.sample(self.h.uut.uart_tx.val()) {
+            if let Some(b) = self.from_board.sample(self.h.uut.uart_tx()) {
                 out.push(b);
             }
         }

@@ -53,6 +53,10 @@ pub struct LinkSim<C: CorePorts = LinkCore> {
     pub h: Harness<C>,
     pub map: RegMap,
     pub params: LinkParams,
+    /// Runs before every clock this driver makes, after the register port's
+    /// inputs are set: e.g. a wire from `tx_lines` to `rx_lines`, so the
+    /// pins keep moving during register accesses.
+    pub each_clock: Option<Box<dyn FnMut(&mut C)>>,
 }
 
 impl LinkSim<LinkCore> {
@@ -81,7 +85,7 @@ impl<C: CorePorts> LinkSim<C> {
         h.cycle(|u| u.reset().next = true);
         h.cycle(|u| u.reset().next = true);
         h.cycle(|u| u.reset().next = false);
-        LinkSim { h, map, params }
+        LinkSim { h, map, params, each_clock: None }
     }
 
     /// Register port idle, reset low: the inputs of a clock with no access.
@@ -92,16 +96,27 @@ impl<C: CorePorts> LinkSim<C> {
         u.reset().next = false;
     }
 
+    /// One clock: `set_inputs`, then [LinkSim::each_clock].
+    pub fn step(&mut self, set_inputs: impl FnOnce(&mut C)) {
+        let hook = &mut self.each_clock;
+        self.h.cycle(|u| {
+            set_inputs(u);
+            if let Some(f) = hook {
+                f(u);
+            }
+        });
+    }
+
     /// Runs `n` clocks with the register port idle.
     pub fn run(&mut self, n: u64) {
         for _ in 0..n {
-            self.h.cycle(Self::idle);
+            self.step(Self::idle);
         }
     }
 
     /// Register read; Err(()) when the core reports an unmapped address.
     pub fn read(&mut self, addr: u16) -> Result<u32, ()> {
-        self.h.cycle(|u| {
+        self.step(|u| {
             Self::idle(u);
             u.reg_addr().next = (addr as u64).into();
             u.reg_read().next = true;
@@ -110,16 +125,16 @@ impl<C: CorePorts> LinkSim<C> {
             let (ack, error, v) = self.h.uut.reg_reply();
             if ack {
                 let r = if error { Err(()) } else { Ok(v) };
-                self.h.cycle(Self::idle);
+                self.step(Self::idle);
                 return r;
             }
-            self.h.cycle(Self::idle);
+            self.step(Self::idle);
         }
         panic!("register read of {addr:#x}: no ack within 64 clocks");
     }
 
     pub fn write(&mut self, addr: u16, value: u32) -> Result<(), ()> {
-        self.h.cycle(|u| {
+        self.step(|u| {
             Self::idle(u);
             u.reg_addr().next = (addr as u64).into();
             u.reg_wdata().next = (value as u64).into();
@@ -129,10 +144,10 @@ impl<C: CorePorts> LinkSim<C> {
             let (ack, error, _) = self.h.uut.reg_reply();
             if ack {
                 let r = if error { Err(()) } else { Ok(()) };
-                self.h.cycle(Self::idle);
+                self.step(Self::idle);
                 return r;
             }
-            self.h.cycle(Self::idle);
+            self.step(Self::idle);
         }
         panic!("register write of {addr:#x}: no ack within 64 clocks");
     }
@@ -152,11 +167,11 @@ impl<C: CorePorts> LinkSim<C> {
     }
 
     pub fn snapshot(&mut self) {
-        self.h.cycle(|u| {
+        self.step(|u| {
             Self::idle(u);
             u.snapshot().next = true;
         });
-        self.h.cycle(Self::idle);
+        self.step(Self::idle);
     }
 
     pub fn link_up(&mut self) -> bool {
@@ -192,3 +207,4 @@ impl<C: CorePorts> LinkSim<C> {
         )
     }
 }
+core_ports!([] mosaic_gateware::bert_core::BertCore);

@@ -8,7 +8,6 @@
 
 pub mod pll;
 pub mod shell;
-pub mod standin;
 
 pub use pll::{ecp5_pll, ice40_pll, BoardPll, Ecp5Pll, Ice40Pll, PllConfig, PllError};
 pub use shell::{BertShell, ClockReset, CoreKind, MosaicShell, ShellConfig};
@@ -23,12 +22,10 @@ pub const PIN_SHAPES: [(usize, usize); 3] = [(8, 7), (16, 8), (21, 8)];
 pub fn board_verilog(pin_lanes: usize, leds: usize, cfg: &ShellConfig) -> Result<String, String> {
     cfg.params.validate().map_err(|e| e.to_string())?;
     let phys = cfg.params.physical_lanes();
-    // MosaicTop puts every lane it can on pins; the BERT core takes a count.
     let most = pin_lanes.min(phys);
-    if cfg.ext_lanes > most || (cfg.core == CoreKind::Mosaic && cfg.ext_lanes != most) {
+    if cfg.ext_lanes > most {
         return Err(format!(
-            "external lanes must be {} {most} (the board's lane pins and the lanes), not {}",
-            if cfg.core == CoreKind::Mosaic { "exactly" } else { "at most" },
+            "external lanes must be at most {most} (the board's lane pins and the lanes), not {}",
             cfg.ext_lanes
         ));
     }

@@ -5,13 +5,13 @@
 //! Two shells share one shape (ports `clk_in`, `uart_rx`, `uart_tx`,
 //! `leds[L-1:0]`, `tx_pins[E-1:0]`, `rx_pins[E-1:0]`) and one
 //! [ClockReset]: [MosaicShell] around the full link ([MosaicTop]) and
-//! [BertShell] around the raw-PRBS core ([StandInCore]).
+//! [BertShell] around the BERT image ([BertTop]); both have the UART bridge.
 
 use super::pll::{BoardPll, PllConfig};
-use super::standin::StandInCore;
+use crate::bert_core::BertConfig;
 use crate::link::core::CoreConfig;
 use crate::params::LinkParams;
-use crate::top::MosaicTop;
+use crate::top::{BertTop, MosaicTop};
 use rust_hdl::prelude::*;
 
 /// The core inside the shell.
@@ -19,8 +19,8 @@ use rust_hdl::prelude::*;
 pub enum CoreKind {
     /// The full link: UART bridge + link core ([MosaicTop]).
     Mosaic,
-    /// Raw PRBS per lane with an emulator lane for internal loopback
-    /// ([StandInCore]): the smallest image that exercises every lane.
+    /// UART bridge + per-lane PRBS BERT + channel emulator ([BertTop]): the
+    /// image for boards too small for the link.
     Bert,
 }
 
@@ -31,13 +31,13 @@ pub struct ShellConfig {
     pub pll: PllConfig,
     /// Link shape (N, S, OSR, marker period, deskew depth).
     pub params: LinkParams,
-    /// Physical lanes looped through pins (jumper wires); the rest only
-    /// loop back inside the FPGA.
+    /// Physical lanes on pins (jumper wires); the rest are dark outside
+    /// the FPGA and only loop back inside it (`CTRL.loopback`).
     pub ext_lanes: usize,
     /// LED bits that light when driven low.
     pub leds_active_low: u8,
     pub core: CoreKind,
-    /// UART bit time in link clocks ([CoreKind::Mosaic]).
+    /// UART bit time in link clocks.
     pub uart_divisor: u32,
 }
 
@@ -84,54 +84,72 @@ impl Logic for ClockReset {
     }
 }
 
-/// The full link on a board: lanes `0..min(N + S, E)` on pins, the others
-/// dark (the link core loops lanes back internally when told to).
-#[derive(LogicBlock)]
-pub struct MosaicShell<const E: usize, const L: usize> {
-    /// Board oscillator.
-    pub clk_in: Signal<In, Clock>,
-    /// From the USB-UART (host to board).
-    pub uart_rx: Signal<In, Bit>,
-    /// To the USB-UART (board to host).
-    pub uart_tx: Signal<Out, Bit>,
-    /// The board's `L` LEDs: the core's first `L` LED bits, polarity applied.
-    pub leds: Signal<Out, Bits<L>>,
-    /// Lane lines to the header.
-    pub tx_pins: Signal<Out, Bits<E>>,
-    /// Lane lines from the header.
-    pub rx_pins: Signal<In, Bits<E>>,
-    cr: ClockReset,
-    /// Two-flop synchronizers: the pins are asynchronous as far as the tools know.
-    rx_meta: DFF<Bits<E>>,
-    rx_sync: DFF<Bits<E>>,
-    core: MosaicTop,
-    leds_invert: Constant<Bits<L>>,
-}
-
-impl<const E: usize, const L: usize> MosaicShell<E, L> {
-    pub fn new(cfg: &ShellConfig) -> Self {
-        let core = CoreConfig { clock_hz: (cfg.pll.fout_mhz() * 1e6) as u32, ..CoreConfig::new(cfg.params) };
-        Self {
-            clk_in: Default::default(),
-            uart_rx: Default::default(),
-            uart_tx: Default::default(),
-            leds: Default::default(),
-            tx_pins: Default::default(),
-            rx_pins: Default::default(),
-            cr: ClockReset::new(cfg.pll),
-            rx_meta: Default::default(),
-            rx_sync: Default::default(),
-            core: MosaicTop::new(&core, cfg.uart_divisor),
-            leds_invert: Constant::new((cfg.leds_active_low as u64).into()),
+/// Writes a board shell around a top: lanes `0..ext_lanes` on pins, the
+/// others dark (the core loops lanes back internally when told to, by
+/// `CTRL.loopback`).
+macro_rules! board_shell {
+    ($(#[$doc:meta])* $name:ident, $top:ty, $cfg:ident => $top_new:expr) => {
+        $(#[$doc])*
+        #[derive(LogicBlock)]
+        pub struct $name<const E: usize, const L: usize> {
+            /// Board oscillator.
+            pub clk_in: Signal<In, Clock>,
+            /// From the USB-UART (host to board).
+            pub uart_rx: Signal<In, Bit>,
+            /// To the USB-UART (board to host).
+            pub uart_tx: Signal<Out, Bit>,
+            /// The board's `L` LEDs: the core's first `L` LED bits, polarity applied.
+            pub leds: Signal<Out, Bits<L>>,
+            /// Lane lines to the header.
+            pub tx_pins: Signal<Out, Bits<E>>,
+            /// Lane lines from the header.
+            pub rx_pins: Signal<In, Bits<E>>,
+            cr: ClockReset,
+            /// Two-flop synchronizers: the pins are asynchronous as far as the tools know.
+            rx_meta: DFF<Bits<E>>,
+            rx_sync: DFF<Bits<E>>,
+            core: $top,
+            /// Lanes with pins (a build-time count, not a signal).
+            _ext: usize,
+            leds_invert: Constant<Bits<L>>,
         }
-    }
 
-    /// Lanes with pins.
-    fn pin_lanes(&self) -> usize {
-        self.core.tx_lines.len().min(E)
-    }
+        impl<const E: usize, const L: usize> $name<E, L> {
+            pub fn new($cfg: &ShellConfig) -> Self {
+                let clock_hz = ($cfg.pll.fout_mhz() * 1e6) as u32;
+                Self {
+                    clk_in: Default::default(),
+                    uart_rx: Default::default(),
+                    uart_tx: Default::default(),
+                    leds: Default::default(),
+                    tx_pins: Default::default(),
+                    rx_pins: Default::default(),
+                    cr: ClockReset::new($cfg.pll),
+                    rx_meta: Default::default(),
+                    rx_sync: Default::default(),
+                    core: $top_new(clock_hz),
+                    _ext: $cfg.ext_lanes.min(E),
+                    leds_invert: Constant::new(($cfg.leds_active_low as u64).into()),
+                }
+            }
+        }
+    };
 }
 
+board_shell!(
+    /// The full link on a board ([MosaicTop]).
+    MosaicShell,
+    MosaicTop,
+    cfg => |clock_hz| MosaicTop::new(&CoreConfig { clock_hz, ..CoreConfig::new(cfg.params) }, cfg.uart_divisor)
+);
+board_shell!(
+    /// The BERT image on a board ([BertTop]).
+    BertShell,
+    BertTop,
+    cfg => |clock_hz| BertTop::new(&BertConfig { clock_hz, ..BertConfig::new(cfg.params) }, cfg.uart_divisor)
+);
+
+// The two `update`s are the same wiring; hdl_gen reads each body as written.
 impl<const E: usize, const L: usize> Logic for MosaicShell<E, L> {
     #[hdl_gen]
     fn update(&mut self) {
@@ -142,64 +160,18 @@ impl<const E: usize, const L: usize> Logic for MosaicShell<E, L> {
         self.core.reset.next = self.cr.reset.val();
         self.rx_meta.d.next = self.rx_pins.val();
         self.rx_sync.d.next = self.rx_meta.q.val();
-        // MosaicTop synchronizes its UART input itself.
+        // The top's UART receiver synchronizes its input itself.
         self.core.uart_rx.next = self.uart_rx.val();
         self.uart_tx.next = self.core.uart_tx.val();
         self.tx_pins.next = 0.into();
-        for i in 0..self.pin_lanes() {
+        for i in 0..self._ext {
             self.tx_pins.next = self.tx_pins.val().replace_bit(i, self.core.tx_lines[i].val());
             self.core.rx_lines[i].next = self.rx_sync.q.val().get_bit(i);
         }
-        for i in self.pin_lanes()..self.core.rx_lines.len() {
+        for i in self._ext..self.core.rx_lines.len() {
             self.core.rx_lines[i].next = false;
         }
         self.leds.next = bit_cast::<L, 8>(self.core.leds.val()) ^ self.leds_invert.val();
-    }
-}
-
-/// The raw-PRBS image on a board (see [StandInCore]).
-#[derive(LogicBlock)]
-pub struct BertShell<const E: usize, const L: usize> {
-    /// Board oscillator.
-    pub clk_in: Signal<In, Clock>,
-    /// From the USB-UART (host to board).
-    pub uart_rx: Signal<In, Bit>,
-    /// To the USB-UART (board to host).
-    pub uart_tx: Signal<Out, Bit>,
-    /// The board's `L` LEDs: the core's first `L` LED bits, polarity applied.
-    pub leds: Signal<Out, Bits<L>>,
-    /// Lane lines to the header.
-    pub tx_pins: Signal<Out, Bits<E>>,
-    /// Lane lines from the header.
-    pub rx_pins: Signal<In, Bits<E>>,
-    cr: ClockReset,
-    /// Two-flop synchronizers: the pins are asynchronous as far as the tools know.
-    rx_meta: DFF<Bits<E>>,
-    rx_sync: DFF<Bits<E>>,
-    uart_meta: DFF<Bit>,
-    uart_sync: DFF<Bit>,
-    core: StandInCore<E>,
-    leds_invert: Constant<Bits<L>>,
-}
-
-impl<const E: usize, const L: usize> BertShell<E, L> {
-    pub fn new(cfg: &ShellConfig) -> Self {
-        let p: LinkParams = cfg.params;
-        Self {
-            clk_in: Default::default(),
-            uart_rx: Default::default(),
-            uart_tx: Default::default(),
-            leds: Default::default(),
-            tx_pins: Default::default(),
-            rx_pins: Default::default(),
-            cr: ClockReset::new(cfg.pll),
-            rx_meta: Default::default(),
-            rx_sync: Default::default(),
-            uart_meta: Default::default(),
-            uart_sync: Default::default(),
-            core: StandInCore::new(p.physical_lanes(), cfg.ext_lanes, p.osr),
-            leds_invert: Constant::new((cfg.leds_active_low as u64).into()),
-        }
     }
 }
 
@@ -209,18 +181,21 @@ impl<const E: usize, const L: usize> Logic for BertShell<E, L> {
         self.cr.clk_in.next = self.clk_in.val();
         self.rx_meta.clock.next = self.cr.clock.val();
         self.rx_sync.clock.next = self.cr.clock.val();
-        self.uart_meta.clock.next = self.cr.clock.val();
-        self.uart_sync.clock.next = self.cr.clock.val();
         self.core.clock.next = self.cr.clock.val();
         self.core.reset.next = self.cr.reset.val();
         self.rx_meta.d.next = self.rx_pins.val();
         self.rx_sync.d.next = self.rx_meta.q.val();
-        self.uart_meta.d.next = self.uart_rx.val();
-        self.uart_sync.d.next = self.uart_meta.q.val();
-        self.core.rx_pins.next = self.rx_sync.q.val();
-        self.core.uart_rx.next = self.uart_sync.q.val();
+        // The top's UART receiver synchronizes its input itself.
+        self.core.uart_rx.next = self.uart_rx.val();
         self.uart_tx.next = self.core.uart_tx.val();
-        self.tx_pins.next = self.core.tx_pins.val();
+        self.tx_pins.next = 0.into();
+        for i in 0..self._ext {
+            self.tx_pins.next = self.tx_pins.val().replace_bit(i, self.core.tx_lines[i].val());
+            self.core.rx_lines[i].next = self.rx_sync.q.val().get_bit(i);
+        }
+        for i in self._ext..self.core.rx_lines.len() {
+            self.core.rx_lines[i].next = false;
+        }
         self.leds.next = bit_cast::<L, 8>(self.core.leds.val()) ^ self.leds_invert.val();
     }
 }
@@ -242,8 +217,30 @@ mod tests {
         assert!(v.contains("core$rx_lines$21 = 1'b0"), "dark lane 21");
         assert!(!v.contains("rx_sync$q[21]"));
         assert_eq!(
-            board_verilog(21, 8, &ShellConfig { ext_lanes: 4, ..cfg }).unwrap_err(),
-            "external lanes must be exactly 21 (the board's lane pins and the lanes), not 4"
+            board_verilog(21, 8, &ShellConfig { ext_lanes: 22, ..cfg }).unwrap_err(),
+            "external lanes must be at most 21 (the board's lane pins and the lanes), not 22"
         );
+    }
+
+    #[test]
+    fn bert_shell_has_the_bridge_and_takes_a_pin_lane_count() {
+        use crate::boards::{ice40_pll, PllConfig};
+        let pll = PllConfig::Ice40Pad(ice40_pll(12.0, 24.0).unwrap());
+        let params = LinkParams { lanes: 4, spares: 1, osr: 2, ..LinkParams::DEFAULT };
+        let cfg = ShellConfig { pll, params, ext_lanes: 3, leds_active_low: 3, core: CoreKind::Bert, uart_divisor: 208 };
+        let v = board_verilog(8, 7, &cfg).unwrap();
+        assert!(v.contains("SB_PLL40_PAD") && v.contains("module top"));
+        // The UART goes through the bridge (not echoed), lanes 0..3 reach
+        // pins and lanes 3 and 4 are dark outside the FPGA.
+        assert!(v.contains("module top$core$host$bridge"), "bridge");
+        assert!(v.contains("core$rx_lines$2 = rx_sync$q[2]"), "pin lane 2");
+        assert!(v.contains("core$rx_lines$3 = 1'b0") && v.contains("core$rx_lines$4 = 1'b0"), "dark lanes");
+        assert_eq!(
+            board_verilog(8, 7, &ShellConfig { ext_lanes: 6, ..cfg.clone() }).unwrap_err(),
+            "external lanes must be at most 5 (the board's lane pins and the lanes), not 6"
+        );
+        let bad = LinkParams { osr: 9, ..params };
+        assert_eq!(board_verilog(8, 7, &ShellConfig { params: bad, ..cfg.clone() }).unwrap_err(), "osr must be in 1..=8, not 9");
+        assert!(board_verilog(9, 7, &cfg).unwrap_err().starts_with("(lane pins, leds) must be one of"));
     }
 }

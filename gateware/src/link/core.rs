@@ -44,7 +44,7 @@ impl CoreConfig {
 }
 
 /// Feature bits reported in `FEATURES`.
-pub const FEATURES: u32 = 0b1_1111;
+pub const FEATURES: u32 = 0b11_1111;
 
 #[derive(LogicBlock)]
 pub struct LinkCore {

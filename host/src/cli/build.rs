@@ -21,16 +21,18 @@ pub struct BuildArgs {
     /// Clocks per line bit.
     #[arg(long, default_value_t = 4)]
     pub osr: usize,
-    /// Core: `mosaic` (UART bridge + link core + emulator) or `bert` (raw
-    /// PRBS per lane, no UART). Default: the board's default image
-    /// (icebreaker: bert 10+2; alchitry-cu: mosaic 1+0; ulx3s: mosaic 2+1).
+    /// Core: `mosaic` (UART bridge + link core + emulator) or `bert` (UART
+    /// bridge + per-lane PRBS BERT + emulator, no link). Default: the
+    /// board's default image (icebreaker: bert 10+2; alchitry-cu: mosaic
+    /// 1+0; ulx3s: mosaic 2+1).
     #[arg(long, value_parser = parse_core)]
     pub core: Option<CoreKind>,
-    /// Lanes through header pins (default: as many as the board has; 0: all
-    /// internal; `bert` core only).
+    /// Lanes on header pins (default: as many as the board has; 0: none).
+    /// The others are dark outside the FPGA and only run in internal
+    /// loopback (`mosaic loopback on`).
     #[arg(long)]
     pub external: Option<usize>,
-    /// UART baud rate (`mosaic` core).
+    /// UART baud rate.
     #[arg(long, default_value_t = 115_200)]
     pub baud: u32,
     /// Link clock in MHz (default: the board's).
@@ -44,7 +46,7 @@ pub struct BuildArgs {
     pub seed: u64,
 }
 
-fn parse_core(s: &str) -> Result<CoreKind, String> {
+pub(crate) fn parse_core(s: &str) -> Result<CoreKind, String> {
     match s {
         "mosaic" => Ok(CoreKind::Mosaic),
         "bert" => Ok(CoreKind::Bert),

@@ -3,7 +3,8 @@
 use super::common::{parse_u32, write_json, ConnectOpts};
 use crate::fake_board::{FakeBoard, FakeOptions};
 use anyhow::anyhow;
-use mosaic_sim::virtual_board::VirtualBoard;
+use mosaic_gateware::boards::CoreKind;
+use mosaic_sim::virtual_board::{bert_config, core_config, BoardOptions, Image, VirtualBoard};
 use mosaic_gateware::params::LinkParams;
 use serde_json::json;
 use std::io::Write;
@@ -26,6 +27,10 @@ pub struct SimArgs {
     /// Clocks per line bit.
     #[arg(long, value_parser = parse_u32, default_value_t = LinkParams::DEFAULT.osr as u32)]
     pub osr: u32,
+    /// Gateware image: `mosaic` (the full link) or `bert` (the BERT image,
+    /// as on the iCEBreaker).
+    #[arg(long, value_parser = super::build::parse_core, default_value = "mosaic", conflicts_with = "fake")]
+    pub core: CoreKind,
     /// Simulated UART clocks per bit (small is fast).
     #[arg(long, value_parser = parse_u32, default_value_t = DEFAULT_DIVISOR)]
     pub divisor: u32,
@@ -51,6 +56,13 @@ impl SimArgs {
         Ok(p)
     }
 
+    fn core_name(&self) -> &'static str {
+        match self.core {
+            CoreKind::Mosaic => "link",
+            CoreKind::Bert => "bert",
+        }
+    }
+
     pub fn run(&self, conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
         let p = self.params()?;
         // The board lives as long as this function: it never returns but on error.
@@ -63,14 +75,21 @@ impl SimArgs {
             let path = b.path().to_string();
             (Box::new(b), path, "fake")
         } else {
-            let b = VirtualBoard::spawn(p, self.divisor).map_err(|e| anyhow!("cannot start the virtual board: {e}"))?;
+            let image = match self.core {
+                CoreKind::Mosaic => Image::Link(core_config(p)),
+                CoreKind::Bert => Image::Bert(bert_config(p)),
+            };
+            let b = VirtualBoard::spawn_image(image, BoardOptions::new(self.divisor))
+                .map_err(|e| anyhow!("cannot start the virtual board: {e}"))?;
             let path = b.path().to_string();
             (Box::new(b), path, "virtual")
         };
         if json {
-            write_json(out, &json!({ "port": path, "kind": kind, "params": p }))?;
+            let image = if self.fake { "registers" } else { self.core_name() };
+            write_json(out, &json!({ "port": path, "kind": kind, "image": image, "params": p }))?;
         } else {
-            writeln!(out, "{kind} board ({} + {} lanes, osr {}) on {path}", p.lanes, p.spares, p.osr)?;
+            let image = if self.fake { String::new() } else { format!(", {} image", self.core_name()) };
+            writeln!(out, "{kind} board ({} + {} lanes, osr {}{image}) on {path}", p.lanes, p.spares, p.osr)?;
             // The simulated gateware answers in seconds, not milliseconds.
             let timeout = if self.fake { 1000 } else { SIM_TIMEOUT_MS };
             writeln!(out, "try: export MOSAIC_PORT={path} MOSAIC_TIMEOUT={timeout}; mosaic status   (Ctrl-C to stop)")?;

@@ -1,0 +1,406 @@
+//! The BERT core: the lane PHY of every physical lane in raw-PRBS mode, the
+//! channel emulator and their registers, behind the same register port as
+//! the link core ([crate::link::core::LinkCore]). It is the image for a board
+//! too small for the link (the iCEBreaker: one link lane needs ~7.3k iCE40
+//! cells, the UP5K has 5280) and a channel-characterization tool anywhere:
+//! per-lane bit error rates through jumper wires or the emulator.
+//!
+//! Per physical lane: a [LaneTx] sending PRBS, an emulator lane
+//! ([ChannelEmu], with its permutation) and a [LaneRx] whose oversampling bit
+//! recovery feeds the self-synchronizing PRBS checker. The block path of the
+//! lane PHY is unused, so synthesis removes it.
+//!
+//! Registers (the map's `bert`, `channel_emulator` and `internal_loopback`
+//! features; `FEATURES` says so, and every other address answers with an
+//! error, which the host turns into "not on this board"):
+//! identity, `CTRL` (`loopback`, `bert_pattern`; `bert_enable` reads 1: this
+//! core is always in BERT mode), `SNAPSHOT`, `CLEAR`, `UPTIME_BLOCKS`,
+//! `BRIDGE_DROPPED`, `LANE_STATUS` (`bit_lock`, `prbs_lock`),
+//! `LANE_PRBS_ERRORS`, `LANE_BITS` and the `EMU_*` block. A write to `CTRL`
+//! restarts every checker (a new pattern needs a fresh lock) and so zeroes
+//! the lane counters; `CLEAR` zeroes them too.
+//!
+//! LEDs: 0 every lane PRBS-locked, 1 any lane locked, 2 a lane has counted
+//! a bit error (since the last `CLEAR` or `CTRL` write), 3 heartbeat.
+
+use crate::lane_rx::LaneRx;
+use crate::lane_tx::LaneTx;
+use crate::link::channel_emu::ChannelEmu;
+use crate::params::LinkParams;
+use crate::regmap::{self, RegMap};
+use rust_hdl::prelude::*;
+
+/// Feature names this core reports in `FEATURES`.
+pub const BERT_FEATURES: [&str; 3] = ["channel_emulator", "internal_loopback", "bert"];
+
+/// Build-time options of a BERT core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BertConfig {
+    /// Lane shape: N + S physical lanes at OSR (N and S are reported as
+    /// built; every physical lane is tested the same way).
+    pub params: LinkParams,
+    /// Largest channel-emulator delay per lane, in line bits.
+    pub max_delay_bits: usize,
+    /// Value of `BUILD_ID`.
+    pub build_id: u32,
+    /// Value of `CLOCK_HZ` (0 in simulation).
+    pub clock_hz: u32,
+}
+
+impl BertConfig {
+    pub fn new(params: LinkParams) -> Self {
+        // A BERT lane needs no deskew, so a short delay line is enough to
+        // show skew and saves flip-flops on the small boards.
+        BertConfig { params, max_delay_bits: 31, build_id: 0, clock_hz: 0 }
+    }
+}
+
+#[derive(LogicBlock)]
+pub struct BertCore {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// Physical lanes to and from the pins.
+    pub tx_lines: Vec<Signal<Out, Bit>>,
+    pub rx_lines: Vec<Signal<In, Bit>>,
+    /// Register port (the bridge's contract, as on the link core).
+    pub reg_addr: Signal<In, Bits<16>>,
+    pub reg_wdata: Signal<In, Bits<32>>,
+    pub reg_read: Signal<In, Bit>,
+    pub reg_write: Signal<In, Bit>,
+    pub reg_ack: Signal<Out, Bit>,
+    pub reg_rdata: Signal<Out, Bits<32>>,
+    pub reg_error: Signal<Out, Bit>,
+    pub snapshot: Signal<In, Bit>,
+    /// Bridge frames dropped (live), readable as BRIDGE_DROPPED.
+    pub bridge_dropped: Signal<In, Bits<32>>,
+    /// Status LEDs (see the module docs).
+    pub leds: Signal<Out, Bits<8>>,
+    tx: Vec<LaneTx>,
+    emu: ChannelEmu,
+    rx: Vec<LaneRx>,
+    ctrl: DFF<Bits<16>>,
+    /// One clock with the checkers out of PRBS mode: restarts them.
+    restart: DFF<Bit>,
+    uptime: DFF<Bits<32>>,
+    snap_uptime: DFF<Bits<32>>,
+    snap_errors: Vec<DFF<Bits<32>>>,
+    snap_bits: Vec<DFF<Bits<32>>>,
+    // Register access.
+    raddr: DFF<Bits<16>>,
+    rpending: DFF<Bit>,
+    rwait: DFF<Bits<2>>,
+    ack: DFF<Bit>,
+    rdata: DFF<Bits<32>>,
+    rerror: DFF<Bit>,
+    // Combinational.
+    clear: Signal<Local, Bit>,
+    take_snapshot: Signal<Local, Bit>,
+    lane_off: Signal<Local, Bits<16>>,
+    lane_idx: Signal<Local, Bits<16>>,
+    emu_off: Signal<Local, Bits<16>>,
+    emu_idx: Signal<Local, Bits<16>>,
+    in_lanes: Signal<Local, Bit>,
+    in_emu: Signal<Local, Bit>,
+    rd_value: Signal<Local, Bits<32>>,
+    rd_hit: Signal<Local, Bit>,
+    wr_hit: Signal<Local, Bit>,
+    all_locked: Signal<Local, Bit>,
+    any_locked: Signal<Local, Bit>,
+    any_error: Signal<Local, Bit>,
+    // Identity registers from the map: addresses and values.
+    id_addr: Vec<Constant<Bits<16>>>,
+    id_value: Vec<Constant<Bits<32>>>,
+    a_ctrl: Constant<Bits<16>>,
+    a_snapshot: Constant<Bits<16>>,
+    a_clear: Constant<Bits<16>>,
+    a_uptime: Constant<Bits<16>>,
+    a_bridge_dropped: Constant<Bits<16>>,
+    lane_base: Constant<Bits<16>>,
+    emu_base: Constant<Bits<16>>,
+    n_phys: Constant<Bits<16>>,
+    ones: Constant<Bits<32>>,
+}
+
+fn per_lane<T: Default>(phys: usize) -> Vec<T> {
+    (0..phys).map(|_| T::default()).collect()
+}
+
+fn addr(map: &RegMap, name: &str) -> Constant<Bits<16>> {
+    let r = map
+        .get(name)
+        .unwrap_or_else(|| panic!("register map has no {name}: regmap.rs and bert_core.rs disagree"));
+    Constant::new((r.addr as u64).into())
+}
+
+impl BertCore {
+    pub fn new(cfg: &BertConfig) -> Self {
+        let p = &cfg.params;
+        if let Err(e) = p.validate() {
+            panic!("BertCore: {e}");
+        }
+        assert_eq!(regmap::LANE_STRIDE, 8, "the lane decode assumes 8 words per lane");
+        assert_eq!(regmap::EMU_STRIDE, 4, "the emulator decode assumes 4 words per lane");
+        let full = RegMap::new(p);
+        let features = full.feature_bits(&BERT_FEATURES);
+        let map = full.with_features(features);
+        let phys = p.physical_lanes();
+        let ident: Vec<_> = map
+            .registers
+            .iter()
+            .filter(|r| r.addr < 0x010 && r.count == 1)
+            .map(|r| {
+                let v = match r.name {
+                    "FEATURES" => features,
+                    "BUILD_ID" => cfg.build_id,
+                    "CLOCK_HZ" => cfg.clock_hz,
+                    _ => r.reset,
+                };
+                (r.addr, v)
+            })
+            .collect();
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            tx_lines: per_lane(phys),
+            rx_lines: per_lane(phys),
+            reg_addr: Default::default(),
+            reg_wdata: Default::default(),
+            reg_read: Default::default(),
+            reg_write: Default::default(),
+            reg_ack: Default::default(),
+            reg_rdata: Default::default(),
+            reg_error: Default::default(),
+            snapshot: Default::default(),
+            bridge_dropped: Default::default(),
+            leds: Default::default(),
+            tx: (0..phys).map(|_| LaneTx::new(p.osr)).collect(),
+            emu: ChannelEmu::new(p, cfg.max_delay_bits),
+            rx: (0..phys).map(|_| LaneRx::new(p.osr)).collect(),
+            ctrl: Default::default(),
+            restart: Default::default(),
+            uptime: Default::default(),
+            snap_uptime: Default::default(),
+            snap_errors: per_lane(phys),
+            snap_bits: per_lane(phys),
+            raddr: Default::default(),
+            rpending: Default::default(),
+            rwait: Default::default(),
+            ack: Default::default(),
+            rdata: Default::default(),
+            rerror: Default::default(),
+            clear: Default::default(),
+            take_snapshot: Default::default(),
+            lane_off: Default::default(),
+            lane_idx: Default::default(),
+            emu_off: Default::default(),
+            emu_idx: Default::default(),
+            in_lanes: Default::default(),
+            in_emu: Default::default(),
+            rd_value: Default::default(),
+            rd_hit: Default::default(),
+            wr_hit: Default::default(),
+            all_locked: Default::default(),
+            any_locked: Default::default(),
+            any_error: Default::default(),
+            id_addr: ident.iter().map(|(a, _)| Constant::new((*a as u64).into())).collect(),
+            id_value: ident.iter().map(|(_, v)| Constant::new((*v as u64).into())).collect(),
+            a_ctrl: addr(&map, "CTRL"),
+            a_snapshot: addr(&map, "SNAPSHOT"),
+            a_clear: addr(&map, "CLEAR"),
+            a_uptime: addr(&map, "UPTIME_BLOCKS"),
+            a_bridge_dropped: addr(&map, "BRIDGE_DROPPED"),
+            lane_base: Constant::new((regmap::LANE_BASE as u64).into()),
+            emu_base: Constant::new((regmap::EMU_BASE as u64).into()),
+            n_phys: Constant::new((phys as u64).into()),
+            ones: Constant::new(0xFFFF_FFFFu64.into()),
+        }
+    }
+}
+
+impl Logic for BertCore {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, ctrl, restart, uptime, snap_uptime, raddr, rpending, rwait, ack, rdata, rerror
+        );
+        self.emu.clock.next = self.clock.val();
+        self.emu.reset.next = self.reset.val();
+        self.restart.d.next = false;
+        // Decoded before the lanes use them (a later assignment in this
+        // function would not reach an earlier read).
+        self.clear.next =
+            self.reg_write.val() & (self.reg_addr.val() == self.a_clear.val()) & self.reg_wdata.val().get_bit(0);
+        self.take_snapshot.next =
+            self.snapshot.val() | (self.reg_write.val() & (self.reg_addr.val() == self.a_snapshot.val()));
+
+        // Lanes: PRBS out, through the emulator (internal loopback) or the
+        // pins, into bit recovery and the checker.
+        self.all_locked.next = true;
+        self.any_locked.next = false;
+        self.any_error.next = false;
+        for q in 0..self.tx.len() {
+            self.tx[q].clock.next = self.clock.val();
+            self.tx[q].reset.next = self.reset.val();
+            self.tx[q].block_data.next = 0.into();
+            self.tx[q].block_ctrl.next = false;
+            self.tx[q].cfg_prbs_enable.next = true;
+            self.tx[q].cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
+            self.tx_lines[q].next = self.tx[q].tx_line.val();
+            if self.ctrl.q.val().get_bit(0) {
+                self.emu.line_in[q].next = self.tx[q].tx_line.val();
+            } else {
+                self.emu.line_in[q].next = self.rx_lines[q].val();
+            }
+            self.rx[q].clock.next = self.clock.val();
+            self.rx[q].reset.next = self.reset.val();
+            self.rx[q].rx_line.next = self.emu.line_out[q].val();
+            self.rx[q].cfg_invert.next = false;
+            self.rx[q].cfg_prbs_enable.next = !self.restart.q.val();
+            self.rx[q].cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
+            self.rx[q].cfg_freeze.next = false;
+            self.rx[q].cfg_clear.next = self.clear.val();
+            self.snap_errors[q].clock.next = self.clock.val();
+            self.snap_errors[q].d.next = self.snap_errors[q].q.val();
+            self.snap_bits[q].clock.next = self.clock.val();
+            self.snap_bits[q].d.next = self.snap_bits[q].q.val();
+            if self.take_snapshot.val() {
+                self.snap_errors[q].d.next = self.rx[q].prbs_errors.val();
+                self.snap_bits[q].d.next = self.rx[q].prbs_bits.val();
+            }
+            self.all_locked.next = self.all_locked.val() & self.rx[q].prbs_lock.val();
+            self.any_locked.next = self.any_locked.val() | self.rx[q].prbs_lock.val();
+            self.any_error.next = self.any_error.val() | (self.rx[q].prbs_errors.val() != 0);
+        }
+        if self.tx[0].block_take.val() & (self.uptime.q.val() != self.ones.val()) {
+            self.uptime.d.next = self.uptime.q.val() + 1;
+        }
+        if self.take_snapshot.val() {
+            self.snap_uptime.d.next = self.uptime.q.val();
+        }
+
+        // Register decode: which region, and the index within it.
+        self.lane_off.next = self.raddr.q.val() - self.lane_base.val();
+        self.lane_idx.next = self.lane_off.val() >> 3;
+        self.emu_off.next = self.reg_addr.val() - self.emu_base.val();
+        self.emu_idx.next = self.emu_off.val() >> 2;
+        self.in_lanes.next = (self.raddr.q.val() >= self.lane_base.val()) & (self.lane_idx.val() < self.n_phys.val());
+        self.in_emu.next = (self.reg_addr.val() >= self.emu_base.val()) & (self.emu_idx.val() < self.n_phys.val());
+        self.emu.rd_lane.next = bit_cast::<12, 16>(self.emu_idx.val());
+        self.emu.rd_reg.next = bit_cast::<2, 16>(self.emu_off.val());
+        self.emu.wr.next = false;
+        self.emu.wr_lane.next = bit_cast::<12, 16>(self.emu_idx.val());
+        self.emu.wr_reg.next = bit_cast::<2, 16>(self.emu_off.val());
+        self.emu.wr_data.next = self.reg_wdata.val();
+
+        // Read value of the latched address `raddr` (reg_addr is held too).
+        self.rd_value.next = 0.into();
+        self.rd_hit.next = false;
+        for i in 0..self.id_addr.len() {
+            if self.raddr.q.val() == self.id_addr[i].val() {
+                self.rd_value.next = self.id_value[i].val();
+                self.rd_hit.next = true;
+            }
+        }
+        if self.raddr.q.val() == self.a_ctrl.val() {
+            // bert_enable (bit 3) always reads 1.
+            self.rd_value.next = bit_cast::<32, 16>(self.ctrl.q.val()) | 8;
+            self.rd_hit.next = true;
+        }
+        if (self.raddr.q.val() == self.a_snapshot.val()) | (self.raddr.q.val() == self.a_clear.val()) {
+            self.rd_hit.next = true;
+        }
+        if self.raddr.q.val() == self.a_uptime.val() {
+            self.rd_value.next = self.snap_uptime.q.val();
+            self.rd_hit.next = true;
+        }
+        if self.raddr.q.val() == self.a_bridge_dropped.val() {
+            self.rd_value.next = self.bridge_dropped.val();
+            self.rd_hit.next = true;
+        }
+        if self.in_lanes.val() {
+            for q in 0..self.rx.len() {
+                if self.lane_idx.val().index() == q {
+                    if self.lane_off.val().get_bits::<3>(0) == 0 {
+                        // LANE_STATUS: bit_lock (bit 0), prbs_lock (bit 3).
+                        if self.rx[q].bit_lock.val() {
+                            self.rd_value.next = self.rd_value.val() | 1;
+                        }
+                        if self.rx[q].prbs_lock.val() {
+                            self.rd_value.next = self.rd_value.val() | 8;
+                        }
+                        self.rd_hit.next = true;
+                    }
+                    if self.lane_off.val().get_bits::<3>(0) == 3 {
+                        self.rd_value.next = self.snap_errors[q].q.val();
+                        self.rd_hit.next = true;
+                    }
+                    if self.lane_off.val().get_bits::<3>(0) == 6 {
+                        self.rd_value.next = self.snap_bits[q].q.val();
+                        self.rd_hit.next = true;
+                    }
+                }
+            }
+        }
+        if self.in_emu.val() {
+            self.rd_value.next = self.emu.rd_data.val();
+            self.rd_hit.next = true;
+        }
+
+        // Register port protocol: reads answer after the lane muxes settle.
+        self.ack.d.next = false;
+        if self.reg_read.val() {
+            self.raddr.d.next = self.reg_addr.val();
+            self.rpending.d.next = true;
+            self.rwait.d.next = 0.into();
+        }
+        if self.rpending.q.val() {
+            self.rwait.d.next = self.rwait.q.val() + 1;
+            if self.rwait.q.val() == 2 {
+                self.rpending.d.next = false;
+                self.ack.d.next = true;
+                self.rdata.d.next = self.rd_value.val();
+                self.rerror.d.next = !self.rd_hit.val();
+            }
+        }
+        self.wr_hit.next = false;
+        if self.reg_write.val() {
+            self.ack.d.next = true;
+            self.rdata.d.next = 0.into();
+            if self.reg_addr.val() == self.a_ctrl.val() {
+                // loopback (bit 0) and bert_pattern (bits 6..4); a new
+                // pattern needs fresh checkers.
+                self.ctrl.d.next = self.reg_wdata.val().get_bits::<16>(0) & 0x71;
+                self.restart.d.next = true;
+                self.wr_hit.next = true;
+            }
+            if self.reg_addr.val() == self.a_clear.val() {
+                self.wr_hit.next = true;
+                if self.clear.val() {
+                    self.uptime.d.next = 0.into();
+                }
+            }
+            if self.reg_addr.val() == self.a_snapshot.val() {
+                self.wr_hit.next = true;
+            }
+            if self.in_emu.val() {
+                self.emu.wr.next = true;
+                self.wr_hit.next = true;
+            }
+            self.rerror.d.next = !self.wr_hit.val();
+        }
+        self.reg_ack.next = self.ack.q.val();
+        self.reg_rdata.next = self.rdata.q.val();
+        self.reg_error.next = self.rerror.q.val();
+
+        self.leds.next = bit_cast::<8, 1>(self.all_locked.val().into())
+            | (bit_cast::<8, 1>(self.any_locked.val().into()) << 1)
+            | (bit_cast::<8, 1>(self.any_error.val().into()) << 2)
+            | (bit_cast::<8, 1>(self.uptime.q.val().get_bit(12).into()) << 3);
+
+        if self.reset.val() {
+            self.ctrl.d.next = 0.into();
+            self.uptime.d.next = 0.into();
+            self.rpending.d.next = false;
+        }
+    }
+}

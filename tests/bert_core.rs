@@ -1,0 +1,187 @@
+//! The BERT image's core ([BertCore]) through its register port, on the
+//! direct harness: exact error and bit counts against flips injected on the
+//! wire, the emulator's impairments seen on the right lanes only, and the
+//! register map of a build without the link.
+
+use mosaic_gateware::bert_core::{BertConfig, BertCore, BERT_FEATURES};
+use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::regmap::RegMap;
+use mosaic_link::link::{LinkSim, CTRL_BERT, CTRL_LOOPBACK};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const OSR: usize = 4;
+/// CTRL.bert_pattern code of PRBS31 (x^31 + x^28 + 1).
+const PRBS31: u32 = 4 << 4;
+const LANE_STATUS_BIT_LOCK: u32 = 1 << 0;
+const LANE_STATUS_PRBS_LOCK: u32 = 1 << 3;
+
+fn params() -> LinkParams {
+    LinkParams { lanes: 3, spares: 1, osr: OSR, ..LinkParams::DEFAULT }
+}
+
+fn bert() -> LinkSim<BertCore> {
+    let p = params();
+    LinkSim::with_core(BertCore::new(&BertConfig::new(p)), p)
+}
+
+/// The pins looped back by a wire that the test can break: `flip[k]`
+/// inverts lane k's wire while set. Shared with the driver's clock hook.
+#[derive(Default)]
+struct Wire {
+    /// Clocks the wire has carried.
+    clocks: usize,
+    prev0: bool,
+    /// Clock phase (mod OSR) at which lane 0's level last changed.
+    edge_phase: Option<usize>,
+    flip: Vec<bool>,
+}
+
+/// A BERT core with its pins looped back through a [Wire].
+fn bert_on_wire() -> (LinkSim<BertCore>, Rc<RefCell<Wire>>) {
+    let mut s = bert();
+    let lanes = s.params.physical_lanes();
+    let wire = Rc::new(RefCell::new(Wire { flip: vec![false; lanes], ..Wire::default() }));
+    let w = wire.clone();
+    s.each_clock = Some(Box::new(move |u: &mut BertCore| {
+        let mut w = w.borrow_mut();
+        for k in 0..u.tx_lines.len() {
+            u.rx_lines[k].next = u.tx_lines[k].val() ^ w.flip[k];
+        }
+        let level = u.tx_lines[0].val();
+        if level != w.prev0 {
+            w.edge_phase = Some(w.clocks % OSR);
+        }
+        w.prev0 = level;
+        w.clocks += 1;
+    }));
+    (s, wire)
+}
+
+fn all_locked(s: &mut LinkSim<BertCore>) -> bool {
+    (0..s.params.physical_lanes()).all(|q| s.read_reg("LANE_STATUS", q) & LANE_STATUS_PRBS_LOCK != 0)
+}
+
+fn counts(s: &mut LinkSim<BertCore>, name: &str) -> Vec<u32> {
+    (0..s.params.physical_lanes()).map(|q| s.read_reg(name, q)).collect()
+}
+
+#[test]
+fn identity_says_bert_and_the_link_registers_answer_with_errors() {
+    let mut s = bert();
+    let map = RegMap::new(&params());
+    let want = map.feature_bits(&BERT_FEATURES);
+    assert_eq!(s.read_reg("FEATURES", 0), want);
+    assert_eq!(s.read_reg("PARAM_LANES", 0), 3);
+    assert_eq!(s.read_reg("PARAM_OSR", 0), OSR as u32);
+    // CTRL keeps loopback and the pattern; bert_enable always reads 1.
+    s.write_reg("CTRL", 0, CTRL_LOOPBACK | PRBS31 | 1 << 2);
+    assert_eq!(s.read_reg("CTRL", 0), CTRL_LOOPBACK | PRBS31 | CTRL_BERT);
+    // Every register of a feature this build lacks is an error, read or write.
+    let bert_map = map.clone().with_features(want);
+    for r in &map.registers {
+        let a = r.addr_of(r.count as usize - 1).unwrap();
+        let present = bert_map.get(r.name).is_some();
+        assert_eq!(s.read(a).is_ok(), present, "read {}", r.name);
+        if !present {
+            assert!(s.write(a, 1).is_err(), "write {}", r.name);
+        }
+    }
+    assert!(s.read(0x0FFF).is_err());
+}
+
+#[test]
+fn every_flip_on_the_wire_is_counted_and_bits_are_exact() {
+    let (mut s, wire) = bert_on_wire();
+    let lanes = s.params.physical_lanes();
+    s.write_reg("CTRL", 0, PRBS31);
+    s.run(1000 * OSR as u64);
+    assert!(all_locked(&mut s), "lanes not PRBS-locked after 1000 bits");
+    assert!(s.h.uut.leds.val().get_bit(0), "LED 0: all locked");
+    for q in 0..lanes {
+        assert_ne!(s.read_reg("LANE_STATUS", q) & LANE_STATUS_BIT_LOCK, 0, "lane {q} bit lock");
+    }
+    let edge_phase = wire.borrow().edge_phase.expect("lane 0 never toggled");
+
+    // Bits: exactly one per OSR clocks between two snapshots `span` apart.
+    let span = 2000 * OSR as u64;
+    let first = s.h.cycles();
+    s.snapshot();
+    let before = counts(&mut s, "LANE_BITS");
+    let so_far = s.h.cycles() - first;
+    s.run(span - so_far);
+    s.snapshot();
+    let after = counts(&mut s, "LANE_BITS");
+    for q in 0..lanes {
+        assert_eq!(after[q] - before[q], (span / OSR as u64) as u32, "lane {q} bits");
+    }
+    assert_eq!(counts(&mut s, "LANE_PRBS_ERRORS"), vec![0; lanes], "clean wire");
+
+    // Flips: one whole line bit each, 100 bits apart (beyond the PRBS31
+    // taps' reach), 20 on lane 1 and 5 on lane 3. A self-synchronizing
+    // checker sees each flipped bit three times: at the bit and where it
+    // feeds taps 28 and 31.
+    s.write_reg("CLEAR", 0, 1);
+    let mut flips = vec![0u32; lanes];
+    let schedule: Vec<usize> = std::iter::repeat(1).take(20).chain(std::iter::repeat(3).take(5)).collect();
+    for lane in schedule {
+        while wire.borrow().clocks % OSR != edge_phase {
+            s.run(1);
+        }
+        wire.borrow_mut().flip[lane] = true;
+        s.run(OSR as u64);
+        wire.borrow_mut().flip[lane] = false;
+        flips[lane] += 1;
+        s.run(100 * OSR as u64);
+    }
+    s.run(64 * OSR as u64);
+    s.snapshot();
+    let errors = counts(&mut s, "LANE_PRBS_ERRORS");
+    assert_eq!(errors, flips.iter().map(|f| 3 * f).collect::<Vec<_>>());
+    assert!(all_locked(&mut s), "isolated flips must not unlock a checker");
+    assert!(s.h.uut.leds.val().get_bit(2), "LED 2: errors seen");
+    // CLEAR zeroes them, and a CTRL write restarts the checkers.
+    s.write_reg("CLEAR", 0, 1);
+    s.snapshot();
+    assert_eq!(counts(&mut s, "LANE_PRBS_ERRORS"), vec![0; lanes]);
+    assert!(!s.h.uut.leds.val().get_bit(2), "LED 2 after CLEAR");
+}
+
+#[test]
+fn the_emulator_impairs_only_the_lanes_it_is_told_to() {
+    let mut s = bert();
+    let lanes = s.params.physical_lanes();
+    // Internal loopback, PRBS7; lane 2 dead, lane 0 at a bit error rate of 2^-7.
+    s.write_reg("CTRL", 0, CTRL_LOOPBACK);
+    s.write_reg("EMU_CTRL", 2, 1);
+    s.write_reg("EMU_ERROR_RATE", 0, 1 << 25);
+    s.run(600 * OSR as u64);
+    s.write_reg("CLEAR", 0, 1);
+    s.run(3000 * OSR as u64);
+    s.snapshot();
+    let status = counts(&mut s, "LANE_STATUS");
+    let errors = counts(&mut s, "LANE_PRBS_ERRORS");
+    let bits = counts(&mut s, "LANE_BITS");
+    eprintln!("status {status:x?} errors {errors:?} bits {bits:?}");
+    for q in 0..lanes {
+        let locked = status[q] & LANE_STATUS_PRBS_LOCK != 0;
+        assert_eq!(locked, q != 2, "lane {q} lock");
+    }
+    assert_eq!((errors[1], errors[3]), (0, 0), "clean lanes");
+    assert_eq!((errors[2], bits[2]), (0, 0), "a dead lane checks nothing");
+    // ~3000 bits at 2^-7, each flip counted three times: 70 expected.
+    assert!((20..=160).contains(&errors[0]), "lane 0: {} errors", errors[0]);
+    assert!(bits[0] >= 2900, "lane 0 bits {}", bits[0]);
+    let leds = s.h.uut.leds.val();
+    assert!(!leds.get_bit(0) && leds.get_bit(1) && leds.get_bit(2), "LEDs {leds:?}");
+    // The lane comes back when revived.
+    s.write_reg("EMU_CTRL", 2, 0);
+    s.run(600 * OSR as u64);
+    assert_ne!(s.read_reg("LANE_STATUS", 2) & LANE_STATUS_PRBS_LOCK, 0, "lane 2 revived");
+}
+
+#[test]
+fn bert_core_verilog_lints() {
+    let v = mosaic_gateware::verilog::verilog_of(&mut BertCore::new(&BertConfig::new(params())));
+    mosaic_gateware::verilog::verilator_lint("bert_core", &v).unwrap();
+}
