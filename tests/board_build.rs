@@ -1,8 +1,8 @@
 //! Board bitstreams through the real open toolchain (yosys, nextpnr,
 //! icepack / yowasp ecppack), `mosaic flash --dry-run`, and the errors for
 //! a missing tool or a missing board. Each board's default image is built
-//! (the full link on the Alchitry Cu, ~1-3 min; the raw-PRBS image on the
-//! iCEBreaker, ~10 s; 2+1 lanes on the ULX3S, ~4 min), plus the raw-PRBS
+//! (the full link on the Alchitry Cu, ~1-3 min; the BERT image on the
+//! iCEBreaker, ~1 min; 2+1 lanes on the ULX3S, ~4 min), plus the BERT
 //! image on the Alchitry Cu.
 
 use mosaic_host::boards::board;
@@ -30,11 +30,12 @@ fn build(name: &str, dir: &str, change: impl FnOnce(&mut BuildOptions)) -> Build
 
 #[test]
 fn icebreaker_default_bitstream_meets_timing() {
-    // Raw PRBS: all 8 lane pin pairs on PMOD1A/1B, plus 4 lanes looped internally.
+    // The BERT image with the UART bridge: 3+1 lanes, all on PMOD1A pins.
     let r = build("icebreaker", "icebreaker", |_| {});
     assert_eq!(r.core, "Bert");
-    assert_eq!((r.external_lanes, r.internal_lanes), (8, 4));
-    assert_eq!(r.link_mhz, 24.0);
+    assert_eq!((r.data_lanes, r.spares, r.external_lanes, r.internal_lanes), (3, 1, 4, 0));
+    assert_eq!(r.link_mhz, 18.0);
+    assert_eq!(r.lane_mbps, 4.5);
     assert_eq!(r.logic.available, 5280);
     assert!(r.logic.used > 0 && r.luts > 0 && r.ffs > 0);
     // UP5K bitstreams are 104090 bytes.
@@ -53,12 +54,12 @@ fn alchitry_cu_full_link_bitstream_meets_timing() {
 }
 
 #[test]
-fn alchitry_cu_prbs_bitstream_meets_timing() {
-    let r = build("alchitry-cu", "alchitry-cu-bert", |o| (o.core, o.lanes, o.spares) = (CoreKind::Bert, 14, 2));
-    assert_eq!((r.external_lanes, r.internal_lanes), (16, 0));
+fn alchitry_cu_bert_bitstream_meets_timing() {
+    let r = build("alchitry-cu", "alchitry-cu-bert", |o| (o.core, o.lanes, o.spares) = (CoreKind::Bert, 5, 1));
+    assert_eq!((r.external_lanes, r.internal_lanes), (6, 0));
     assert_eq!(r.logic.available, 7680);
     assert_eq!(r.lane_mbps, 12.5);
-    assert_eq!(r.aggregate_mbps, 14.0 * 12.5);
+    assert_eq!(r.aggregate_mbps, 5.0 * 12.5);
     // HX8K bitstreams are 135100 bytes.
     assert_eq!(std::fs::metadata(&r.bitstream).unwrap().len(), 135_100);
 }

@@ -57,3 +57,56 @@ fn link_comes_up_over_the_virtual_pins() {
     assert_eq!(bad, 0);
     assert_eq!(c.read_field("LINK_STATUS", 0, "lanes_found").unwrap(), 4);
 }
+
+/// The BERT image (as on the iCEBreaker) on the virtual board, driven by the
+/// CLI's own `bert` and `inject` code over the pty: a lane with injected
+/// errors shows them, a killed lane loses lock, clean lanes count bits and
+/// no errors, and link commands get a clear "not on this board" error.
+#[test]
+fn bert_image_measures_lanes_through_the_cli() {
+    use mosaic_host::cli::bert::{BertArgs, Pattern};
+    use mosaic_host::cli::inject::InjectArgs;
+    use mosaic_sim::virtual_board::{bert_config, Image};
+    let p = LinkParams { lanes: 2, spares: 1, osr: 2, ..LinkParams::DEFAULT };
+    let opts = BoardOptions { idle_duty: 1.0, ..BoardOptions::new(4) };
+    let board = VirtualBoard::spawn_image(Image::Bert(bert_config(p)), opts).unwrap();
+    let t = SerialTransport::open(board.path(), 3_000_000).unwrap();
+    let opts = ClientOptions { timeout: Duration::from_secs(30), retries: 0, ..ClientOptions::default() };
+    let mut c = Client::connect(t, opts).unwrap();
+    let features = c.identity().unwrap().features;
+    let names: Vec<&str> =
+        c.register("FEATURES").unwrap().fields.iter().filter(|f| features >> f.lsb & 1 == 1).map(|f| f.name).collect();
+    assert_eq!(names, ["channel_emulator", "internal_loopback", "bert"]);
+    // A link register is not on this board: the error says so.
+    let e = c.read_reg("LINK_STATUS", 0).unwrap_err().to_string();
+    assert_eq!(e, "LINK_STATUS is not on this board: its image has no link (`mosaic info` lists what it has)");
+
+    c.write_field("CTRL", 0, "loopback", 1).unwrap();
+    #[derive(clap::Parser)]
+    struct Inject {
+        #[command(flatten)]
+        args: InjectArgs,
+    }
+    let inject = |c: &mut Client, args: &[&str]| {
+        let a = <Inject as clap::Parser>::try_parse_from(std::iter::once("inject").chain(args.iter().copied())).unwrap();
+        a.args.run(c, true, &mut Vec::new()).unwrap();
+    };
+    inject(&mut c, &["--lane", "0", "--ber", "0.01"]);
+    inject(&mut c, &["--lane", "2", "--kill"]);
+    let bert = BertArgs { pattern: Pattern::Prbs15, duration: 3.0, keep: false };
+    let mut out = Vec::new();
+    bert.run(&mut c, true, &mut out).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    eprintln!("{v}");
+    let lanes = v["lanes"].as_array().unwrap();
+    let get = |i: usize, k: &str| lanes[i][k].as_u64().unwrap();
+    assert_eq!(lanes.len(), 3);
+    assert!(lanes[0]["prbs_lock"].as_bool().unwrap() && lanes[1]["prbs_lock"].as_bool().unwrap());
+    assert!(!lanes[2]["prbs_lock"].as_bool().unwrap(), "killed lane locked");
+    assert!(get(0, "bits") > 1000 && get(0, "errors") > 0, "lane 0: {}", lanes[0]);
+    assert!(get(1, "bits") > 1000 && get(1, "errors") == 0, "lane 1: {}", lanes[1]);
+    assert_eq!((get(2, "bits"), get(2, "errors")), (0, 0));
+    // `bert` restored CTRL (loopback still on, BERT mode is permanent here).
+    assert_eq!(c.read_field("CTRL", 0, "loopback").unwrap(), 1);
+    assert_eq!(board.failure(), None);
+}

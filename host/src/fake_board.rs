@@ -114,6 +114,8 @@ impl FakeRegs {
         Some(match r.name {
             "MAGIC" => self.magic,
             "MAP_VERSION" => self.map_version,
+            // A fake of the full link build: every feature.
+            "FEATURES" => mosaic_gateware::link::core::FEATURES,
             "BRIDGE_DROPPED" => self.dropped as u32,
             _ if r.access == Access::Wo => 0,
             _ if r.counter => self.snap.get(&addr).copied().unwrap_or(0),

@@ -56,7 +56,8 @@ pub fn markdown(map: &RegMap, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "Link shape: N = {} data lanes, S = {} spares ({} physical). Word addresses; registers are 32 bits. \
-         Counters read the value latched by the last SNAPSHOT.\n",
+         Counters read the value latched by the last SNAPSHOT. A register marked \"needs F\" exists only \
+         in builds whose FEATURES has bit F (others answer it with an error).\n",
         p.lanes,
         p.spares,
         p.physical_lanes()
@@ -64,7 +65,10 @@ pub fn markdown(map: &RegMap, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "| Address | Register | Instances | Access | Reset | Description |")?;
     writeln!(out, "|---|---|---|---|---|---|")?;
     for r in &map.registers {
-        let doc = if r.counter { format!("{} (counter)", r.doc) } else { r.doc.to_string() };
+        let mut doc = if r.counter { format!("{} (counter)", r.doc) } else { r.doc.to_string() };
+        if let Some(f) = r.requires {
+            doc = format!("{doc} Needs {f}.");
+        }
         writeln!(
             out,
             "| {} | {} | {} | {} | `{:#x}` | {} |",
