@@ -368,8 +368,8 @@ fn lane_counts_sync_errors_and_payload_errors_exactly() {
     assert_eq!(lane.counters(), (0, 0, 0, 0), "cleared");
 }
 
-/// PRBS mode: errors counted exactly (3 per isolated flip, exact XOR
-/// expectation otherwise); bits counted exactly; freeze holds; clear zeroes.
+/// PRBS mode: errors counted exactly (one per flipped line bit, the locked
+/// checker running on its own); bits counted exactly; freeze holds; clear zeroes.
 #[test]
 fn lane_prbs_counts_exactly() {
     for (osr, pattern, seed) in [(4, PrbsPattern::Prbs31, 5), (3, PrbsPattern::Prbs7, 6), (1, PrbsPattern::Prbs15, 7)] {
@@ -398,12 +398,7 @@ fn lane_prbs_counts_exactly() {
         let (_, flips) = lane.line_bits();
         let nflips = flips.iter().filter(|&&f| f).count();
         assert!(nflips > 5, "{what}: the test needs errors");
-        let (deg, k) = pattern.taps();
-        let f = |i: isize| i >= 0 && (i as usize) < flips.len() && flips[i as usize];
-        let expected: u64 = (0..flips.len() as isize + 64)
-            .map(|i| (f(i) ^ f(i - k as isize) ^ f(i - deg as isize)) as u64)
-            .sum();
-        assert_eq!(errors, expected, "{what}: PRBS errors for {nflips} flips");
+        assert_eq!(errors, nflips as u64, "{what}: PRBS errors for {nflips} flips");
         // Frozen: nothing moves even with new errors.
         lane.ch.set_ber(1e-2);
         lane.run(500 * osr);

@@ -98,17 +98,17 @@ fn prbs_check_counters_saturate() {
     // reset, enable, data_in, cfg_pattern, freeze, clear
     let mut stim = vec![vec![1, 0, 0, p.code() as u64, 0, 0]];
     for i in 0..400 {
-        let flip = i == 250 || i == 300;
+        let flip = i == 250 || i == 300 || i == 350;
         stim.push(vec![0, 1, (src.next_bit() ^ flip) as u64, p.code() as u64, 0, 0]);
     }
     let v = verilog_of(&mut PrbsCheck::new());
     let inputs = [("reset", 1), ("enable", 1), ("data_in", 1), ("cfg_pattern", 3), ("freeze", 1), ("clear", 1)];
-    let preload = "dut.err_count.q = 32'hFFFFFFFB; dut.bit_count.q = 32'hFFFFFF80;";
+    let preload = "dut.err_count.q = 32'hFFFFFFFD; dut.bit_count.q = 32'hFFFFFF80;";
     let ver = icarus("prbs_check_saturate", &v, &inputs, &["lock", "errors", "bits"], &stim, &[(200, preload)]);
     assert_eq!(ver[199][0], 1, "locked before the preload");
     assert!(ver[199][2] > 100, "counting before the preload");
-    assert_eq!(ver[200][1], 0xFFFF_FFFB, "preloaded");
-    // Two flipped bits = 6 errors: 0xFFFFFFFB + 6 saturates at 0xFFFFFFFF.
+    assert_eq!(ver[200][1], 0xFFFF_FFFD, "preloaded");
+    // Three flipped bits = 3 errors: 0xFFFFFFFD + 3 saturates at 0xFFFFFFFF.
     let errors: Vec<u64> = ver[200..].iter().map(|r| r[1]).collect();
     assert!(errors.windows(2).all(|w| w[1] >= w[0]), "never wraps");
     assert_eq!(*errors.last().unwrap(), 0xFFFF_FFFF);

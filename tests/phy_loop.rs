@@ -1,5 +1,5 @@
 //! Lane TX -> software channel -> lane RX: blocks come back exactly, and
-//! single flipped line bits give exact error counts (3 per flip in PRBS mode,
+//! single flipped line bits give exact error counts (1 per flip in PRBS mode,
 //! 3 payload bits per flipped payload bit, 1 sync error per flipped header).
 
 use mosaic_gateware::lane_rx::LaneRx;
@@ -162,7 +162,7 @@ fn one_flipped_bit_gives_three_payload_errors_or_one_sync_error() {
 }
 
 #[test]
-fn prbs_loop_counts_three_errors_per_flipped_bit_for_all_patterns() {
+fn prbs_loop_counts_one_error_per_flipped_bit_for_all_patterns() {
     for (i, p) in PrbsPattern::ALL.into_iter().enumerate() {
         let osr = [1, 2, 3, 4, 8][i];
         let imp = LaneImpairments { delay_bits: 9, phase: osr - 1, ..Default::default() };
@@ -178,7 +178,7 @@ fn prbs_loop_counts_three_errors_per_flipped_bit_for_all_patterns() {
         let (e, b, lock) = l.prbs();
         assert!(lock, "{}: still locked", p.name());
         assert_eq!(l.ch.flipped_bits(), 5);
-        assert_eq!(e, 15, "{} osr {osr}: 3 errors per flipped bit", p.name());
+        assert_eq!(e, 5, "{} osr {osr}: 1 error per flipped bit", p.name());
         assert!(b > b0 + 900, "{}: bits counted", p.name());
     }
 }

@@ -15,7 +15,11 @@
 //! | [LfsrMode::Descramble] | `data_in`      | descrambler; PRBS checker (`data_out` = error) |
 //!
 //! The taps are inputs, so a parent can select a polynomial at run time
-//! (PRBS pattern) or tie them to constants (scrambler).
+//! (PRBS pattern) or tie them to constants (scrambler). In
+//! [LfsrMode::Descramble], `free_run` shifts in the prediction
+//! (`history[a - 1] ^ history[b - 1]`) instead of `data_in`: a locked PRBS
+//! checker then runs on its own, so a flipped line bit is one error, not one
+//! per tap it passes.
 
 use rust_hdl::prelude::*;
 
@@ -42,6 +46,8 @@ pub struct Lfsr<const W: usize> {
     pub enable: Signal<In, Bit>,
     /// The input bit: payload (scrambler), line bit (descrambler, checker), 0 (generator).
     pub data_in: Signal<In, Bit>,
+    /// Descramble mode: shift in the prediction instead of `data_in`.
+    pub free_run: Signal<In, Bit>,
     /// History index of the x^a tap: a - 1 (0 = the previous bit).
     pub tap_a: Signal<In, Bits<TAP_BITS>>,
     /// History index of the x^b tap: b - 1; must be < W.
@@ -67,6 +73,7 @@ impl<const W: usize> Lfsr<W> {
             reset: Default::default(),
             enable: Default::default(),
             data_in: Default::default(),
+            free_run: Default::default(),
             tap_a: Default::default(),
             tap_b: Default::default(),
             data_out: Default::default(),
@@ -88,6 +95,9 @@ impl<const W: usize> Logic for Lfsr<W> {
         if self.enable.val() {
             if self.feed_output.val() {
                 self.history.d.next = (self.history.q.val() << 1).replace_bit(0, self.data_out.val());
+            } else if self.free_run.val() {
+                self.history.d.next =
+                    (self.history.q.val() << 1).replace_bit(0, self.data_out.val() ^ self.data_in.val());
             } else {
                 self.history.d.next = (self.history.q.val() << 1).replace_bit(0, self.data_in.val());
             }

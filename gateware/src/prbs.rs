@@ -147,6 +147,7 @@ impl Logic for PrbsGen {
             .val()
             .get_bits::<TAP_BITS>(self.cfg_pattern.val().index() * 6);
         self.lfsr.data_in.next = self.lfsr.history_zero.val();
+        self.lfsr.free_run.next = false;
         self.prbs_out.next = self.lfsr.data_out.val();
     }
 }
@@ -158,11 +159,13 @@ pub const PRBS_WINDOW: u64 = 64;
 /// Errors within one window that drop the lock.
 pub const PRBS_UNLOCK_ERRORS: u64 = 16;
 
-/// Self-synchronizing PRBS checker: predicts each received bit from the
-/// previous n received bits, so it needs no seed and relocks by itself.
-///
-/// One flipped line bit gives exactly 3 counted errors (when it arrives and
-/// when it passes each tap). Locks after [PRBS_LOCK_GOOD] correct predictions
+/// PRBS checker: while hunting it predicts each received bit from the
+/// previous n received bits (self-synchronizing: no seed, relocks by
+/// itself); once locked its history runs on its own predictions, as a
+/// reference generator, so one flipped line bit is exactly one counted error
+/// (a self-synchronizing check would count it again at each tap, 3 in all).
+/// A slipped or lost line then mispredicts about half the bits and unlocks
+/// it within a window. Locks after [PRBS_LOCK_GOOD] correct predictions
 /// in a row over a non-zero history (a stuck-at-0 input never locks; a
 /// stuck-at-1 input mispredicts every bit); unlocks on [PRBS_UNLOCK_ERRORS]
 /// errors in a window of [PRBS_WINDOW] bits, or on an all-zero history.
@@ -250,6 +253,9 @@ impl Logic for PrbsCheck {
         self.lfsr.reset.next = self.reset.val();
         self.lfsr.enable.next = self.enable.val();
         self.lfsr.data_in.next = self.data_in.val();
+        // Hunting: predict from the line (self-synchronizing). Locked: run
+        // on the predictions, so each flipped bit counts once.
+        self.lfsr.free_run.next = self.locked.q.val();
         self.lfsr.tap_a.next = self
             .taps_short
             .val()

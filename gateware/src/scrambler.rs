@@ -88,6 +88,7 @@ macro_rules! wrapper {
                 self.lfsr.reset.next = self.reset.val();
                 self.lfsr.enable.next = self.enable.val();
                 self.lfsr.data_in.next = self.data_in.val();
+                self.lfsr.free_run.next = false;
                 self.lfsr.tap_a.next = self.tap_a.val();
                 self.lfsr.tap_b.next = self.tap_b.val();
                 self.data_out.next = self.lfsr.data_out.val();

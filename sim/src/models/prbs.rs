@@ -63,7 +63,9 @@ impl Iterator for PrbsModel {
 }
 
 /// A self-synchronizing PRBS checker: predicts each bit from the previous n
-/// received bits. Bits are counted once n bits have been received.
+/// received bits. Bits are counted once n bits have been received. (The
+/// gateware checker works like this only while hunting; once locked it runs
+/// on its own predictions, and its reference is [PrbsModel] itself.)
 #[derive(Clone, Debug)]
 pub struct PrbsCheckerModel {
     pattern: PrbsPattern,
