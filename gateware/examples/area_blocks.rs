@@ -5,6 +5,7 @@
 //! `cargo run --release -p mosaic-gateware --example area_blocks` (needs
 //! yosys; a few minutes). Figures go into README.md, "Boards".
 
+use mosaic_gateware::bert_core::{BertConfig, BertCore};
 use mosaic_gateware::bridge::Bridge;
 use mosaic_gateware::lane_rx::LaneRx;
 use mosaic_gateware::lane_tx::LaneTx;
@@ -47,11 +48,12 @@ fn main() {
     synth("traffic checker", verilog_of(&mut TrafficCheck::default()));
     synth("UART bridge", verilog_of(&mut Bridge::new(434)));
     println!("== link parts at 2 and 4 physical lanes");
-    let parts: [(&str, fn(&LinkParams) -> String); 4] = [
+    let parts: [(&str, fn(&LinkParams) -> String); 5] = [
         ("link TX", |p| verilog_of(&mut LinkTx::new(p))),
         ("link RX", |p| verilog_of(&mut LinkRx::new(p))),
         ("channel emulator", |p| verilog_of(&mut ChannelEmu::new(p, 127))),
         ("link core (all)", |p| verilog_of(&mut LinkCore::new(&CoreConfig::new(*p)))),
+        ("BERT core", |p| verilog_of(&mut BertCore::new(&BertConfig::new(*p)))),
     ];
     let mut rows = vec![];
     for (name, gen) in parts {

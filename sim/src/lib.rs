@@ -6,6 +6,7 @@
 
 pub mod channel;
 pub mod harness;
+pub mod reg_ports;
 pub mod models;
 
 // UART line and bridge protocol models, virtual board (issue: bridge).

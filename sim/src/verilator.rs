@@ -1,6 +1,6 @@
-//! Verilator runner for the link core: runs the generated Verilog of a
-//! [LinkCore] compiled to C++ by Verilator, driven through its register port
-//! by a [Script], for link sizes the rust-hdl simulation is too slow for.
+//! Verilator runner for the register-port cores: runs the generated Verilog
+//! of the link core (or the BERT core) compiled to C++ by Verilator, driven
+//! through its register port by a [Script], for link sizes the rust-hdl simulation is too slow for.
 //!
 //! The same [Script] runs in the rust-hdl direct harness ([run_rust]), so the
 //! two simulators can be compared line for line on one scenario.
@@ -18,7 +18,7 @@
 //! runs until an LED bit reaches a level; `Mark` reports the cycle count.
 
 use crate::harness::Harness;
-use mosaic_gateware::link::core::LinkCore;
+use crate::reg_ports::RegPorts;
 use mosaic_gateware::verilog::{require_tool, target_dir, ToolError};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -151,8 +151,10 @@ int main(int argc, char** argv) {
     if (!f) { fprintf(stderr, "cannot open %s\n", argv[1]); return 2; }
     VerilatedContext* ctx = new VerilatedContext;
     top = new Vtop{ctx};
+#ifdef MOSAIC_STREAM
     top->tx_data = 0;
     top->tx_valid = 0;
+#endif
     top->bridge_dropped = 0;
     idle();
     top->reset = 1; tick();
@@ -346,6 +348,10 @@ impl VerilatorModel {
         if let Some(n) = opts.output_split {
             verilate.args(["--output-split".to_string(), n.to_string()]);
         }
+        if top_has_port(verilog, "tx_data") {
+            // The link core's host stream: the main ties it off.
+            verilate.args(["-CFLAGS", "-DMOSAIC_STREAM"]);
+        }
         verilate.args(["--Mdir", "obj", "-o", "vtop", "top.v", "main.cpp"]);
         build_step("verilator", &dir, &vfile, &mut verilate, &mut log)?;
         let verilate_time = t.elapsed();
@@ -449,29 +455,34 @@ fn parse_output(text: &str) -> Result<Outcome, String> {
     }
 }
 
-fn idle(u: &mut LinkCore) {
-    u.reg_read.next = false;
-    u.reg_write.next = false;
-    u.snapshot.next = false;
-    u.reset.next = false;
+/// True when module `top`'s port list names `port`.
+fn top_has_port(verilog: &str, port: &str) -> bool {
+    let Some(start) = verilog.find("module top(") else { return false };
+    let header = &verilog[start..];
+    let header = &header[..header.find(");").unwrap_or(header.len())];
+    header.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).any(|w| w == port)
+}
+
+fn idle<C: RegPorts>(u: &mut C) {
+    u.idle();
 }
 
 /// Runs `ops` on `core` in the rust-hdl direct harness, with the same reset
 /// and register-port timing as the Verilator main. Panics (as the model
 /// exits) on a write error or a missing ack.
-pub fn run_rust(core: LinkCore, ops: &[Op]) -> Outcome {
-    let mut h = Harness::new(core, |u| &mut u.clock);
+pub fn run_rust<C: RegPorts>(core: C, ops: &[Op]) -> Outcome {
+    let mut h = Harness::new(core, C::clock);
     h.cycle(|u| {
         idle(u);
-        u.reset.next = true
+        u.reset().next = true
     });
-    h.cycle(|u| u.reset.next = true);
+    h.cycle(|u| u.reset().next = true);
     h.cycle(idle);
     run_rust_on(&mut h, ops)
 }
 
 /// As [run_rust], on a harness already running (no reset).
-pub fn run_rust_on(h: &mut Harness<LinkCore>, ops: &[Op]) -> Outcome {
+pub fn run_rust_on<C: RegPorts>(h: &mut Harness<C>, ops: &[Op]) -> Outcome {
     let start = h.cycles();
     let t0 = Instant::now();
     let mut o = Outcome::default();
@@ -490,22 +501,21 @@ pub fn run_rust_on(h: &mut Harness<LinkCore>, ops: &[Op]) -> Outcome {
                 };
                 h.cycle(|u| {
                     idle(u);
-                    u.reg_addr.next = (addr as u64).into();
-                    u.reg_wdata.next = (value as u64).into();
+                    u.reg_addr().next = (addr as u64).into();
+                    u.reg_wdata().next = (value as u64).into();
                     if write {
-                        u.reg_write.next = true;
+                        u.reg_write().next = true;
                     } else {
-                        u.reg_read.next = true;
+                        u.reg_read().next = true;
                     }
                 });
                 let mut acked = false;
                 for _ in 0..ACK_TIMEOUT {
-                    if h.uut.reg_ack.val() {
-                        let err = h.uut.reg_error.val();
+                    let (ack, err, v) = h.uut.reg_reply();
+                    if ack {
                         if write {
                             assert!(!err, "register write of {addr:#x} refused");
                         } else {
-                            let v = h.uut.reg_rdata.val().to_u64() as u32;
                             o.events.push(Event::Read { addr, value: if err { Err(()) } else { Ok(v) } });
                         }
                         h.cycle(idle);
@@ -519,13 +529,13 @@ pub fn run_rust_on(h: &mut Harness<LinkCore>, ops: &[Op]) -> Outcome {
             Op::Snapshot => {
                 h.cycle(|u| {
                     idle(u);
-                    u.snapshot.next = true
+                    u.snapshot().next = true
                 });
                 h.cycle(idle);
             }
             Op::WaitLeds { bit, level, max } => {
                 let s = h.cycles();
-                let at = |h: &Harness<LinkCore>| h.uut.leds.val().get_bit(bit as usize) == level;
+                let at = |h: &Harness<C>| h.uut.led_bits().get_bit(bit as usize) == level;
                 while h.cycles() - s < max && !at(h) {
                     h.cycle(idle);
                 }

@@ -6,7 +6,6 @@ use mosaic_gateware::link::core_wide::LinkCoreWide;
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::regmap::RegMap;
 use mosaic_sim::harness::Harness;
-use rust_hdl::prelude::*;
 
 /// CTRL register bits (regmap.rs).
 pub const CTRL_LOOPBACK: u32 = 1 << 0;
@@ -14,40 +13,9 @@ pub const CTRL_AUTO_FAILOVER: u32 = 1 << 1;
 pub const CTRL_TRAFFIC: u32 = 1 << 2;
 pub const CTRL_BERT: u32 = 1 << 3;
 
-/// The control ports [LinkSim] drives: [LinkCore]'s, which the wide core
-/// [LinkCoreWide] passes through.
-pub trait CorePorts: Block {
-    fn clock(&mut self) -> &mut Signal<In, Clock>;
-    fn reset(&mut self) -> &mut Signal<In, Bit>;
-    fn reg_addr(&mut self) -> &mut Signal<In, Bits<16>>;
-    fn reg_wdata(&mut self) -> &mut Signal<In, Bits<32>>;
-    fn reg_read(&mut self) -> &mut Signal<In, Bit>;
-    fn reg_write(&mut self) -> &mut Signal<In, Bit>;
-    fn snapshot(&mut self) -> &mut Signal<In, Bit>;
-    /// (ack, error, read data) of the register port.
-    fn reg_reply(&self) -> (bool, bool, u32);
-    fn led_bits(&self) -> Bits<8>;
-}
-
-macro_rules! core_ports {
-    ([$($g:tt)*] $t:ty) => {
-        impl<$($g)*> CorePorts for $t {
-            fn clock(&mut self) -> &mut Signal<In, Clock> { &mut self.clock }
-            fn reset(&mut self) -> &mut Signal<In, Bit> { &mut self.reset }
-            fn reg_addr(&mut self) -> &mut Signal<In, Bits<16>> { &mut self.reg_addr }
-            fn reg_wdata(&mut self) -> &mut Signal<In, Bits<32>> { &mut self.reg_wdata }
-            fn reg_read(&mut self) -> &mut Signal<In, Bit> { &mut self.reg_read }
-            fn reg_write(&mut self) -> &mut Signal<In, Bit> { &mut self.reg_write }
-            fn snapshot(&mut self) -> &mut Signal<In, Bit> { &mut self.snapshot }
-            fn reg_reply(&self) -> (bool, bool, u32) {
-                (self.reg_ack.val(), self.reg_error.val(), self.reg_rdata.val().to_u64() as u32)
-            }
-            fn led_bits(&self) -> Bits<8> { self.leds.val() }
-        }
-    };
-}
-core_ports!([] LinkCore);
-core_ports!([const W: usize] LinkCoreWide<W>);
+/// The control ports [LinkSim] drives (the link core's, the wide core's,
+/// the BERT core's).
+pub use mosaic_sim::reg_ports::RegPorts as CorePorts;
 
 pub struct LinkSim<C: CorePorts = LinkCore> {
     pub h: Harness<C>,
@@ -90,10 +58,7 @@ impl<C: CorePorts> LinkSim<C> {
 
     /// Register port idle, reset low: the inputs of a clock with no access.
     pub fn idle(u: &mut C) {
-        u.reg_read().next = false;
-        u.reg_write().next = false;
-        u.snapshot().next = false;
-        u.reset().next = false;
+        u.idle();
     }
 
     /// One clock: `set_inputs`, then [LinkSim::each_clock].
@@ -207,4 +172,3 @@ impl<C: CorePorts> LinkSim<C> {
         )
     }
 }
-core_ports!([] mosaic_gateware::bert_core::BertCore);
