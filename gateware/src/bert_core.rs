@@ -27,6 +27,7 @@ use crate::lane_rx::LaneRx;
 use crate::lane_tx::LaneTx;
 use crate::link::channel_emu::ChannelEmu;
 use crate::params::LinkParams;
+use crate::reg_port::RegPort;
 use crate::regmap::{self, RegMap};
 use rust_hdl::prelude::*;
 
@@ -86,12 +87,7 @@ pub struct BertCore {
     snap_errors: Vec<DFF<Bits<32>>>,
     snap_bits: Vec<DFF<Bits<32>>>,
     // Register access.
-    raddr: DFF<Bits<16>>,
-    rpending: DFF<Bit>,
-    rwait: DFF<Bits<2>>,
-    ack: DFF<Bit>,
-    rdata: DFF<Bits<32>>,
-    rerror: DFF<Bit>,
+    regs: RegPort,
     // Combinational.
     clear: Signal<Local, Bit>,
     take_snapshot: Signal<Local, Bit>,
@@ -182,12 +178,7 @@ impl BertCore {
             snap_uptime: Default::default(),
             snap_errors: per_lane(phys),
             snap_bits: per_lane(phys),
-            raddr: Default::default(),
-            rpending: Default::default(),
-            rwait: Default::default(),
-            ack: Default::default(),
-            rdata: Default::default(),
-            rerror: Default::default(),
+            regs: Default::default(),
             clear: Default::default(),
             take_snapshot: Default::default(),
             lane_off: Default::default(),
@@ -220,9 +211,7 @@ impl BertCore {
 impl Logic for BertCore {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self, clock, ctrl, restart, uptime, snap_uptime, raddr, rpending, rwait, ack, rdata, rerror
-        );
+        dff_setup!(self, clock, ctrl, restart, uptime, snap_uptime);
         self.emu.clock.next = self.clock.val();
         self.emu.reset.next = self.reset.val();
         self.restart.d.next = false;
@@ -279,11 +268,11 @@ impl Logic for BertCore {
         }
 
         // Register decode: which region, and the index within it.
-        self.lane_off.next = self.raddr.q.val() - self.lane_base.val();
+        self.lane_off.next = self.regs.raddr.val() - self.lane_base.val();
         self.lane_idx.next = self.lane_off.val() >> 3;
         self.emu_off.next = self.reg_addr.val() - self.emu_base.val();
         self.emu_idx.next = self.emu_off.val() >> 2;
-        self.in_lanes.next = (self.raddr.q.val() >= self.lane_base.val()) & (self.lane_idx.val() < self.n_phys.val());
+        self.in_lanes.next = (self.regs.raddr.val() >= self.lane_base.val()) & (self.lane_idx.val() < self.n_phys.val());
         self.in_emu.next = (self.reg_addr.val() >= self.emu_base.val()) & (self.emu_idx.val() < self.n_phys.val());
         self.emu.rd_lane.next = bit_cast::<12, 16>(self.emu_idx.val());
         self.emu.rd_reg.next = bit_cast::<2, 16>(self.emu_off.val());
@@ -296,24 +285,24 @@ impl Logic for BertCore {
         self.rd_value.next = 0.into();
         self.rd_hit.next = false;
         for i in 0..self.id_addr.len() {
-            if self.raddr.q.val() == self.id_addr[i].val() {
+            if self.regs.raddr.val() == self.id_addr[i].val() {
                 self.rd_value.next = self.id_value[i].val();
                 self.rd_hit.next = true;
             }
         }
-        if self.raddr.q.val() == self.a_ctrl.val() {
+        if self.regs.raddr.val() == self.a_ctrl.val() {
             // bert_enable (bit 3) always reads 1.
             self.rd_value.next = bit_cast::<32, 16>(self.ctrl.q.val()) | 8;
             self.rd_hit.next = true;
         }
-        if (self.raddr.q.val() == self.a_snapshot.val()) | (self.raddr.q.val() == self.a_clear.val()) {
+        if (self.regs.raddr.val() == self.a_snapshot.val()) | (self.regs.raddr.val() == self.a_clear.val()) {
             self.rd_hit.next = true;
         }
-        if self.raddr.q.val() == self.a_uptime.val() {
+        if self.regs.raddr.val() == self.a_uptime.val() {
             self.rd_value.next = self.snap_uptime.q.val();
             self.rd_hit.next = true;
         }
-        if self.raddr.q.val() == self.a_bridge_dropped.val() {
+        if self.regs.raddr.val() == self.a_bridge_dropped.val() {
             self.rd_value.next = self.bridge_dropped.val();
             self.rd_hit.next = true;
         }
@@ -346,26 +335,9 @@ impl Logic for BertCore {
             self.rd_hit.next = true;
         }
 
-        // Register port protocol: reads answer after the lane muxes settle.
-        self.ack.d.next = false;
-        if self.reg_read.val() {
-            self.raddr.d.next = self.reg_addr.val();
-            self.rpending.d.next = true;
-            self.rwait.d.next = 0.into();
-        }
-        if self.rpending.q.val() {
-            self.rwait.d.next = self.rwait.q.val() + 1;
-            if self.rwait.q.val() == 2 {
-                self.rpending.d.next = false;
-                self.ack.d.next = true;
-                self.rdata.d.next = self.rd_value.val();
-                self.rerror.d.next = !self.rd_hit.val();
-            }
-        }
+        // Writes: which register takes `reg_addr` (RegPort answers).
         self.wr_hit.next = false;
         if self.reg_write.val() {
-            self.ack.d.next = true;
-            self.rdata.d.next = 0.into();
             if self.reg_addr.val() == self.a_ctrl.val() {
                 // loopback (bit 0) and bert_pattern (bits 6..4); a new
                 // pattern needs fresh checkers.
@@ -386,11 +358,19 @@ impl Logic for BertCore {
                 self.emu.wr.next = true;
                 self.wr_hit.next = true;
             }
-            self.rerror.d.next = !self.wr_hit.val();
         }
-        self.reg_ack.next = self.ack.q.val();
-        self.reg_rdata.next = self.rdata.q.val();
-        self.reg_error.next = self.rerror.q.val();
+        // Register port protocol: reads answer after the lane muxes settle.
+        self.regs.clock.next = self.clock.val();
+        self.regs.reset.next = self.reset.val();
+        self.regs.reg_addr.next = self.reg_addr.val();
+        self.regs.reg_read.next = self.reg_read.val();
+        self.regs.reg_write.next = self.reg_write.val();
+        self.regs.rd_value.next = self.rd_value.val();
+        self.regs.rd_hit.next = self.rd_hit.val();
+        self.regs.wr_hit.next = self.wr_hit.val();
+        self.reg_ack.next = self.regs.reg_ack.val();
+        self.reg_rdata.next = self.regs.reg_rdata.val();
+        self.reg_error.next = self.regs.reg_error.val();
 
         self.leds.next = bit_cast::<8, 1>(self.all_locked.val().into())
             | (bit_cast::<8, 1>(self.any_locked.val().into()) << 1)
@@ -400,7 +380,6 @@ impl Logic for BertCore {
         if self.reset.val() {
             self.ctrl.d.next = 0.into();
             self.uptime.d.next = 0.into();
-            self.rpending.d.next = false;
         }
     }
 }

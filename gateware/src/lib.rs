@@ -40,6 +40,7 @@ pub mod uart_rx;
 pub mod uart_tx;
 pub mod crc16;
 pub mod bridge;
+pub mod reg_port;
 pub mod bert_core;
 pub mod top;
 

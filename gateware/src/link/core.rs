@@ -19,6 +19,7 @@ use super::link_rx::LinkRx;
 use super::link_tx::LinkTx;
 use super::traffic::{TrafficCheck, TrafficGen};
 use crate::params::LinkParams;
+use crate::reg_port::RegPort;
 use crate::regmap::{self, RegMap};
 use rust_hdl::prelude::*;
 
@@ -89,12 +90,7 @@ pub struct LinkCore {
     failovers: DFF<Bits<32>>,
     snaps: Vec<DFF<Bits<32>>>,
     // Register access.
-    raddr: DFF<Bits<16>>,
-    rpending: DFF<Bit>,
-    rwait: DFF<Bits<2>>,
-    ack: DFF<Bit>,
-    rdata: DFF<Bits<32>>,
-    rerror: DFF<Bit>,
+    regs: RegPort,
     // Failover engine.
     fo_busy: DFF<Bit>,
     fo_lane: DFF<Bits<12>>,
@@ -222,12 +218,7 @@ impl LinkCore {
             uptime: Default::default(),
             failovers: Default::default(),
             snaps: (0..COUNTERS.len()).map(|_| Default::default()).collect(),
-            raddr: Default::default(),
-            rpending: Default::default(),
-            rwait: Default::default(),
-            ack: Default::default(),
-            rdata: Default::default(),
-            rerror: Default::default(),
+            regs: Default::default(),
             fo_busy: Default::default(),
             fo_lane: Default::default(),
             fo_phys: Default::default(),
@@ -275,8 +266,8 @@ impl Logic for LinkCore {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, ctrl, fo_threshold, fo_window, tx_words, rx_words, uptime, failovers, raddr,
-            rpending, rwait, ack, rdata, rerror, fo_busy, fo_lane, fo_phys, holdoff
+            self, clock, ctrl, fo_threshold, fo_window, tx_words, rx_words, uptime, failovers, fo_busy, fo_lane,
+            fo_phys, holdoff
         );
         for i in 0..self.snaps.len() {
             self.snaps[i].clock.next = self.clock.val();
@@ -342,12 +333,12 @@ impl Logic for LinkCore {
         }
 
         // Register decode: which region, and the index within it.
-        self.lane_off.next = self.raddr.q.val() - self.lane_base.val();
+        self.lane_off.next = self.regs.raddr.val() - self.lane_base.val();
         self.lane_idx.next = self.lane_off.val() >> 3;
         self.emu_off.next = self.reg_addr.val() - self.emu_base.val();
         self.emu_idx.next = self.emu_off.val() >> 2;
         self.map_off.next = self.reg_addr.val() - self.map_base.val();
-        self.in_lanes.next = (self.raddr.q.val() >= self.lane_base.val()) & (self.lane_idx.val() < self.n_phys.val());
+        self.in_lanes.next = (self.regs.raddr.val() >= self.lane_base.val()) & (self.lane_idx.val() < self.n_phys.val());
         self.in_emu.next = (self.reg_addr.val() >= self.emu_base.val()) & (self.emu_idx.val() < self.n_phys.val());
         self.in_map.next = (self.reg_addr.val() >= self.map_base.val()) & (self.map_off.val() < self.n_lanes.val());
         self.rx.lane_sel.next = bit_cast::<12, 16>(self.lane_idx.val());
@@ -369,38 +360,38 @@ impl Logic for LinkCore {
         self.rd_value.next = 0.into();
         self.rd_hit.next = false;
         for i in 0..self.id_addr.len() {
-            if self.raddr.q.val() == self.id_addr[i].val() {
+            if self.regs.raddr.val() == self.id_addr[i].val() {
                 self.rd_value.next = self.id_value[i].val();
                 self.rd_hit.next = true;
             }
         }
         for i in 0..self.a_counters.len() {
-            if self.raddr.q.val() == self.a_counters[i].val() {
+            if self.regs.raddr.val() == self.a_counters[i].val() {
                 self.rd_value.next = self.snaps[i].q.val();
                 self.rd_hit.next = true;
             }
         }
-        if self.raddr.q.val() == self.a_ctrl.val() {
+        if self.regs.raddr.val() == self.a_ctrl.val() {
             self.rd_value.next = bit_cast::<32, 16>(self.ctrl.q.val());
             self.rd_hit.next = true;
         }
-        if (self.raddr.q.val() == self.a_snapshot.val()) | (self.raddr.q.val() == self.a_clear.val()) {
+        if (self.regs.raddr.val() == self.a_snapshot.val()) | (self.regs.raddr.val() == self.a_clear.val()) {
             self.rd_hit.next = true;
         }
-        if self.raddr.q.val() == self.a_link_status.val() {
+        if self.regs.raddr.val() == self.a_link_status.val() {
             self.rd_value.next = bit_cast::<32, 1>(self.rx.link_up.val().into())
                 | (bit_cast::<32, 12>(self.rx.lanes_found.val()) << 16);
             self.rd_hit.next = true;
         }
-        if self.raddr.q.val() == self.a_fo_threshold.val() {
+        if self.regs.raddr.val() == self.a_fo_threshold.val() {
             self.rd_value.next = self.fo_threshold.q.val();
             self.rd_hit.next = true;
         }
-        if self.raddr.q.val() == self.a_fo_window.val() {
+        if self.regs.raddr.val() == self.a_fo_window.val() {
             self.rd_value.next = self.fo_window.q.val();
             self.rd_hit.next = true;
         }
-        if self.raddr.q.val() == self.a_bridge_dropped.val() {
+        if self.regs.raddr.val() == self.a_bridge_dropped.val() {
             self.rd_value.next = self.bridge_dropped.val();
             self.rd_hit.next = true;
         }
@@ -437,26 +428,9 @@ impl Logic for LinkCore {
             self.rd_hit.next = true;
         }
 
-        // Register port protocol: reads answer after the lane muxes settle.
-        self.ack.d.next = false;
-        if self.reg_read.val() {
-            self.raddr.d.next = self.reg_addr.val();
-            self.rpending.d.next = true;
-            self.rwait.d.next = 0.into();
-        }
-        if self.rpending.q.val() {
-            self.rwait.d.next = self.rwait.q.val() + 1;
-            if self.rwait.q.val() == 2 {
-                self.rpending.d.next = false;
-                self.ack.d.next = true;
-                self.rdata.d.next = self.rd_value.val();
-                self.rerror.d.next = !self.rd_hit.val();
-            }
-        }
+        // Writes: which register takes `reg_addr` (RegPort answers).
         self.wr_hit.next = false;
         if self.reg_write.val() {
-            self.ack.d.next = true;
-            self.rdata.d.next = 0.into();
             if self.reg_addr.val() == self.a_ctrl.val() {
                 self.ctrl.d.next = self.reg_wdata.val().get_bits::<16>(0);
                 self.wr_hit.next = true;
@@ -490,11 +464,19 @@ impl Logic for LinkCore {
                 self.tx.map_write.next = true;
                 self.wr_hit.next = true;
             }
-            self.rerror.d.next = !self.wr_hit.val();
         }
-        self.reg_ack.next = self.ack.q.val();
-        self.reg_rdata.next = self.rdata.q.val();
-        self.reg_error.next = self.rerror.q.val();
+        // Register port protocol: reads answer after the lane muxes settle.
+        self.regs.clock.next = self.clock.val();
+        self.regs.reset.next = self.reset.val();
+        self.regs.reg_addr.next = self.reg_addr.val();
+        self.regs.reg_read.next = self.reg_read.val();
+        self.regs.reg_write.next = self.reg_write.val();
+        self.regs.rd_value.next = self.rd_value.val();
+        self.regs.rd_hit.next = self.rd_hit.val();
+        self.regs.wr_hit.next = self.wr_hit.val();
+        self.reg_ack.next = self.regs.reg_ack.val();
+        self.reg_rdata.next = self.regs.reg_rdata.val();
+        self.reg_error.next = self.regs.reg_error.val();
 
         // Snapshot: every core counter in the same clock.
         if self.snapshot.val() | (self.reg_write.val() & (self.reg_addr.val() == self.a_snapshot.val())) {
@@ -535,7 +517,7 @@ impl Logic for LinkCore {
                     self.fo_phys.d.next = 0.into();
                 }
             }
-        } else if !(self.reg_write.val() | self.reg_read.val() | self.rpending.q.val()) {
+        } else if !(self.reg_write.val() | self.reg_read.val() | self.regs.busy.val()) {
             self.tx.map_sel.next = self.fo_lane.q.val();
             if self.fo_phys.q.val() == self.p_lanes13.val() {
                 // No free spare: the link stays down; look again later.
@@ -577,7 +559,6 @@ impl Logic for LinkCore {
             self.rx_words.d.next = 0.into();
             self.uptime.d.next = 0.into();
             self.failovers.d.next = 0.into();
-            self.rpending.d.next = false;
             self.fo_busy.d.next = false;
             self.holdoff.d.next = self.holdoff_clocks.val();
             for q in 0..self.retired.len() {
