@@ -27,8 +27,9 @@ use crate::lane_rx::LaneRx;
 use crate::lane_tx::LaneTx;
 use crate::link::channel_emu::ChannelEmu;
 use crate::params::LinkParams;
+use crate::map_decode::{addr, Identity, MapDecode};
 use crate::reg_port::RegPort;
-use crate::regmap::{self, RegMap};
+use crate::regmap::RegMap;
 use rust_hdl::prelude::*;
 
 /// Feature names this core reports in `FEATURES`.
@@ -88,44 +89,26 @@ pub struct BertCore {
     snap_bits: Vec<DFF<Bits<32>>>,
     // Register access.
     regs: RegPort,
+    dec: MapDecode,
     // Combinational.
     clear: Signal<Local, Bit>,
     take_snapshot: Signal<Local, Bit>,
-    lane_off: Signal<Local, Bits<16>>,
-    lane_idx: Signal<Local, Bits<16>>,
-    emu_off: Signal<Local, Bits<16>>,
-    emu_idx: Signal<Local, Bits<16>>,
-    in_lanes: Signal<Local, Bit>,
-    in_emu: Signal<Local, Bit>,
     rd_value: Signal<Local, Bits<32>>,
     rd_hit: Signal<Local, Bit>,
     wr_hit: Signal<Local, Bit>,
     all_locked: Signal<Local, Bit>,
     any_locked: Signal<Local, Bit>,
     any_error: Signal<Local, Bit>,
-    // Identity registers from the map: addresses and values.
-    id_addr: Vec<Constant<Bits<16>>>,
-    id_value: Vec<Constant<Bits<32>>>,
     a_ctrl: Constant<Bits<16>>,
     a_snapshot: Constant<Bits<16>>,
     a_clear: Constant<Bits<16>>,
     a_uptime: Constant<Bits<16>>,
     a_bridge_dropped: Constant<Bits<16>>,
-    lane_base: Constant<Bits<16>>,
-    emu_base: Constant<Bits<16>>,
-    n_phys: Constant<Bits<16>>,
     ones: Constant<Bits<32>>,
 }
 
 fn per_lane<T: Default>(phys: usize) -> Vec<T> {
     (0..phys).map(|_| T::default()).collect()
-}
-
-fn addr(map: &RegMap, name: &str) -> Constant<Bits<16>> {
-    let r = map
-        .get(name)
-        .unwrap_or_else(|| panic!("register map has no {name}: regmap.rs and bert_core.rs disagree"));
-    Constant::new((r.addr as u64).into())
 }
 
 impl BertCore {
@@ -134,26 +117,11 @@ impl BertCore {
         if let Err(e) = p.validate() {
             panic!("BertCore: {e}");
         }
-        assert_eq!(regmap::LANE_STRIDE, 8, "the lane decode assumes 8 words per lane");
-        assert_eq!(regmap::EMU_STRIDE, 4, "the emulator decode assumes 4 words per lane");
         let full = RegMap::new(p);
         let features = full.feature_bits(&BERT_FEATURES);
         let map = full.with_features(features);
         let phys = p.physical_lanes();
-        let ident: Vec<_> = map
-            .registers
-            .iter()
-            .filter(|r| r.addr < 0x010 && r.count == 1)
-            .map(|r| {
-                let v = match r.name {
-                    "FEATURES" => features,
-                    "BUILD_ID" => cfg.build_id,
-                    "CLOCK_HZ" => cfg.clock_hz,
-                    _ => r.reset,
-                };
-                (r.addr, v)
-            })
-            .collect();
+        let identity = Identity { features: features, build_id: cfg.build_id, clock_hz: cfg.clock_hz };
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -179,30 +147,20 @@ impl BertCore {
             snap_errors: per_lane(phys),
             snap_bits: per_lane(phys),
             regs: Default::default(),
+            dec: MapDecode::new(&map, identity),
             clear: Default::default(),
             take_snapshot: Default::default(),
-            lane_off: Default::default(),
-            lane_idx: Default::default(),
-            emu_off: Default::default(),
-            emu_idx: Default::default(),
-            in_lanes: Default::default(),
-            in_emu: Default::default(),
             rd_value: Default::default(),
             rd_hit: Default::default(),
             wr_hit: Default::default(),
             all_locked: Default::default(),
             any_locked: Default::default(),
             any_error: Default::default(),
-            id_addr: ident.iter().map(|(a, _)| Constant::new((*a as u64).into())).collect(),
-            id_value: ident.iter().map(|(_, v)| Constant::new((*v as u64).into())).collect(),
             a_ctrl: addr(&map, "CTRL"),
             a_snapshot: addr(&map, "SNAPSHOT"),
             a_clear: addr(&map, "CLEAR"),
             a_uptime: addr(&map, "UPTIME_BLOCKS"),
             a_bridge_dropped: addr(&map, "BRIDGE_DROPPED"),
-            lane_base: Constant::new((regmap::LANE_BASE as u64).into()),
-            emu_base: Constant::new((regmap::EMU_BASE as u64).into()),
-            n_phys: Constant::new((phys as u64).into()),
             ones: Constant::new(0xFFFF_FFFFu64.into()),
         }
     }
@@ -268,27 +226,21 @@ impl Logic for BertCore {
         }
 
         // Register decode: which region, and the index within it.
-        self.lane_off.next = self.regs.raddr.val() - self.lane_base.val();
-        self.lane_idx.next = self.lane_off.val() >> 3;
-        self.emu_off.next = self.reg_addr.val() - self.emu_base.val();
-        self.emu_idx.next = self.emu_off.val() >> 2;
-        self.in_lanes.next = (self.regs.raddr.val() >= self.lane_base.val()) & (self.lane_idx.val() < self.n_phys.val());
-        self.in_emu.next = (self.reg_addr.val() >= self.emu_base.val()) & (self.emu_idx.val() < self.n_phys.val());
-        self.emu.rd_lane.next = bit_cast::<12, 16>(self.emu_idx.val());
-        self.emu.rd_reg.next = bit_cast::<2, 16>(self.emu_off.val());
+        self.dec.raddr.next = self.regs.raddr.val();
+        self.dec.addr.next = self.reg_addr.val();
+        self.emu.rd_lane.next = self.dec.emu_lane.val();
+        self.emu.rd_reg.next = self.dec.emu_word.val();
         self.emu.wr.next = false;
-        self.emu.wr_lane.next = bit_cast::<12, 16>(self.emu_idx.val());
-        self.emu.wr_reg.next = bit_cast::<2, 16>(self.emu_off.val());
+        self.emu.wr_lane.next = self.dec.emu_lane.val();
+        self.emu.wr_reg.next = self.dec.emu_word.val();
         self.emu.wr_data.next = self.reg_wdata.val();
 
         // Read value of the latched address `raddr` (reg_addr is held too).
         self.rd_value.next = 0.into();
         self.rd_hit.next = false;
-        for i in 0..self.id_addr.len() {
-            if self.regs.raddr.val() == self.id_addr[i].val() {
-                self.rd_value.next = self.id_value[i].val();
-                self.rd_hit.next = true;
-            }
+        if self.dec.id_hit.val() {
+            self.rd_value.next = self.dec.id_value.val();
+            self.rd_hit.next = true;
         }
         if self.regs.raddr.val() == self.a_ctrl.val() {
             // bert_enable (bit 3) always reads 1.
@@ -306,10 +258,10 @@ impl Logic for BertCore {
             self.rd_value.next = self.bridge_dropped.val();
             self.rd_hit.next = true;
         }
-        if self.in_lanes.val() {
+        if self.dec.in_lanes.val() {
             for q in 0..self.rx.len() {
-                if self.lane_idx.val().index() == q {
-                    if self.lane_off.val().get_bits::<3>(0) == 0 {
+                if self.dec.lane.val().index() == q {
+                    if self.dec.lane_word.val() == 0 {
                         // LANE_STATUS: bit_lock (bit 0), prbs_lock (bit 3).
                         if self.rx[q].bit_lock.val() {
                             self.rd_value.next = self.rd_value.val() | 1;
@@ -319,18 +271,18 @@ impl Logic for BertCore {
                         }
                         self.rd_hit.next = true;
                     }
-                    if self.lane_off.val().get_bits::<3>(0) == 3 {
+                    if self.dec.lane_word.val() == 3 {
                         self.rd_value.next = self.snap_errors[q].q.val();
                         self.rd_hit.next = true;
                     }
-                    if self.lane_off.val().get_bits::<3>(0) == 6 {
+                    if self.dec.lane_word.val() == 6 {
                         self.rd_value.next = self.snap_bits[q].q.val();
                         self.rd_hit.next = true;
                     }
                 }
             }
         }
-        if self.in_emu.val() {
+        if self.dec.in_emu.val() {
             self.rd_value.next = self.emu.rd_data.val();
             self.rd_hit.next = true;
         }
@@ -354,7 +306,7 @@ impl Logic for BertCore {
             if self.reg_addr.val() == self.a_snapshot.val() {
                 self.wr_hit.next = true;
             }
-            if self.in_emu.val() {
+            if self.dec.in_emu.val() {
                 self.emu.wr.next = true;
                 self.wr_hit.next = true;
             }

@@ -41,6 +41,7 @@ pub mod uart_tx;
 pub mod crc16;
 pub mod bridge;
 pub mod reg_port;
+pub mod map_decode;
 pub mod bert_core;
 pub mod top;
 

@@ -19,6 +19,7 @@ use super::link_rx::LinkRx;
 use super::link_tx::LinkTx;
 use super::traffic::{TrafficCheck, TrafficGen};
 use crate::params::LinkParams;
+use crate::map_decode::{addr, Identity, MapDecode};
 use crate::reg_port::RegPort;
 use crate::regmap::{self, RegMap};
 use rust_hdl::prelude::*;
@@ -91,6 +92,7 @@ pub struct LinkCore {
     snaps: Vec<DFF<Bits<32>>>,
     // Register access.
     regs: RegPort,
+    dec: MapDecode,
     // Failover engine.
     fo_busy: DFF<Bit>,
     fo_lane: DFF<Bits<12>>,
@@ -100,22 +102,13 @@ pub struct LinkCore {
     // Combinational.
     link_reset: Signal<Local, Bit>,
     loopback: Signal<Local, Bit>,
-    lane_off: Signal<Local, Bits<16>>,
-    lane_idx: Signal<Local, Bits<16>>,
-    emu_off: Signal<Local, Bits<16>>,
-    emu_idx: Signal<Local, Bits<16>>,
     map_off: Signal<Local, Bits<16>>,
-    in_lanes: Signal<Local, Bit>,
-    in_emu: Signal<Local, Bit>,
     in_map: Signal<Local, Bit>,
     rd_value: Signal<Local, Bits<32>>,
     rd_hit: Signal<Local, Bit>,
     wr_hit: Signal<Local, Bit>,
     cur_retired: Signal<Local, Bit>,
     any_mlock: Signal<Local, Bit>,
-    // Identity registers from the map: addresses and values.
-    id_addr: Vec<Constant<Bits<16>>>,
-    id_value: Vec<Constant<Bits<32>>>,
     // Addresses by name.
     a_ctrl: Constant<Bits<16>>,
     a_snapshot: Constant<Bits<16>>,
@@ -126,8 +119,6 @@ pub struct LinkCore {
     a_bridge_dropped: Constant<Bits<16>>,
     /// Counter snapshot registers, in the order of `snaps`.
     a_counters: Vec<Constant<Bits<16>>>,
-    lane_base: Constant<Bits<16>>,
-    emu_base: Constant<Bits<16>>,
     map_base: Constant<Bits<16>>,
     n_phys: Constant<Bits<16>>,
     n_lanes: Constant<Bits<16>>,
@@ -149,38 +140,15 @@ const COUNTERS: [&str; 8] = [
     "UPTIME_BLOCKS",
 ];
 
-fn addr(map: &RegMap, name: &str) -> Constant<Bits<16>> {
-    let r = map
-        .get(name)
-        .unwrap_or_else(|| panic!("register map has no {name}: regmap.rs and core.rs disagree"));
-    Constant::new((r.addr as u64).into())
-}
-
 impl LinkCore {
     pub fn new(cfg: &CoreConfig) -> Self {
         let p = &cfg.params;
         if let Err(e) = p.validate() {
             panic!("LinkCore: {e}");
         }
-        assert_eq!(regmap::LANE_STRIDE, 8, "the lane decode assumes 8 words per lane");
-        assert_eq!(regmap::EMU_STRIDE, 4, "the emulator decode assumes 4 words per lane");
         let map = RegMap::new(p);
         let phys = p.physical_lanes();
-        // Identity: read-only, non-counter registers whose value is their reset.
-        let ident: Vec<_> = map
-            .registers
-            .iter()
-            .filter(|r| r.addr < 0x010 && r.count == 1)
-            .map(|r| {
-                let v = match r.name {
-                    "FEATURES" => FEATURES,
-                    "BUILD_ID" => cfg.build_id,
-                    "CLOCK_HZ" => cfg.clock_hz,
-                    _ => r.reset,
-                };
-                (r.addr, v)
-            })
-            .collect();
+        let identity = Identity { features: FEATURES, build_id: cfg.build_id, clock_hz: cfg.clock_hz };
         // A lane needs block lock (64 blocks), marker lock (up to M blocks)
         // and the hunt (up to M blocks) before it is missed: wait that long
         // after reset and after every failover.
@@ -219,6 +187,7 @@ impl LinkCore {
             failovers: Default::default(),
             snaps: (0..COUNTERS.len()).map(|_| Default::default()).collect(),
             regs: Default::default(),
+            dec: MapDecode::new(&map, identity),
             fo_busy: Default::default(),
             fo_lane: Default::default(),
             fo_phys: Default::default(),
@@ -226,21 +195,13 @@ impl LinkCore {
             retired: (0..phys).map(|_| Default::default()).collect(),
             link_reset: Default::default(),
             loopback: Default::default(),
-            lane_off: Default::default(),
-            lane_idx: Default::default(),
-            emu_off: Default::default(),
-            emu_idx: Default::default(),
             map_off: Default::default(),
-            in_lanes: Default::default(),
-            in_emu: Default::default(),
             in_map: Default::default(),
             rd_value: Default::default(),
             rd_hit: Default::default(),
             wr_hit: Default::default(),
             cur_retired: Default::default(),
             any_mlock: Default::default(),
-            id_addr: ident.iter().map(|(a, _)| Constant::new((*a as u64).into())).collect(),
-            id_value: ident.iter().map(|(_, v)| Constant::new((*v as u64).into())).collect(),
             a_ctrl: addr(&map, "CTRL"),
             a_snapshot: addr(&map, "SNAPSHOT"),
             a_clear: addr(&map, "CLEAR"),
@@ -249,8 +210,6 @@ impl LinkCore {
             a_fo_window: addr(&map, "FAILOVER_WINDOW"),
             a_bridge_dropped: addr(&map, "BRIDGE_DROPPED"),
             a_counters: COUNTERS.iter().map(|n| addr(&map, n)).collect(),
-            lane_base: Constant::new((regmap::LANE_BASE as u64).into()),
-            emu_base: Constant::new((regmap::EMU_BASE as u64).into()),
             map_base: Constant::new((regmap::TXMAP_BASE as u64).into()),
             n_phys: Constant::new((phys as u64).into()),
             n_lanes: Constant::new((p.lanes as u64).into()),
@@ -333,20 +292,16 @@ impl Logic for LinkCore {
         }
 
         // Register decode: which region, and the index within it.
-        self.lane_off.next = self.regs.raddr.val() - self.lane_base.val();
-        self.lane_idx.next = self.lane_off.val() >> 3;
-        self.emu_off.next = self.reg_addr.val() - self.emu_base.val();
-        self.emu_idx.next = self.emu_off.val() >> 2;
         self.map_off.next = self.reg_addr.val() - self.map_base.val();
-        self.in_lanes.next = (self.regs.raddr.val() >= self.lane_base.val()) & (self.lane_idx.val() < self.n_phys.val());
-        self.in_emu.next = (self.reg_addr.val() >= self.emu_base.val()) & (self.emu_idx.val() < self.n_phys.val());
+        self.dec.raddr.next = self.regs.raddr.val();
+        self.dec.addr.next = self.reg_addr.val();
         self.in_map.next = (self.reg_addr.val() >= self.map_base.val()) & (self.map_off.val() < self.n_lanes.val());
-        self.rx.lane_sel.next = bit_cast::<12, 16>(self.lane_idx.val());
-        self.emu.rd_lane.next = bit_cast::<12, 16>(self.emu_idx.val());
-        self.emu.rd_reg.next = bit_cast::<2, 16>(self.emu_off.val());
+        self.rx.lane_sel.next = self.dec.lane.val();
+        self.emu.rd_lane.next = self.dec.emu_lane.val();
+        self.emu.rd_reg.next = self.dec.emu_word.val();
         self.emu.wr.next = false;
-        self.emu.wr_lane.next = bit_cast::<12, 16>(self.emu_idx.val());
-        self.emu.wr_reg.next = bit_cast::<2, 16>(self.emu_off.val());
+        self.emu.wr_lane.next = self.dec.emu_lane.val();
+        self.emu.wr_reg.next = self.dec.emu_word.val();
         self.emu.wr_data.next = self.reg_wdata.val();
         self.tx.map_sel.next = bit_cast::<12, 16>(self.map_off.val());
         self.tx.map_write.next = false;
@@ -359,11 +314,9 @@ impl Logic for LinkCore {
         // Read value of the latched address `raddr` (reg_addr is held too).
         self.rd_value.next = 0.into();
         self.rd_hit.next = false;
-        for i in 0..self.id_addr.len() {
-            if self.regs.raddr.val() == self.id_addr[i].val() {
-                self.rd_value.next = self.id_value[i].val();
-                self.rd_hit.next = true;
-            }
+        if self.dec.id_hit.val() {
+            self.rd_value.next = self.dec.id_value.val();
+            self.rd_hit.next = true;
         }
         for i in 0..self.a_counters.len() {
             if self.regs.raddr.val() == self.a_counters[i].val() {
@@ -395,31 +348,31 @@ impl Logic for LinkCore {
             self.rd_value.next = self.bridge_dropped.val();
             self.rd_hit.next = true;
         }
-        if self.in_lanes.val() {
-            self.rd_hit.next = self.lane_off.val().get_bits::<3>(0) < 7;
-            if self.lane_off.val().get_bits::<3>(0) == 0 {
+        if self.dec.in_lanes.val() {
+            self.rd_hit.next = self.dec.lane_word.val() < 7;
+            if self.dec.lane_word.val() == 0 {
                 self.rd_value.next = self.rx.sel_status.val();
             }
-            if self.lane_off.val().get_bits::<3>(0) == 1 {
+            if self.dec.lane_word.val() == 1 {
                 self.rd_value.next = self.rx.sel_sync_errors.val();
             }
-            if self.lane_off.val().get_bits::<3>(0) == 2 {
+            if self.dec.lane_word.val() == 2 {
                 self.rd_value.next = self.rx.sel_lock_losses.val();
             }
-            if self.lane_off.val().get_bits::<3>(0) == 3 {
+            if self.dec.lane_word.val() == 3 {
                 self.rd_value.next = self.rx.sel_prbs_errors.val();
             }
-            if self.lane_off.val().get_bits::<3>(0) == 4 {
+            if self.dec.lane_word.val() == 4 {
                 self.rd_value.next = self.rx.sel_bip_errors.val();
             }
-            if self.lane_off.val().get_bits::<3>(0) == 5 {
+            if self.dec.lane_word.val() == 5 {
                 self.rd_value.next = self.rx.sel_latency.val();
             }
-            if self.lane_off.val().get_bits::<3>(0) == 6 {
+            if self.dec.lane_word.val() == 6 {
                 self.rd_value.next = self.rx.sel_bits.val();
             }
         }
-        if self.in_emu.val() {
+        if self.dec.in_emu.val() {
             self.rd_value.next = self.emu.rd_data.val();
             self.rd_hit.next = true;
         }
@@ -456,7 +409,7 @@ impl Logic for LinkCore {
             if self.reg_addr.val() == self.a_snapshot.val() {
                 self.wr_hit.next = true;
             }
-            if self.in_emu.val() {
+            if self.dec.in_emu.val() {
                 self.emu.wr.next = true;
                 self.wr_hit.next = true;
             }
