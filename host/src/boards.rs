@@ -69,6 +69,8 @@ pub struct Image {
     pub lanes: usize,
     /// S: spare lanes.
     pub spares: usize,
+    /// Clocks per line bit.
+    pub osr: usize,
 }
 
 /// The ULX3S's default full-link image (data + spare lanes): the largest
@@ -99,9 +101,10 @@ pub const BOARDS: &[Board] = &[
         // The full link needs ~7.3k logic cells for one lane: more than the
         // UP5K's 5280. The BERT image (bridge, per-lane PRBS with bit
         // recovery, emulator; ~890 cells a lane) measures the lanes instead,
-        // driven by `mosaic bert`: 4 lanes fill 89% of the cells, and the
-        // slow UP5K fabric closes at ~19.5 MHz, hence the 18 MHz link clock.
-        default_image: Image { core: CoreKind::Bert, lanes: 3, spares: 1 },
+        // driven by `mosaic bert`: 4 lanes fill 88% of the cells (5 do not
+        // fit). The slow UP5K fabric closes it at 24.6 MHz at OSR 3 (19.5
+        // at OSR 4), hence an 18 MHz link clock and OSR 3: 6 Mb/s a lane.
+        default_image: Image { core: CoreKind::Bert, lanes: 3, spares: 1, osr: 3 },
     },
     Board {
         name: "alchitry-cu",
@@ -120,7 +123,7 @@ pub const BOARDS: &[Board] = &[
         loader_board: "ice40_generic",
         iceprog: true,
         // One lane of the full link fills 95% of the HX8K's cells.
-        default_image: Image { core: CoreKind::Mosaic, lanes: 1, spares: 0 },
+        default_image: Image { core: CoreKind::Mosaic, lanes: 1, spares: 0, osr: 4 },
     },
     Board {
         name: "ulx3s",
@@ -138,7 +141,7 @@ pub const BOARDS: &[Board] = &[
         constraints: "constraints/ulx3s.lpf",
         loader_board: "ulx3s",
         iceprog: false,
-        default_image: Image { core: CoreKind::Mosaic, lanes: ULX3S_LANES, spares: ULX3S_SPARES },
+        default_image: Image { core: CoreKind::Mosaic, lanes: ULX3S_LANES, spares: ULX3S_SPARES, osr: 4 },
     },
 ];
 

@@ -28,7 +28,7 @@ pub struct BuildOptions {
     pub spares: usize,
     /// Clocks per line bit.
     pub osr: usize,
-    /// The core: the full link or the raw-PRBS image.
+    /// The core: the full link or the BERT image.
     pub core: CoreKind,
     /// Lanes looped through header pins; `None`: as many as the board has
     /// pins for, the rest loop back internally (0: all internal; the full
@@ -47,13 +47,13 @@ pub struct BuildOptions {
 }
 
 impl BuildOptions {
-    /// Defaults for a board: its default image (core, N, S), OSR 4.
+    /// Defaults for a board: its default image (core, N, S, OSR).
     pub fn new(board: &'static Board) -> Self {
         Self {
             board,
             lanes: board.default_image.lanes,
             spares: board.default_image.spares,
-            osr: 4,
+            osr: board.default_image.osr,
             core: board.default_image.core,
             external: None,
             baud: 115_200,

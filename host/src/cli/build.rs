@@ -18,9 +18,10 @@ pub struct BuildArgs {
     /// S: spare lanes (default: the board's default image).
     #[arg(long)]
     pub spares: Option<usize>,
-    /// Clocks per line bit.
-    #[arg(long, default_value_t = 4)]
-    pub osr: usize,
+    /// Clocks per line bit (default: the board's default image; 3 on the
+    /// iCEBreaker, 4 elsewhere).
+    #[arg(long)]
+    pub osr: Option<usize>,
     /// Core: `mosaic` (UART bridge + link core + emulator) or `bert` (UART
     /// bridge + per-lane PRBS BERT + emulator, no link). Default: the
     /// board's default image (icebreaker: bert 3+1; alchitry-cu: mosaic
@@ -61,7 +62,7 @@ pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<
         board,
         lanes: args.lanes.unwrap_or(image.lanes),
         spares: args.spares.unwrap_or(image.spares),
-        osr: args.osr,
+        osr: args.osr.unwrap_or(image.osr),
         core: args.core.unwrap_or(image.core),
         external: args.external,
         baud: args.baud,
