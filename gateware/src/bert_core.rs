@@ -7,8 +7,9 @@
 //!
 //! Per physical lane: a [LaneTx] sending PRBS, an emulator lane
 //! ([ChannelEmu], with its permutation) and a [LaneRx] whose oversampling bit
-//! recovery feeds the self-synchronizing PRBS checker. The block path of the
-//! lane PHY is unused, so synthesis removes it.
+//! recovery feeds the PRBS checker (self-synchronizing while it hunts,
+//! free-running once locked, so each flipped line bit is one error). The
+//! block path of the lane PHY is unused, so synthesis removes it.
 //!
 //! Registers (the map's `bert`, `channel_emulator` and `internal_loopback`
 //! features; `FEATURES` says so, and every other address answers with an
@@ -26,8 +27,8 @@
 use crate::lane_rx::LaneRx;
 use crate::lane_tx::LaneTx;
 use crate::link::channel_emu::ChannelEmu;
-use crate::params::LinkParams;
 use crate::map_decode::{addr, Identity, MapDecode};
+use crate::params::LinkParams;
 use crate::reg_port::RegPort;
 use crate::regmap::RegMap;
 use rust_hdl::prelude::*;
