@@ -42,6 +42,7 @@ pub mod crc16;
 pub mod bridge;
 pub mod reg_port;
 pub mod map_decode;
+pub mod prbs_word;
 pub mod bert_core;
 pub mod top;
 
