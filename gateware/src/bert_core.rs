@@ -5,11 +5,15 @@
 //! cells, the UP5K has 5280) and a channel-characterization tool anywhere:
 //! per-lane bit error rates through jumper wires or the emulator.
 //!
-//! Per physical lane: a [LaneTx] sending PRBS, an emulator lane
-//! ([ChannelEmu], with its permutation) and a [LaneRx] whose oversampling bit
-//! recovery feeds the PRBS checker (self-synchronizing while it hunts,
-//! free-running once locked, so each flipped line bit is one error). The
-//! block path of the lane PHY is unused, so synthesis removes it.
+//! One [LaneTx] sends PRBS on every physical lane (all lanes carry the same
+//! pattern in step). Per physical lane: an emulator lane ([ChannelEmu],
+//! without the permutation, which identical lanes would not show) and the
+//! lane PHY's oversampling [BitRecovery]. The recovered bits go to one
+//! time-shared checker ([BertEngine]) that visits a lane per clock and keeps
+//! every lane's checker state and counters in block RAM (self-synchronizing
+//! while it hunts, free-running once locked, so each flipped line bit is one
+//! error; bits are counted in words of 32). That keeps a lane to about 450
+//! ECP5 LUTs, so the ULX3S holds 100 lanes.
 //!
 //! Registers (the map's `bert`, `channel_emulator` and `internal_loopback`
 //! features; `FEATURES` says so, and every other address answers with an
@@ -17,14 +21,17 @@
 //! identity, `CTRL` (`loopback`, `bert_pattern`; `bert_enable` reads 1: this
 //! core is always in BERT mode), `SNAPSHOT`, `CLEAR`, `UPTIME_BLOCKS`,
 //! `BRIDGE_DROPPED`, `LANE_STATUS` (`bit_lock`, `prbs_lock`),
-//! `LANE_PRBS_ERRORS`, `LANE_BITS` and the `EMU_*` block. A write to `CTRL`
-//! restarts every checker (a new pattern needs a fresh lock) and so zeroes
-//! the lane counters; `CLEAR` zeroes them too.
+//! `LANE_PRBS_ERRORS`, `LANE_BITS` and the `EMU_*` block but `EMU_SOURCE`.
+//! A write to `CTRL` restarts every checker (a new pattern needs a fresh
+//! lock) and so zeroes the lane counters and snapshots; `CLEAR` zeroes the
+//! counters. Both, and `SNAPSHOT`, take effect within two rounds of the
+//! engine (2 x lanes clocks); a counter read in that time waits for them.
 //!
 //! LEDs: 0 every lane PRBS-locked, 1 any lane locked, 2 a lane has counted
 //! a bit error (since the last `CLEAR` or `CTRL` write), 3 heartbeat.
 
-use crate::lane_rx::LaneRx;
+use crate::bert_engine::{max_lanes, BertEngine};
+use crate::bit_recovery::BitRecovery;
 use crate::lane_tx::LaneTx;
 use crate::link::channel_emu::ChannelEmu;
 use crate::map_decode::{addr, Identity, MapDecode};
@@ -51,6 +58,22 @@ pub struct BertConfig {
 }
 
 impl BertConfig {
+    /// Whether this core can be built: valid parameters, and no more lanes
+    /// than one checker engine serves at this OSR.
+    pub fn check(&self) -> Result<(), String> {
+        let p = &self.params;
+        p.validate().map_err(|e| e.to_string())?;
+        let most = max_lanes(p.osr);
+        if p.physical_lanes() > most {
+            return Err(format!(
+                "a BERT core checks at most {most} lanes at OSR {} ({} asked): use fewer lanes or a higher OSR",
+                p.osr,
+                p.physical_lanes()
+            ));
+        }
+        Ok(())
+    }
+
     pub fn new(params: LinkParams) -> Self {
         // A BERT lane needs no deskew, so a short delay line is enough to
         // show skew and saves flip-flops on the small boards.
@@ -78,16 +101,15 @@ pub struct BertCore {
     pub bridge_dropped: Signal<In, Bits<32>>,
     /// Status LEDs (see the module docs).
     pub leds: Signal<Out, Bits<8>>,
-    tx: Vec<LaneTx>,
+    tx: LaneTx,
     emu: ChannelEmu,
-    rx: Vec<LaneRx>,
+    bitrec: Vec<BitRecovery>,
+    engine: BertEngine,
     ctrl: DFF<Bits<16>>,
     /// One clock with the checkers out of PRBS mode: restarts them.
     restart: DFF<Bit>,
     uptime: DFF<Bits<32>>,
     snap_uptime: DFF<Bits<32>>,
-    snap_errors: Vec<DFF<Bits<32>>>,
-    snap_bits: Vec<DFF<Bits<32>>>,
     // Register access.
     regs: RegPort,
     dec: MapDecode,
@@ -99,7 +121,9 @@ pub struct BertCore {
     wr_hit: Signal<Local, Bit>,
     all_locked: Signal<Local, Bit>,
     any_locked: Signal<Local, Bit>,
-    any_error: Signal<Local, Bit>,
+    /// Per lane: LANE_STATUS when the read names the lane, else 0 (an
+    /// AND-OR read, balanced by synthesis).
+    lane_status: Vec<Signal<Local, Bits<32>>>,
     a_ctrl: Constant<Bits<16>>,
     a_snapshot: Constant<Bits<16>>,
     a_clear: Constant<Bits<16>>,
@@ -115,7 +139,7 @@ fn per_lane<T: Default>(phys: usize) -> Vec<T> {
 impl BertCore {
     pub fn new(cfg: &BertConfig) -> Self {
         let p = &cfg.params;
-        if let Err(e) = p.validate() {
+        if let Err(e) = cfg.check() {
             panic!("BertCore: {e}");
         }
         let full = RegMap::new(p);
@@ -138,15 +162,14 @@ impl BertCore {
             snapshot: Default::default(),
             bridge_dropped: Default::default(),
             leds: Default::default(),
-            tx: (0..phys).map(|_| LaneTx::new(p.osr)).collect(),
-            emu: ChannelEmu::new(p, cfg.max_delay_bits),
-            rx: (0..phys).map(|_| LaneRx::new(p.osr)).collect(),
+            tx: LaneTx::new(p.osr),
+            emu: ChannelEmu::without_permutation(p, cfg.max_delay_bits),
+            bitrec: (0..phys).map(|_| BitRecovery::new(p.osr)).collect(),
+            engine: BertEngine::new(phys, p.osr),
             ctrl: Default::default(),
             restart: Default::default(),
             uptime: Default::default(),
             snap_uptime: Default::default(),
-            snap_errors: per_lane(phys),
-            snap_bits: per_lane(phys),
             regs: Default::default(),
             dec: MapDecode::new(&map, identity),
             clear: Default::default(),
@@ -156,7 +179,7 @@ impl BertCore {
             wr_hit: Default::default(),
             all_locked: Default::default(),
             any_locked: Default::default(),
-            any_error: Default::default(),
+            lane_status: per_lane(phys),
             a_ctrl: addr(&map, "CTRL"),
             a_snapshot: addr(&map, "SNAPSHOT"),
             a_clear: addr(&map, "CLEAR"),
@@ -182,44 +205,37 @@ impl Logic for BertCore {
             self.snapshot.val() | (self.reg_write.val() & (self.reg_addr.val() == self.a_snapshot.val()));
 
         // Lanes: PRBS out, through the emulator (internal loopback) or the
-        // pins, into bit recovery and the checker.
+        // pins, into bit recovery and the shared checker.
+        self.tx.clock.next = self.clock.val();
+        self.tx.reset.next = self.reset.val();
+        self.tx.block_data.next = 0.into();
+        self.tx.block_ctrl.next = false;
+        self.tx.cfg_prbs_enable.next = true;
+        self.tx.cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
+        self.engine.clock.next = self.clock.val();
+        self.engine.reset.next = self.reset.val();
+        self.engine.pattern.next = self.ctrl.q.val().get_bits::<3>(4);
+        self.engine.restart.next = self.restart.q.val();
+        self.engine.clear.next = self.clear.val();
+        self.engine.snapshot.next = self.take_snapshot.val();
         self.all_locked.next = true;
         self.any_locked.next = false;
-        self.any_error.next = false;
-        for q in 0..self.tx.len() {
-            self.tx[q].clock.next = self.clock.val();
-            self.tx[q].reset.next = self.reset.val();
-            self.tx[q].block_data.next = 0.into();
-            self.tx[q].block_ctrl.next = false;
-            self.tx[q].cfg_prbs_enable.next = true;
-            self.tx[q].cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
-            self.tx_lines[q].next = self.tx[q].tx_line.val();
+        for q in 0..self.bitrec.len() {
+            self.tx_lines[q].next = self.tx.tx_line.val();
             if self.ctrl.q.val().get_bit(0) {
-                self.emu.line_in[q].next = self.tx[q].tx_line.val();
+                self.emu.line_in[q].next = self.tx.tx_line.val();
             } else {
                 self.emu.line_in[q].next = self.rx_lines[q].val();
             }
-            self.rx[q].clock.next = self.clock.val();
-            self.rx[q].reset.next = self.reset.val();
-            self.rx[q].rx_line.next = self.emu.line_out[q].val();
-            self.rx[q].cfg_invert.next = false;
-            self.rx[q].cfg_prbs_enable.next = !self.restart.q.val();
-            self.rx[q].cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
-            self.rx[q].cfg_freeze.next = false;
-            self.rx[q].cfg_clear.next = self.clear.val();
-            self.snap_errors[q].clock.next = self.clock.val();
-            self.snap_errors[q].d.next = self.snap_errors[q].q.val();
-            self.snap_bits[q].clock.next = self.clock.val();
-            self.snap_bits[q].d.next = self.snap_bits[q].q.val();
-            if self.take_snapshot.val() {
-                self.snap_errors[q].d.next = self.rx[q].prbs_errors.val();
-                self.snap_bits[q].d.next = self.rx[q].prbs_bits.val();
-            }
-            self.all_locked.next = self.all_locked.val() & self.rx[q].prbs_lock.val();
-            self.any_locked.next = self.any_locked.val() | self.rx[q].prbs_lock.val();
-            self.any_error.next = self.any_error.val() | (self.rx[q].prbs_errors.val() != 0);
+            self.bitrec[q].clock.next = self.clock.val();
+            self.bitrec[q].reset.next = self.reset.val();
+            self.bitrec[q].line_in.next = self.emu.line_out[q].val();
+            self.engine.bit_valid[q].next = self.bitrec[q].bit_valid.val();
+            self.engine.bit_value[q].next = self.bitrec[q].bit_value.val();
+            self.all_locked.next = self.all_locked.val() & self.engine.lock[q].val();
+            self.any_locked.next = self.any_locked.val() | self.engine.lock[q].val();
         }
-        if self.tx[0].block_take.val() & (self.uptime.q.val() != self.ones.val()) {
+        if self.tx.block_take.val() & (self.uptime.q.val() != self.ones.val()) {
             self.uptime.d.next = self.uptime.q.val() + 1;
         }
         if self.take_snapshot.val() {
@@ -259,31 +275,38 @@ impl Logic for BertCore {
             self.rd_value.next = self.bridge_dropped.val();
             self.rd_hit.next = true;
         }
-        if self.dec.in_lanes.val() {
-            for q in 0..self.rx.len() {
-                if self.dec.lane.val().index() == q {
-                    if self.dec.lane_word.val() == 0 {
-                        // LANE_STATUS: bit_lock (bit 0), prbs_lock (bit 3).
-                        if self.rx[q].bit_lock.val() {
-                            self.rd_value.next = self.rd_value.val() | 1;
-                        }
-                        if self.rx[q].prbs_lock.val() {
-                            self.rd_value.next = self.rd_value.val() | 8;
-                        }
-                        self.rd_hit.next = true;
-                    }
-                    if self.dec.lane_word.val() == 3 {
-                        self.rd_value.next = self.snap_errors[q].q.val();
-                        self.rd_hit.next = true;
-                    }
-                    if self.dec.lane_word.val() == 6 {
-                        self.rd_value.next = self.snap_bits[q].q.val();
-                        self.rd_hit.next = true;
-                    }
+        self.engine.rd_lane.next = self.dec.lane.val();
+        for q in 0..self.bitrec.len() {
+            // LANE_STATUS: bit_lock (bit 0), prbs_lock (bit 3).
+            self.lane_status[q].next = 0.into();
+            if self.dec.lane.val().index() == q {
+                if self.bitrec[q].bit_lock.val() {
+                    self.lane_status[q].next = self.lane_status[q].val() | 1;
+                }
+                if self.engine.lock[q].val() {
+                    self.lane_status[q].next = self.lane_status[q].val() | 8;
                 }
             }
         }
-        if self.dec.in_emu.val() {
+        if self.dec.in_lanes.val() {
+            if self.dec.lane_word.val() == 0 {
+                self.rd_value.next = 0.into();
+                for q in 0..self.bitrec.len() {
+                    self.rd_value.next = self.rd_value.val() | self.lane_status[q].val();
+                }
+                self.rd_hit.next = true;
+            }
+            if self.dec.lane_word.val() == 3 {
+                self.rd_value.next = self.engine.rd_errors.val();
+                self.rd_hit.next = true;
+            }
+            if self.dec.lane_word.val() == 6 {
+                self.rd_value.next = self.engine.rd_bits.val();
+                self.rd_hit.next = true;
+            }
+        }
+        // EMU_SOURCE (word 3) needs the permutation, which this core lacks.
+        if self.dec.in_emu.val() & (self.dec.emu_word.val() != 3) {
             self.rd_value.next = self.emu.rd_data.val();
             self.rd_hit.next = true;
         }
@@ -307,7 +330,7 @@ impl Logic for BertCore {
             if self.reg_addr.val() == self.a_snapshot.val() {
                 self.wr_hit.next = true;
             }
-            if self.dec.in_emu.val() {
+            if self.dec.in_emu.val() & (self.dec.emu_word.val() != 3) {
                 self.emu.wr.next = true;
                 self.wr_hit.next = true;
             }
@@ -321,13 +344,15 @@ impl Logic for BertCore {
         self.regs.rd_value.next = self.rd_value.val();
         self.regs.rd_hit.next = self.rd_hit.val();
         self.regs.wr_hit.next = self.wr_hit.val();
+        // Counter reads wait for a snapshot (or restart) under way.
+        self.regs.rd_hold.next = self.engine.busy.val() & self.dec.in_lanes.val();
         self.reg_ack.next = self.regs.reg_ack.val();
         self.reg_rdata.next = self.regs.reg_rdata.val();
         self.reg_error.next = self.regs.reg_error.val();
 
         self.leds.next = bit_cast::<8, 1>(self.all_locked.val().into())
             | (bit_cast::<8, 1>(self.any_locked.val().into()) << 1)
-            | (bit_cast::<8, 1>(self.any_error.val().into()) << 2)
+            | (bit_cast::<8, 1>(self.engine.any_error.val().into()) << 2)
             | (bit_cast::<8, 1>(self.uptime.q.val().get_bit(12).into()) << 3);
 
         if self.reset.val() {

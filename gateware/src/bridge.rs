@@ -13,8 +13,8 @@
 //!
 //! Execution. One register access at a time: strobe `reg_read`/`reg_write`
 //! for one clock with address and data held, then wait for `reg_ack`, which
-//! may come in the strobe's own clock or up to 64 clocks later; no ack in
-//! 64 clocks means the address is not served (status BadAddress, reads 0).
+//! may come in the strobe's own clock or up to 256 clocks later; no ack in
+//! 256 clocks means the address is not served (status BadAddress, reads 0).
 //! A burst read stores its words in the same RAM, because the response's
 //! status (sent before the data) depends on every access of the burst.
 //!
@@ -29,7 +29,7 @@ use crate::uart_tx::check_divisor;
 use rust_hdl::prelude::*;
 
 /// Clocks a register access may take before the bridge gives up on it.
-pub const REG_ACK_TIMEOUT: u64 = 64;
+pub const REG_ACK_TIMEOUT: u64 = 256;
 
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
 enum BridgeState {

@@ -43,6 +43,7 @@ pub mod bridge;
 pub mod reg_port;
 pub mod map_decode;
 pub mod prbs_word;
+pub mod bert_engine;
 pub mod bert_core;
 pub mod top;
 

@@ -2,7 +2,7 @@
 //! the link core and the BERT core: a read latches its address (`raddr`,
 //! where the core's read decode looks) and is answered three clocks later,
 //! once the core's read muxes have settled; a write is answered the next
-//! clock. The answer's error bit is set when the core's decode did not claim
+//! clock; a core may hold a read's answer longer (`rd_hold`). The answer's error bit is set when the core's decode did not claim
 //! the address (`rd_hit` / `wr_hit`), so an address of a feature a build
 //! lacks is refused, never silently read as 0.
 
@@ -29,6 +29,9 @@ pub struct RegPort {
     pub rd_value: Signal<In, Bits<32>>,
     pub rd_hit: Signal<In, Bit>,
     pub wr_hit: Signal<In, Bit>,
+    /// Hold the read's answer (the value at `raddr` is not ready yet: a
+    /// snapshot is being taken).
+    pub rd_hold: Signal<In, Bit>,
     raddr_r: DFF<Bits<16>>,
     rpending: DFF<Bit>,
     rwait: DFF<Bits<2>>,
@@ -48,12 +51,15 @@ impl Logic for RegPort {
             self.rwait.d.next = 0.into();
         }
         if self.rpending.q.val() {
-            self.rwait.d.next = self.rwait.q.val() + 1;
             if self.rwait.q.val() == 2 {
-                self.rpending.d.next = false;
-                self.ack.d.next = true;
-                self.rdata.d.next = self.rd_value.val();
-                self.rerror.d.next = !self.rd_hit.val();
+                if !self.rd_hold.val() {
+                    self.rpending.d.next = false;
+                    self.ack.d.next = true;
+                    self.rdata.d.next = self.rd_value.val();
+                    self.rerror.d.next = !self.rd_hit.val();
+                }
+            } else {
+                self.rwait.d.next = self.rwait.q.val() + 1;
             }
         }
         if self.reg_write.val() {

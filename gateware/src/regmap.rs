@@ -14,7 +14,8 @@ use serde::Serialize;
 
 /// Version of this map; the host refuses a board whose version differs.
 /// 2: FEATURES gained `link`; registers of absent features answer with an error.
-pub const MAP_VERSION: u32 = 2;
+/// 3: FEATURES gained `lane_permutation` (`EMU_SOURCE`).
+pub const MAP_VERSION: u32 = 3;
 /// Identity magic, ASCII "MSLK".
 pub const MAGIC: u32 = 0x4D53_4C4B;
 
@@ -129,6 +130,7 @@ impl RegMap {
                 f("traffic", 3, 1, "Traffic generator and checker present."),
                 f("bert", 4, 1, "Per-lane PRBS BERT present."),
                 f("link", 5, 1, "Block link present: lane framing, markers, deskew, stream (the BERT-only image has none)."),
+                f("lane_permutation", 6, 1, "The channel emulator can permute lanes (EMU_SOURCE)."),
             ], "Feature bits of this build."),
             plain("BUILD_ID", 0x008, Ro, 0, false, vec![], "Build identifier (set by the build flow)."),
             plain("CLOCK_HZ", 0x009, Ro, 0, false, vec![], "Link clock frequency in Hz (0 in simulation)."),
@@ -220,7 +222,10 @@ impl RegMap {
             ], "Per physical lane: channel emulator impairments."),
             emu("EMU_DELAY", 1, vec![], "Per physical lane: added delay in line bits."),
             emu("EMU_ERROR_RATE", 2, vec![], "Per physical lane: flip probability per bit, in units of 2^-32."),
-            emu("EMU_SOURCE", 3, vec![], "Per physical RX lane: the physical TX lane it receives (permutation; reset: identity)."),
+            Register {
+                requires: Some("lane_permutation"),
+                ..emu("EMU_SOURCE", 3, vec![], "Per physical RX lane: the physical TX lane it receives (permutation; reset: identity).")
+            },
         ]);
         for reg in r.iter_mut() {
             if reg.requires.is_none() {
@@ -307,7 +312,7 @@ mod tests {
         let all = m.registers.len();
         let bert = m.feature_bits(&["bert", "channel_emulator", "internal_loopback"]);
         let b = m.clone().with_features(bert);
-        for gone in ["LINK_STATUS", "TX_MAP", "GOOD_FRAMES", "FAILOVERS", "LANE_BIP_ERRORS"] {
+        for gone in ["LINK_STATUS", "TX_MAP", "GOOD_FRAMES", "FAILOVERS", "LANE_BIP_ERRORS", "EMU_SOURCE"] {
             assert!(b.get(gone).is_none(), "{gone}");
         }
         for kept in ["MAGIC", "CTRL", "SNAPSHOT", "UPTIME_BLOCKS", "LANE_STATUS", "LANE_PRBS_ERRORS", "EMU_DELAY"] {

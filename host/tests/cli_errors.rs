@@ -62,9 +62,9 @@ fn wrong_board_is_refused() {
     let b = FakeBoard::spawn(FakeOptions { magic: 0xDEAD_BEEF, ..FakeOptions::default() }).unwrap();
     let e = one_line_error(Some(b.path()), &["info"], 1);
     assert!(e.ends_with("no mosaic-link board on this port: magic reads 0xdeadbeef, expected 0x4d534c4b (\"MSLK\")"), "{e}");
-    let b = FakeBoard::spawn(FakeOptions { map_version: 3, ..FakeOptions::default() }).unwrap();
+    let b = FakeBoard::spawn(FakeOptions { map_version: 4, ..FakeOptions::default() }).unwrap();
     let e = one_line_error(Some(b.path()), &["status"], 1);
-    assert!(e.ends_with("board register map v3, this host speaks v2: update mosaic"), "{e}");
+    assert!(e.ends_with("board register map v4, this host speaks v3: update mosaic"), "{e}");
 }
 
 #[test]

@@ -37,11 +37,29 @@ pub struct ChannelEmu {
     delay: Vec<DFF<Bits<32>>>,
     rate: Vec<DFF<Bits<32>>>,
     source: Vec<DFFWithInit<Bits<32>>>,
+    /// Built with the lane permutation (the `EMU_SOURCE` registers).
+    permute: Constant<Bit>,
+    /// Per lane: all ones when `rd_lane` names it (the read is an AND-OR,
+    /// which synthesis balances into a tree, not a chain of muxes).
+    rd_sel: Vec<Signal<Local, Bits<32>>>,
+    rd_word: Vec<Signal<Local, Bits<32>>>,
 }
 
 impl ChannelEmu {
     /// `max_delay_bits`: largest programmable delay per lane, in line bits.
     pub fn new(p: &LinkParams, max_delay_bits: usize) -> Self {
+        Self::build(p, max_delay_bits, true)
+    }
+
+    /// An emulator without the lane permutation: each lane carries its own
+    /// TX lane, and `EMU_SOURCE` writes are ignored (the BERT core, whose
+    /// lanes all send the same pattern, has no use for it; at 100 lanes
+    /// the permutation's 100:1 mux per lane costs ~6k ECP5 LUTs).
+    pub fn without_permutation(p: &LinkParams, max_delay_bits: usize) -> Self {
+        Self::build(p, max_delay_bits, false)
+    }
+
+    fn build(p: &LinkParams, max_delay_bits: usize, permute: bool) -> Self {
         let phys = p.physical_lanes();
         Self {
             clock: Default::default(),
@@ -62,6 +80,9 @@ impl ChannelEmu {
             delay: (0..phys).map(|_| Default::default()).collect(),
             rate: (0..phys).map(|_| Default::default()).collect(),
             source: (0..phys).map(|q| DFFWithInit::new((q as u64).into())).collect(),
+            permute: Constant::new(permute),
+            rd_sel: (0..phys).map(|_| Default::default()).collect(),
+            rd_word: (0..phys).map(|_| Default::default()).collect(),
         }
     }
 }
@@ -87,11 +108,15 @@ impl Logic for ChannelEmu {
             self.lanes[q].cfg_delay.next = self.delay[q].q.val().get_bits::<16>(0);
             self.lanes[q].cfg_error_rate.next = self.rate[q].q.val();
             // Permutation: RX lane q receives TX lane source[q].
-            self.lanes[q].line_in.next = false;
-            for s in 0..self.line_in.len() {
-                if self.source[q].q.val().index() == s {
-                    self.lanes[q].line_in.next = self.line_in[s].val();
+            if self.permute.val() {
+                self.lanes[q].line_in.next = false;
+                for s in 0..self.line_in.len() {
+                    if self.source[q].q.val().index() == s {
+                        self.lanes[q].line_in.next = self.line_in[s].val();
+                    }
                 }
+            } else {
+                self.lanes[q].line_in.next = self.line_in[q].val();
             }
             self.line_out[q].next = self.lanes[q].line_out.val();
             if self.wr.val() & (self.wr_lane.val().index() == q) {
@@ -104,24 +129,25 @@ impl Logic for ChannelEmu {
                 if self.wr_reg.val() == 2 {
                     self.rate[q].d.next = self.wr_data.val();
                 }
-                if self.wr_reg.val() == 3 {
+                if (self.wr_reg.val() == 3) & self.permute.val() {
                     self.source[q].d.next = self.wr_data.val() & 0xFFF;
                 }
             }
-            if self.rd_lane.val().index() == q {
-                if self.rd_reg.val() == 0 {
-                    self.rd_data.next = self.ctrl[q].q.val();
-                }
-                if self.rd_reg.val() == 1 {
-                    self.rd_data.next = self.delay[q].q.val();
-                }
-                if self.rd_reg.val() == 2 {
-                    self.rd_data.next = self.rate[q].q.val();
-                }
-                if self.rd_reg.val() == 3 {
-                    self.rd_data.next = self.source[q].q.val();
-                }
+            self.rd_word[q].next = self.source[q].q.val();
+            if self.rd_reg.val() == 0 {
+                self.rd_word[q].next = self.ctrl[q].q.val();
             }
+            if self.rd_reg.val() == 1 {
+                self.rd_word[q].next = self.delay[q].q.val();
+            }
+            if self.rd_reg.val() == 2 {
+                self.rd_word[q].next = self.rate[q].q.val();
+            }
+            self.rd_sel[q].next = 0.into();
+            if self.rd_lane.val().index() == q {
+                self.rd_sel[q].next = 0xFFFF_FFFFu64.into();
+            }
+            self.rd_data.next = self.rd_data.val() | (self.rd_word[q].val() & self.rd_sel[q].val());
             if self.reset.val() {
                 self.ctrl[q].d.next = 0.into();
                 self.delay[q].d.next = 0.into();

@@ -46,7 +46,7 @@ impl CoreConfig {
 }
 
 /// Feature bits reported in `FEATURES`.
-pub const FEATURES: u32 = 0b11_1111;
+pub const FEATURES: u32 = 0b111_1111;
 
 #[derive(LogicBlock)]
 pub struct LinkCore {
@@ -427,6 +427,7 @@ impl Logic for LinkCore {
         self.regs.rd_value.next = self.rd_value.val();
         self.regs.rd_hit.next = self.rd_hit.val();
         self.regs.wr_hit.next = self.wr_hit.val();
+        self.regs.rd_hold.next = false;
         self.reg_ack.next = self.regs.reg_ack.val();
         self.reg_rdata.next = self.regs.reg_rdata.val();
         self.reg_error.next = self.regs.reg_error.val();

@@ -117,13 +117,16 @@ fn show(c: &mut Client, lane: Option<usize>, json: bool, out: &mut dyn Write) ->
     let phys = c.params().physical_lanes();
     let stuck = c.field("EMU_CTRL", "stuck")?;
     let inv = c.field("EMU_CTRL", "invert")?;
+    let permutes = c.map().get("EMU_SOURCE").is_some();
     let lanes: Vec<usize> = match lane {
         Some(l) => vec![l],
         None => (0..phys).collect(),
     };
     let mut rows = Vec::new();
     for l in lanes {
-        let w = c.read_regs(&["EMU_CTRL", "EMU_DELAY", "EMU_ERROR_RATE", "EMU_SOURCE"], l)?;
+        let mut w = c.read_regs(&["EMU_CTRL", "EMU_DELAY", "EMU_ERROR_RATE"], l)?;
+        // An image without the permutation (BERT) carries every lane on its own.
+        w.push(if permutes { c.read_reg("EMU_SOURCE", l)? } else { l as u32 });
         let impaired = w[0] != 0 || w[1] != 0 || w[2] != 0 || w[3] != l as u32;
         if lane.is_none() && !impaired {
             continue;
