@@ -28,7 +28,8 @@
 //! round boundary and applied to every lane during one whole round:
 //! `restart` zeroes every lane's state, counters and snapshot; `clear` zeroes
 //! the counters; `snapshot` copies each lane's counters. `busy` is high
-//! from a snapshot request until the round that took it is written, so a
+//! from a snapshot or restart request until the round that took it is in
+//! the snapshot RAM's read port (at most two rounds and four clocks), so a
 //! register read held off by it sees one consistent snapshot.
 
 use crate::prbs_word::{Popcount32, PrbsWordCheck};

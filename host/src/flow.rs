@@ -7,6 +7,7 @@
 
 use crate::boards::{Board, Family, PllKind};
 pub use mosaic_gateware::boards::CoreKind;
+use mosaic_gateware::bert_core::BertConfig;
 use mosaic_gateware::boards::{board_verilog, ecp5_pll, ice40_pll, PllConfig, PllError, ShellConfig};
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::verilog::install_hint;
@@ -242,6 +243,9 @@ pub fn pll_for(board: &Board, link_mhz: f64) -> Result<PllConfig, PllError> {
 fn lane_plan(o: &BuildOptions) -> Result<(LinkParams, usize), FlowError> {
     let params = LinkParams { lanes: o.lanes, spares: o.spares, osr: o.osr, ..LinkParams::DEFAULT };
     params.validate().map_err(|e| FlowError::Options(format!("--{e}")))?;
+    if o.core == CoreKind::Bert {
+        BertConfig::new(params).check().map_err(FlowError::Options)?;
+    }
     let p = params.physical_lanes();
     let max_ext = p.min(o.board.pin_lanes);
     let ext = o.external.unwrap_or(max_ext);
@@ -586,7 +590,10 @@ mod tests {
         o.lanes = 0;
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
         assert_eq!(e, "--lanes (N) must be at least 1, not 0");
-        o.lanes = 4;
+        (o.lanes, o.spares, o.osr) = (100, 2, 3);
+        let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
+        assert_eq!(e, "a BERT core checks at most 92 lanes at OSR 3 (102 asked): use fewer lanes or a higher OSR");
+        (o.lanes, o.spares, o.osr) = (4, 1, 4);
         o.core = CoreKind::Mosaic;
         o.external = Some(6);
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();

@@ -77,7 +77,11 @@ impl SimArgs {
         } else {
             let image = match self.core {
                 CoreKind::Mosaic => Image::Link(core_config(p)),
-                CoreKind::Bert => Image::Bert(bert_config(p)),
+                CoreKind::Bert => {
+                    let cfg = bert_config(p);
+                    cfg.check().map_err(|e| anyhow!("{e}"))?;
+                    Image::Bert(cfg)
+                }
             };
             let b = VirtualBoard::spawn_image(image, BoardOptions::new(self.divisor))
                 .map_err(|e| anyhow!("cannot start the virtual board: {e}"))?;
