@@ -30,10 +30,10 @@ fn build(name: &str, dir: &str, change: impl FnOnce(&mut BuildOptions)) -> Build
 
 #[test]
 fn icebreaker_default_bitstream_meets_timing() {
-    // The BERT image with the UART bridge: 3+1 lanes at OSR 3, all on PMOD1A pins.
+    // The BERT image with the UART bridge: 4+1 lanes at OSR 3, on PMOD1A and PMOD1B pins.
     let r = build("icebreaker", "icebreaker", |_| {});
     assert_eq!(r.core, "Bert");
-    assert_eq!((r.data_lanes, r.spares, r.external_lanes, r.internal_lanes), (3, 1, 4, 0));
+    assert_eq!((r.data_lanes, r.spares, r.external_lanes, r.internal_lanes), (4, 1, 5, 0));
     assert_eq!((r.link_mhz, r.osr), (18.0, 3));
     assert_eq!(r.lane_mbps, 6.0);
     assert_eq!(r.logic.available, 5280);

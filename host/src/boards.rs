@@ -99,12 +99,13 @@ pub const BOARDS: &[Board] = &[
         loader_board: "ice40_generic",
         iceprog: true,
         // The full link needs ~7.3k logic cells for one lane: more than the
-        // UP5K's 5280. The BERT image (bridge, per-lane PRBS with bit
-        // recovery, emulator; ~890 cells a lane) measures the lanes instead,
-        // driven by `mosaic bert`: 4 lanes fill 88% of the cells (5 do not
-        // fit). The slow UP5K fabric closes it at 24.6 MHz at OSR 3 (19.5
-        // at OSR 4), hence an 18 MHz link clock and OSR 3: 6 Mb/s a lane.
-        default_image: Image { core: CoreKind::Bert, lanes: 3, spares: 1, osr: 3 },
+        // UP5K's 5280. The BERT image (bridge, shared PRBS transmitter, per
+        // lane bit recovery and an emulator lane, ~445 cells a lane, and the
+        // time-shared checker) measures the lanes instead, driven by
+        // `mosaic bert`: 5 lanes fill 95.5% of the cells (6 do not fit). The
+        // slow UP5K fabric closes it at 20.7 MHz at OSR 3, hence an 18 MHz
+        // link clock and OSR 3: 6 Mb/s a lane.
+        default_image: Image { core: CoreKind::Bert, lanes: 4, spares: 1, osr: 3 },
     },
     Board {
         name: "alchitry-cu",

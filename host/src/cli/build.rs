@@ -24,7 +24,7 @@ pub struct BuildArgs {
     pub osr: Option<usize>,
     /// Core: `mosaic` (UART bridge + link core + emulator) or `bert` (UART
     /// bridge + per-lane PRBS BERT + emulator, no link). Default: the
-    /// board's default image (icebreaker: bert 3+1; alchitry-cu: mosaic
+    /// board's default image (icebreaker: bert 4+1; alchitry-cu: mosaic
     /// 1+0; ulx3s: mosaic 2+1).
     #[arg(long, value_parser = parse_core)]
     pub core: Option<CoreKind>,
