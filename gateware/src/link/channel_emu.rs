@@ -33,16 +33,21 @@ pub struct ChannelEmu {
     pub rd_reg: Signal<In, Bits<2>>,
     pub rd_data: Signal<Out, Bits<32>>,
     lanes: Vec<EmuLane>,
-    ctrl: Vec<DFF<Bits<32>>>,
-    delay: Vec<DFF<Bits<32>>>,
+    // Registers only as wide as their fields (the rest read 0).
+    ctrl: Vec<DFF<Bits<3>>>,
+    delay: Vec<DFF<Bits<16>>>,
     rate: Vec<DFF<Bits<32>>>,
-    source: Vec<DFFWithInit<Bits<32>>>,
+    source: Vec<DFFWithInit<Bits<12>>>,
     /// Built with the lane permutation (the `EMU_SOURCE` registers).
     permute: Constant<Bit>,
-    /// Per lane: all ones when `rd_lane` names it (the read is an AND-OR,
-    /// which synthesis balances into a tree, not a chain of muxes).
+    /// Per lane: all ones when `rd_lane` names it. The read is an AND-OR
+    /// over the lanes per register (which synthesis balances into a tree,
+    /// not a chain of muxes), then one 4:1 by `rd_reg`.
     rd_sel: Vec<Signal<Local, Bits<32>>>,
-    rd_word: Vec<Signal<Local, Bits<32>>>,
+    rd_ctrl: Signal<Local, Bits<3>>,
+    rd_delay: Signal<Local, Bits<16>>,
+    rd_rate: Signal<Local, Bits<32>>,
+    rd_source: Signal<Local, Bits<12>>,
 }
 
 impl ChannelEmu {
@@ -82,7 +87,10 @@ impl ChannelEmu {
             source: (0..phys).map(|q| DFFWithInit::new((q as u64).into())).collect(),
             permute: Constant::new(permute),
             rd_sel: (0..phys).map(|_| Default::default()).collect(),
-            rd_word: (0..phys).map(|_| Default::default()).collect(),
+            rd_ctrl: Default::default(),
+            rd_delay: Default::default(),
+            rd_rate: Default::default(),
+            rd_source: Default::default(),
         }
     }
 }
@@ -90,7 +98,10 @@ impl ChannelEmu {
 impl Logic for ChannelEmu {
     #[hdl_gen]
     fn update(&mut self) {
-        self.rd_data.next = 0.into();
+        self.rd_ctrl.next = 0.into();
+        self.rd_delay.next = 0.into();
+        self.rd_rate.next = 0.into();
+        self.rd_source.next = 0.into();
         for q in 0..self.lanes.len() {
             self.ctrl[q].clock.next = self.clock.val();
             self.ctrl[q].d.next = self.ctrl[q].q.val();
@@ -105,7 +116,7 @@ impl Logic for ChannelEmu {
             self.lanes[q].cfg_stuck.next = self.ctrl[q].q.val().get_bit(0);
             self.lanes[q].cfg_stuck_value.next = self.ctrl[q].q.val().get_bit(1);
             self.lanes[q].cfg_invert.next = self.ctrl[q].q.val().get_bit(2);
-            self.lanes[q].cfg_delay.next = self.delay[q].q.val().get_bits::<16>(0);
+            self.lanes[q].cfg_delay.next = self.delay[q].q.val();
             self.lanes[q].cfg_error_rate.next = self.rate[q].q.val();
             // Permutation: RX lane q receives TX lane source[q].
             if self.permute.val() {
@@ -121,38 +132,42 @@ impl Logic for ChannelEmu {
             self.line_out[q].next = self.lanes[q].line_out.val();
             if self.wr.val() & (self.wr_lane.val().index() == q) {
                 if self.wr_reg.val() == 0 {
-                    self.ctrl[q].d.next = self.wr_data.val() & 7;
+                    self.ctrl[q].d.next = self.wr_data.val().get_bits::<3>(0);
                 }
                 if self.wr_reg.val() == 1 {
-                    self.delay[q].d.next = self.wr_data.val() & 0xFFFF;
+                    self.delay[q].d.next = self.wr_data.val().get_bits::<16>(0);
                 }
                 if self.wr_reg.val() == 2 {
                     self.rate[q].d.next = self.wr_data.val();
                 }
                 if (self.wr_reg.val() == 3) & self.permute.val() {
-                    self.source[q].d.next = self.wr_data.val() & 0xFFF;
+                    self.source[q].d.next = self.wr_data.val().get_bits::<12>(0);
                 }
-            }
-            self.rd_word[q].next = self.source[q].q.val();
-            if self.rd_reg.val() == 0 {
-                self.rd_word[q].next = self.ctrl[q].q.val();
-            }
-            if self.rd_reg.val() == 1 {
-                self.rd_word[q].next = self.delay[q].q.val();
-            }
-            if self.rd_reg.val() == 2 {
-                self.rd_word[q].next = self.rate[q].q.val();
             }
             self.rd_sel[q].next = 0.into();
             if self.rd_lane.val().index() == q {
                 self.rd_sel[q].next = 0xFFFF_FFFFu64.into();
             }
-            self.rd_data.next = self.rd_data.val() | (self.rd_word[q].val() & self.rd_sel[q].val());
+            self.rd_ctrl.next = self.rd_ctrl.val() | (self.ctrl[q].q.val() & self.rd_sel[q].val().get_bits::<3>(0));
+            self.rd_delay.next = self.rd_delay.val() | (self.delay[q].q.val() & self.rd_sel[q].val().get_bits::<16>(0));
+            self.rd_rate.next = self.rd_rate.val() | (self.rate[q].q.val() & self.rd_sel[q].val());
+            self.rd_source.next =
+                self.rd_source.val() | (self.source[q].q.val() & self.rd_sel[q].val().get_bits::<12>(0));
             if self.reset.val() {
                 self.ctrl[q].d.next = 0.into();
                 self.delay[q].d.next = 0.into();
                 self.rate[q].d.next = 0.into();
             }
+        }
+        self.rd_data.next = bit_cast::<32, 12>(self.rd_source.val());
+        if self.rd_reg.val() == 0 {
+            self.rd_data.next = bit_cast::<32, 3>(self.rd_ctrl.val());
+        }
+        if self.rd_reg.val() == 1 {
+            self.rd_data.next = bit_cast::<32, 16>(self.rd_delay.val());
+        }
+        if self.rd_reg.val() == 2 {
+            self.rd_data.next = self.rd_rate.val();
         }
     }
 }
