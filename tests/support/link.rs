@@ -1,6 +1,7 @@
 //! A cycle-level driver of the link core: register accesses through its
 //! register port, as the UART bridge makes them, on the direct harness.
 
+use mosaic_gateware::bridge::REG_ACK_TIMEOUT;
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::link::core_wide::LinkCoreWide;
 use mosaic_gateware::params::LinkParams;
@@ -86,7 +87,7 @@ impl<C: CorePorts> LinkSim<C> {
             u.reg_addr().next = (addr as u64).into();
             u.reg_read().next = true;
         });
-        for _ in 0..64 {
+        for _ in 0..REG_ACK_TIMEOUT {
             let (ack, error, v) = self.h.uut.reg_reply();
             if ack {
                 let r = if error { Err(()) } else { Ok(v) };
@@ -95,7 +96,7 @@ impl<C: CorePorts> LinkSim<C> {
             }
             self.step(Self::idle);
         }
-        panic!("register read of {addr:#x}: no ack within 64 clocks");
+        panic!("register read of {addr:#x}: no ack within {REG_ACK_TIMEOUT} clocks");
     }
 
     pub fn write(&mut self, addr: u16, value: u32) -> Result<(), ()> {
@@ -105,7 +106,7 @@ impl<C: CorePorts> LinkSim<C> {
             u.reg_wdata().next = (value as u64).into();
             u.reg_write().next = true;
         });
-        for _ in 0..64 {
+        for _ in 0..REG_ACK_TIMEOUT {
             let (ack, error, _) = self.h.uut.reg_reply();
             if ack {
                 let r = if error { Err(()) } else { Ok(()) };
@@ -114,7 +115,7 @@ impl<C: CorePorts> LinkSim<C> {
             }
             self.step(Self::idle);
         }
-        panic!("register write of {addr:#x}: no ack within 64 clocks");
+        panic!("register write of {addr:#x}: no ack within {REG_ACK_TIMEOUT} clocks");
     }
 
     pub fn addr(&self, name: &str, index: usize) -> u16 {
