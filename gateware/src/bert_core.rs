@@ -12,8 +12,8 @@
 //! time-shared checker ([BertEngine]) that visits a lane per clock and keeps
 //! every lane's checker state and counters in block RAM (self-synchronizing
 //! while it hunts, free-running once locked, so each flipped line bit is one
-//! error; bits are counted in words of 32). That keeps a lane to about 450
-//! ECP5 LUTs, so the ULX3S holds 100 lanes.
+//! error; bits are counted in words of 32). That keeps a lane to about 350
+//! ECP5 LUTs, so 100 lanes fit the ULX3S (57% of its LUTs by synthesis).
 //!
 //! Registers (the map's `bert`, `channel_emulator` and `internal_loopback`
 //! features; `FEATURES` says so, and every other address answers with an

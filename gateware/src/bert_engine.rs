@@ -2,7 +2,7 @@
 //! deserializer ([WordDeser]); one checker ([PrbsWordCheck]) visits the
 //! lanes in turn, one per clock, with each lane's state (history, lock,
 //! error window) and counters in block RAM. This is what lets a BERT image
-//! hold a hundred lanes: the per-lane bit-serial checker with its two 32-bit
+//! fit a hundred lanes: the per-lane bit-serial checker with its two 32-bit
 //! counters, snapshots and read muxes cost ~330 ECP5 LUTs a lane.
 //!
 //! Schedule. A round visits slots 0..SLOTS-1, SLOTS = max(lanes, 4); a lane
