@@ -358,15 +358,11 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
     std::fs::write(&top_v, verilog).map_err(io(&top_v))?;
 
     say(log, "yosys synthesis".into());
-    let synth = match (b.family, o.core) {
-        (Family::Ice40, _) => "synth_ice40",
-        // Many lanes of small counters and wide muxes: as short carry chains
-        // and PFUMX/L6MUX pairs they defeat nextpnr-ecp5's placer (HeAP:
-        // "Unable to find legal placement" at 72% for 100 BERT lanes);
-        // mapped to plain LUTs the same logic needs fewer cells (342 instead
-        // of 365 a lane) that place anywhere.
-        (Family::Ecp5, CoreKind::Bert) => "synth_ecp5 -nowidelut -noccu2",
-        (Family::Ecp5, CoreKind::Mosaic) => "synth_ecp5",
+    // (For 100-lane ECP5 BERT images neither `-nowidelut` nor
+    // `-nowidelut -noccu2` got nextpnr's placer through: see README, Boards.)
+    let synth = match b.family {
+        Family::Ice40 => "synth_ice40",
+        Family::Ecp5 => "synth_ecp5",
     };
     run_step(
         "yosys",
