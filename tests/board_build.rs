@@ -72,6 +72,30 @@ fn ulx3s_full_link_bitstream_meets_timing() {
     assert_eq!((r.external_lanes, r.internal_lanes), (3, 0));
     assert_eq!(r.logic.available, 83640);
     assert!(r.bitstream.extension().unwrap() == "bit");
+    // Every FF shares one clock and one (constant) LSR net: the sync resets
+    // were folded into LUTs, so no FF claims a logic tile for its own reset.
+    let (ffs, control_nets) = ecp5_clock_and_lsr_nets(&r.bitstream.with_file_name("top.json"));
+    assert!(ffs as u64 == r.ffs && ffs > 1000, "{ffs} FFs in the netlist, {} in the report", r.ffs);
+    assert_eq!(control_nets, 1);
+}
+
+/// Flip-flops in a yosys ECP5 netlist, and their distinct (clock, LSR) net
+/// pairs: nextpnr-ecp5 puts only FFs of one pair in a logic tile.
+fn ecp5_clock_and_lsr_nets(netlist: &Path) -> (usize, usize) {
+    let text = std::fs::read_to_string(netlist).unwrap_or_else(|e| panic!("{}: {e}", netlist.display()));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut pairs = std::collections::HashSet::new();
+    let mut ffs = 0;
+    for module in v["modules"].as_object().unwrap().values() {
+        for cell in module["cells"].as_object().into_iter().flat_map(|c| c.values()) {
+            if cell["type"] == "TRELLIS_FF" {
+                ffs += 1;
+                let port = |p: &str| cell["connections"][p].to_string();
+                pairs.insert((port("CLK"), port("LSR")));
+            }
+        }
+    }
+    (ffs, pairs.len())
 }
 
 /// `mosaic flash --board <board> [--sram] --dry-run [--bitstream <file>]`.
@@ -143,7 +167,7 @@ fn timing_miss_is_an_error_with_the_figures() {
     let mut o = BuildOptions::new(board("icebreaker").unwrap());
     o.lanes = 1;
     o.spares = 0;
-    o.link_mhz = Some(96.0);
+    o.link_mhz = 96.0;
     o.out_dir = Some(mosaic_gateware::verilog::target_dir().join("board-tests").join("icebreaker-96mhz"));
     let e = flow::build(&o, &mut Vec::new()).unwrap_err();
     let msg = e.to_string();

@@ -41,8 +41,6 @@ pub struct Board {
     pub package: &'static str,
     /// Board oscillator.
     pub clock_mhz: f64,
-    /// Default link clock (the PLL output).
-    pub link_mhz: f64,
     pub pll: PllKind,
     /// Lane pin pairs on the headers (external loopback with jumper wires).
     pub pin_lanes: usize,
@@ -56,13 +54,32 @@ pub struct Board {
     pub loader_board: &'static str,
     /// iceprog can program it (the iCE40 fallback).
     pub iceprog: bool,
-    /// The image `mosaic build` makes when not told otherwise: the largest
-    /// that was placed, routed and met timing here (see README, Boards).
-    pub default_image: Image,
+    /// The images `mosaic build` makes when not told otherwise, the default
+    /// first, then at most one per other core (`--core` picks it): each the
+    /// largest of its core that was placed, routed and met timing here (see
+    /// README, Boards).
+    pub images: &'static [Image],
 }
 
-/// A core and its lane counts.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+impl Board {
+    /// The image `mosaic build` makes when not told otherwise.
+    pub fn default_image(&self) -> Image {
+        self.images[0]
+    }
+
+    /// The image for `--core`: the board's image of that core, or, where it
+    /// has none, the default image's shape with that core.
+    pub fn image(&self, core: Option<CoreKind>) -> Image {
+        let default = self.default_image();
+        match core {
+            None => default,
+            Some(core) => self.images.iter().copied().find(|i| i.core == core).unwrap_or(Image { core, ..default }),
+        }
+    }
+}
+
+/// A core, its lane counts and its clock.
+#[derive(Copy, Clone, Debug, PartialEq)]
 pub struct Image {
     pub core: CoreKind,
     /// N: data lanes.
@@ -71,6 +88,8 @@ pub struct Image {
     pub spares: usize,
     /// Clocks per line bit.
     pub osr: usize,
+    /// Link clock (the PLL output), MHz.
+    pub link_mhz: f64,
 }
 
 /// The ULX3S's default full-link image (data + spare lanes): the largest
@@ -90,7 +109,6 @@ pub const BOARDS: &[Board] = &[
         device: "up5k",
         package: "sg48",
         clock_mhz: 12.0,
-        link_mhz: 18.0,
         pll: PllKind::Ice40Pad,
         pin_lanes: 8,
         leds: 7,
@@ -105,7 +123,7 @@ pub const BOARDS: &[Board] = &[
         // `mosaic bert`: 5 lanes fill 95.5% of the cells (6 do not fit). The
         // slow UP5K fabric closes it at 20.7 MHz at OSR 3, hence an 18 MHz
         // link clock and OSR 3: 6 Mb/s a lane.
-        default_image: Image { core: CoreKind::Bert, lanes: 4, spares: 1, osr: 3 },
+        images: &[Image { core: CoreKind::Bert, lanes: 4, spares: 1, osr: 3, link_mhz: 18.0 }],
     },
     Board {
         name: "alchitry-cu",
@@ -115,7 +133,6 @@ pub const BOARDS: &[Board] = &[
         device: "hx8k",
         package: "cb132",
         clock_mhz: 100.0,
-        link_mhz: 50.0,
         pll: PllKind::Ice40Core,
         pin_lanes: 16,
         leds: 8,
@@ -124,7 +141,10 @@ pub const BOARDS: &[Board] = &[
         loader_board: "ice40_generic",
         iceprog: true,
         // One lane of the full link fills 95% of the HX8K's cells.
-        default_image: Image { core: CoreKind::Mosaic, lanes: 1, spares: 0, osr: 4 },
+        images: &[
+            Image { core: CoreKind::Mosaic, lanes: 1, spares: 0, osr: 4, link_mhz: 50.0 },
+            Image { core: CoreKind::Bert, lanes: 8, spares: 1, osr: 4, link_mhz: 50.0 },
+        ],
     },
     Board {
         name: "ulx3s",
@@ -134,7 +154,6 @@ pub const BOARDS: &[Board] = &[
         device: "85k",
         package: "CABGA381",
         clock_mhz: 25.0,
-        link_mhz: 50.0,
         pll: PllKind::Ecp5,
         pin_lanes: 21,
         leds: 8,
@@ -142,7 +161,10 @@ pub const BOARDS: &[Board] = &[
         constraints: "constraints/ulx3s.lpf",
         loader_board: "ulx3s",
         iceprog: false,
-        default_image: Image { core: CoreKind::Mosaic, lanes: ULX3S_LANES, spares: ULX3S_SPARES, osr: 4 },
+        images: &[
+            Image { core: CoreKind::Mosaic, lanes: ULX3S_LANES, spares: ULX3S_SPARES, osr: 4, link_mhz: 50.0 },
+            Image { core: CoreKind::Bert, lanes: 98, spares: 2, osr: 4, link_mhz: 40.0 },
+        ],
     },
 ];
 
@@ -175,6 +197,22 @@ mod tests {
             board("arty").unwrap_err().to_string(),
             "unknown board 'arty': use one of icebreaker, alchitry-cu, ulx3s"
         );
+    }
+
+    #[test]
+    fn core_picks_the_boards_image_of_that_core() {
+        let ulx = board("ulx3s").unwrap();
+        assert_eq!(ulx.image(None), ulx.default_image());
+        let bert = ulx.image(Some(CoreKind::Bert));
+        assert_eq!((bert.lanes + bert.spares, bert.osr, bert.link_mhz), (100, 4, 40.0));
+        // No full-link image fits the UP5K: the default's shape, with that core.
+        let ice = board("icebreaker").unwrap();
+        let link = ice.image(Some(CoreKind::Mosaic));
+        assert_eq!(link, Image { core: CoreKind::Mosaic, ..ice.default_image() });
+        for b in BOARDS {
+            let cores: Vec<_> = b.images.iter().map(|i| i.core).collect();
+            assert!(!cores.is_empty() && (1..cores.len()).all(|k| !cores[..k].contains(&cores[k])), "{}", b.name);
+        }
     }
 
     #[test]

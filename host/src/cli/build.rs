@@ -12,20 +12,22 @@ pub struct BuildArgs {
     /// Board: icebreaker, alchitry-cu or ulx3s.
     #[arg(long, short = 'b')]
     pub board: String,
-    /// N: data lanes (default: the board's default image, see `mosaic build --help`).
+    /// N: data lanes (default: the board's image of the core, see `--core`).
     #[arg(long)]
     pub lanes: Option<usize>,
-    /// S: spare lanes (default: the board's default image).
+    /// S: spare lanes (default: the board's image of the core).
     #[arg(long)]
     pub spares: Option<usize>,
-    /// Clocks per line bit (default: the board's default image; 3 on the
-    /// iCEBreaker, 4 elsewhere).
+    /// Clocks per line bit (default: the board's image of the core; 3 on
+    /// the iCEBreaker, 4 elsewhere).
     #[arg(long)]
     pub osr: Option<usize>,
     /// Core: `mosaic` (UART bridge + link core + emulator) or `bert` (UART
-    /// bridge + per-lane PRBS BERT + emulator, no link). Default: the
-    /// board's default image (icebreaker: bert 4+1; alchitry-cu: mosaic
-    /// 1+0; ulx3s: mosaic 2+1).
+    /// bridge + per-lane PRBS BERT + emulator, no link). Each board has a
+    /// default image and at most one more per core, the largest placed and
+    /// timed here: icebreaker bert 4+1 (OSR 3, 18 MHz); alchitry-cu mosaic
+    /// 1+0, bert 8+1 (50 MHz); ulx3s mosaic 2+1 (50 MHz), bert 98+2 (100
+    /// channels, 40 MHz).
     #[arg(long, value_parser = parse_core)]
     pub core: Option<CoreKind>,
     /// Lanes on header pins (default: as many as the board has; 0: none).
@@ -36,7 +38,7 @@ pub struct BuildArgs {
     /// UART baud rate.
     #[arg(long, default_value_t = 115_200)]
     pub baud: u32,
-    /// Link clock in MHz (default: the board's).
+    /// Link clock in MHz (default: the image's).
     #[arg(long)]
     pub freq: Option<f64>,
     /// Output directory (default: target/boards/<board>/).
@@ -57,19 +59,17 @@ pub(crate) fn parse_core(s: &str) -> Result<CoreKind, String> {
 
 pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let board = boards::board(&args.board)?;
-    let image = board.default_image;
+    let image = board.image(args.core);
     let opts = BuildOptions {
-        board,
         lanes: args.lanes.unwrap_or(image.lanes),
         spares: args.spares.unwrap_or(image.spares),
         osr: args.osr.unwrap_or(image.osr),
-        core: args.core.unwrap_or(image.core),
+        link_mhz: args.freq.unwrap_or(image.link_mhz),
         external: args.external,
         baud: args.baud,
-        link_mhz: args.freq,
         out_dir: args.out.clone(),
-        search_path: None,
         seed: args.seed,
+        ..BuildOptions::for_image(board, image)
     };
     // Progress goes to stderr so that --json output stays parseable.
     let result = flow::build(&opts, &mut std::io::stderr());
