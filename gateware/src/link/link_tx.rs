@@ -55,7 +55,18 @@ pub struct LinkTx {
     accept: Signal<Local, Bit>,
     old_phys: Signal<Local, Bits<12>>,
     displaced: Signal<Local, Bits<12>>,
+    // Per lane: all ones when a lane index names it. Every read of the maps
+    // is an AND-OR over the lanes (a tree after synthesis) instead of a
+    // priority chain of 2:1 muxes, whose depth grew with the lanes: at 16+2
+    // the map write's chain (map_physical -> displaced -> tx_map) held the
+    // ULX3S full link to 31.9 MHz.
+    sel_fill: Vec<Signal<Local, Bits<12>>>,
+    sel_map: Vec<Signal<Local, Bits<12>>>,
+    sel_logical: Vec<Signal<Local, Bits<12>>>,
+    sel_physical: Vec<Signal<Local, Bits<12>>>,
+    sel_carry: Vec<Signal<Local, Bits<12>>>,
     n_lanes: Constant<Bits<12>>,
+    p_lanes: Constant<Bits<12>>,
     last_block: Constant<Bits<17>>,
     unused: Constant<Bits<12>>,
 }
@@ -97,7 +108,13 @@ impl LinkTx {
             accept: Default::default(),
             old_phys: Default::default(),
             displaced: Default::default(),
+            sel_fill: (0..n).map(|_| Default::default()).collect(),
+            sel_map: (0..n).map(|_| Default::default()).collect(),
+            sel_logical: (0..n).map(|_| Default::default()).collect(),
+            sel_physical: (0..phys).map(|_| Default::default()).collect(),
+            sel_carry: (0..phys).map(|_| Default::default()).collect(),
             n_lanes: Constant::new((n as u64).into()),
+            p_lanes: Constant::new((phys as u64).into()),
             last_block: Constant::new(((p.marker_period - 1) as u64).into()),
             unused: Constant::new(0xFFFu64.into()),
         }
@@ -117,30 +134,56 @@ impl Logic for LinkTx {
         self.marker_round.next = self.block_index.q.val() == 0;
         self.block_tick.next = self.take.val();
         self.marker_tick.next = self.take.val() & self.marker_round.val();
-        // Physical lane of the logical lane being filled, and map reads.
-        self.fill_phys.next = self.unused.val();
-        self.map_rdata.next = self.unused.val();
-        self.old_phys.next = self.unused.val();
+        // Physical lane of the logical lane being filled, and map reads; an
+        // index past the lanes reads `unused`, as the lanes' own ids do.
+        self.fill_phys.next = 0.into();
+        self.map_rdata.next = 0.into();
+        self.old_phys.next = 0.into();
         for l in 0..self.tx_map.len() {
+            self.sel_fill[l].next = 0.into();
+            self.sel_map[l].next = 0.into();
+            self.sel_logical[l].next = 0.into();
             if self.fill.q.val().index() == l {
-                self.fill_phys.next = self.tx_map[l].q.val();
+                self.sel_fill[l].next = self.unused.val();
             }
             if self.map_sel.val().index() == l {
-                self.map_rdata.next = self.tx_map[l].q.val();
+                self.sel_map[l].next = self.unused.val();
             }
             if self.map_logical.val().index() == l {
-                self.old_phys.next = self.tx_map[l].q.val();
+                self.sel_logical[l].next = self.unused.val();
             }
+            self.fill_phys.next = self.fill_phys.val() | (self.tx_map[l].q.val() & self.sel_fill[l].val());
+            self.map_rdata.next = self.map_rdata.val() | (self.tx_map[l].q.val() & self.sel_map[l].val());
+            self.old_phys.next = self.old_phys.val() | (self.tx_map[l].q.val() & self.sel_logical[l].val());
         }
-        self.displaced.next = self.unused.val();
-        self.carry_rdata.next = self.unused.val();
+        if self.fill.q.val() >= self.n_lanes.val() {
+            self.fill_phys.next = self.unused.val();
+        }
+        if self.map_sel.val() >= self.n_lanes.val() {
+            self.map_rdata.next = self.unused.val();
+        }
+        if self.map_logical.val() >= self.n_lanes.val() {
+            self.old_phys.next = self.unused.val();
+        }
+        self.displaced.next = 0.into();
+        self.carry_rdata.next = 0.into();
         for q in 0..self.carry.len() {
+            self.sel_physical[q].next = 0.into();
+            self.sel_carry[q].next = 0.into();
             if self.map_physical.val().index() == q {
-                self.displaced.next = self.carry[q].q.val();
+                self.sel_physical[q].next = self.unused.val();
             }
             if self.carry_sel.val().index() == q {
-                self.carry_rdata.next = self.carry[q].q.val();
+                self.sel_carry[q].next = self.unused.val();
             }
+            self.displaced.next = self.displaced.val() | (self.carry[q].q.val() & self.sel_physical[q].val());
+            self.carry_rdata.next = self.carry_rdata.val() | (self.carry[q].q.val() & self.sel_carry[q].val());
+        }
+        if self.map_physical.val() >= self.p_lanes.val() {
+            self.displaced.next = self.unused.val();
+        }
+        if self.carry_sel.val() >= self.p_lanes.val() {
+            self.carry_rdata.next = self.unused.val();
         }
         // Stream side: one word per clock, for logical lanes 0..N-1 in order;
         // nothing is accepted on a data round's take (the stage is being sent).
