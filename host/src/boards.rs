@@ -143,7 +143,8 @@ pub const BOARDS: &[Board] = &[
         // One lane of the full link fills 95% of the HX8K's cells.
         images: &[
             Image { core: CoreKind::Mosaic, lanes: 1, spares: 0, osr: 4, link_mhz: 50.0 },
-            Image { core: CoreKind::Bert, lanes: 8, spares: 1, osr: 4, link_mhz: 50.0 },
+            // 8+1 fits (92.6%) but reached 48.2 MHz at seed 1.
+            Image { core: CoreKind::Bert, lanes: 7, spares: 1, osr: 4, link_mhz: 50.0 },
         ],
     },
     Board {
