@@ -31,6 +31,9 @@ pub struct LinkTx {
     pub cfg_prbs_pattern: Signal<In, Bits<3>>,
     /// Lane map write: logical lane `map_logical` moves to physical lane
     /// `map_physical`; the lane that was there (if any) takes its old place.
+    /// The request is registered and applied the next clock, so that the
+    /// logic choosing it (the register decode, the failover walk) and the
+    /// swap are not one combinational path.
     pub map_write: Signal<In, Bit>,
     pub map_logical: Signal<In, Bits<12>>,
     pub map_physical: Signal<In, Bits<12>>,
@@ -53,6 +56,9 @@ pub struct LinkTx {
     marker_round: Signal<Local, Bit>,
     fill_phys: Signal<Local, Bits<12>>,
     accept: Signal<Local, Bit>,
+    wr_pending: DFF<Bit>,
+    wr_logical: DFF<Bits<12>>,
+    wr_physical: DFF<Bits<12>>,
     old_phys: Signal<Local, Bits<12>>,
     displaced: Signal<Local, Bits<12>>,
     // Per lane: all ones when a lane index names it. Every read of the maps
@@ -106,6 +112,9 @@ impl LinkTx {
             marker_round: Default::default(),
             fill_phys: Default::default(),
             accept: Default::default(),
+            wr_pending: Default::default(),
+            wr_logical: Default::default(),
+            wr_physical: Default::default(),
             old_phys: Default::default(),
             displaced: Default::default(),
             sel_fill: (0..n).map(|_| Default::default()).collect(),
@@ -124,7 +133,10 @@ impl LinkTx {
 impl Logic for LinkTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, fill, block_index);
+        dff_setup!(self, clock, fill, block_index, wr_pending, wr_logical, wr_physical);
+        self.wr_pending.d.next = self.map_write.val() & !self.reset.val();
+        self.wr_logical.d.next = self.map_logical.val();
+        self.wr_physical.d.next = self.map_physical.val();
         for l in 0..self.tx_map.len() {
             self.tx_map[l].clock.next = self.clock.val();
             self.tx_map[l].d.next = self.tx_map[l].q.val();
@@ -149,7 +161,7 @@ impl Logic for LinkTx {
             if self.map_sel.val().index() == l {
                 self.sel_map[l].next = self.unused.val();
             }
-            if self.map_logical.val().index() == l {
+            if self.wr_logical.q.val().index() == l {
                 self.sel_logical[l].next = self.unused.val();
             }
             self.fill_phys.next = self.fill_phys.val() | (self.tx_map[l].q.val() & self.sel_fill[l].val());
@@ -162,7 +174,7 @@ impl Logic for LinkTx {
         if self.map_sel.val() >= self.n_lanes.val() {
             self.map_rdata.next = self.unused.val();
         }
-        if self.map_logical.val() >= self.n_lanes.val() {
+        if self.wr_logical.q.val() >= self.n_lanes.val() {
             self.old_phys.next = self.unused.val();
         }
         self.displaced.next = 0.into();
@@ -170,7 +182,7 @@ impl Logic for LinkTx {
         for q in 0..self.carry.len() {
             self.sel_physical[q].next = 0.into();
             self.sel_carry[q].next = 0.into();
-            if self.map_physical.val().index() == q {
+            if self.wr_physical.q.val().index() == q {
                 self.sel_physical[q].next = self.unused.val();
             }
             if self.carry_sel.val().index() == q {
@@ -179,7 +191,7 @@ impl Logic for LinkTx {
             self.displaced.next = self.displaced.val() | (self.carry[q].q.val() & self.sel_physical[q].val());
             self.carry_rdata.next = self.carry_rdata.val() | (self.carry[q].q.val() & self.sel_carry[q].val());
         }
-        if self.map_physical.val() >= self.p_lanes.val() {
+        if self.wr_physical.q.val() >= self.p_lanes.val() {
             self.displaced.next = self.unused.val();
         }
         if self.carry_sel.val() >= self.p_lanes.val() {
@@ -223,13 +235,14 @@ impl Logic for LinkTx {
             self.lanes[q].cfg_prbs_pattern.next = self.cfg_prbs_pattern.val();
             self.lines[q].next = self.lanes[q].tx_line.val();
         }
-        // Lane map write (a swap keeps the map a permutation).
-        if self.map_write.val() {
+        // Lane map write, one clock after the request (a swap keeps the map
+        // a permutation).
+        if self.wr_pending.q.val() {
             for l in 0..self.tx_map.len() {
-                if self.map_logical.val().index() == l {
-                    self.tx_map[l].d.next = self.map_physical.val();
+                if self.wr_logical.q.val().index() == l {
+                    self.tx_map[l].d.next = self.wr_physical.q.val();
                 }
-                if (self.displaced.val().index() == l) & (self.displaced.val() != self.map_logical.val()) {
+                if (self.displaced.val().index() == l) & (self.displaced.val() != self.wr_logical.q.val()) {
                     self.tx_map[l].d.next = self.old_phys.val();
                 }
             }
@@ -237,8 +250,8 @@ impl Logic for LinkTx {
                 if self.old_phys.val().index() == q {
                     self.carry[q].d.next = self.displaced.val();
                 }
-                if self.map_physical.val().index() == q {
-                    self.carry[q].d.next = self.map_logical.val();
+                if self.wr_physical.q.val().index() == q {
+                    self.carry[q].d.next = self.wr_logical.q.val();
                 }
             }
         }
