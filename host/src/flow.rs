@@ -333,24 +333,32 @@ pub fn parse_yosys_stat(stat: &str) -> (u64, u64) {
 
 /// The yosys script: `top.v` in, `top.json` and `stat.txt` out.
 ///
-/// On ECP5 the synchronous resets are folded into the LUTs before flip-flop
-/// mapping (`dffunmap -srst-only`). nextpnr-ecp5 requires the eight FFs of a
-/// logic tile to share one clock and one LSR (set/reset) net, and a rust-hdl
-/// register written as "clear, else load" becomes a sync-reset FF with an
-/// LSR net of its own: ~120 such one-FF nets per BERT lane, so a 100-lane
-/// image needed 13,752 tiles of the 85F's 10,455 and no placement existed
-/// (the placer's "Unable to find legal placement"). Folded, every FF shares
-/// the constant LSR; it costs ~6% more LUTs and cut the 10-lane image's
-/// placement from 77 s to 11 s at the same Fmax. iCE40 keeps its resets:
-/// there the reset rides in the logic cell for free, and folding it made a
-/// UP5K BERT image 9% larger (5968 vs 5492 cells).
+/// On ECP5 the flip-flops are legalized by hand before `synth_ecp5` maps
+/// them, followed by `opt_merge`. ECP5 FFs take an active-high LSR, and
+/// yosys' `dfflegalize` gives every FF with an active-low synchronous reset
+/// an inverter of its own, so each such FF had an LSR net of its own; but
+/// nextpnr-ecp5 puts only FFs with the same clock and LSR net in a logic
+/// tile (8 FFs). The 98+2 BERT image had 12,167 such groups and needed
+/// 13,752 tiles for its FFs, of the 85F's 10,455: no placement existed (the
+/// placer's "Unable to find legal placement"). `opt_merge` folds the copies
+/// into one inverter per reset: the 9+1 BERT image went from 1,368 groups
+/// to 39 and from 5,958 LUT4 to 4,643, the 2+1 full link from 1,004 groups
+/// to 67 and from 10,332 LUT4 to 9,282. The `dfflegalize` cell list is
+/// `synth_ecp5`'s own, so its pass in `map_ffs` then has nothing left to do.
+/// iCE40 needs none of this (its flow gives the same cells either way).
 pub fn synth_script(family: Family) -> String {
     let synth = match family {
-        Family::Ice40 => "synth_ice40 -top top",
-        Family::Ecp5 => "synth_ecp5 -top top -run begin:map_ffs; dffunmap -srst-only; synth_ecp5 -top top -run map_ffs:",
+        Family::Ice40 => "synth_ice40 -top top".to_string(),
+        Family::Ecp5 => format!(
+            "synth_ecp5 -top top -run begin:map_ffs; dfflegalize {ECP5_FF_CELLS}; opt_merge; synth_ecp5 -top top -run map_ffs:"
+        ),
     };
     format!("read_verilog top.v; {synth} -json top.json; tee -q -o stat.txt stat")
 }
+
+/// The FF cells `synth_ecp5` (yosys 0.23, default options) legalizes to.
+const ECP5_FF_CELLS: &str = "-cell $_DFF_?_ 01 -cell $_DFF_?P?_ r -cell $_SDFF_?P?_ r -cell $_DFFE_??_ 01 \
+    -cell $_DFFE_?P??_ r -cell $_SDFFE_?P??_ r -cell $_DLATCH_?_ x";
 
 /// Builds a bitstream; progress lines go to `log`. On a timing miss the
 /// error carries the full report.
