@@ -138,14 +138,16 @@ impl Logic for PrbsGen {
         self.lfsr.clock.next = self.clock.val();
         self.lfsr.reset.next = self.reset.val();
         self.lfsr.enable.next = self.enable.val();
-        self.lfsr.tap_a.next = self
-            .taps_short
-            .val()
-            .get_bits::<TAP_BITS>(self.cfg_pattern.val().index() * 6);
-        self.lfsr.tap_b.next = self
-            .taps_long
-            .val()
-            .get_bits::<TAP_BITS>(self.cfg_pattern.val().index() * 6);
+        // One constant per code, not a shift by `code * 6`: yosys made that
+        // product a DSP multiplier, on the path from CTRL to every lane.
+        self.lfsr.tap_a.next = self.taps_short.val().get_bits::<TAP_BITS>(0);
+        self.lfsr.tap_b.next = self.taps_long.val().get_bits::<TAP_BITS>(0);
+        for code in 0..8 {
+            if self.cfg_pattern.val().index() == code {
+                self.lfsr.tap_a.next = self.taps_short.val().get_bits::<TAP_BITS>(code * 6);
+                self.lfsr.tap_b.next = self.taps_long.val().get_bits::<TAP_BITS>(code * 6);
+            }
+        }
         self.lfsr.data_in.next = self.lfsr.history_zero.val();
         self.lfsr.free_run.next = false;
         self.prbs_out.next = self.lfsr.data_out.val();
@@ -256,14 +258,16 @@ impl Logic for PrbsCheck {
         // Hunting: predict from the line (self-synchronizing). Locked: run
         // on the predictions, so each flipped bit counts once.
         self.lfsr.free_run.next = self.locked.q.val();
-        self.lfsr.tap_a.next = self
-            .taps_short
-            .val()
-            .get_bits::<TAP_BITS>(self.cfg_pattern.val().index() * 6);
-        self.lfsr.tap_b.next = self
-            .taps_long
-            .val()
-            .get_bits::<TAP_BITS>(self.cfg_pattern.val().index() * 6);
+        // One constant per code, not a shift by `code * 6`: yosys made that
+        // product a DSP multiplier, on the path from CTRL to every lane.
+        self.lfsr.tap_a.next = self.taps_short.val().get_bits::<TAP_BITS>(0);
+        self.lfsr.tap_b.next = self.taps_long.val().get_bits::<TAP_BITS>(0);
+        for code in 0..8 {
+            if self.cfg_pattern.val().index() == code {
+                self.lfsr.tap_a.next = self.taps_short.val().get_bits::<TAP_BITS>(code * 6);
+                self.lfsr.tap_b.next = self.taps_long.val().get_bits::<TAP_BITS>(code * 6);
+            }
+        }
         self.bit_error.next = self.enable.val() & self.lfsr.data_out.val();
         self.lock.next = self.locked.q.val();
         self.errors.next = self.err_count.q.val();
