@@ -68,7 +68,7 @@ fn alchitry_cu_bert_bitstream_meets_timing() {
 fn ulx3s_full_link_bitstream_meets_timing() {
     // The full link, 2+1 lanes on pins (larger images take 20+ min here).
     let r = build("ulx3s", "ulx3s", |o| {
-        (o.core, o.lanes, o.spares) = (CoreKind::Mosaic, 2, 1);
+        (o.core, o.lanes, o.spares, o.link_mhz) = (CoreKind::Mosaic, 2, 1, 50.0);
     });
     assert_eq!(r.core, "Mosaic");
     assert_eq!((r.external_lanes, r.internal_lanes), (3, 0));

@@ -26,7 +26,7 @@ pub struct BuildArgs {
     /// bridge + per-lane PRBS BERT + emulator, no link). Each board has a
     /// default image and at most one more per core, the largest placed and
     /// timed here: icebreaker bert 4+1 (OSR 3, 18 MHz); alchitry-cu mosaic
-    /// 1+0, bert 7+1 (50 MHz); ulx3s mosaic 2+1 (50 MHz), bert 98+2 (100
+    /// 1+0, bert 7+1 (50 MHz); ulx3s mosaic 16+2 (40 MHz), bert 98+2 (100
     /// channels, 40 MHz).
     #[arg(long, value_parser = parse_core)]
     pub core: Option<CoreKind>,
