@@ -23,11 +23,9 @@ pub struct BuildArgs {
     #[arg(long)]
     pub osr: Option<usize>,
     /// Core: `mosaic` (UART bridge + link core + emulator) or `bert` (UART
-    /// bridge + per-lane PRBS BERT + emulator, no link). Each board has a
-    /// default image and at most one more per core, the largest placed and
-    /// timed here: icebreaker bert 4+1 (OSR 3, 18 MHz); alchitry-cu mosaic
-    /// 1+0, bert 7+1 (50 MHz); ulx3s mosaic 16+2 (40 MHz), bert 98+2 (100
-    /// channels, 40 MHz).
+    /// bridge + per-lane PRBS BERT + emulator, no link). Default: the
+    /// board's default image; with `--core`, the board's image of that core
+    /// (the boards' images are listed in README, Boards).
     #[arg(long, value_parser = parse_core)]
     pub core: Option<CoreKind>,
     /// Lanes on header pins (default: as many as the board has; 0: none).
