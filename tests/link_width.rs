@@ -114,6 +114,8 @@ impl<const W: usize> Logic for SplitJoin<W> {
         self.moving.next = self.splitter.out_valid.val() & !self.hold.q.val();
         self.joiner.in_data.next = self.splitter.out_data.val();
         self.joiner.in_valid.next = self.moving.val();
+        // A plain channel has no rounds: word boundaries come from reset alone.
+        self.joiner.in_sof.next = false;
         self.mid_data_r.d.next = self.splitter.out_data.val();
         self.mid_valid_r.d.next = self.moving.val();
         self.out_data_r.d.next = self.joiner.out_data.val();
@@ -292,27 +294,27 @@ fn wide_core_carries_256_bit_words_in_loopback() {
     let got = stream(&mut s, &mut rng, &sent, 12_000);
     assert_eq!(got.len(), sent.len(), "words lost or duplicated");
     assert_eq!(got, sent, "words not bit-exact or out of order");
-    // The link counts its own 64-bit words: four per 256-bit word (the
-    // counter takes the last one a clock after it is out).
+    // The link counts stream words, not its 64-bit link words (the counter
+    // takes the last one a clock after it is out).
     s.run(2);
     s.snapshot();
-    assert_eq!(s.read_reg("TX_WORDS", 0), 400);
-    assert_eq!(s.read_reg("RX_WORDS", 0), 400);
+    assert_eq!(s.read_reg("TX_WORDS", 0), 100);
+    assert_eq!(s.read_reg("RX_WORDS", 0), 100);
+    assert_eq!(s.read_reg("RX_GAPS", 0), 0, "a gap flagged on a clean link");
 }
 
 #[test]
 fn wide_core_starts_over_at_a_word_boundary_after_a_link_drop() {
-    // 3 lanes: the receiver delivers rounds of 3 link words, so rounds and
-    // 256-bit words (4 link words) do not line up and a drop cuts words.
-    let p = LinkParams { lanes: 3, ..P };
+    // 5 lanes: a round carries one 256-bit word (4 link words) and an idle
+    // lane, so a round never holds a word's tail and the next word's head.
+    let p = LinkParams { lanes: 5, ..P };
     let mut s = LinkSim::<LinkCoreWide<256>>::wide(p);
     s.write_reg("CTRL", 0, CTRL_LOOPBACK);
     s.wait_link_up(600).expect("link did not come up");
     let mut rng = ChaCha8Rng::seed_from_u64(22);
-    // Stream back to back; open the loop while the receiver is halfway
-    // through a 256-bit word, with more link words in flight.
+    // Stream back to back and open the loop with link words in flight.
     let first = random_words(&mut rng, 40, 4);
-    let (mut i, mut link_words) = (0usize, 0u64);
+    let (mut i, mut link_words, mut gaps) = (0usize, 0u64, 0u32);
     while !(i >= 10 && link_words % 4 == 2) {
         let taken = s.h.uut.tx_ready.val();
         let data = to_bits::<256>(&first[i]);
@@ -324,29 +326,27 @@ fn wide_core_starts_over_at_a_word_boundary_after_a_link_drop() {
         i += taken as usize;
         link_words += s.h.uut.core.rx_valid.val() as u64;
     }
-    // The source keeps offering its word (the split goes on taking chunks).
     s.write_reg("CTRL", 0, 0);
     while s.h.uut.leds.val().get_bit(0) {
-        s.run(1);
+        s.h.cycle(|u| u.tx_valid.next = false);
+        gaps += s.h.uut.rx_gap.val() as u32;
     }
-    // Finish the word being sent (valid stays up through the clock that
-    // takes its last chunk), so the sender is at a word boundary.
-    while !s.h.uut.tx_ready.val() {
-        s.run(1);
-    }
-    s.run(1);
-    s.h.cycle(|u| u.tx_valid.next = false);
     s.run(2);
+    assert!(gaps >= 1, "the drop was not flagged on rx_gap");
     s.snapshot();
-    let link_words = s.read_reg("RX_WORDS", 0);
-    // The premise: the drop cut a 256-bit word (a join that did not start
-    // over would be out of step from here on).
-    assert_ne!(link_words % 4, 0, "no word was cut by the drop ({link_words} link words arrived)");
+    assert!(s.read_reg("RX_GAPS", 0) >= 1, "RX_GAPS did not count the drop");
     s.write_reg("CTRL", 0, CTRL_LOOPBACK);
     s.wait_link_up(600).expect("link did not come back");
     let second = random_words(&mut rng, 30, 4);
     let got = stream(&mut s, &mut rng, &second, 8_000);
     assert_eq!(got, second, "words after the drop misaligned, lost or reordered");
+}
+
+#[test]
+#[should_panic(expected = "it needs N >= W/64 = 4 data lanes, not 3")]
+fn wide_core_refuses_fewer_lanes_than_link_words_per_stream_word() {
+    let p = LinkParams { lanes: 3, ..P };
+    LinkCoreWide::<256>::new(&mosaic_gateware::link::core::CoreConfig::new(p));
 }
 
 /// Drives a core through a loopback scenario (register writes, link up, a
@@ -418,11 +418,11 @@ fn wide_core_at_64_bits_is_the_link_core_clock_for_clock() {
 
 #[test]
 fn wide_core_256_passes_verilator_lint_and_yosys() {
-    let p = LinkParams { lanes: 2, spares: 1, osr: 1, marker_period: 8, deskew_depth: 2 };
+    let p = LinkParams { lanes: 4, spares: 1, osr: 1, marker_period: 8, deskew_depth: 2 };
     let v = verilog_of(&mut LinkCoreWide::<256>::new(&mosaic_gateware::link::core::CoreConfig::new(p)));
     assert!(v.contains("[255:0] tx_data"), "no 256-bit tx_data port");
     verilator_lint("link_core_wide_256", &v).unwrap();
     let stats = yosys_synth_ice40("link_core_wide_256", &v).unwrap();
-    eprintln!("link core 2+1 lanes, 256-bit stream, on iCE40: {stats:?}");
+    eprintln!("link core 4+1 lanes, 256-bit stream, on iCE40: {stats:?}");
     assert!(stats.luts > 500, "implausibly small: {stats:?}");
 }

@@ -42,6 +42,9 @@ pub struct LaneRx {
     pub block_data: Signal<Out, Bits<64>>,
     /// Received block is a control block (or had an invalid sync header).
     pub block_ctrl: Signal<Out, Bit>,
+    /// Received block had an invalid sync header (`00` or `11`): its payload
+    /// may be good, but whether it was data or control is unknown.
+    pub block_bad: Signal<Out, Bit>,
     /// One-clock strobe per received block, only while block-locked.
     pub block_valid: Signal<Out, Bit>,
     /// The bit sampling phase is found.
@@ -73,6 +76,7 @@ pub struct LaneRx {
     payload: DFF<Bits<64>>,
     data_r: DFF<Bits<64>>,
     ctrl_r: DFF<Bit>,
+    bad_r: DFF<Bit>,
     valid_r: DFF<Bit>,
     sync_cnt: DFF<Bits<32>>,
     loss_cnt: DFF<Bits<32>>,
@@ -94,6 +98,7 @@ impl LaneRx {
             cfg_invert: Default::default(),
             block_data: Default::default(),
             block_ctrl: Default::default(),
+            block_bad: Default::default(),
             block_valid: Default::default(),
             bit_lock: Default::default(),
             block_lock: Default::default(),
@@ -113,6 +118,7 @@ impl LaneRx {
             payload: Default::default(),
             data_r: Default::default(),
             ctrl_r: Default::default(),
+            bad_r: Default::default(),
             valid_r: Default::default(),
             sync_cnt: Default::default(),
             loss_cnt: Default::default(),
@@ -125,7 +131,7 @@ impl LaneRx {
 impl Logic for LaneRx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, payload, data_r, ctrl_r, valid_r, sync_cnt, loss_cnt, prbs_was);
+        dff_setup!(self, clock, payload, data_r, ctrl_r, bad_r, valid_r, sync_cnt, loss_cnt, prbs_was);
 
         self.bitrec.clock.next = self.clock.val();
         self.bitrec.reset.next = self.reset.val();
@@ -150,6 +156,7 @@ impl Logic for LaneRx {
         if self.framer.blk_end.val() {
             self.data_r.d.next = self.shifted.val();
             self.ctrl_r.d.next = self.framer.sh_ctrl.val();
+            self.bad_r.d.next = !self.framer.sh_valid.val();
         }
 
         // PRBS mode: a fresh checker each time the mode is entered.
@@ -180,6 +187,7 @@ impl Logic for LaneRx {
 
         self.block_data.next = self.data_r.q.val();
         self.block_ctrl.next = self.ctrl_r.q.val();
+        self.block_bad.next = self.bad_r.q.val();
         self.block_valid.next = self.valid_r.q.val();
         self.bit_lock.next = self.bitrec.bit_lock.val();
         self.block_lock.next = self.framer.block_lock.val();

@@ -15,7 +15,8 @@ use serde::Serialize;
 /// Version of this map; the host refuses a board whose version differs.
 /// 2: FEATURES gained `link`; registers of absent features answer with an error.
 /// 3: FEATURES gained `lane_permutation` (`EMU_SOURCE`).
-pub const MAP_VERSION: u32 = 3;
+/// 4: `RX_GAPS` and `LANE_BAD_MARKERS`; TX/RX_WORDS count stream words.
+pub const MAP_VERSION: u32 = 4;
 /// Identity magic, ASCII "MSLK".
 pub const MAGIC: u32 = 0x4D53_4C4B;
 
@@ -160,6 +161,7 @@ impl RegMap {
             plain("BAD_FRAMES", 0x025, Ro, 0, true, vec![], "Traffic-checker frames with a bad CRC."),
             plain("LOST_FRAMES", 0x026, Ro, 0, true, vec![], "Frames missing by sequence number."),
             plain("UPTIME_BLOCKS", 0x027, Ro, 0, true, vec![], "Block times since reset (for rates)."),
+            plain("RX_GAPS", 0x029, Ro, 0, true, vec![], "Gaps flagged on the receive stream (rx_gap strobes): rounds not delivered for an invalid sync header or a lost word, and link drops."),
             plain("BRIDGE_DROPPED", 0x028, Ro, 0, false, vec![], "Bridge frames dropped (bad CRC, opcode or count, timeout). Live."),
         ];
         let lane = |name, off: u16, access, counter, fields, doc| Register {
@@ -189,6 +191,7 @@ impl RegMap {
             lane("LANE_BIP_ERRORS", 4, Ro, true, vec![], "Per physical lane: BIP-8 bit errors."),
             lane("LANE_SKEW", 5, Ro, false, vec![], "Per physical lane: clocks from the last TX marker round to this lane's marker (live; loopback latency, lanes differ by their skew)."),
             lane("LANE_BITS", 6, Ro, true, vec![], "Per physical lane: line bits checked (BERT denominator)."),
+            lane("LANE_BAD_MARKERS", 7, Ro, true, vec![], "Per physical lane: bad alignment markers at the expected position (damaged, or another lane id); 4 in a row drop marker lock."),
             Register {
                 name: "TX_MAP",
                 addr: TXMAP_BASE,
@@ -278,7 +281,7 @@ impl RegMap {
 fn required_feature(name: &str) -> Option<&'static str> {
     Some(match name {
         "LINK_STATUS" | "REALIGNS" | "TX_WORDS" | "RX_WORDS" | "LANE_SYNC_ERRORS" | "LANE_LOCK_LOSSES"
-        | "LANE_BIP_ERRORS" | "LANE_SKEW" | "TX_MAP" => "link",
+        | "LANE_BIP_ERRORS" | "LANE_SKEW" | "TX_MAP" | "RX_GAPS" | "LANE_BAD_MARKERS" => "link",
         "FAILOVER_THRESHOLD" | "FAILOVER_WINDOW" | "FAILOVERS" => "auto_failover",
         "GOOD_FRAMES" | "BAD_FRAMES" | "LOST_FRAMES" => "traffic",
         "LANE_PRBS_ERRORS" | "LANE_BITS" => "bert",

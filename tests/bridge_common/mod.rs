@@ -10,7 +10,7 @@ use mosaic_gateware::protocol::{response_len, Opcode, Status, INTERBYTE_TIMEOUT_
 use mosaic_gateware::regmap::{MAGIC, MAP_VERSION};
 
 // The HDL slave below answers address 1 with this literal.
-const _: () = assert!(MAP_VERSION == 3, "update the slave's MAP_VERSION literal");
+const _: () = assert!(MAP_VERSION == 4, "update the slave's MAP_VERSION literal");
 use mosaic_gateware::uart_rx::UartRx;
 use mosaic_gateware::uart_tx::UartTx;
 use mosaic_sim::bridge_model::{decode_responses, encode_request, ParseEvent, ParserModel, Request, Response};
@@ -122,7 +122,7 @@ impl Logic for TestSlave {
                         self.reg_rdata.next = 0x4D53_4C4B.into();
                     } else if self.reg_addr.val() == 1 {
                         // MAP_VERSION (a Rust const cannot appear here; see below).
-                        self.reg_rdata.next = 3.into();
+                        self.reg_rdata.next = 4.into();
                     } else if (self.reg_addr.val() >> 3) == (0x40 >> 3) {
                         self.reg_rdata.next = self.scratch.read_data.val();
                         self.scratch.write_enable.next = self.is_write.q.val();

@@ -5,7 +5,10 @@
 //! Ports (the standalone core `mosaic gen link` writes):
 //! - `clock`, `reset` (synchronous, active high);
 //! - stream in `tx_data/tx_valid/tx_ready`, stream out `rx_data/rx_valid`
-//!   (used when the traffic generator is off; the checker always watches);
+//!   with `rx_sof` and `rx_gap` (used when the traffic generator is off;
+//!   the checker always watches). See [super::link_rx] for the contract:
+//!   words come out in order, and any words lost are flagged by `rx_gap`;
+//!   `tx_ready` is low until the link is up;
 //! - physical lanes `tx_lines$k` (out) and `rx_lines$k` (in), k < N + S;
 //! - the register port `reg_*` and `snapshot` (see the bridge's contract);
 //! - `bridge_dropped` (shown as `BRIDGE_DROPPED`), `leds`.
@@ -34,6 +37,9 @@ pub struct CoreConfig {
     pub build_id: u32,
     /// Value of `CLOCK_HZ` (0 in simulation).
     pub clock_hz: u32,
+    /// Link words per stream word (W / 64): a stream word never spans two
+    /// gearbox rounds, and `TX_WORDS`/`RX_WORDS` count stream words.
+    pub stream_words: usize,
 }
 
 impl CoreConfig {
@@ -41,7 +47,7 @@ impl CoreConfig {
         // The emulator lane's delay line holds up to 127 line bits (about two
         // blocks); larger skews are tested with the software channel model.
         let max_delay_bits = 127;
-        CoreConfig { params, max_delay_bits, build_id: 0, clock_hz: 0 }
+        CoreConfig { params, max_delay_bits, build_id: 0, clock_hz: 0, stream_words: 1 }
     }
 }
 
@@ -59,6 +65,10 @@ pub struct LinkCore {
     /// Stream out.
     pub rx_data: Signal<Out, Bits<64>>,
     pub rx_valid: Signal<Out, Bit>,
+    /// With `rx_valid`: the first word of a gearbox round (a stream-word boundary).
+    pub rx_sof: Signal<Out, Bit>,
+    /// One-clock strobe: words were lost before the next one delivered.
+    pub rx_gap: Signal<Out, Bit>,
     /// Physical lanes to and from the pins.
     pub tx_lines: Vec<Signal<Out, Bit>>,
     pub rx_lines: Vec<Signal<In, Bit>>,
@@ -89,6 +99,11 @@ pub struct LinkCore {
     rx_words: DFF<Bits<32>>,
     uptime: DFF<Bits<32>>,
     failovers: DFF<Bits<32>>,
+    gaps: DFF<Bits<32>>,
+    rx_phase: DFF<Bits<5>>,
+    rx_idx: Signal<Local, Bits<5>>,
+    rx_word_end: Signal<Local, Bit>,
+    last_chunk: Constant<Bits<5>>,
     snaps: Vec<DFF<Bits<32>>>,
     // Register access.
     regs: RegPort,
@@ -129,7 +144,7 @@ pub struct LinkCore {
 }
 
 /// Counter registers of the core, in snapshot order.
-const COUNTERS: [&str; 8] = [
+const COUNTERS: [&str; 9] = [
     "REALIGNS",
     "FAILOVERS",
     "TX_WORDS",
@@ -138,6 +153,7 @@ const COUNTERS: [&str; 8] = [
     "BAD_FRAMES",
     "LOST_FRAMES",
     "UPTIME_BLOCKS",
+    "RX_GAPS",
 ];
 
 impl LinkCore {
@@ -161,6 +177,8 @@ impl LinkCore {
             tx_ready: Default::default(),
             rx_data: Default::default(),
             rx_valid: Default::default(),
+            rx_sof: Default::default(),
+            rx_gap: Default::default(),
             tx_lines: (0..phys).map(|_| Default::default()).collect(),
             rx_lines: (0..phys).map(|_| Default::default()).collect(),
             reg_addr: Default::default(),
@@ -173,7 +191,7 @@ impl LinkCore {
             snapshot: Default::default(),
             bridge_dropped: Default::default(),
             leds: Default::default(),
-            tx: LinkTx::new(p),
+            tx: LinkTx::new(p, cfg.stream_words),
             emu: ChannelEmu::new(p, cfg.max_delay_bits),
             rx: LinkRx::new(p),
             gen: Default::default(),
@@ -185,6 +203,11 @@ impl LinkCore {
             rx_words: Default::default(),
             uptime: Default::default(),
             failovers: Default::default(),
+            gaps: Default::default(),
+            rx_phase: Default::default(),
+            rx_idx: Default::default(),
+            rx_word_end: Default::default(),
+            last_chunk: Constant::new(((cfg.stream_words - 1) as u64).into()),
             snaps: (0..COUNTERS.len()).map(|_| Default::default()).collect(),
             regs: Default::default(),
             dec: MapDecode::new(&map, identity),
@@ -225,8 +248,8 @@ impl Logic for LinkCore {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, ctrl, fo_threshold, fo_window, tx_words, rx_words, uptime, failovers, fo_busy, fo_lane,
-            fo_phys, holdoff
+            self, clock, ctrl, fo_threshold, fo_window, tx_words, rx_words, uptime, failovers, gaps, rx_phase,
+            fo_busy, fo_lane, fo_phys, holdoff
         );
         for i in 0..self.snaps.len() {
             self.snaps[i].clock.next = self.clock.val();
@@ -238,6 +261,7 @@ impl Logic for LinkCore {
         // Datapath: source -> TX -> (loopback or pins) -> emulator -> RX.
         self.tx.clock.next = self.clock.val();
         self.tx.reset.next = self.link_reset.val();
+        self.tx.link_up.next = self.rx.link_up.val();
         self.tx.cfg_prbs_enable.next = self.ctrl.q.val().get_bit(3);
         self.tx.cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
         self.gen.clock.next = self.clock.val();
@@ -275,17 +299,35 @@ impl Logic for LinkCore {
         }
         self.rx_data.next = self.rx.data.val();
         self.rx_valid.next = self.rx.valid.val();
+        self.rx_sof.next = self.rx.sof.val();
+        self.rx_gap.next = self.rx.gap.val();
         self.check.clock.next = self.clock.val();
         self.check.reset.next = self.link_reset.val();
         self.check.data.next = self.rx.data.val();
         self.check.valid.next = self.rx.valid.val();
 
         // Counters.
-        if self.tx.valid.val() & self.tx.ready.val() & (self.tx_words.q.val() != self.ones.val()) {
+        // Stream words: the last link word of each; a round starts a new one.
+        if self.tx.word_end.val() & (self.tx_words.q.val() != self.ones.val()) {
             self.tx_words.d.next = self.tx_words.q.val() + 1;
         }
-        if self.rx.valid.val() & (self.rx_words.q.val() != self.ones.val()) {
+        self.rx_idx.next = self.rx_phase.q.val();
+        if self.rx.sof.val() {
+            self.rx_idx.next = 0.into();
+        }
+        self.rx_word_end.next = self.rx.valid.val() & (self.rx_idx.val() == self.last_chunk.val());
+        if self.rx.valid.val() {
+            if self.rx_word_end.val() {
+                self.rx_phase.d.next = 0.into();
+            } else {
+                self.rx_phase.d.next = self.rx_idx.val() + 1;
+            }
+        }
+        if self.rx_word_end.val() & (self.rx_words.q.val() != self.ones.val()) {
             self.rx_words.d.next = self.rx_words.q.val() + 1;
+        }
+        if self.rx.gap.val() & (self.gaps.q.val() != self.ones.val()) {
+            self.gaps.d.next = self.gaps.q.val() + 1;
         }
         if self.tx.block_tick.val() & (self.uptime.q.val() != self.ones.val()) {
             self.uptime.d.next = self.uptime.q.val() + 1;
@@ -349,7 +391,8 @@ impl Logic for LinkCore {
             self.rd_hit.next = true;
         }
         if self.dec.in_lanes.val() {
-            self.rd_hit.next = self.dec.lane_word.val() < 7;
+            // All LANE_STRIDE = 8 words of a lane are registers.
+            self.rd_hit.next = true;
             if self.dec.lane_word.val() == 0 {
                 self.rd_value.next = self.rx.sel_status.val();
             }
@@ -370,6 +413,9 @@ impl Logic for LinkCore {
             }
             if self.dec.lane_word.val() == 6 {
                 self.rd_value.next = self.rx.sel_bits.val();
+            }
+            if self.dec.lane_word.val() == 7 {
+                self.rd_value.next = self.rx.sel_bad_markers.val();
             }
         }
         if self.dec.in_emu.val() {
@@ -404,6 +450,7 @@ impl Logic for LinkCore {
                     self.rx_words.d.next = 0.into();
                     self.failovers.d.next = 0.into();
                     self.uptime.d.next = 0.into();
+                    self.gaps.d.next = 0.into();
                 }
             }
             if self.reg_addr.val() == self.a_snapshot.val() {
@@ -443,6 +490,7 @@ impl Logic for LinkCore {
             self.snaps[5].d.next = self.check.bad_frames.val();
             self.snaps[6].d.next = self.check.lost_frames.val();
             self.snaps[7].d.next = self.uptime.q.val();
+            self.snaps[8].d.next = self.gaps.q.val();
         }
         self.check.reset.next = self.link_reset.val() | self.rx.clear.val();
 
@@ -513,6 +561,8 @@ impl Logic for LinkCore {
             self.rx_words.d.next = 0.into();
             self.uptime.d.next = 0.into();
             self.failovers.d.next = 0.into();
+            self.gaps.d.next = 0.into();
+            self.rx_phase.d.next = 0.into();
             self.fo_busy.d.next = false;
             self.holdoff.d.next = self.holdoff_clocks.val();
             for q in 0..self.retired.len() {

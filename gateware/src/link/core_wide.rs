@@ -8,7 +8,9 @@
 //!   W/64 link words, lowest 64 bits first; hold `tx_data` and `tx_valid`
 //!   until `tx_ready` (used when the traffic generator is off);
 //! - stream out `rx_data` (W bits) `/rx_valid`: W/64 link words gathered,
-//!   the first in the lowest bits, valid for one clock;
+//!   the first in the lowest bits, valid for one clock; `rx_gap` strobes
+//!   when stream words were lost before the next one delivered. No
+//!   back-pressure: the receiver must take a word every clock it is valid;
 //! - physical lanes `tx_lines$k` (out) and `rx_lines$k` (in), k < N + S;
 //! - the register port `reg_*` and `snapshot` (see the bridge's contract);
 //! - `bridge_dropped` (shown as `BRIDGE_DROPPED`), `leds`.
@@ -20,12 +22,13 @@
 //! 66 * OSR clocks, and the link parameters require N + 2 <= 66 * OSR, so
 //! the lanes never fill the 64-bit path. A wider stream needs width
 //! conversion at the ports (with back-pressure on the way in), not a wider
-//! datapath. The link counts 64-bit words (`TX_WORDS`, `RX_WORDS`).
+//! datapath. The link counts W-bit stream words (`TX_WORDS`, `RX_WORDS`).
 //!
-//! Word boundaries are not sent on the link: both ends start at a W-bit
-//! word boundary after reset, and the receiving side starts over whenever
-//! the link is down (a W-bit word cut by a link drop is not delivered), so
-//! a sender that resumes at a word boundary after a drop stays aligned.
+//! Word boundaries travel on the link: the transmitter starts a W-bit word
+//! only when all its W/64 link words fit the current gearbox round, so each
+//! round starts on a boundary (it needs N >= W/64), and the join restarts
+//! at every round's first word (`rx_sof`). A W-bit word cut by a gap is not
+//! delivered, and the next whole word after it is.
 
 use super::core::{CoreConfig, LinkCore};
 use super::stream_width::{check_width, StreamJoin, StreamSplit};
@@ -42,6 +45,8 @@ pub struct LinkCoreWide<const W: usize> {
     /// Stream out.
     pub rx_data: Signal<Out, Bits<W>>,
     pub rx_valid: Signal<Out, Bit>,
+    /// One-clock strobe: stream words were lost before the next one delivered.
+    pub rx_gap: Signal<Out, Bit>,
     /// Physical lanes to and from the pins.
     pub tx_lines: Vec<Signal<Out, Bit>>,
     pub rx_lines: Vec<Signal<In, Bit>>,
@@ -68,7 +73,13 @@ pub struct LinkCoreWide<const W: usize> {
 impl<const W: usize> LinkCoreWide<W> {
     pub fn new(cfg: &CoreConfig) -> Self {
         check_width("LinkCoreWide", W);
-        let core = LinkCore::new(cfg);
+        let lanes = cfg.params.lanes;
+        assert!(
+            W / 64 <= lanes,
+            "LinkCoreWide: a {W}-bit stream word travels in one gearbox round: it needs N >= W/64 = {} data lanes, not {lanes}",
+            W / 64
+        );
+        let core = LinkCore::new(&CoreConfig { stream_words: W / 64, ..cfg.clone() });
         let phys = core.tx_lines.len();
         Self {
             clock: Default::default(),
@@ -78,6 +89,7 @@ impl<const W: usize> LinkCoreWide<W> {
             tx_ready: Default::default(),
             rx_data: Default::default(),
             rx_valid: Default::default(),
+            rx_gap: Default::default(),
             tx_lines: (0..phys).map(|_| Default::default()).collect(),
             rx_lines: (0..phys).map(|_| Default::default()).collect(),
             reg_addr: Default::default(),
@@ -119,6 +131,8 @@ impl<const W: usize> Logic for LinkCoreWide<W> {
         // Stream out: 64-bit words -> W bits.
         self.rx_join.in_data.next = self.core.rx_data.val();
         self.rx_join.in_valid.next = self.core.rx_valid.val();
+        self.rx_join.in_sof.next = self.core.rx_sof.val();
+        self.rx_gap.next = self.core.rx_gap.val();
         self.rx_data.next = self.rx_join.out_data.val();
         self.rx_valid.next = self.rx_join.out_valid.val();
 

@@ -2,10 +2,24 @@
 //! discovery, polarity detection, BIP-8 check and the deskew FIFO.
 //!
 //! Marker lock (IEEE 802.3 clause 82 style): a lane locks on its first
-//! marker and then expects one every M blocks; 4 bad markers in a row (wrong
-//! content or wrong lane id at the expected position) drop the lock, as
-//! does a loss of block lock. Only marker-locked lanes write their blocks
-//! into the deskew FIFO; the link's aligner reads the FIFO heads.
+//! marker and then expects one every M blocks. At the expected position:
+//! - a valid marker with the lane's id is good (its BIP-8 is checked);
+//! - anything else is a bad marker, counted in `bad_markers`; 4 in a row
+//!   drop the lock, as does a loss of block lock. A damaged marker (a
+//!   flipped bit in any field, the id included: see marker.rs's id check)
+//!   is tolerated, and its slot still counts as the marker slot, so the
+//!   aligner sees the round as a marker round and the link stays up;
+//! - a valid marker with another id means the transmitter moved the lane:
+//!   the lock drops at once (the aligner must stop reading this lane as
+//!   the old logical lane), and the new id is believed only when the next
+//!   marker carries it too.
+//! A marker-shaped block away from the expected position is flagged as a
+//! marker, so the aligner sees the round as misaligned.
+//!
+//! Only marker-locked lanes write their blocks into the deskew FIFO; the
+//! link's aligner reads the FIFO heads. Each entry carries three flags:
+//! control, marker slot, and invalid sync header (a block that must never
+//! be delivered as data).
 //!
 //! The FIFO's 64-bit words live in the link's shared [DeskewRam](super::deskew_ram):
 //! this lane keeps its pointers, the two flag bits of every entry and one
@@ -28,6 +42,8 @@ pub struct LaneAlign {
     /// Blocks from the lane receiver.
     pub blk_data: Signal<In, Bits<64>>,
     pub blk_ctrl: Signal<In, Bit>,
+    /// The block's sync header was invalid.
+    pub blk_bad: Signal<In, Bit>,
     pub blk_valid: Signal<In, Bit>,
     /// The lane receiver's block lock.
     pub block_lock: Signal<In, Bit>,
@@ -56,6 +72,8 @@ pub struct LaneAlign {
     pub rd_slot: Signal<Out, Bits<PTR_BITS>>,
     pub head_ctrl: Signal<Out, Bit>,
     pub head_marker: Signal<Out, Bit>,
+    /// The head block had an invalid sync header.
+    pub head_bad: Signal<Out, Bit>,
     pub nonempty: Signal<Out, Bit>,
     /// One-clock strobe: a block arrived with the FIFO full (skew too large).
     pub overflow: Signal<Out, Bit>,
@@ -65,26 +83,46 @@ pub struct LaneAlign {
     pub bip_errors: Signal<Out, Bits<32>>,
     /// One-clock strobe: a marker's BIP-8 disagreed.
     pub bip_bad: Signal<Out, Bit>,
+    /// Bad markers at the expected position (saturating).
+    pub bad_markers: Signal<Out, Bits<32>>,
     // Marker lock state.
     mlock: DFF<Bit>,
     mid: DFF<Bits<12>>,
     bcount: DFF<Bits<17>>,
     bad: DFF<Bits<3>>,
     inv: DFF<Bit>,
+    // A new id seen in a valid marker, believed when the next marker repeats it.
+    cand: DFF<Bits<12>>,
+    cand_ok: DFF<Bit>,
+    bad_cnt: DFF<Bits<32>>,
     // BIP: accumulator, difference being counted bit-serially, counter.
     bip_acc: DFF<Bits<8>>,
     bip_diff: DFF<Bits<8>>,
     bip_cnt: DFF<Bits<32>>,
-    // FIFO: flags per slot (bit 0 control, bit 1 marker), the pending block's flags.
+    // FIFO: flags per slot (bit 0 control, bit 1 marker slot, bit 2 invalid
+    // header), the pending block's flags.
     pending: DFF<Bit>,
-    pend_flags: DFF<Bits<2>>,
-    fifo_flags: Vec<DFF<Bits<2>>>,
+    pend_flags: DFF<Bits<3>>,
+    fifo_flags: Vec<DFF<Bits<3>>>,
     wptr: DFF<Bits<PTR_BITS>>,
     rptr: DFF<Bits<PTR_BITS>>,
     count: DFF<Bits<PTR_BITS>>,
     // Combinational helpers.
     is_marker: Signal<Local, Bit>,
     is_inv_marker: Signal<Local, Bit>,
+    blk_id: Signal<Local, Bits<12>>,
+    at_slot: Signal<Local, Bit>,
+    slot_flag: Signal<Local, Bit>,
+    bad_marker: Signal<Local, Bit>,
+    // Outputs that the link's aligner reads while it drives this block's
+    // inputs are computed here and assigned once: a default-then-override
+    // on a port glitches in event simulators (Icarus loops forever on it).
+    head_ctrl_l: Signal<Local, Bit>,
+    head_marker_l: Signal<Local, Bit>,
+    head_bad_l: Signal<Local, Bit>,
+    overflow_l: Signal<Local, Bit>,
+    marker_seen_l: Signal<Local, Bit>,
+    bip_bad_l: Signal<Local, Bit>,
     fold: Signal<Local, Bits<8>>,
     flags: Signal<Local, Bits<32>>,
     set_pend: Signal<Local, Bit>,
@@ -107,6 +145,7 @@ impl LaneAlign {
             reset: Default::default(),
             blk_data: Default::default(),
             blk_ctrl: Default::default(),
+            blk_bad: Default::default(),
             blk_valid: Default::default(),
             block_lock: Default::default(),
             hunt: Default::default(),
@@ -124,16 +163,21 @@ impl LaneAlign {
             rd_slot: Default::default(),
             head_ctrl: Default::default(),
             head_marker: Default::default(),
+            head_bad: Default::default(),
             nonempty: Default::default(),
             overflow: Default::default(),
             marker_seen: Default::default(),
             bip_errors: Default::default(),
             bip_bad: Default::default(),
+            bad_markers: Default::default(),
             mlock: Default::default(),
             mid: Default::default(),
             bcount: Default::default(),
             bad: Default::default(),
             inv: Default::default(),
+            cand: Default::default(),
+            cand_ok: Default::default(),
+            bad_cnt: Default::default(),
             bip_acc: Default::default(),
             bip_diff: Default::default(),
             bip_cnt: Default::default(),
@@ -145,6 +189,16 @@ impl LaneAlign {
             count: Default::default(),
             is_marker: Default::default(),
             is_inv_marker: Default::default(),
+            blk_id: Default::default(),
+            at_slot: Default::default(),
+            slot_flag: Default::default(),
+            bad_marker: Default::default(),
+            head_ctrl_l: Default::default(),
+            head_marker_l: Default::default(),
+            head_bad_l: Default::default(),
+            overflow_l: Default::default(),
+            marker_seen_l: Default::default(),
+            bip_bad_l: Default::default(),
             fold: Default::default(),
             flags: Default::default(),
             set_pend: Default::default(),
@@ -164,17 +218,26 @@ impl Logic for LaneAlign {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, mlock, mid, bcount, bad, inv, bip_acc, bip_diff, bip_cnt, wptr, rptr, count, pending,
-            pend_flags
+            self, clock, mlock, mid, bcount, bad, inv, cand, cand_ok, bad_cnt, bip_acc, bip_diff, bip_cnt, wptr,
+            rptr, count, pending, pend_flags
         );
         for i in 0..self.fifo_flags.len() {
             self.fifo_flags[i].clock.next = self.clock.val();
             self.fifo_flags[i].d.next = self.fifo_flags[i].q.val();
         }
+        // A valid marker: fixed fields, BIP-8 against its complement, and the
+        // id against its check nibble (bits 39..36; see marker.rs).
+        self.blk_id.next = self.blk_data.val().get_bits::<12>(24);
         self.is_marker.next = self.blk_ctrl.val()
+            & !self.blk_bad.val()
             & ((self.blk_data.val() & self.fixed_mask.val()) == self.fixed_value.val())
-            & (self.blk_data.val().get_bits::<8>(40) == !self.blk_data.val().get_bits::<8>(48));
+            & (self.blk_data.val().get_bits::<8>(40) == !self.blk_data.val().get_bits::<8>(48))
+            & (self.blk_data.val().get_bits::<4>(36)
+                == (self.blk_id.val().get_bits::<4>(0)
+                    ^ self.blk_id.val().get_bits::<4>(4)
+                    ^ self.blk_id.val().get_bits::<4>(8)));
         self.is_inv_marker.next = !self.blk_ctrl.val()
+            & !self.blk_bad.val()
             & ((!self.blk_data.val() & self.fixed_mask.val()) == self.fixed_value.val())
             & (self.blk_data.val().get_bits::<8>(40) == !self.blk_data.val().get_bits::<8>(48));
         self.fold.next = self.blk_data.val().get_bits::<8>(0)
@@ -185,9 +248,17 @@ impl Logic for LaneAlign {
             ^ self.blk_data.val().get_bits::<8>(40)
             ^ self.blk_data.val().get_bits::<8>(48)
             ^ self.blk_data.val().get_bits::<8>(56);
-        self.overflow.next = false;
-        self.marker_seen.next = false;
-        self.bip_bad.next = false;
+        self.at_slot.next = self.mlock.q.val() & (self.bcount.q.val() == self.last_block.val());
+        // The FIFO's marker flag: a locked lane's marker slot, unless the block
+        // there is data (a data header cannot come from a marker by one bit
+        // error: the lane has slipped); any valid marker (the one that brings
+        // lock, or one out of place, which the aligner then sees as misaligned).
+        self.slot_flag.next =
+            (self.at_slot.val() & (self.blk_ctrl.val() | self.blk_bad.val())) | self.is_marker.val();
+        self.bad_marker.next = false;
+        self.overflow_l.next = false;
+        self.marker_seen_l.next = false;
+        self.bip_bad_l.next = false;
 
         // Serial popcount of the last BIP difference: one bit per clock.
         if self.bip_diff.q.val().get_bit(0) & (self.bip_cnt.q.val() != self.ones.val()) {
@@ -199,36 +270,45 @@ impl Logic for LaneAlign {
         if self.blk_valid.val() {
             if !self.mlock.q.val() {
                 if self.is_marker.val() {
-                    self.mlock.d.next = true;
-                    self.mid.d.next = self.blk_data.val().get_bits::<12>(24);
-                    self.bcount.d.next = 0.into();
-                    self.bad.d.next = 0.into();
-                    self.bip_acc.d.next = 0.into();
-                    self.marker_seen.next = true;
+                    // After a move, lock only on the id the last marker showed.
+                    if !self.cand_ok.q.val() | (self.blk_id.val() == self.cand.q.val()) {
+                        self.mlock.d.next = true;
+                        self.mid.d.next = self.blk_id.val();
+                        self.bcount.d.next = 0.into();
+                        self.bad.d.next = 0.into();
+                        self.bip_acc.d.next = 0.into();
+                        self.marker_seen_l.next = true;
+                        self.cand_ok.d.next = false;
+                    } else {
+                        self.cand.d.next = self.blk_id.val();
+                    }
                 } else if self.is_inv_marker.val() {
                     self.inv.d.next = !self.inv.q.val();
                 }
-            } else if self.bcount.q.val() == self.last_block.val() {
+            } else if self.at_slot.val() {
                 // The expected marker position.
                 self.bcount.d.next = 0.into();
                 self.bip_acc.d.next = 0.into();
-                if self.is_marker.val() & (self.blk_data.val().get_bits::<12>(24) == self.mid.q.val()) {
+                if self.is_marker.val() & (self.blk_id.val() == self.mid.q.val()) {
                     self.bad.d.next = 0.into();
-                    self.marker_seen.next = true;
+                    self.marker_seen_l.next = true;
                     self.bip_diff.d.next = self.bip_acc.q.val() ^ self.blk_data.val().get_bits::<8>(40);
                     if self.bip_acc.q.val() != self.blk_data.val().get_bits::<8>(40) {
-                        self.bip_bad.next = true;
+                        self.bip_bad_l.next = true;
                     }
                 } else {
+                    self.bad_marker.next = true;
                     self.bad.d.next = self.bad.q.val() + 1;
                     if self.bad.q.val() == 3 {
                         self.mlock.d.next = false;
                     }
-                    // A good marker with another id: the transmitter moved
-                    // this lane (sparing). Relock at once rather than after
-                    // four bad markers, so the link realigns without delay.
+                    // A valid marker with another id: the transmitter moved
+                    // this lane. Unlock now; relock when the next marker
+                    // shows the same id.
                     if self.is_marker.val() {
                         self.mlock.d.next = false;
+                        self.cand.d.next = self.blk_id.val();
+                        self.cand_ok.d.next = true;
                     }
                 }
             } else {
@@ -236,14 +316,20 @@ impl Logic for LaneAlign {
                 self.bip_acc.d.next = self.bip_acc.q.val() ^ self.fold.val();
             }
         }
+        if self.bad_marker.val() & (self.bad_cnt.q.val() != self.ones.val()) {
+            self.bad_cnt.d.next = self.bad_cnt.q.val() + 1;
+        }
         if !self.block_lock.val() {
             self.mlock.d.next = false;
+            self.cand_ok.d.next = false;
         }
 
         // Deskew FIFO: marker-locked lanes write every block; the block that
         // brings marker lock is written too, so the FIFO starts at a marker.
         // A block first waits for the shared RAM's write port (`pending`).
-        self.set_pend.next = self.blk_valid.val() & (self.mlock.q.val() | self.is_marker.val()) & self.block_lock.val();
+        self.set_pend.next = self.blk_valid.val()
+            & (self.mlock.q.val() | (self.is_marker.val() & (!self.cand_ok.q.val() | (self.blk_id.val() == self.cand.q.val()))))
+            & self.block_lock.val();
         // The receiver replaces its output register with each new block, so
         // the pending block can only be written before the next one arrives.
         self.commit.next = self.wr_grant.val()
@@ -253,17 +339,22 @@ impl Logic for LaneAlign {
         self.wr_commit.next = self.commit.val();
         self.wr_slot.next = self.wptr.q.val();
         self.rd_slot.next = self.rptr.q.val();
-        self.head_ctrl.next = false;
-        self.head_marker.next = false;
+        self.head_ctrl_l.next = false;
+        self.head_marker_l.next = false;
+        self.head_bad_l.next = false;
         for i in 0..self.fifo_flags.len() {
             if self.rptr.q.val().index() == i {
-                self.head_ctrl.next = self.fifo_flags[i].q.val().get_bit(0);
-                self.head_marker.next = self.fifo_flags[i].q.val().get_bit(1);
+                self.head_ctrl_l.next = self.fifo_flags[i].q.val().get_bit(0);
+                self.head_marker_l.next = self.fifo_flags[i].q.val().get_bit(1);
+                self.head_bad_l.next = self.fifo_flags[i].q.val().get_bit(2);
             }
         }
+        self.head_ctrl.next = self.head_ctrl_l.val();
+        self.head_marker.next = self.head_marker_l.val();
+        self.head_bad.next = self.head_bad_l.val();
         self.nonempty.next = self.count.q.val() != 0;
         self.do_pop.next = (self.count.q.val() != 0)
-            & (self.pop.val() | (self.hunt.val() & !self.head_marker.val()));
+            & (self.pop.val() | (self.hunt.val() & !self.head_marker_l.val()));
         // Overflow: the skew is beyond capacity (a full FIFO at the write),
         // or a block came before the last one was written. The FIFO is
         // flushed rather than left with a gap, so it can never hold blocks
@@ -271,8 +362,11 @@ impl Logic for LaneAlign {
         if (self.wr_grant.val() & self.pending.q.val() & !self.blk_valid.val() & (self.count.q.val() == self.depth.val()))
             | (self.blk_valid.val() & self.pending.q.val())
         {
-            self.overflow.next = true;
+            self.overflow_l.next = true;
         }
+        self.overflow.next = self.overflow_l.val();
+        self.marker_seen.next = self.marker_seen_l.val();
+        self.bip_bad.next = self.bip_bad_l.val();
         if self.commit.val() {
             self.pending.d.next = false;
             for i in 0..self.fifo_flags.len() {
@@ -288,8 +382,9 @@ impl Logic for LaneAlign {
         }
         if self.set_pend.val() {
             self.pending.d.next = true;
-            self.pend_flags.d.next =
-                bit_cast::<2, 1>(self.blk_ctrl.val().into()) | (bit_cast::<2, 1>(self.is_marker.val().into()) << 1);
+            self.pend_flags.d.next = bit_cast::<3, 1>(self.blk_ctrl.val().into())
+                | (bit_cast::<3, 1>(self.slot_flag.val().into()) << 1)
+                | (bit_cast::<3, 1>(self.blk_bad.val().into()) << 2);
         }
         if self.do_pop.val() {
             if self.rptr.q.val() == self.depth.val() - 1 {
@@ -305,7 +400,7 @@ impl Logic for LaneAlign {
             self.count.d.next = self.count.q.val() - 1;
         }
         // A lane without marker lock holds nothing; an overflow flushes.
-        self.flush.next = (!self.mlock.q.val() & !(self.blk_valid.val() & self.is_marker.val())) | self.overflow.val();
+        self.flush.next = (!self.mlock.q.val() & !(self.blk_valid.val() & self.is_marker.val())) | self.overflow_l.val();
         if self.flush.val() {
             self.wptr.d.next = 0.into();
             self.rptr.d.next = 0.into();
@@ -329,12 +424,16 @@ impl Logic for LaneAlign {
         self.lane_id.next = self.mid.q.val();
         self.inverted.next = self.inv.q.val();
         self.bip_errors.next = self.bip_cnt.q.val();
+        self.bad_markers.next = self.bad_cnt.q.val();
         if self.clear.val() {
             self.bip_cnt.d.next = 0.into();
+            self.bad_cnt.d.next = 0.into();
         }
         if self.reset.val() {
             self.mlock.d.next = false;
             self.inv.d.next = false;
+            self.cand_ok.d.next = false;
+            self.bad_cnt.d.next = 0.into();
             self.bip_cnt.d.next = 0.into();
             self.bip_diff.d.next = 0.into();
             self.wptr.d.next = 0.into();

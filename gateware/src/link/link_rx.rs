@@ -13,6 +13,16 @@
 //! marker lock or a FIFO overflow on a needed lane sends the link back to
 //! the scan and counts a re-alignment.
 //!
+//! The stream contract: a word is delivered only from a round whose needed
+//! heads are all present with a valid sync header, in logical-lane order;
+//! data sits on a prefix of the logical lanes (the transmitter fills lanes
+//! 0, 1, .. in order), so a data block after an idle one means a lost word.
+//! Whatever is not delivered is flagged: `gap` strobes for a round with an
+//! invalid header (nothing of it is delivered), for a broken prefix (the
+//! rest of the round is not delivered), and when the link leaves the
+//! aligned state. `sof` marks the word of logical lane 0, the first of a
+//! round: the transmitter starts every round at a stream-word boundary.
+//!
 //! The deskew FIFOs' data share one RAM ([DeskewRam]): a write port visits
 //! the physical lanes one per clock (`wscan`) and stores a lane's pending
 //! block; the gatherer reads the head of the lane it walks, and the RAM's
@@ -38,6 +48,11 @@ pub struct LinkRx {
     /// Stream out: one 64-bit word per clock when `valid`.
     pub data: Signal<Out, Bits<64>>,
     pub valid: Signal<Out, Bit>,
+    /// With `valid`: the first word of a round (logical lane 0).
+    pub sof: Signal<Out, Bit>,
+    /// One-clock strobe: words were lost since the last delivered word (or
+    /// will be: the link went down); the next word delivered has `sof`.
+    pub gap: Signal<Out, Bit>,
     /// BERT mode on every lane.
     pub cfg_prbs_enable: Signal<In, Bit>,
     pub cfg_prbs_pattern: Signal<In, Bits<3>>,
@@ -49,7 +64,7 @@ pub struct LinkRx {
     pub tx_marker_tick: Signal<In, Bit>,
     /// All N logical lanes found, deskewed and aligned.
     pub link_up: Signal<Out, Bit>,
-    /// Logical lanes found by the last scan.
+    /// Logical lanes found by the last complete scan.
     pub lanes_found: Signal<Out, Bits<12>>,
     /// A logical lane the last scan did not find, valid with `missing_valid`.
     pub missing: Signal<Out, Bits<12>>,
@@ -72,6 +87,7 @@ pub struct LinkRx {
     pub sel_bip_errors: Signal<Out, Bits<32>>,
     pub sel_latency: Signal<Out, Bits<32>>,
     pub sel_bits: Signal<Out, Bits<32>>,
+    pub sel_bad_markers: Signal<Out, Bits<32>>,
     rx: Vec<LaneRx>,
     align: Vec<LaneAlign>,
     ram: DeskewRam,
@@ -87,6 +103,7 @@ pub struct LinkRx {
     snap_prbs: Vec<DFF<Bits<32>>>,
     snap_bip: Vec<DFF<Bits<32>>>,
     snap_bits: Vec<DFF<Bits<32>>>,
+    snap_badm: Vec<DFF<Bits<32>>>,
     state: DFF<Bits<2>>,
     scan: DFF<Bits<13>>,
     walking: DFF<Bit>,
@@ -96,6 +113,11 @@ pub struct LinkRx {
     timer: DFF<Bits<28>>,
     realign_count: DFF<Bits<32>>,
     found_count: DFF<Bits<12>>,
+    found_last: DFF<Bits<12>>,
+    round_ok: DFF<Bit>,
+    seen_idle: DFF<Bit>,
+    out_sof: DFF<Bit>,
+    gap_r: DFF<Bit>,
     missing_reg: DFF<Bits<12>>,
     missing_ok: DFF<Bit>,
     since_marker: DFF<Bits<32>>,
@@ -112,6 +134,10 @@ pub struct LinkRx {
     rd_slot: Signal<Local, Bits<9>>,
     head_ctrl: Signal<Local, Bit>,
     head_marker: Signal<Local, Bit>,
+    any_bad: Signal<Local, Bit>,
+    deliver: Signal<Local, Bit>,
+    wr_en: Signal<Local, Bit>,
+    wr_data: Signal<Local, Bits<64>>,
     round_end: Signal<Local, Bit>,
     drop_link: Signal<Local, Bit>,
     /// Logical lane numbers as constants (a loop index is not a value in HDL).
@@ -163,6 +189,9 @@ impl LinkRx {
             sel_bip_errors: Default::default(),
             sel_latency: Default::default(),
             sel_bits: Default::default(),
+            sel_bad_markers: Default::default(),
+            sof: Default::default(),
+            gap: Default::default(),
             rx: (0..phys).map(|_| LaneRx::new(p.osr)).collect(),
             align: (0..phys).map(|_| LaneAlign::new(p)).collect(),
             ram: DeskewRam::new(phys * p.deskew_depth),
@@ -178,6 +207,7 @@ impl LinkRx {
             snap_prbs: v32(),
             snap_bip: v32(),
             snap_bits: v32(),
+            snap_badm: v32(),
             state: Default::default(),
             scan: Default::default(),
             walking: Default::default(),
@@ -187,6 +217,11 @@ impl LinkRx {
             timer: Default::default(),
             realign_count: Default::default(),
             found_count: Default::default(),
+            found_last: Default::default(),
+            round_ok: Default::default(),
+            seen_idle: Default::default(),
+            out_sof: Default::default(),
+            gap_r: Default::default(),
             missing_reg: Default::default(),
             missing_ok: Default::default(),
             since_marker: Default::default(),
@@ -202,6 +237,10 @@ impl LinkRx {
             rd_slot: Default::default(),
             head_ctrl: Default::default(),
             head_marker: Default::default(),
+            any_bad: Default::default(),
+            deliver: Default::default(),
+            wr_en: Default::default(),
+            wr_data: Default::default(),
             round_end: Default::default(),
             drop_link: Default::default(),
             ids: (0..n).map(|l| Constant::new((l as u64).into())).collect(),
@@ -222,7 +261,8 @@ impl Logic for LinkRx {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, scan, walking, walk, any_marker, all_marker, timer, realign_count,
-            found_count, missing_reg, missing_ok, since_marker, out_valid, win_count, wscan
+            found_count, found_last, round_ok, seen_idle, out_sof, gap_r, missing_reg, missing_ok, since_marker,
+            out_valid, win_count, wscan
         );
         // BIP windows: counted in TX marker rounds, all lanes at once.
         if self.tx_marker_tick.val() {
@@ -242,8 +282,8 @@ impl Logic for LinkRx {
         }
         // The shared deskew RAM's write port visits one physical lane per clock.
         self.ram.clock.next = self.clock.val();
-        self.ram.wr_en.next = false;
-        self.ram.wr_data.next = 0.into();
+        self.wr_en.next = false;
+        self.wr_data.next = 0.into();
         self.wr_slot.next = 0.into();
         if self.wscan.q.val() + 1 == self.p_lanes.val() {
             self.wscan.d.next = 0.into();
@@ -256,6 +296,7 @@ impl Logic for LinkRx {
         self.heads_at_marker.next = true;
         self.heads_ready.next = true;
         self.needed_broken.next = false;
+        self.any_bad.next = false;
         self.sel_status.next = 0.into();
         self.sel_sync_errors.next = 0.into();
         self.sel_lock_losses.next = 0.into();
@@ -263,6 +304,7 @@ impl Logic for LinkRx {
         self.sel_bip_errors.next = 0.into();
         self.sel_latency.next = 0.into();
         self.sel_bits.next = 0.into();
+        self.sel_bad_markers.next = 0.into();
         for q in 0..self.rx.len() {
             self.rx[q].clock.next = self.clock.val();
             self.rx[q].reset.next = self.reset.val();
@@ -276,17 +318,17 @@ impl Logic for LinkRx {
             self.align[q].reset.next = self.reset.val();
             self.align[q].blk_data.next = self.rx[q].block_data.val();
             self.align[q].blk_ctrl.next = self.rx[q].block_ctrl.val();
+            self.align[q].blk_bad.next = self.rx[q].block_bad.val();
             self.align[q].blk_valid.next = self.rx[q].block_valid.val();
             self.align[q].block_lock.next = self.rx[q].block_lock.val();
             self.align[q].clear.next = self.clear.val();
             self.align[q].bit_lock.next = self.rx[q].bit_lock.val();
             self.align[q].prbs_lock.next = self.rx[q].prbs_lock.val();
             self.align[q].hunt.next = self.state.q.val() != self.st_aligned.val();
-            self.align[q].pop.next = false;
             self.align[q].wr_grant.next = self.wscan.q.val().index() == q;
             if self.wscan.q.val().index() == q {
-                self.ram.wr_en.next = self.align[q].wr_commit.val();
-                self.ram.wr_data.next = self.rx[q].block_data.val();
+                self.wr_en.next = self.align[q].wr_commit.val();
+                self.wr_data.next = self.rx[q].block_data.val();
                 self.wr_slot.next = self.align[q].wr_slot.val();
             }
             self.needed[q].clock.next = self.clock.val();
@@ -322,7 +364,10 @@ impl Logic for LinkRx {
             self.snap_bip[q].d.next = self.snap_bip[q].q.val();
             self.snap_bits[q].clock.next = self.clock.val();
             self.snap_bits[q].d.next = self.snap_bits[q].q.val();
+            self.snap_badm[q].clock.next = self.clock.val();
+            self.snap_badm[q].d.next = self.snap_badm[q].q.val();
             if self.snapshot.val() {
+                self.snap_badm[q].d.next = self.align[q].bad_markers.val();
                 self.snap_sync[q].d.next = self.rx[q].sync_errors.val();
                 self.snap_loss[q].d.next = self.rx[q].lock_losses.val();
                 self.snap_prbs[q].d.next = self.rx[q].prbs_errors.val();
@@ -340,6 +385,9 @@ impl Logic for LinkRx {
                 if !self.align[q].nonempty.val() {
                     self.heads_ready.next = false;
                 }
+                if self.align[q].head_bad.val() {
+                    self.any_bad.next = true;
+                }
                 if !self.align[q].marker_lock.val() | self.align[q].overflow.val() {
                     self.needed_broken.next = true;
                 }
@@ -352,6 +400,7 @@ impl Logic for LinkRx {
                 self.sel_bip_errors.next = self.snap_bip[q].q.val();
                 self.sel_bits.next = self.snap_bits[q].q.val();
                 self.sel_latency.next = self.latency[q].q.val();
+                self.sel_bad_markers.next = self.snap_badm[q].q.val();
             }
         }
         // Loopback latency reference.
@@ -391,6 +440,9 @@ impl Logic for LinkRx {
         self.ram.rd_addr.next =
             (bit_cast::<16, 12>(self.walk_phys.val()) << self.d_shift.val()) | bit_cast::<16, 9>(self.rd_slot.val());
         self.out_valid.d.next = false;
+        self.out_sof.d.next = false;
+        self.gap_r.d.next = false;
+        self.deliver.next = false;
         self.round_end.next = false;
         self.drop_link.next = false;
 
@@ -427,6 +479,7 @@ impl Logic for LinkRx {
             }
             if self.scan.q.val() == self.p_lanes.val() {
                 self.scan.d.next = 0.into();
+                self.found_last.d.next = self.found_count.q.val();
                 self.missing_ok.d.next = !self.all_found.val();
                 for l in 0..self.found.len() {
                     if !self.found[l].q.val() {
@@ -458,10 +511,25 @@ impl Logic for LinkRx {
                     self.walk.d.next = 0.into();
                     self.any_marker.d.next = false;
                     self.all_marker.d.next = true;
+                    // The whole round is judged before any of it is delivered.
+                    self.round_ok.d.next = !self.any_bad.val();
+                    self.seen_idle.d.next = false;
                 }
             } else {
                 if !self.head_ctrl.val() {
+                    if self.seen_idle.q.val() {
+                        // A word after an idle lane: one was lost before it.
+                        // The rest of the round is not delivered.
+                        self.gap_r.d.next = self.round_ok.q.val();
+                    } else {
+                        self.deliver.next = self.round_ok.q.val();
+                    }
+                } else if !self.head_marker.val() {
+                    self.seen_idle.d.next = true;
+                }
+                if self.deliver.val() {
                     self.out_valid.d.next = true;
+                    self.out_sof.d.next = self.walk.q.val() == 0;
                 }
                 if self.head_marker.val() {
                     self.any_marker.d.next = true;
@@ -476,6 +544,10 @@ impl Logic for LinkRx {
                     {
                         self.drop_link.next = true;
                     }
+                    // A data round with an invalid header: not delivered.
+                    if !self.round_ok.q.val() & !(self.all_marker.q.val() & self.head_marker.val()) {
+                        self.gap_r.d.next = true;
+                    }
                 } else {
                     self.walk.d.next = self.walk.q.val() + 1;
                 }
@@ -488,20 +560,22 @@ impl Logic for LinkRx {
                 self.scan.d.next = 0.into();
                 self.walking.d.next = false;
                 self.out_valid.d.next = false;
+                self.gap_r.d.next = true;
                 if self.realign_count.q.val() != self.ones.val() {
                     self.realign_count.d.next = self.realign_count.q.val() + 1;
                 }
             }
         }
+        // Assigned once (see LaneAlign on glitches): the round's pop.
         for q in 0..self.align.len() {
-            if self.round_end.val() & self.needed[q].q.val() {
-                self.align[q].pop.next = true;
-            }
+            self.align[q].pop.next = self.round_end.val() & self.needed[q].q.val();
         }
         self.data.next = self.ram.rd_data.val();
         self.valid.next = self.out_valid.q.val();
+        self.sof.next = self.out_sof.q.val();
+        self.gap.next = self.gap_r.q.val();
         self.link_up.next = self.state.q.val() == self.st_aligned.val();
-        self.lanes_found.next = self.found_count.q.val();
+        self.lanes_found.next = self.found_last.q.val();
         self.missing.next = self.missing_reg.q.val();
         self.missing_valid.next = self.missing_ok.q.val();
         self.realigns.next = self.realign_count.q.val();
@@ -515,6 +589,10 @@ impl Logic for LinkRx {
             self.walking.d.next = false;
             self.realign_count.d.next = 0.into();
             self.out_valid.d.next = false;
+            self.gap_r.d.next = false;
+            self.found_last.d.next = 0.into();
         }
+        self.ram.wr_en.next = self.wr_en.val();
+        self.ram.wr_data.next = self.wr_data.val();
     }
 }

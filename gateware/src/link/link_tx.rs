@@ -10,6 +10,19 @@
 //! round in M is a marker round, where every lane sends its marker and the
 //! staged words wait. Words therefore occupy a prefix of the logical lanes
 //! of a round, and the receiver restores order by walking lanes 0..N-1.
+//!
+//! Stream words of W = 64 k bits arrive as k link words back to back; a
+//! stream word is started only when all k fit in the current round (lanes
+//! left and clocks before the take), so every round starts at a stream-word
+//! boundary and a receiver that loses a round resumes on a whole word.
+//! `ready` is low until `link_up` (words offered before the link can carry
+//! them wait instead of being lost); a started stream word is finished.
+//!
+//! Lane map writes go to the map the registers show at once, and reach the
+//! lanes at the take of the last data round before a marker round: the
+//! markers that follow carry the new ids, and every data block after them
+//! goes by the new map, so a receiver never reads a moved lane's blocks as
+//! the old logical lane. `reset` restores the identity map.
 
 use super::tx_feed::TxFeed;
 use crate::lane_tx::LaneTx;
@@ -24,6 +37,10 @@ pub struct LinkTx {
     pub data: Signal<In, Bits<64>>,
     pub valid: Signal<In, Bit>,
     pub ready: Signal<Out, Bit>,
+    /// The link can carry words (the receiver's `link_up`).
+    pub link_up: Signal<In, Bit>,
+    /// One-clock strobe: the last link word of a stream word was taken.
+    pub word_end: Signal<Out, Bit>,
     /// The P = N + S physical lanes (Verilog ports `lines$0` ..).
     pub lines: Vec<Signal<Out, Bit>>,
     /// Raw PRBS on every lane (BERT) instead of blocks.
@@ -50,7 +67,18 @@ pub struct LinkTx {
     feeds: Vec<TxFeed>,
     tx_map: Vec<DFFWithInit<Bits<12>>>,
     carry: Vec<DFFWithInit<Bits<12>>>,
+    /// The maps the lanes use (copies of the two above, taken before a marker round).
+    live_map: Vec<DFFWithInit<Bits<12>>>,
+    live_carry: Vec<DFFWithInit<Bits<12>>>,
+    /// Identity values of the maps, for `reset`.
+    map_init: Vec<Constant<Bits<12>>>,
+    carry_init: Vec<Constant<Bits<12>>>,
     fill: DFF<Bits<12>>,
+    /// Link words of the current stream word taken so far.
+    phase: DFF<Bits<5>>,
+    /// Clocks since the last take.
+    since_take: DFF<Bits<10>>,
+    word_start_ok: Signal<Local, Bit>,
     block_index: DFF<Bits<17>>,
     take: Signal<Local, Bit>,
     marker_round: Signal<Local, Bit>,
@@ -75,19 +103,36 @@ pub struct LinkTx {
     p_lanes: Constant<Bits<12>>,
     last_block: Constant<Bits<17>>,
     unused: Constant<Bits<12>>,
+    /// k - 1: the last link word of a stream word.
+    last_chunk: Constant<Bits<5>>,
+    /// N - k: the last lane a stream word may start on.
+    last_start_lane: Constant<Bits<12>>,
+    /// 66 OSR - 1 - k: clocks after a take a stream word may still start
+    /// (the take comes 66 OSR - 1 clocks after the last, and takes nothing
+    /// in that clock).
+    last_start_clock: Constant<Bits<10>>,
 }
 
 impl LinkTx {
-    pub fn new(p: &LinkParams) -> Self {
+    /// A transmitter for stream words of `stream_words` link words (W / 64).
+    pub fn new(p: &LinkParams, stream_words: usize) -> Self {
         assert_eq!(p.validate(), Ok(()), "LinkTx: invalid link parameters");
         let n = p.lanes;
         let phys = p.physical_lanes();
+        let k = stream_words;
+        assert!(
+            (1..=16).contains(&k) && k <= n,
+            "LinkTx: a stream word must fit one round: W/64 must be in 1..=min(16, N = {n}), not {k}"
+        );
+        let carry_id = |q: usize| if q < n { q as u64 } else { 0xFFF };
         Self {
             clock: Default::default(),
             reset: Default::default(),
             data: Default::default(),
             valid: Default::default(),
             ready: Default::default(),
+            link_up: Default::default(),
+            word_end: Default::default(),
             lines: (0..phys).map(|_| Default::default()).collect(),
             cfg_prbs_enable: Default::default(),
             cfg_prbs_pattern: Default::default(),
@@ -103,10 +148,15 @@ impl LinkTx {
             lanes: (0..phys).map(|_| LaneTx::new(p.osr)).collect(),
             feeds: (0..phys).map(|_| TxFeed::default()).collect(),
             tx_map: (0..n).map(|l| DFFWithInit::new((l as u64).into())).collect(),
-            carry: (0..phys)
-                .map(|q| DFFWithInit::new((if q < n { q as u64 } else { 0xFFF }).into()))
-                .collect(),
+            carry: (0..phys).map(|q| DFFWithInit::new(carry_id(q).into())).collect(),
+            live_map: (0..n).map(|l| DFFWithInit::new((l as u64).into())).collect(),
+            live_carry: (0..phys).map(|q| DFFWithInit::new(carry_id(q).into())).collect(),
+            map_init: (0..n).map(|l| Constant::new((l as u64).into())).collect(),
+            carry_init: (0..phys).map(|q| Constant::new(carry_id(q).into())).collect(),
             fill: Default::default(),
+            phase: Default::default(),
+            since_take: Default::default(),
+            word_start_ok: Default::default(),
             block_index: Default::default(),
             take: Default::default(),
             marker_round: Default::default(),
@@ -126,6 +176,9 @@ impl LinkTx {
             p_lanes: Constant::new((phys as u64).into()),
             last_block: Constant::new(((p.marker_period - 1) as u64).into()),
             unused: Constant::new(0xFFFu64.into()),
+            last_chunk: Constant::new(((k - 1) as u64).into()),
+            last_start_lane: Constant::new(((n - k) as u64).into()),
+            last_start_clock: Constant::new(((66 * p.osr - 1 - k) as u64).into()),
         }
     }
 }
@@ -133,13 +186,15 @@ impl LinkTx {
 impl Logic for LinkTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, fill, block_index, wr_pending, wr_logical, wr_physical);
+        dff_setup!(self, clock, fill, phase, since_take, block_index, wr_pending, wr_logical, wr_physical);
         self.wr_pending.d.next = self.map_write.val() & !self.reset.val();
         self.wr_logical.d.next = self.map_logical.val();
         self.wr_physical.d.next = self.map_physical.val();
         for l in 0..self.tx_map.len() {
             self.tx_map[l].clock.next = self.clock.val();
             self.tx_map[l].d.next = self.tx_map[l].q.val();
+            self.live_map[l].clock.next = self.clock.val();
+            self.live_map[l].d.next = self.live_map[l].q.val();
         }
         // The lanes run in lockstep; lane 0's strobe paces the gearbox.
         self.take.next = self.lanes[0].block_take.val();
@@ -164,7 +219,7 @@ impl Logic for LinkTx {
             if self.wr_logical.q.val().index() == l {
                 self.sel_logical[l].next = self.unused.val();
             }
-            self.fill_phys.next = self.fill_phys.val() | (self.tx_map[l].q.val() & self.sel_fill[l].val());
+            self.fill_phys.next = self.fill_phys.val() | (self.live_map[l].q.val() & self.sel_fill[l].val());
             self.map_rdata.next = self.map_rdata.val() | (self.tx_map[l].q.val() & self.sel_map[l].val());
             self.old_phys.next = self.old_phys.val() | (self.tx_map[l].q.val() & self.sel_logical[l].val());
         }
@@ -199,15 +254,29 @@ impl Logic for LinkTx {
         }
         // Stream side: one word per clock, for logical lanes 0..N-1 in order;
         // nothing is accepted on a data round's take (the stage is being sent).
+        // A stream word starts only when the link is up and all its link
+        // words fit this round; once started it is finished.
+        self.word_start_ok.next = self.link_up.val()
+            & (self.fill.q.val() <= self.last_start_lane.val())
+            & (self.since_take.q.val() <= self.last_start_clock.val());
         self.accept.next = (self.fill.q.val() < self.n_lanes.val())
             & !(self.take.val() & !self.marker_round.val())
+            & ((self.phase.q.val() != 0) | self.word_start_ok.val())
             & !self.reset.val()
             & !self.cfg_prbs_enable.val();
         self.ready.next = self.accept.val();
+        self.word_end.next = self.valid.val() & self.accept.val() & (self.phase.q.val() == self.last_chunk.val());
         if self.valid.val() & self.accept.val() {
             self.fill.d.next = self.fill.q.val() + 1;
+            if self.phase.q.val() == self.last_chunk.val() {
+                self.phase.d.next = 0.into();
+            } else {
+                self.phase.d.next = self.phase.q.val() + 1;
+            }
         }
+        self.since_take.d.next = self.since_take.q.val() + 1;
         if self.take.val() {
+            self.since_take.d.next = 0.into();
             if !self.marker_round.val() {
                 self.fill.d.next = 0.into();
             }
@@ -226,7 +295,9 @@ impl Logic for LinkTx {
             self.feeds[q].we.next = self.valid.val() & self.accept.val() & (self.fill_phys.val().index() == q);
             self.feeds[q].take.next = self.take.val();
             self.feeds[q].marker_round.next = self.marker_round.val();
-            self.feeds[q].lane_id.next = self.carry[q].q.val();
+            self.feeds[q].lane_id.next = self.live_carry[q].q.val();
+            self.live_carry[q].clock.next = self.clock.val();
+            self.live_carry[q].d.next = self.live_carry[q].q.val();
             self.lanes[q].clock.next = self.clock.val();
             self.lanes[q].reset.next = self.reset.val();
             self.lanes[q].block_data.next = self.feeds[q].block_data.val();
@@ -255,9 +326,28 @@ impl Logic for LinkTx {
                 }
             }
         }
+        // The lanes take the written map before a marker round.
+        if self.take.val() & (self.block_index.q.val() == self.last_block.val()) {
+            for l in 0..self.tx_map.len() {
+                self.live_map[l].d.next = self.tx_map[l].q.val();
+            }
+            for q in 0..self.carry.len() {
+                self.live_carry[q].d.next = self.carry[q].q.val();
+            }
+        }
         if self.reset.val() {
             self.fill.d.next = 0.into();
+            self.phase.d.next = 0.into();
+            self.since_take.d.next = 0.into();
             self.block_index.d.next = 0.into();
+            for l in 0..self.tx_map.len() {
+                self.tx_map[l].d.next = self.map_init[l].val();
+                self.live_map[l].d.next = self.map_init[l].val();
+            }
+            for q in 0..self.carry.len() {
+                self.carry[q].d.next = self.carry_init[q].val();
+                self.live_carry[q].d.next = self.carry_init[q].val();
+            }
         }
     }
 }

@@ -10,7 +10,10 @@
 //! - [StreamJoin]: 64-bit words with valid in (no back-pressure, like the
 //!   link's receive stream), a W-bit word with valid out, the first word
 //!   in the lowest bits. The last word goes straight through to the output,
-//!   so `out_valid` is high on the clock of that word.
+//!   so `out_valid` is high on the clock of that word. `in_sof` marks a
+//!   word that starts a W-bit word (the link's round start): a partial word
+//!   before it is dropped, so the join realigns on the next whole word
+//!   after a gap.
 //!
 //! At W = 64 both are plain wires (no delay, no state in use). `reset` puts
 //! both at the start of a W-bit word; at W > 64 a join in reset drops the
@@ -40,11 +43,14 @@ pub struct ChunkCount<const W: usize> {
     pub reset: Signal<In, Bit>,
     /// A chunk moves this clock.
     pub step: Signal<In, Bit>,
+    /// The chunk at the port is the first of a word, whatever came before.
+    pub restart: Signal<In, Bit>,
     /// The chunk at the port (0 = lowest 64 bits).
     pub index: Signal<Out, Bits<4>>,
     /// It is the word's last chunk.
     pub at_last: Signal<Out, Bit>,
     idx: DFF<Bits<4>>,
+    cur: Signal<Local, Bits<4>>,
     last: Constant<Bits<4>>,
 }
 
@@ -55,9 +61,11 @@ impl<const W: usize> ChunkCount<W> {
             clock: Default::default(),
             reset: Default::default(),
             step: Default::default(),
+            restart: Default::default(),
             index: Default::default(),
             at_last: Default::default(),
             idx: Default::default(),
+            cur: Default::default(),
             last: chunk_index(W / 64 - 1),
         }
     }
@@ -73,13 +81,17 @@ impl<const W: usize> Logic for ChunkCount<W> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, idx);
-        self.index.next = self.idx.q.val();
-        self.at_last.next = self.idx.q.val() == self.last.val();
+        self.cur.next = self.idx.q.val();
+        if self.restart.val() {
+            self.cur.next = 0.into();
+        }
+        self.index.next = self.cur.val();
+        self.at_last.next = self.cur.val() == self.last.val();
         if self.step.val() {
-            if self.idx.q.val() == self.last.val() {
+            if self.cur.val() == self.last.val() {
                 self.idx.d.next = 0.into();
             } else {
-                self.idx.d.next = self.idx.q.val() + 1;
+                self.idx.d.next = self.cur.val() + 1;
             }
         }
         if self.reset.val() {
@@ -139,6 +151,7 @@ impl<const W: usize> Logic for StreamSplit<W> {
         self.count.clock.next = self.clock.val();
         self.count.reset.next = self.reset.val();
         self.count.step.next = self.in_valid.val() & self.out_ready.val();
+        self.count.restart.next = false;
         self.out_data.next = self.in_data.val().get_bits::<64>(0);
         for k in 0..self.chunk_no.len() {
             if self.count.index.val() == self.chunk_no[k].val() {
@@ -157,6 +170,8 @@ pub struct StreamJoin<const W: usize> {
     /// 64-bit words in, first of a W-bit word first.
     pub in_data: Signal<In, Bits<64>>,
     pub in_valid: Signal<In, Bit>,
+    /// With `in_valid`: this word starts a W-bit word.
+    pub in_sof: Signal<In, Bit>,
     /// W-bit words out.
     pub out_data: Signal<Out, Bits<W>>,
     pub out_valid: Signal<Out, Bit>,
@@ -177,6 +192,7 @@ impl<const W: usize> StreamJoin<W> {
             reset: Default::default(),
             in_data: Default::default(),
             in_valid: Default::default(),
+            in_sof: Default::default(),
             out_data: Default::default(),
             out_valid: Default::default(),
             acc: Default::default(),
@@ -200,6 +216,7 @@ impl<const W: usize> Logic for StreamJoin<W> {
         self.count.clock.next = self.clock.val();
         self.count.reset.next = self.reset.val();
         self.count.step.next = self.in_valid.val();
+        self.count.restart.next = self.in_valid.val() & self.in_sof.val();
         self.shifted.next = (self.acc.q.val() >> 64) | (bit_cast::<W, 64>(self.in_data.val()) << self.top_lo.val());
         self.out_data.next = self.shifted.val();
         self.out_valid.next = self.in_valid.val() & self.count.at_last.val();

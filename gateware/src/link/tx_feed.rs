@@ -62,6 +62,11 @@ impl Logic for TxFeed {
         if self.marker_round.val() {
             self.block_data.next = self.fixed.val()
                 | (bit_cast::<64, 12>(self.lane_id.val()) << 24)
+                | (bit_cast::<64, 4>(
+                    self.lane_id.val().get_bits::<4>(0)
+                        ^ self.lane_id.val().get_bits::<4>(4)
+                        ^ self.lane_id.val().get_bits::<4>(8),
+                ) << 36)
                 | (bit_cast::<64, 8>(self.bip.q.val()) << 40)
                 // `^ 0xFF`, not `!`: in the generated Verilog a `~` inside
                 // this 64-bit expression inverts the zero-extended value too.
