@@ -5,3 +5,4 @@
 
 pub mod icarus;
 pub mod link;
+pub mod scoreboard;

@@ -85,7 +85,8 @@ pub struct LinkCore {
     pub bridge_dropped: Signal<In, Bits<32>>,
     /// Status LEDs: 0 link up, 1 any lane marker-locked, 2 frames good, 3 heartbeat.
     pub leds: Signal<Out, Bits<8>>,
-    tx: LinkTx,
+    /// The transmitter, public for tests that time faults to its blocks.
+    pub tx: LinkTx,
     emu: ChannelEmu,
     rx: LinkRx,
     gen: TrafficGen,
