@@ -22,6 +22,7 @@ pub mod params;
 pub mod protocol;
 pub mod regmap;
 pub mod verilog;
+pub mod verilog_settle;
 
 // Lane PHY (issue: lane PHY).
 pub mod lfsr;

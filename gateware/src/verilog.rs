@@ -5,6 +5,7 @@
 //! keywords (`bit`, `logic`, `expect`, ...) break Verilator, which is why
 //! every core is linted here, not just synthesized.
 
+use crate::verilog_settle::settle_comb_blocks;
 use rust_hdl::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,10 +80,33 @@ pub fn scratch_dir(kind: &str, name: &str) -> Result<PathBuf, ToolError> {
     Ok(dir)
 }
 
-/// Verilog of a block, with its top module named `top`.
+/// Verilog of a block, with its top module named `top`, its combinational
+/// blocks settled for event-driven simulators ([settle_comb_blocks]).
 pub fn verilog_of<B: Block>(uut: &mut B) -> String {
     uut.connect_all();
-    generate_verilog(uut)
+    settle_comb_blocks(&generate_verilog(uut))
+}
+
+/// `verilog` with module `top` renamed `name` and every submodule `top$..`
+/// renamed `name$..`, so that several generated cores can live in one design.
+/// `name` must be a plain Verilog identifier.
+pub fn with_top_name(verilog: &str, name: &str) -> Result<String, String> {
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return Err(format!("the module name must be a Verilog identifier (letters, digits, _; not first a digit), not {name:?}"));
+    }
+    let mut out = String::with_capacity(verilog.len());
+    let mut last = 0;
+    for (pos, tok) in crate::verilog_settle::tokens(verilog) {
+        if tok == "top" || tok.starts_with("top$") {
+            out.push_str(&verilog[last..pos]);
+            out.push_str(name);
+            last = pos + "top".len();
+        }
+    }
+    out.push_str(&verilog[last..]);
+    Ok(out)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ToolError> {

@@ -16,3 +16,5 @@ pub mod virtual_board;
 
 // Verilator runner of the link core (issue: link-perf).
 pub mod verilator;
+// Icarus Verilog runner of the same scripts (issue: link integrity).
+pub mod icarus;

@@ -95,7 +95,7 @@ impl Outcome {
     }
 }
 
-fn script_text(ops: &[Op]) -> String {
+pub(crate) fn script_text(ops: &[Op]) -> String {
     let mut s = String::new();
     for op in ops {
         let line = match op {
@@ -434,7 +434,7 @@ impl VerilatorModel {
     }
 }
 
-fn parse_output(text: &str) -> Result<Outcome, String> {
+pub(crate) fn parse_output(text: &str) -> Result<Outcome, String> {
     let mut o = Outcome::default();
     let mut ended = false;
     for line in text.lines() {

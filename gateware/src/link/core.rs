@@ -2,7 +2,7 @@
 //! generator/checker, automatic spare failover and the register decode of
 //! the whole map in regmap.rs, behind one simple register port.
 //!
-//! Ports (the standalone core `mosaic gen link` writes):
+//! Ports (the standalone core `mosaic gen link` writes; [PORT_DOCS] documents each):
 //! - `clock`, `reset` (synchronous, active high);
 //! - stream in `tx_data/tx_valid/tx_ready`, stream out `rx_data/rx_valid`
 //!   with `rx_sof` and `rx_gap` (used when the traffic generator is off;
@@ -50,6 +50,32 @@ impl CoreConfig {
         CoreConfig { params, max_delay_bits, build_id: 0, clock_hz: 0, stream_words: 1 }
     }
 }
+
+/// The ports of the standalone core (`mosaic gen link` prints this list with
+/// the Verilog): (name, or name prefix ending in `$` for a lane vector; doc).
+pub const PORT_DOCS: &[(&str, &str)] = &[
+    ("clock", "link clock: one line sample per clock on every lane"),
+    ("reset", "synchronous reset, active high: clears the link, identity lane map"),
+    ("tx_data", "stream in: a W-bit word (the lowest 64 bits go first on the link)"),
+    ("tx_valid", "stream in: tx_data is offered; hold tx_data and tx_valid until tx_ready"),
+    ("tx_ready", "stream in: the word is taken this clock; low until the link is up, and while a word would not fit the current round"),
+    ("rx_data", "stream out: a W-bit word, valid for one clock; no back-pressure (take every word)"),
+    ("rx_valid", "stream out: rx_data holds the next word, in order"),
+    ("rx_sof", "stream out (W = 64 core): with rx_valid, the first word of a gearbox round"),
+    ("rx_gap", "stream out: one-clock strobe, stream words were lost before the next one delivered (counted in RX_GAPS)"),
+    ("tx_lines$", "physical TX lane k (N + S lanes), one line bit per OSR clocks"),
+    ("rx_lines$", "physical RX lane k, sampled every clock (any order, any skew within the deskew depth)"),
+    ("reg_addr", "register port: address (see `mosaic regs`)"),
+    ("reg_wdata", "register port: write data"),
+    ("reg_read", "register port: read strobe, hold reg_addr until reg_ack"),
+    ("reg_write", "register port: write strobe, hold reg_addr/reg_wdata until reg_ack"),
+    ("reg_ack", "register port: the access is done this clock"),
+    ("reg_rdata", "register port: read data, with reg_ack"),
+    ("reg_error", "register port: with reg_ack, the address is unmapped or read only"),
+    ("snapshot", "latch every counter into its snapshot register (one clock)"),
+    ("bridge_dropped", "count of frames your host bridge dropped, shown as BRIDGE_DROPPED (tie to 0 if none)"),
+    ("leds", "status: bit 0 link up, 1 a lane marker-locked, 2 good frames seen, 3 heartbeat"),
+];
 
 /// Feature bits reported in `FEATURES`.
 pub const FEATURES: u32 = 0b111_1111;

@@ -3,7 +3,8 @@
 use super::common::{parse_u32, write_json};
 use anyhow::Context;
 use mosaic_gateware::params::LinkParams;
-use rust_hdl::prelude::{generate_verilog, Block};
+use mosaic_gateware::verilog::verilog_of;
+use rust_hdl::prelude::Block;
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,14 +45,23 @@ pub struct GenArgs {
     /// itself stays 64 bits wide; wider streams are split and joined at the ports.
     #[arg(long, value_parser = parse_u32, default_value_t = 64)]
     pub width: u32,
+    /// Blocks per alignment-marker period M (link core).
+    #[arg(long, value_parser = parse_u32, default_value_t = LinkParams::DEFAULT.marker_period as u32)]
+    pub marker_period: u32,
+    /// Deskew FIFO depth D in blocks (link core): absorbs D - 1 blocks of skew.
+    #[arg(long, value_parser = parse_u32, default_value_t = LinkParams::DEFAULT.deskew_depth as u32)]
+    pub deskew_depth: u32,
+    /// Name of the top module; submodules are named NAME$... (default: top),
+    /// so that two generated cores can live in one design.
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 /// Stream widths `mosaic gen link --width` builds (each is compiled in).
 pub const LINK_WIDTHS: [u32; 4] = [64, 128, 256, 512];
 
 fn verilog<B: Block>(mut b: B) -> String {
-    b.connect_all();
-    generate_verilog(&b)
+    verilog_of(&mut b)
 }
 
 /// A port of the generated top module.
@@ -123,7 +133,8 @@ impl GenArgs {
             lanes: self.lanes as usize,
             spares: self.spares as usize,
             osr: self.osr as usize,
-            ..LinkParams::DEFAULT
+            marker_period: self.marker_period as usize,
+            deskew_depth: self.deskew_depth as usize,
         };
         p.validate()?;
         Ok(p)
@@ -160,9 +171,19 @@ impl GenArgs {
         }
     }
 
-    pub fn run(&self, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    /// The Verilog with its module names, and the top's ports.
+    fn named_source(&self) -> anyhow::Result<(String, Vec<Port>)> {
         let v = self.source()?;
         let ports = ports(&v);
+        let v = match &self.name {
+            Some(n) => mosaic_gateware::verilog::with_top_name(&v, n).map_err(|e| anyhow::anyhow!("--name: {e}"))?,
+            None => v,
+        };
+        Ok((v, ports))
+    }
+
+    pub fn run(&self, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+        let (v, ports) = self.named_source()?;
         match &self.out {
             Some(path) => std::fs::write(path, &v).with_context(|| format!("cannot write {}", path.display()))?,
             None if !json => out.write_all(v.as_bytes())?,
@@ -176,8 +197,13 @@ impl GenArgs {
             );
         }
         // The port summary goes to stderr when the Verilog itself is on stdout.
-        let summary: Vec<String> =
-            ports.iter().map(|p| format!("  {:<6} {:>3}  {}", p.dir, p.width, p.name)).collect();
+        let summary: Vec<String> = ports
+            .iter()
+            .map(|p| {
+                let doc = if self.core == Core::Link { port_doc(&p.name) } else { "" };
+                format!("  {:<6} {:>3}  {:<14} {doc}", p.dir, p.width, p.name).trim_end().to_string()
+            })
+            .collect();
         match &self.out {
             Some(path) => {
                 writeln!(out, "wrote {} ({} lines), ports:", path.display(), v.lines().count())?;
@@ -194,6 +220,16 @@ impl GenArgs {
         }
         Ok(())
     }
+}
+
+/// What a link-core port is for (from the core's own port table).
+fn port_doc(name: &str) -> &'static str {
+    use mosaic_gateware::link::core::PORT_DOCS;
+    PORT_DOCS
+        .iter()
+        .find(|(n, _)| *n == name || (n.ends_with('$') && name.starts_with(n)))
+        .map(|(_, d)| *d)
+        .unwrap_or("")
 }
 
 #[cfg(test)]
@@ -214,16 +250,22 @@ mod tests {
 
     #[test]
     fn link_width_sets_the_stream_ports() {
-        let small = |w: &str| gen(&["link", "--lanes", "2", "--spares", "1", "--width", w]);
+        // 4 lanes: a 256-bit word (4 link words) must fit one gearbox round.
+        let small = |w: &str| gen(&["link", "--lanes", "4", "--spares", "1", "--width", w]);
         let width_of = |v: &str, name: &str| ports(v).iter().find(|p| p.name == name).map(|p| p.width);
         let v64 = small("64").unwrap();
-        assert_eq!(gen(&["link", "--lanes", "2", "--spares", "1"]).unwrap(), v64, "64 is the default");
+        assert_eq!(gen(&["link", "--lanes", "4", "--spares", "1"]).unwrap(), v64, "64 is the default");
         assert_eq!((width_of(&v64, "tx_data"), width_of(&v64, "rx_data")), (Some(64), Some(64)));
         let v = small("256").unwrap();
         assert_eq!((width_of(&v, "tx_data"), width_of(&v, "rx_data")), (Some(256), Some(256)));
-        // Every other port is the link core's.
+        // Every other port is the link core's (but `rx_sof`: a wide word is
+        // whole, the round start is the join's business).
         let others = |v: &str| -> Vec<(String, u32)> {
-            ports(v).into_iter().filter(|p| !p.name.ends_with("_data")).map(|p| (p.name, p.width)).collect()
+            ports(v)
+                .into_iter()
+                .filter(|p| !p.name.ends_with("_data") && p.name != "rx_sof")
+                .map(|p| (p.name, p.width))
+                .collect()
         };
         assert_eq!(others(&v), others(&v64));
     }
@@ -234,6 +276,67 @@ mod tests {
         assert_eq!(e, "--width must be one of 64, 128, 256, 512, not 192");
         let e = gen(&["prbs", "--width", "128"]).unwrap_err().to_string();
         assert!(e.contains("link core only"), "{e}");
+    }
+
+    #[test]
+    fn every_link_port_is_documented() {
+        let v = gen(&["link", "--lanes", "2", "--spares", "1"]).unwrap();
+        for p in ports(&v) {
+            assert!(!port_doc(&p.name).is_empty(), "port {} has no documentation", p.name);
+        }
+        let v = gen(&["link", "--lanes", "2", "--spares", "1", "--width", "128"]).unwrap();
+        let names: Vec<String> = ports(&v).into_iter().map(|p| p.name).collect();
+        assert!(names.contains(&"rx_gap".to_string()), "{names:?}");
+        for n in &names {
+            assert!(!port_doc(n).is_empty(), "port {n} has no documentation");
+        }
+    }
+
+    #[test]
+    fn gen_takes_every_link_parameter() {
+        let v = gen(&["link", "--lanes", "2", "--spares", "1", "--marker-period", "32", "--deskew-depth", "8"]).unwrap();
+        let d = gen(&["link", "--lanes", "2", "--spares", "1"]).unwrap();
+        assert_ne!(v, d, "M and D changed nothing");
+        let e = gen(&["link", "--marker-period", "8", "--deskew-depth", "8"]).unwrap_err().to_string();
+        assert!(e.contains("deskew_depth (D)"), "{e}");
+    }
+
+    #[test]
+    fn two_named_cores_lint_in_one_design() {
+        let named = |n: &str| {
+            let cmd = Cmd::try_parse_from(["gen", "link", "--lanes", "2", "--spares", "1", "--name", n]).unwrap();
+            cmd.gen.named_source().unwrap().0
+        };
+        let (a, b) = (named("link_a"), named("link_b"));
+        assert!(a.contains("module link_a(") && a.contains("module link_a$") && !a.contains("top$"));
+        // A design with both: a wrapper that instantiates each once.
+        let ports = ports(&gen(&["link", "--lanes", "2", "--spares", "1"]).unwrap());
+        let mut w = String::from("module top(");
+        let ins: Vec<&Port> = ports.iter().filter(|p| p.dir == "input").collect();
+        w += &ins.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(",");
+        w += ", leds_a, leds_b);\n";
+        for p in &ins {
+            w += &format!("    input wire [{}:0] {};\n", p.width - 1, p.name);
+        }
+        w += "    output wire [7:0] leds_a;\n    output wire [7:0] leds_b;\n";
+        for (inst, module, leds) in [("a", "link_a", "leds_a"), ("b", "link_b", "leds_b")] {
+            let conns: Vec<String> = ports
+                .iter()
+                .filter(|p| p.dir == "input" || p.name == "leds")
+                .map(|p| if p.name == "leds" { format!(".leds({leds})") } else { format!(".{0}({0})", p.name) })
+                .collect();
+            w += &format!("    {module} {inst}({});\n", conns.join(", "));
+        }
+        w += "endmodule\n";
+        let design = format!("{a}\n{b}\n{w}");
+        mosaic_gateware::verilog::verilator_lint("gen_two_cores", &design).unwrap();
+    }
+
+    #[test]
+    fn a_name_that_is_not_an_identifier_is_refused() {
+        let cmd = Cmd::try_parse_from(["gen", "link", "--name", "9x"]).unwrap();
+        let e = cmd.gen.named_source().unwrap_err().to_string();
+        assert!(e.starts_with("--name: the module name must be a Verilog identifier"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,164 @@
+//! Icarus Verilog runner for the register-port cores: the same [Op] script
+//! as the Verilator runner ([crate::verilator]) and the rust-hdl harness,
+//! executed by a Verilog testbench (Icarus is the simulator under cocotb,
+//! where most users simulate a core they integrate), with the same output
+//! lines, so the three simulators are compared read for read.
+//!
+//! The testbench reads the script file with `$fscanf`, clocks like the
+//! Verilator main (inputs set, clock low, clock high, outputs read after the
+//! edge), and ties every input of `top` it does not drive to zero (the RX
+//! pins, an idle stream), so no `x` enters the core.
+
+use crate::verilator::{parse_output, script_text, Op, Outcome};
+use mosaic_gateware::bridge::REG_ACK_TIMEOUT;
+use mosaic_gateware::verilog::{require_tool, scratch_dir, ToolError};
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::Instant;
+
+/// Inputs the testbench drives; every other input of `top` is tied to 0.
+const DRIVEN: [&str; 7] = ["clock", "reset", "reg_addr", "reg_wdata", "reg_read", "reg_write", "snapshot"];
+
+/// The inputs of module `top` in rust-hdl's Verilog: (name, width).
+fn top_inputs(verilog: &str) -> Vec<(String, usize)> {
+    let Some(start) = verilog.find("module top(") else { return vec![] };
+    let body = &verilog[start..];
+    let body = &body[..body.find("endmodule").unwrap_or(body.len())];
+    body.lines()
+        .filter_map(|l| {
+            let l = l.trim().strip_prefix("input wire ")?;
+            let l = l.trim_end_matches(';').trim();
+            Some(match l.strip_prefix('[') {
+                Some(rest) => {
+                    let (range, name) = rest.split_once(']')?;
+                    let msb: usize = range.split(':').next()?.trim().parse().ok()?;
+                    (name.trim().to_string(), msb + 1)
+                }
+                None => (l.to_string(), 1),
+            })
+        })
+        .collect()
+}
+
+fn testbench(verilog: &str) -> String {
+    let inputs = top_inputs(verilog);
+    let mut tb = String::from("`timescale 1ns/1ps\nmodule tb;\n");
+    tb += "  reg clock = 0, reset = 0, reg_read = 0, reg_write = 0, snapshot = 0;\n";
+    tb += "  reg [15:0] reg_addr = 0;\n  reg [31:0] reg_wdata = 0;\n";
+    tb += "  wire reg_ack, reg_error;\n  wire [31:0] reg_rdata;\n  wire [7:0] leds;\n";
+    let mut conns = vec![];
+    for (name, width) in &inputs {
+        if DRIVEN.contains(&name.as_str()) {
+            conns.push(format!(".{name}({name})"));
+        } else {
+            conns.push(format!(".{name}({width}'d0)"));
+        }
+    }
+    for out in ["reg_ack", "reg_error", "reg_rdata", "leds"] {
+        conns.push(format!(".{out}({out})"));
+    }
+    writeln!(tb, "  top dut({});", conns.join(", ")).unwrap();
+    tb += r#"  integer fd, rc, k, ok, n, i;
+  reg [63:0] op;
+  reg [31:0] a, v, bit_no, level;
+  reg [63:0] cyc, start, s, max;
+  task tick; begin clock = 0; #1; clock = 1; #1; cyc = cyc + 1; end endtask
+  task idle; begin reg_read = 0; reg_write = 0; snapshot = 0; reset = 0; end endtask
+  initial begin
+    cyc = 0;
+    fd = $fopen("script.txt", "r");
+    idle;
+    reset = 1; tick; reset = 1; tick; reset = 0; tick;
+    start = cyc;
+    while ($fscanf(fd, "%s", op) == 1) begin
+      if (op == "N") begin
+        rc = $fscanf(fd, "%d", n); idle;
+        for (i = 0; i < n; i = i + 1) tick;
+      end else if (op == "W" || op == "R") begin
+        rc = $fscanf(fd, "%d", a); v = 0;
+        if (op == "W") rc = $fscanf(fd, "%d", v);
+        idle; reg_addr = a; reg_wdata = v;
+        if (op == "W") reg_write = 1; else reg_read = 1;
+        tick; idle; ok = 0;
+        for (k = 0; k < @ACK@ && !ok; k = k + 1) begin
+          if (reg_ack) begin
+            ok = 1;
+            if (op == "R") $display("R %0d %0d %0d", a, reg_rdata, reg_error);
+            else if (reg_error) begin $display("X write %0d", a); $finish; end
+          end
+          tick;
+        end
+        if (!ok) begin $display("X noack %0d", a); $finish; end
+      end else if (op == "S") begin
+        idle; snapshot = 1; tick; idle; tick;
+      end else if (op == "U") begin
+        rc = $fscanf(fd, "%d %d %d", bit_no, level, max); idle;
+        s = cyc; ok = 0;
+        while (!ok && cyc - s < max) begin
+          if (((leds >> bit_no) & 1) == level) ok = 1; else tick;
+        end
+        if (!ok && ((leds >> bit_no) & 1) == level) ok = 1;
+        if (ok) $display("U %0d", cyc - s); else $display("U -");
+      end else if (op == "M") begin
+        $display("M %0d", cyc - start);
+      end
+    end
+    $display("E %0d 0", cyc - start);
+    $finish;
+  end
+endmodule
+"#;
+    tb.replace("@ACK@", &REG_ACK_TIMEOUT.to_string())
+}
+
+/// Runs `ops` on the core whose Verilog (top module `top`) is `verilog`,
+/// in Icarus Verilog; `name` names its scratch folder under `target/`.
+pub fn run_icarus(name: &str, verilog: &str, ops: &[Op]) -> Result<Outcome, ToolError> {
+    require_tool("iverilog")?;
+    require_tool("vvp")?;
+    let dir = scratch_dir("icarus", name)?;
+    let io = |p: &std::path::Path| {
+        let path = p.display().to_string();
+        move |err: std::io::Error| ToolError::Io { path: path.clone(), err }
+    };
+    for (file, text) in [("top.v", verilog.to_string()), ("tb.v", testbench(verilog)), ("script.txt", script_text(ops))] {
+        let path = dir.join(file);
+        std::fs::write(&path, text).map_err(io(&path))?;
+    }
+    let failed = |tool: &str, out: &std::process::Output| ToolError::Failed {
+        tool: tool.into(),
+        file: dir.display().to_string(),
+        summary: String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("non-zero exit").to_string(),
+        log: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    };
+    let out = Command::new("iverilog")
+        .current_dir(&dir)
+        .args(["-o", "sim.vvp", "tb.v", "top.v"])
+        .output()
+        .map_err(io(&dir))?;
+    if !out.status.success() {
+        return Err(failed("iverilog", &out));
+    }
+    let t0 = Instant::now();
+    let out = Command::new("vvp").current_dir(&dir).args(["-n", "sim.vvp"]).output().map_err(io(&dir))?;
+    let elapsed = t0.elapsed();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    // vvp prints a `$finish` notice; keep only the script's lines.
+    let lines: String = text
+        .lines()
+        .filter(|l| l.len() > 1 && matches!(l.as_bytes()[0], b'R' | b'U' | b'M' | b'E' | b'X') && l.as_bytes()[1] == b' ')
+        .map(|l| format!("{l}\n"))
+        .collect();
+    if !out.status.success() || lines.contains("\nX ") || lines.starts_with("X ") {
+        let why = lines.lines().find(|l| l.starts_with('X')).unwrap_or("vvp failed").to_string();
+        return Err(ToolError::Failed { tool: "vvp".into(), file: dir.display().to_string(), summary: why, log: text });
+    }
+    let mut o = parse_output(&lines).map_err(|summary| ToolError::Failed {
+        tool: "vvp".into(),
+        file: dir.display().to_string(),
+        summary,
+        log: text.clone(),
+    })?;
+    o.elapsed = elapsed;
+    Ok(o)
+}
