@@ -1,6 +1,6 @@
-//! The link core's generated Verilog passes real tools. (Icarus needs tens
-//! of minutes for the few thousand clocks a link takes to lock, so the
-//! clock-by-clock comparison with rust-hdl runs on Verilator, in link_scale.)
+//! The link core's generated Verilog passes real tools (the clock-by-clock
+//! comparison with rust-hdl runs on Verilator in link_scale, and Icarus runs
+//! the core in link_icarus).
 
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::params::LinkParams;

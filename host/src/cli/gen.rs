@@ -55,6 +55,23 @@ pub struct GenArgs {
     /// so that two generated cores can live in one design.
     #[arg(long)]
     pub name: Option<String>,
+    #[command(flatten)]
+    pub no_board: NoBoard,
+}
+
+/// The board-connection options, taken and ignored: `gen` talks to no
+/// board, so its help does not list them (clap lists a global option under
+/// every subcommand that does not define it itself).
+#[derive(clap::Args, Debug)]
+pub struct NoBoard {
+    #[arg(long, short = 'p', hide = true)]
+    port: Option<String>,
+    #[arg(long, hide = true, default_value_t = 115_200)]
+    baud: u32,
+    #[arg(long, hide = true, default_value_t = 1000)]
+    timeout: u32,
+    #[arg(long, hide = true, default_value_t = 2)]
+    retries: u32,
 }
 
 /// Stream widths `mosaic gen link --width` builds (each is compiled in).
@@ -330,6 +347,20 @@ mod tests {
         w += "endmodule\n";
         let design = format!("{a}\n{b}\n{w}");
         mosaic_gateware::verilog::verilator_lint("gen_two_cores", &design).unwrap();
+    }
+
+    #[test]
+    fn gen_help_lists_only_what_gen_uses() {
+        let e = crate::cli::Cli::try_parse_from(["mosaic", "gen", "--help"]).unwrap_err();
+        let help = e.to_string();
+        for used in ["--lanes", "--marker-period", "--deskew-depth", "--name", "--width"] {
+            assert!(help.contains(used), "{used} missing from:\n{help}");
+        }
+        for unused in ["--port", "--baud", "--timeout", "--retries"] {
+            assert!(!help.contains(unused), "{unused} listed in:\n{help}");
+        }
+        // Given anyway (e.g. from a script that sets them for every call), they are ignored.
+        assert!(crate::cli::Cli::try_parse_from(["mosaic", "gen", "prbs", "--port", "/dev/null"]).is_ok());
     }
 
     #[test]
