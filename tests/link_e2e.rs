@@ -194,3 +194,41 @@ fn noisy_lane_fails_over_on_bip_threshold() {
     s.snapshot();
     assert_eq!(s.read_reg("FAILOVERS", 0), 1, "more than one failover for one noisy lane");
 }
+
+/// Bit `field` of register `reg`, from the register map.
+fn field_bit(s: &LinkSim, reg: &str, field: &str) -> u32 {
+    1 << s.map.get(reg).unwrap().field(field).unwrap().lsb
+}
+
+#[test]
+fn lane_map_returns_to_identity_on_link_reset() {
+    let mut s = LinkSim::new(P);
+    // Logical lane 1 to the first spare (a swap: the spare's old place, none, goes to 1's).
+    s.write_reg("TX_MAP", 1, P.lanes as u32);
+    assert_eq!(s.read_reg("TX_MAP", 1), P.lanes as u32);
+    let link_reset = field_bit(&s, "CTRL", "link_reset");
+    s.write_reg("CTRL", 0, link_reset);
+    s.write_reg("CTRL", 0, 0);
+    for l in 0..P.lanes {
+        assert_eq!(s.read_reg("TX_MAP", l), l as u32, "TX_MAP[{l}] after reset");
+    }
+}
+
+#[test]
+fn lanes_found_reads_the_last_whole_scan_while_the_link_is_down() {
+    let mut s = LinkSim::new(P);
+    s.write_reg("CTRL", 0, CTRL_LOOPBACK);
+    up(&mut s);
+    // One data lane dead and no failover: the scans go on finding the others.
+    s.write_reg("EMU_CTRL", 2, EMU_STUCK);
+    s.run(66 * 60);
+    assert!(!s.h.uut.leds.val().get_bit(0), "link still up with a dead data lane");
+    let found_mask = s.map.get("LINK_STATUS").unwrap().field("lanes_found").unwrap().clone();
+    let mut seen = std::collections::BTreeSet::new();
+    for k in 0..60 {
+        let v = s.read_reg("LINK_STATUS", 0);
+        seen.insert((v >> found_mask.lsb) & ((1 << found_mask.width) - 1));
+        s.run(7 + k);
+    }
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec![P.lanes as u32 - 1], "lanes_found read a scan in progress");
+}

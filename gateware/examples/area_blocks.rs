@@ -49,7 +49,7 @@ fn main() {
     synth("UART bridge", verilog_of(&mut Bridge::new(434)));
     println!("== link parts at 2 and 4 physical lanes");
     let parts: [(&str, fn(&LinkParams) -> String); 5] = [
-        ("link TX", |p| verilog_of(&mut LinkTx::new(p))),
+        ("link TX", |p| verilog_of(&mut LinkTx::new(p, 1))),
         ("link RX", |p| verilog_of(&mut LinkRx::new(p))),
         ("channel emulator", |p| verilog_of(&mut ChannelEmu::new(p, 127))),
         ("link core (all)", |p| verilog_of(&mut LinkCore::new(&CoreConfig::new(*p)))),

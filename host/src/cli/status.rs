@@ -10,7 +10,7 @@ use std::io::Write;
 pub struct StatusArgs {}
 
 /// The lane registers shown, in column order.
-const LANE_REGS: [&str; 7] = [
+const LANE_REGS: [&str; 8] = [
     "LANE_STATUS",
     "LANE_SYNC_ERRORS",
     "LANE_LOCK_LOSSES",
@@ -18,6 +18,7 @@ const LANE_REGS: [&str; 7] = [
     "LANE_BIP_ERRORS",
     "LANE_SKEW",
     "LANE_BITS",
+    "LANE_BAD_MARKERS",
 ];
 
 impl StatusArgs {
@@ -28,6 +29,7 @@ impl StatusArgs {
         let head = c.read_regs(&["CTRL", "LINK_STATUS"], 0)?;
         let (ctrl, link) = (head[0], head[1]);
         let uptime = c.read_reg("UPTIME_BLOCKS", 0)? as u64;
+        let gaps = c.read_reg("RX_GAPS", 0)?;
         let f = |reg: &str, name: &str| c.field(reg, name);
         let (loopback, bert, auto) = (f("CTRL", "loopback")?, f("CTRL", "bert_enable")?, f("CTRL", "auto_failover")?);
         let (up, found) = (f("LINK_STATUS", "link_up")?, f("LINK_STATUS", "lanes_found")?);
@@ -60,6 +62,7 @@ impl StatusArgs {
                 "prbs_errors": w[3],
                 "bip_errors": w[4],
                 "bits": w[6],
+                "bad_markers": w[7],
                 "ber": (denom > 0).then(|| errs as f64 / denom as f64),
                 "ber_source": source,
                 "ber_text": ber_text(errs, denom),
@@ -74,6 +77,7 @@ impl StatusArgs {
             "bert": bert_on,
             "auto_failover": field_get(&auto, ctrl) == 1,
             "uptime_blocks": uptime,
+            "rx_gaps": gaps,
         });
         if json {
             return write_json(out, &json!({ "link": summary, "lanes": rows }));
@@ -81,16 +85,17 @@ impl StatusArgs {
         let yn = |b: bool| if b { "on" } else { "off" };
         writeln!(
             out,
-            "link {}  lanes found {}/{}  loopback {}  bert {}  auto-failover {}",
+            "link {}  lanes found {}/{}  loopback {}  bert {}  auto-failover {}  stream gaps {}",
             if summary["link_up"] == true { "UP" } else { "DOWN" },
             field_get(&found, link),
             p.lanes,
             yn(summary["loopback"] == true),
             yn(bert_on),
             yn(summary["auto_failover"] == true),
+            gaps,
         )?;
         let mut t = Table::new(&[
-            "lane", "block", "marker", "logical", "skew", "sync err", "lock loss", "bip err", "prbs err", "BER",
+            "lane", "block", "marker", "logical", "skew", "sync err", "lock loss", "bip err", "bad mk", "prbs err", "BER",
         ]);
         let mark = |b: &serde_json::Value| if b == true { "yes" } else { "-" }.to_string();
         for r in &rows {
@@ -108,6 +113,7 @@ impl StatusArgs {
                 r["sync_errors"].to_string(),
                 r["lock_losses"].to_string(),
                 r["bip_errors"].to_string(),
+                r["bad_markers"].to_string(),
                 r["prbs_errors"].to_string(),
                 r["ber_text"].as_str().unwrap_or("-").to_string(),
             ]);
