@@ -211,7 +211,7 @@ mod tests {
         let params = LinkParams { lanes: 20, spares: 2, osr: 2, ..LinkParams::DEFAULT };
         let cfg = ShellConfig { pll, params, ext_lanes: 21, leds_active_low: 0, core: CoreKind::Mosaic, uart_divisor: 434 };
         let v = board_verilog(21, 8, &cfg).unwrap();
-        assert!(v.contains("EHXPLLL") && v.contains(".CLKOP_DIV(8)"), "PLL");
+        assert!(v.contains("EHXPLLL") && v.contains(".CLKOP_DIV(12)"), "PLL");
         // 21 lanes reach pins, lane 21 (the 22nd) is tied dark.
         assert!(v.contains("core$rx_lines$20 = rx_sync$q[20]"), "pin lane 20");
         assert!(v.contains("core$rx_lines$21 = 1'b0"), "dark lane 21");
