@@ -39,7 +39,7 @@ pub struct BuildArgs {
     #[arg(long, default_value_t = 115_200, value_parser = super::common::parse_u32)]
     pub baud: u32,
     /// Link clock in MHz (default: the image's; within the PLL's range).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub freq: Option<f64>,
     /// Output directory (default: target/boards/<board>/ of the Cargo
     /// workspace you are in, else of the current folder; printed).
