@@ -20,6 +20,7 @@ pub mod transport;
 pub mod boards;
 pub mod flow;
 pub mod outputs;
+pub mod ports;
 
 pub mod cli;
 
