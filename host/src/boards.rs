@@ -154,6 +154,29 @@ const CU_IMAGES: &[Image] = &[
     Image { core: CoreKind::Bert, lanes: 7, spares: 1, osr: 4, link_mhz: 50.0 },
 ];
 
+/// The Alchitry Cu V1; V2 differs in its pins.
+const CU_V1: Board = Board {
+    name: "alchitry-cu-v1",
+    title: "Alchitry Cu V1 (made by SparkFun)",
+    family: Family::Ice40,
+    part: "iCE40HX8K-CB132",
+    device: "hx8k",
+    package: "cb132",
+    clock_mhz: 100.0,
+    // The oscillator is on P7, the bottom PLL's own pad.
+    pll: PllKind::Ice40Pad,
+    pin_lanes: 16,
+    leds: 8,
+    leds_active_low: 0,
+    constraints: "constraints/alchitry_cu_v1.pcf",
+    pins: include_str!("../../constraints/alchitry_cu_v1.pcf"),
+    loader_board: "ice40_generic",
+    iceprog: true,
+    sram: SramLoad::No(CU_NO_SRAM),
+    uart: UsbUart { product_hint: "alchitry cu", ..FT2232H_B },
+    images: CU_IMAGES,
+};
+
 /// Every board, in `--board` order.
 pub const BOARDS: &[Board] = &[
     Board {
@@ -186,47 +209,14 @@ pub const BOARDS: &[Board] = &[
         // link clock and OSR 3: 6 Mb/s a lane.
         images: &[Image { core: CoreKind::Bert, lanes: 4, spares: 1, osr: 3, link_mhz: 18.0 }],
     },
-    Board {
-        name: "alchitry-cu-v1",
-        title: "Alchitry Cu V1 (made by SparkFun)",
-        family: Family::Ice40,
-        part: "iCE40HX8K-CB132",
-        device: "hx8k",
-        package: "cb132",
-        clock_mhz: 100.0,
-        // The oscillator is on P7, the bottom PLL's own pad.
-        pll: PllKind::Ice40Pad,
-        pin_lanes: 16,
-        leds: 8,
-        leds_active_low: 0,
-        constraints: "constraints/alchitry_cu_v1.pcf",
-        pins: include_str!("../../constraints/alchitry_cu_v1.pcf"),
-        loader_board: "ice40_generic",
-        iceprog: true,
-        sram: SramLoad::No(CU_NO_SRAM),
-        uart: UsbUart { product_hint: "alchitry cu", ..FT2232H_B },
-        images: CU_IMAGES,
-    },
+    CU_V1,
+    // The same FPGA, clock, UART and images as V1; its own pins.
     Board {
         name: "alchitry-cu-v2",
         title: "Alchitry Cu V2 (black connectors)",
-        family: Family::Ice40,
-        part: "iCE40HX8K-CB132",
-        device: "hx8k",
-        package: "cb132",
-        clock_mhz: 100.0,
-        pll: PllKind::Ice40Pad,
-        pin_lanes: 16,
-        leds: 8,
-        leds_active_low: 0,
         constraints: "constraints/alchitry_cu_v2.pcf",
         pins: include_str!("../../constraints/alchitry_cu_v2.pcf"),
-        loader_board: "ice40_generic",
-        iceprog: true,
-        sram: SramLoad::No(CU_NO_SRAM),
-        uart: UsbUart { product_hint: "alchitry cu", ..FT2232H_B },
-        // The same FPGA and clock as V1: the same images.
-        images: CU_IMAGES,
+        ..CU_V1
     },
     Board {
         name: "ulx3s",

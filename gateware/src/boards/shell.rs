@@ -7,6 +7,7 @@
 //! [ClockReset]: [MosaicShell] around the full link ([MosaicTop]) and
 //! [BertShell] around the BERT image ([BertTop]); both have the UART bridge.
 
+use super::heartbeat::Heartbeat;
 use super::pll::{BoardPll, PllConfig};
 use crate::bert_core::BertConfig;
 use crate::link::core::CoreConfig;
@@ -84,17 +85,8 @@ impl Logic for ClockReset {
     }
 }
 
-/// The LED bit the shell drives with its heartbeat (the cores' own LED 3
-/// heartbeat toggles every 2^12 block times: 11-23 Hz on the boards, a
-/// blur, not a blink).
+/// The LED bit the shell drives with its ~1 Hz heartbeat ([Heartbeat]).
 pub const HEARTBEAT_LED: usize = 3;
-
-/// The bit of a free-running clock counter that toggles nearest 1 Hz at
-/// `clock_hz`: bit k lasts 2^k clocks, so the blink period is 2^(k+1)
-/// clocks; k is chosen in log scale, so the blink is 0.71..1.41 Hz.
-pub fn heartbeat_bit(clock_hz: u32) -> usize {
-    ((clock_hz.max(2) as f64).log2().round() as usize).saturating_sub(1).min(31)
-}
 
 /// Writes a board shell around a top: lanes `0..ext_lanes` on pins, the
 /// others dark (the core loops lanes back internally when told to, by
@@ -124,13 +116,8 @@ macro_rules! board_shell {
             /// Lanes with pins (a build-time count, not a signal).
             _ext: usize,
             leds_invert: Constant<Bits<L>>,
-            /// Free-running clock counter for the ~1 Hz heartbeat LED.
-            beat: DFF<Bits<32>>,
-            /// The counter bit that is the heartbeat ([heartbeat_bit]).
-            beat_mask: Constant<Bits<32>>,
-            /// The counter bits kept (up to the heartbeat bit): the others
-            /// stay 0, so yosys removes their FFs and adder cells.
-            beat_keep: Constant<Bits<32>>,
+            /// The ~1 Hz heartbeat LED.
+            beat: Heartbeat,
             /// The core's LEDs with the heartbeat in place of its own.
             leds_core: Signal<Local, Bits<8>>,
         }
@@ -151,9 +138,7 @@ macro_rules! board_shell {
                     core: $top_new(clock_hz),
                     _ext: $cfg.ext_lanes.min(E),
                     leds_invert: Constant::new(($cfg.leds_active_low as u64).into()),
-                    beat: Default::default(),
-                    beat_mask: Constant::new((1u64 << heartbeat_bit(clock_hz)).into()),
-                    beat_keep: Constant::new(((2u64 << heartbeat_bit(clock_hz)) - 1).into()),
+                    beat: Heartbeat::new(clock_hz),
                     leds_core: Default::default(),
                 }
             }
@@ -197,12 +182,7 @@ impl<const E: usize, const L: usize> Logic for MosaicShell<E, L> {
             self.core.rx_lines[i].next = false;
         }
         self.beat.clock.next = self.cr.clock.val();
-        self.beat.d.next = (self.beat.q.val() + 1) & self.beat_keep.val();
-        self.leds_core.next = self
-            .core
-            .leds
-            .val()
-            .replace_bit(HEARTBEAT_LED, (self.beat.q.val() & self.beat_mask.val()).any());
+        self.leds_core.next = self.core.leds.val().replace_bit(HEARTBEAT_LED, self.beat.beat.val());
         self.leds.next = bit_cast::<L, 8>(self.leds_core.val()) ^ self.leds_invert.val();
     }
 }
@@ -229,12 +209,7 @@ impl<const E: usize, const L: usize> Logic for BertShell<E, L> {
             self.core.rx_lines[i].next = false;
         }
         self.beat.clock.next = self.cr.clock.val();
-        self.beat.d.next = (self.beat.q.val() + 1) & self.beat_keep.val();
-        self.leds_core.next = self
-            .core
-            .leds
-            .val()
-            .replace_bit(HEARTBEAT_LED, (self.beat.q.val() & self.beat_mask.val()).any());
+        self.leds_core.next = self.core.leds.val().replace_bit(HEARTBEAT_LED, self.beat.beat.val());
         self.leds.next = bit_cast::<L, 8>(self.leds_core.val()) ^ self.leds_invert.val();
     }
 }
@@ -259,15 +234,6 @@ mod tests {
             board_verilog(21, 8, &ShellConfig { ext_lanes: 22, ..cfg }).unwrap_err(),
             "external lanes must be at most 21 (the board's lane pins and the lanes), not 22"
         );
-    }
-
-    #[test]
-    fn heartbeat_blinks_near_1_hz_at_every_board_clock() {
-        for (mhz, hz) in [(18.0, 1.073), (40.0, 1.192), (50.0, 0.745)] {
-            let clock_hz = (mhz * 1e6) as u32;
-            let blink = clock_hz as f64 / f64::from(1u32 << (heartbeat_bit(clock_hz) + 1));
-            assert!((blink - hz).abs() < 1e-3 && (0.7..=1.42).contains(&blink), "{mhz} MHz: {blink} Hz");
-        }
     }
 
     #[test]
