@@ -223,8 +223,8 @@ fn build_refuses_baud_and_freq_outside_the_uart_and_pll() {
 fn errors_name_the_unmapped_address_and_read_only_registers() {
     let b = FakeBoard::spawn(FakeOptions::default()).unwrap();
     let p = Some(b.path());
-    // BRIDGE_DROPPED (0x28) is mapped, 0x29 is not: the error names 0x29.
-    assert_eq!(one_line_error(p, &["read", "0x28", "-n", "2"], 1), "error: address 0x0029 is not in the board's register map");
+    // RX_GAPS (0x29) is mapped, 0x2a is not: the error names 0x2a.
+    assert_eq!(one_line_error(p, &["read", "0x29", "-n", "2"], 1), "error: address 0x002a is not in the board's register map");
     assert_eq!(one_line_error(p, &["write", "MAGIC", "5"], 1), "error: MAGIC is read only");
     assert_eq!(one_line_error(p, &["write", "0x100", "5"], 1), "error: LANE_STATUS[0] is read only");
     // The fake board refuses the write as the gateware does (an error reply).

@@ -13,6 +13,7 @@ pub mod bench;
 pub mod bert;
 pub mod counters;
 pub mod demo;
+pub mod engine;
 pub mod gen;
 pub mod info;
 pub mod inject;

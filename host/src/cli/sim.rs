@@ -5,7 +5,7 @@ use crate::fake_board::{FakeBoard, FakeOptions};
 use anyhow::{anyhow, bail};
 use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_gateware::boards::CoreKind;
-use mosaic_sim::virtual_board::{bert_config, core_config, BoardOptions, Image, VirtualBoard};
+use mosaic_sim::virtual_board::{bert_config, core_config, BoardOptions, Engine, Image};
 use mosaic_gateware::params::LinkParams;
 use serde_json::json;
 use std::io::Write;
@@ -35,6 +35,9 @@ pub struct SimArgs {
     /// Simulated UART clocks per bit (small is fast; 4..=65535).
     #[arg(long, value_parser = parse_u32, default_value_t = DEFAULT_DIVISOR)]
     pub divisor: u32,
+    /// Simulator of the gateware (default: verilator when installed, else rust-hdl).
+    #[arg(long, value_enum, conflicts_with = "fake")]
+    pub engine: Option<super::engine::EngineArg>,
 }
 
 /// UART clocks per bit of a virtual board: the fastest the bridge allows,
@@ -44,6 +47,14 @@ pub const DEFAULT_DIVISOR: u32 = 4;
 /// Reply timeout for a simulated board: a transaction costs a few thousand
 /// simulated clocks, and a loaded machine simulates a few thousand a second.
 pub const SIM_TIMEOUT_MS: u32 = 30_000;
+
+/// How `sim`, `demo` and the JSON name an engine.
+pub fn engine_label(e: Engine) -> &'static str {
+    match e {
+        Engine::Verilator => "verilator",
+        Engine::RustHdl => "rust-hdl",
+    }
+}
 
 impl SimArgs {
     pub fn params(&self) -> anyhow::Result<LinkParams> {
@@ -69,6 +80,7 @@ impl SimArgs {
         if !(MIN_DIVISOR..=MAX_DIVISOR).contains(&self.divisor) {
             bail!("--divisor must be in {MIN_DIVISOR}..={MAX_DIVISOR} (UART clocks per bit), not {}", self.divisor);
         }
+        let mut engine_name = "registers";
         // The board lives as long as this function: it never returns but on error.
         let (_board, path, kind): (Box<dyn std::any::Any>, String, &str) = if self.fake {
             let b = FakeBoard::spawn(FakeOptions {
@@ -87,16 +99,17 @@ impl SimArgs {
                     Image::Bert(cfg)
                 }
             };
-            let b = VirtualBoard::spawn_image(image, BoardOptions::new(self.divisor))
-                .map_err(|e| anyhow!("cannot start the virtual board: {e}"))?;
+            let engine = super::engine::choose(self.engine)?;
+            let b = super::engine::spawn(image, BoardOptions::new(self.divisor), engine)?;
+            engine_name = engine_label(engine);
             let path = b.path().to_string();
             (Box::new(b), path, "virtual")
         };
         if json {
             let image = if self.fake { "registers" } else { self.core_name() };
-            write_json(out, &json!({ "port": path, "kind": kind, "image": image, "params": p }))?;
+            write_json(out, &json!({ "port": path, "kind": kind, "image": image, "engine": engine_name, "params": p }))?;
         } else {
-            let image = if self.fake { String::new() } else { format!(", {} image", self.core_name()) };
+            let image = if self.fake { String::new() } else { format!(", {} image, {engine_name}", self.core_name()) };
             writeln!(out, "{kind} board ({} + {} lanes, osr {}{image}) on {path}", p.lanes, p.spares, p.osr)?;
             // The simulated gateware answers in seconds, not milliseconds.
             let timeout = if self.fake { 1000 } else { SIM_TIMEOUT_MS };
