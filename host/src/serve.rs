@@ -38,6 +38,10 @@ pub type BoardOpener = Box<dyn FnMut() -> Result<Box<dyn Transport>, String> + S
 const TURN: Duration = Duration::from_millis(1);
 /// How often an idle server looks at the board (drains it, notices it gone).
 const IDLE_POLL: Duration = Duration::from_millis(20);
+/// How long a new client waits for the owner to finish leaving: a command
+/// run right after another must not find the board "busy" for the
+/// milliseconds the server takes to notice the first one closed.
+const OWNER_GRACE: Duration = Duration::from_millis(300);
 /// A client that takes longer than this to accept bytes is treated as gone.
 const CLIENT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -130,6 +134,12 @@ impl Server {
             let _ = stream.set_nodelay(true);
             let _ = stream.set_write_timeout(Some(CLIENT_WRITE_TIMEOUT));
             let mut o = lock(&owner);
+            let grace = Instant::now() + OWNER_GRACE;
+            while o.is_some() && Instant::now() < grace {
+                drop(o);
+                std::thread::sleep(Duration::from_millis(5));
+                o = lock(&owner);
+            }
             if let Some(cur) = *o {
                 drop(o);
                 let reason = format!("another client is connected ({}, for {} s)", cur.peer, cur.since.elapsed().as_secs());

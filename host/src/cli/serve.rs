@@ -42,7 +42,10 @@ struct Backend {
 
 fn serial_opener(path: String, baud: u32) -> BoardOpener {
     Box::new(move || {
-        SerialTransport::open(&path, baud).map(|t| Box::new(t) as Box<dyn Transport>).map_err(|e| e.to_string())
+        // Without the open error's --port hint: a client reading it cannot act on it.
+        SerialTransport::open(&path, baud)
+            .map(|t| Box::new(t) as Box<dyn Transport>)
+            .map_err(|e| format!("cannot open {}: {}", e.port, e.reason))
     })
 }
 
