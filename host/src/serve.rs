@@ -41,7 +41,7 @@ const IDLE_POLL: Duration = Duration::from_millis(20);
 /// How long a new client waits for the owner to finish leaving: a command
 /// run right after another must not find the board "busy" for the
 /// milliseconds the server takes to notice the first one closed.
-const OWNER_GRACE: Duration = Duration::from_millis(300);
+pub const OWNER_GRACE: Duration = Duration::from_millis(300);
 /// A client that takes longer than this to accept bytes is treated as gone.
 const CLIENT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -207,6 +207,8 @@ impl Pump {
     }
 
     fn session(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+        // Draining first also notices a board that went away while idle.
+        self.drain();
         if self.board.is_none() {
             match (self.open)() {
                 Ok(b) => {
@@ -221,7 +223,6 @@ impl Pump {
                 }
             }
         }
-        self.drain();
         let Some(board) = self.board.as_mut() else { return };
         if stream.write_all(Greeting::Ready(self.what.clone()).line().as_bytes()).is_err() {
             return;

@@ -15,6 +15,11 @@ use std::time::{Duration, Instant};
 /// URL scheme that selects this transport in `--port`.
 pub const SCHEME: &str = "tcp://";
 
+/// The greeting is awaited at least this long, whatever the reply timeout:
+/// a server answers a second client only after its owner's grace
+/// ([crate::serve::OWNER_GRACE]).
+const GREETING_MIN: Duration = Duration::from_secs(1);
+
 /// A write that cannot finish in this long means the server is stuck.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -112,7 +117,8 @@ pub struct TcpTransport {
 
 impl TcpTransport {
     /// Connects, reads the greeting and returns only if this client owns
-    /// the board; `timeout` bounds the connect and the greeting each.
+    /// the board; `timeout` bounds the connect, and the greeting wait (at
+    /// least [GREETING_MIN]).
     pub fn connect(addr: &TcpAddr, timeout: Duration) -> Result<TcpTransport, TcpError> {
         let timeout = timeout.max(Duration::from_millis(1));
         let mut last = None;
@@ -134,7 +140,8 @@ impl TcpTransport {
         stream.set_nodelay(true).map_err(io_fail)?;
         stream.set_write_timeout(Some(WRITE_TIMEOUT)).map_err(io_fail)?;
         let mut t = TcpTransport { stream, addr: addr.clone(), board: String::new() };
-        let line = t.read_greeting(timeout)?;
+        // The server may hold a busy answer while its owner is leaving.
+        let line = t.read_greeting(timeout.max(GREETING_MIN))?;
         let s = addr.to_string();
         match Greeting::parse(&line) {
             Some(Greeting::Ready(board)) => {
