@@ -39,7 +39,7 @@ pub enum ClientError {
     UnknownField { reg: String, field: String },
     #[error("value {value:#x} does not fit field {reg}.{field} ({width} bits)")]
     FieldOverflow { reg: String, field: String, value: u32, width: u32 },
-    #[error("register {0} is read-only")]
+    #[error("{0} is read only")]
     ReadOnly(String),
     #[error("{0}")]
     Encode(#[from] EncodeError),
@@ -49,6 +49,10 @@ pub enum ClientError {
 
 /// Filler that completes any partial request: the longest request less its SOF.
 pub const RESYNC_BYTES: usize = 135;
+
+/// Most retries a client makes: each waits a whole timeout, so more than
+/// this is a hang, not patience.
+pub const MAX_RETRIES: u32 = 100;
 
 /// Timeouts and retries.
 #[derive(Copy, Clone, Debug)]
@@ -216,7 +220,8 @@ impl Client {
             Opcode::Read | Opcode::BurstRead => count as usize,
             _ => 0,
         };
-        let attempts = self.opts.retries + 1;
+        // Saturating: u32::MAX retries wrapped to zero attempts.
+        let attempts = self.opts.retries.saturating_add(1);
         let mut buf = [0u8; 512];
         for attempt in 0..attempts {
             if attempt > 0 {
@@ -264,11 +269,29 @@ impl Client {
         })
     }
 
-    fn checked(r: Response, addr: u16) -> Result<Vec<u32>, ClientError> {
+    /// The reply's data, or the error naming the address at fault: the
+    /// bridge answers a whole burst with one status, so the first address
+    /// of `addr..addr + count` outside the map is named (a burst's first
+    /// address may well be mapped).
+    fn checked(&self, r: Response, addr: u16, count: usize) -> Result<Vec<u32>, ClientError> {
         match r.status {
             Status::Ok => Ok(r.data),
-            Status::BadAddress => Err(ClientError::BadAddress { addr }),
+            Status::BadAddress => {
+                let bad = (addr as usize..addr as usize + count).map(|a| a as u16).find(|&a| self.map.decode(a).is_none());
+                Err(ClientError::BadAddress { addr: bad.unwrap_or(addr) })
+            }
         }
+    }
+
+    /// A read-only register among `addr..addr + count` (the gateware does
+    /// not take the write and answers as for an unmapped address).
+    fn read_only_in(&self, addr: u16, count: usize) -> Option<String> {
+        (addr as usize..addr as usize + count).find_map(|a| match self.map.decode(a as u16) {
+            Some((r, i)) if r.access == Access::Ro => {
+                Some(if r.count == 1 { r.name.to_string() } else { format!("{}[{i}]", r.name) })
+            }
+            _ => None,
+        })
     }
 
     /// Checks the board answers.
@@ -284,7 +307,7 @@ impl Client {
     /// Reads one word.
     pub fn read(&mut self, addr: u16) -> Result<u32, ClientError> {
         let r = self.transact(Opcode::Read, addr, 1, &[])?;
-        Ok(Self::checked(r, addr)?[0])
+        Ok(self.checked(r, addr, 1)?[0])
     }
 
     /// Reads `count` consecutive words (split into bursts of MAX_BURST).
@@ -297,7 +320,7 @@ impl Client {
         while out.len() < count {
             let n = (count - out.len()).min(MAX_BURST);
             let r = self.transact(Opcode::BurstRead, a as u16, n as u8, &[])?;
-            out.extend(Self::checked(r, a as u16)?);
+            out.extend(self.checked(r, a as u16, n)?);
             a += n;
         }
         Ok(out)
@@ -313,10 +336,13 @@ impl Client {
         if addr as usize + values.len() > 0x1_0000 {
             return Err(ClientError::AddressRange { addr, count: values.len() });
         }
+        if let Some(name) = self.read_only_in(addr, values.len()) {
+            return Err(ClientError::ReadOnly(name));
+        }
         for (i, chunk) in values.chunks(MAX_BURST).enumerate() {
             let a = addr + (i * MAX_BURST) as u16;
             let r = self.transact(Opcode::Write, a, chunk.len() as u8, chunk)?;
-            Self::checked(r, a)?;
+            self.checked(r, a, chunk.len())?;
         }
         Ok(())
     }

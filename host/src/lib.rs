@@ -24,6 +24,8 @@ pub mod transport;
 // Boards and the open FPGA flow (engineer "boards").
 pub mod boards;
 pub mod flow;
+pub mod outputs;
+pub mod ports;
 
 pub mod cli;
 

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 /// Build a board bitstream (yosys, nextpnr, icepack / ecppack).
 #[derive(clap::Args, Debug)]
 pub struct BuildArgs {
-    /// Board: icebreaker, alchitry-cu or ulx3s.
+    /// Board: icebreaker, alchitry-cu-v1, alchitry-cu-v2 or ulx3s (the Cu's
+    /// revision matters: V2 moved LEDs and every connector pin).
     #[arg(long, short = 'b')]
     pub board: String,
     /// N: data lanes (default: the board's image of the core, see `--core`).
@@ -33,13 +34,15 @@ pub struct BuildArgs {
     /// loopback (`mosaic loopback on`).
     #[arg(long)]
     pub external: Option<usize>,
-    /// UART baud rate.
-    #[arg(long, default_value_t = 115_200)]
+    /// UART baud rate (the link clock must divide it into 4..=65535 clocks
+    /// per bit, within 2%).
+    #[arg(long, default_value_t = 115_200, value_parser = super::common::parse_u32)]
     pub baud: u32,
-    /// Link clock in MHz (default: the image's).
-    #[arg(long)]
+    /// Link clock in MHz (default: the image's; within the PLL's range).
+    #[arg(long, allow_negative_numbers = true)]
     pub freq: Option<f64>,
-    /// Output directory (default: target/boards/<board>/).
+    /// Output directory (default: target/boards/<board>/ of the Cargo
+    /// workspace you are in, else of the current folder; printed).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// nextpnr placement seed.

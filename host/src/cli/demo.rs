@@ -36,7 +36,7 @@ struct Step {
     run: fn(&mut Client, &mut dyn Write) -> anyhow::Result<()>,
 }
 
-fn inject(lane: Option<u32>, skew: Option<u32>, kill: bool, permute: Option<&str>) -> inject::InjectArgs {
+fn inject(lane: Option<u32>, skew: Option<u64>, kill: bool, permute: Option<&str>) -> inject::InjectArgs {
     inject::InjectArgs {
         lane,
         skew,

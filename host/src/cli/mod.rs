@@ -18,6 +18,7 @@ pub mod info;
 pub mod inject;
 pub mod lanes;
 pub mod loopback;
+pub mod ports;
 pub mod raw;
 pub mod regs;
 pub mod serve;
@@ -79,6 +80,8 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Program a board.
     Flash(flash::FlashArgs),
+    /// USB serial ports and the board each probably is (no board needed).
+    Ports(ports::PortsArgs),
 }
 
 /// Runs a parsed command line, writing its output to `out`.
@@ -106,5 +109,6 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Demo(a) => a.run(&cli.conn, json, out),
         Command::Build(a) => build::run(a, json, out),
         Command::Flash(a) => flash::run(a, &cli.conn, json, out),
+        Command::Ports(a) => a.run(json, out),
     }
 }

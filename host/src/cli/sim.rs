@@ -2,7 +2,8 @@
 
 use super::common::{parse_u32, write_json, ConnectOpts};
 use crate::fake_board::{FakeBoard, FakeOptions};
-use anyhow::anyhow;
+use anyhow::{anyhow, bail};
+use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_gateware::boards::CoreKind;
 use mosaic_sim::virtual_board::{bert_config, core_config, BoardOptions, Image, VirtualBoard};
 use mosaic_gateware::params::LinkParams;
@@ -31,7 +32,7 @@ pub struct SimArgs {
     /// as on the iCEBreaker).
     #[arg(long, value_parser = super::build::parse_core, default_value = "mosaic", conflicts_with = "fake")]
     pub core: CoreKind,
-    /// Simulated UART clocks per bit (small is fast).
+    /// Simulated UART clocks per bit (small is fast; 4..=65535).
     #[arg(long, value_parser = parse_u32, default_value_t = DEFAULT_DIVISOR)]
     pub divisor: u32,
 }
@@ -78,6 +79,9 @@ impl SimArgs {
     /// `mosaic serve --sim/--fake`); `baud` paces a fake board with --pace.
     pub fn spawn(&self, baud: u32) -> anyhow::Result<ServedBoard> {
         let p = self.params()?;
+        if !(MIN_DIVISOR..=MAX_DIVISOR).contains(&self.divisor) {
+            bail!("--divisor must be in {MIN_DIVISOR}..={MAX_DIVISOR} (UART clocks per bit), not {}", self.divisor);
+        }
         let (keep, path): (Box<dyn std::any::Any>, String) = if self.fake {
             let b = FakeBoard::spawn(FakeOptions {
                 params: p,
