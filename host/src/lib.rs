@@ -6,14 +6,19 @@
 //!   a USB-UART and the virtual board's pseudo-terminal alike);
 //! - [client]: tagged, retried register access, typed by register name from
 //!   the register map, with the identity check on connect;
+//! - [tcp_transport] and [serve]: a board behind `mosaic serve` on TCP, one
+//!   client at a time (the [greeting] line says who owns it);
 //! - [fake_board] and [impair]: a software board on a pty and a damaging
 //!   transport, for tests and figures without the gateware;
 //! - [cli]: the `mosaic` subcommands, each writing to an `impl Write`.
 
 pub mod client;
 pub mod fake_board;
+pub mod greeting;
 pub mod impair;
 pub mod protocol;
+pub mod serve;
+pub mod tcp_transport;
 pub mod transport;
 
 // Boards and the open FPGA flow (engineer "boards").

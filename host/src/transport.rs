@@ -3,7 +3,9 @@
 //! A transport moves raw bytes; framing, CRC and retries live in
 //! [crate::protocol] and [crate::client]. The virtual board serves the real
 //! gateware on a pseudo-terminal, so [SerialTransport] opened on its path
-//! reaches it exactly as it reaches a USB-UART.
+//! reaches it exactly as it reaches a USB-UART; a board behind `mosaic serve`
+//! is reached with [crate::tcp_transport::TcpTransport]. [open_port] picks one
+//! from the `--port` text.
 
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
@@ -42,6 +44,26 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 pub struct OpenError {
     pub port: String,
     pub reason: String,
+}
+
+/// Why `--port` could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    #[error(transparent)]
+    Serial(#[from] OpenError),
+    #[error(transparent)]
+    Tcp(#[from] crate::tcp_transport::TcpError),
+}
+
+/// Opens `port`: `tcp://HOST:PORT` is a `mosaic serve` (connect and greeting
+/// bounded by `timeout`), anything else a serial port at `baud`.
+pub fn open_port(port: &str, baud: u32, timeout: Duration) -> Result<Box<dyn Transport>, PortError> {
+    use crate::tcp_transport::{TcpAddr, TcpTransport};
+    if TcpAddr::is_tcp(port) {
+        Ok(Box::new(TcpTransport::connect(&TcpAddr::parse(port)?, timeout)?))
+    } else {
+        Ok(Box::new(SerialTransport::open(port, baud)?))
+    }
 }
 
 /// A serial port (USB-UART of a board, or the virtual board's pty).

@@ -1,7 +1,7 @@
 //! Option groups, number parsing and table output shared by the subcommands.
 
 use crate::client::{Client, ClientOptions};
-use crate::transport::SerialTransport;
+use crate::transport::open_port;
 use anyhow::{bail, Context};
 use clap::Args;
 use std::io::Write;
@@ -10,7 +10,8 @@ use std::time::Duration;
 /// How to reach the board (flattened into every subcommand).
 #[derive(Args, Clone, Debug)]
 pub struct ConnectOpts {
-    /// Serial port of the board, or the pty printed by `mosaic sim`.
+    /// Serial port of the board, the pty printed by `mosaic sim`, or
+    /// tcp://HOST:PORT of a `mosaic serve`.
     #[arg(long, short = 'p', env = "MOSAIC_PORT", global = true)]
     pub port: Option<String>,
     /// UART baud rate (at least 1).
@@ -34,7 +35,7 @@ impl ConnectOpts {
         let Some(port) = self.port.as_deref().filter(|p| !p.trim().is_empty()) else {
             bail!("no port given: use --port <path> or set MOSAIC_PORT (`mosaic sim` serves a virtual board)");
         };
-        let t = SerialTransport::open(port, self.baud)?;
+        let t = open_port(port, self.baud, self.client_options().timeout)?;
         let c = Client::connect(t, self.client_options()).with_context(|| format!("board on {port}"))?;
         Ok(c)
     }

@@ -22,6 +22,7 @@ pub mod loopback;
 pub mod ports;
 pub mod raw;
 pub mod regs;
+pub mod serve;
 pub mod sim;
 pub mod status;
 
@@ -72,6 +73,8 @@ pub enum Command {
     Gen(gen::GenArgs),
     /// Serve a virtual board on a pseudo-terminal until Ctrl-C.
     Sim(sim::SimArgs),
+    /// Serve a board on TCP (loopback), one client at a time, until Ctrl-C.
+    Serve(serve::ServeArgs),
     /// Scripted walkthrough against an in-process virtual board.
     Demo(demo::DemoArgs),
     /// Build a board bitstream.
@@ -103,6 +106,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Regs(a) => a.run(json, out),
         Command::Gen(a) => a.run(json, out),
         Command::Sim(a) => a.run(&cli.conn, json, out),
+        Command::Serve(a) => a.run(&cli.conn, json, out),
         Command::Demo(a) => a.run(&cli.conn, json, out),
         Command::Build(a) => build::run(a, json, out),
         Command::Flash(a) => flash::run(a, &cli.conn, json, out),

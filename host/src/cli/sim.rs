@@ -48,7 +48,7 @@ pub const DEFAULT_DIVISOR: u32 = 4;
 /// simulated clocks, and a loaded machine simulates a few thousand a second.
 pub const SIM_TIMEOUT_MS: u32 = 30_000;
 
-/// How `sim`, `demo` and the JSON name an engine.
+/// How `sim`, `serve` and the JSON name an engine.
 pub fn engine_label(e: Engine) -> &'static str {
     match e {
         Engine::Verilator => "verilator",
@@ -75,21 +75,33 @@ impl SimArgs {
         }
     }
 
-    pub fn run(&self, conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    /// One line naming the board these options serve, e.g.
+    /// `virtual board (16 + 2 lanes, osr 4, link image, verilator)`.
+    pub fn describe(&self, p: &LinkParams, engine: &str) -> String {
+        let image = if self.fake { String::new() } else { format!(", {} image, {engine}", self.core_name()) };
+        format!("{} board ({} + {} lanes, osr {}{image})", self.kind(), p.lanes, p.spares, p.osr)
+    }
+
+    fn kind(&self) -> &'static str {
+        if self.fake { "fake" } else { "virtual" }
+    }
+
+    /// Starts the board these options describe on a pty (`mosaic sim` and
+    /// `mosaic serve --sim/--fake`); `baud` paces a fake board with --pace.
+    pub fn spawn(&self, baud: u32) -> anyhow::Result<ServedBoard> {
         let p = self.params()?;
         if !(MIN_DIVISOR..=MAX_DIVISOR).contains(&self.divisor) {
             bail!("--divisor must be in {MIN_DIVISOR}..={MAX_DIVISOR} (UART clocks per bit), not {}", self.divisor);
         }
-        let mut engine_name = "registers";
-        // The board lives as long as this function: it never returns but on error.
-        let (_board, path, kind): (Box<dyn std::any::Any>, String, &str) = if self.fake {
+        let mut engine = "registers";
+        let (keep, path): (Box<dyn std::any::Any>, String) = if self.fake {
             let b = FakeBoard::spawn(FakeOptions {
                 params: p,
-                baud: self.pace.then_some(conn.baud),
+                baud: self.pace.then_some(baud),
                 ..FakeOptions::default()
             })?;
             let path = b.path().to_string();
-            (Box::new(b), path, "fake")
+            (Box::new(b), path)
         } else {
             let image = match self.core {
                 CoreKind::Mosaic => Image::Link(core_config(p)),
@@ -99,21 +111,27 @@ impl SimArgs {
                     Image::Bert(cfg)
                 }
             };
-            let engine = super::engine::choose(self.engine)?;
-            let b = super::engine::spawn(image, BoardOptions::new(self.divisor), engine)?;
-            engine_name = engine_label(engine);
+            let chosen = super::engine::choose(self.engine)?;
+            let b = super::engine::spawn(image, BoardOptions::new(self.divisor), chosen)?;
+            engine = engine_label(chosen);
             let path = b.path().to_string();
-            (Box::new(b), path, "virtual")
+            (Box::new(b), path)
         };
+        // The simulated gateware answers in seconds, not milliseconds.
+        let timeout_ms = if self.fake { 1000 } else { SIM_TIMEOUT_MS };
+        Ok(ServedBoard { _keep: keep, path, params: p, what: self.describe(&p, engine), timeout_ms, engine })
+    }
+
+    pub fn run(&self, conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+        // The board lives as long as this function: it never returns but on error.
+        let b = self.spawn(conn.baud)?;
+        let (p, path) = (b.params, b.path.as_str());
         if json {
             let image = if self.fake { "registers" } else { self.core_name() };
-            write_json(out, &json!({ "port": path, "kind": kind, "image": image, "engine": engine_name, "params": p }))?;
+            write_json(out, &json!({ "port": path, "kind": self.kind(), "image": image, "engine": b.engine, "params": p }))?;
         } else {
-            let image = if self.fake { String::new() } else { format!(", {} image, {engine_name}", self.core_name()) };
-            writeln!(out, "{kind} board ({} + {} lanes, osr {}{image}) on {path}", p.lanes, p.spares, p.osr)?;
-            // The simulated gateware answers in seconds, not milliseconds.
-            let timeout = if self.fake { 1000 } else { SIM_TIMEOUT_MS };
-            writeln!(out, "try: export MOSAIC_PORT={path} MOSAIC_TIMEOUT={timeout}; mosaic status   (Ctrl-C to stop)")?;
+            writeln!(out, "{} on {path}", b.what)?;
+            writeln!(out, "try: export MOSAIC_PORT={path} MOSAIC_TIMEOUT={}; mosaic status   (Ctrl-C to stop)", b.timeout_ms)?;
         }
         out.flush()?;
         // Ctrl-C ends the process, and with it the board.
@@ -121,4 +139,18 @@ impl SimArgs {
             std::thread::park();
         }
     }
+}
+
+/// A board running on a pty; it stops when this is dropped.
+pub struct ServedBoard {
+    _keep: Box<dyn std::any::Any>,
+    /// The pty to open.
+    pub path: String,
+    pub params: LinkParams,
+    /// One line naming the board ([SimArgs::describe]).
+    pub what: String,
+    /// A reply timeout that suits this board, in ms.
+    pub timeout_ms: u32,
+    /// The simulator behind it ([engine_label]; "registers" for the fake).
+    pub engine: &'static str,
 }
