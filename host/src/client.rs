@@ -47,7 +47,7 @@ pub enum ClientError {
     AddressRange { addr: u16, count: usize },
 }
 
-/// Filler that completes any partial request: the longest request less its SOF.
+/// Most filler a retry carries: the longest request less its SOF.
 pub const RESYNC_BYTES: usize = 135;
 
 /// Most retries a client makes: each waits a whole timeout, so more than
@@ -61,12 +61,15 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Extra attempts after the first one times out.
     pub retries: u32,
-    /// Filler bytes (0x00, never a SOF) sent before a retry. A damaged
-    /// request can leave the bridge inside a partial frame; it abandons it
-    /// only after an idle gap the host cannot time (a simulated board's byte
-    /// time is not wall time), and a retry sent earlier would be swallowed by
-    /// it. Enough filler completes the longest frame, which then fails its
-    /// CRC, so the bridge is hunting again when the retry arrives.
+    /// Most filler bytes (0x00, never a SOF) sent before a retry. A damaged
+    /// request can leave the bridge inside a partial frame of it; the bridge
+    /// abandons it only after an idle gap the host cannot time (a simulated
+    /// board's byte time is not wall time), and a retry sent earlier would be
+    /// swallowed by it. The request's own length less one completes any
+    /// prefix of it, which then fails its CRC, so the bridge is hunting again
+    /// when the retry arrives: a read's retry carries 7 bytes of filler, not
+    /// the longest frame's 135. (A false frame started by line noise ends at
+    /// the bridge's inter-byte timeout, long before a reply timeout passes.)
     pub resync_bytes: usize,
 }
 
@@ -231,7 +234,7 @@ impl Client {
             self.tag = self.tag.wrapping_add(1);
             let mut frame = Request { tag, opcode, addr, count, data: data.to_vec() }.encode()?;
             if attempt > 0 {
-                let mut f = vec![0u8; self.opts.resync_bytes];
+                let mut f = vec![0u8; self.opts.resync_bytes.min(frame.len() - 1)];
                 f.append(&mut frame);
                 frame = f;
             }
@@ -460,6 +463,33 @@ pub fn get(reg: &Register, name: &str, word: u32) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records what is sent; never answers.
+    struct Mute(std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
+    impl crate::transport::Transport for Mute {
+        fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            self.0.lock().unwrap().push(bytes.len());
+            Ok(())
+        }
+        fn recv(&mut self, _: &mut [u8], timeout: Duration) -> std::io::Result<usize> {
+            std::thread::sleep(timeout);
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn a_retry_carries_the_request_length_less_one_of_filler() {
+        let sent = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+        let o = ClientOptions { timeout: Duration::from_millis(5), retries: 2, ..ClientOptions::default() };
+        let mut c = Client::new(Mute(sent.clone()), o);
+        assert!(c.read(0).is_err());
+        let read = crate::protocol::request_len(0);
+        assert_eq!(*sent.lock().unwrap(), vec![read, 2 * read - 1, 2 * read - 1]);
+        sent.lock().unwrap().clear();
+        assert!(c.transact(Opcode::Write, 0x10, MAX_BURST as u8, &[1; MAX_BURST]).is_err());
+        let longest = crate::protocol::request_len(MAX_BURST);
+        assert_eq!(*sent.lock().unwrap(), vec![longest, longest + RESYNC_BYTES, longest + RESYNC_BYTES]);
+    }
 
     #[test]
     fn resync_filler_completes_the_longest_request() {
