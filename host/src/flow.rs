@@ -217,25 +217,67 @@ impl Toolchain {
     }
 }
 
-/// Runs one step in `dir`, its output to `<name>.log`; errors cite the log.
-fn run_step(name: &str, cmd: &mut Command, dir: &Path, search_path: Option<&OsString>) -> Result<(), FlowError> {
+/// Runs one step in `dir`, its output to `<name>.log` as it comes (a
+/// 20-minute place and route is followed live with `tail -f`); each output
+/// line goes to `on_line` too (stage detection). Errors cite the log.
+fn run_step(
+    name: &str,
+    cmd: &mut Command,
+    dir: &Path,
+    search_path: Option<&OsString>,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<(), FlowError> {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
     if let Some(p) = search_path {
         cmd.env("PATH", p);
     }
     let log = dir.join(format!("{name}.log"));
-    let out = cmd.current_dir(dir).output().map_err(io(&log))?;
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    std::fs::write(&log, &text).map_err(io(&log))?;
-    if out.status.success() {
+    let mut file = std::fs::File::create(&log).map_err(io(&log))?;
+    let mut child = cmd.current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(io(&log))?;
+    // Both pipes drain into one channel, so neither can fill up and stall the tool.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let mut readers = vec![];
+    let out: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("piped stdout"));
+    let err: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("piped stderr"));
+    for pipe in [out, err] {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        }));
+    }
+    drop(tx);
+    let mut first_error = None;
+    for line in rx {
+        let _ = writeln!(file, "{line}");
+        if first_error.is_none() && (line.contains("ERROR") || line.contains("Error")) {
+            first_error = Some(line.trim().to_string());
+        }
+        on_line(&line);
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+    let status = child.wait().map_err(io(&log))?;
+    if status.success() {
         return Ok(());
     }
-    let summary = text
-        .lines()
-        .find(|l| l.contains("ERROR") || l.contains("Error"))
-        .unwrap_or("non-zero exit")
-        .trim()
-        .to_string();
+    let summary = first_error.unwrap_or_else(|| "non-zero exit".to_string());
     Err(FlowError::Tool { tool: name.to_string(), summary, log })
+}
+
+/// The nextpnr stage a log line starts, if any: placement, then routing.
+fn pnr_stage(line: &str) -> Option<&'static str> {
+    let l = line.to_ascii_lowercase();
+    if l.contains("running main analytical placer") || l.contains("running simulated annealing placer") {
+        Some("place")
+    } else if l.contains("routing globals") || l.contains("running router") || l.starts_with("info: routing") {
+        Some("route")
+    } else {
+        None
+    }
 }
 
 /// The PLL for `--freq`: an output the PLL cannot make at all is an
@@ -414,12 +456,14 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
     say(log, format!("{}: {:?} core, {physical} lanes ({ext} on pins), link clock {link_mhz:.3} MHz", b.name, o.core));
     say(log, format!("output directory {}", dir.display()));
     let cfg = ShellConfig { pll, params, ext_lanes: ext, leds_active_low: b.leds_active_low, core: o.core, uart_divisor };
+    say(log, "Verilog (rust-hdl)".into());
     let verilog = board_verilog(b.pin_lanes, b.leds, &cfg).map_err(FlowError::Options)?;
     let top_v = dir.join("top.v");
     std::fs::write(&top_v, verilog).map_err(io(&top_v))?;
 
     say(log, "yosys synthesis".into());
-    run_step("yosys", Command::new(&tools.yosys).args(["-q", "-p", &synth_script(b.family)]), &dir, o.search_path.as_ref())?;
+    let ys = synth_script(b.family);
+    run_step("yosys", Command::new(&tools.yosys).args(["-q", "-p", &ys]), &dir, o.search_path.as_ref(), &mut |_| {})?;
 
     say(log, format!("place and route ({})", tools.pnr.file_name().unwrap_or_default().to_string_lossy()));
     let freq = format!("{link_mhz}");
@@ -437,7 +481,13 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
             dir.join("top.bit")
         }
     };
-    run_step("nextpnr", &mut pnr, &dir, o.search_path.as_ref())?;
+    let mut stage = "";
+    run_step("nextpnr", &mut pnr, &dir, o.search_path.as_ref(), &mut |line| {
+        if let Some(s) = pnr_stage(line).filter(|s| *s != stage) {
+            stage = s;
+            say(log, format!("{s} (log: {})", dir.join("nextpnr.log").display()));
+        }
+    })?;
 
     say(log, "bitstream".into());
     let mut pack = Command::new(&tools.pack);
@@ -445,7 +495,7 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
         Family::Ice40 => pack.args(["top.asc", "top.bin"]),
         Family::Ecp5 => pack.args(["--compress", "top.config", "top.bit"]),
     };
-    run_step("pack", &mut pack, &dir, o.search_path.as_ref())?;
+    run_step("pack", &mut pack, &dir, o.search_path.as_ref(), &mut |_| {})?;
 
     let report_path = dir.join("report.json");
     let text = std::fs::read_to_string(&report_path).map_err(io(&report_path))?;
@@ -658,6 +708,31 @@ pub fn write_summary(r: &BuildReport, out: &mut dyn Write) -> std::io::Result<()
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_step_streams_its_log_and_reports_the_place_and_route_stages() {
+        let dir = std::env::temp_dir().join(format!("mosaic-flow-step-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = "echo 'Info: Running main analytical placer.' >&2; echo 'Info: placed'; \
+                      echo 'Info: Routing globals...' >&2; echo 'Info: Running router2...' >&2";
+        let mut stages = vec![];
+        run_step("nextpnr", Command::new("sh").args(["-c", script]), &dir, None, &mut |l| {
+            if let Some(s) = pnr_stage(l) {
+                stages.push(s);
+            }
+        })
+        .unwrap();
+        assert_eq!(stages, ["place", "route", "route"]);
+        let log = std::fs::read_to_string(dir.join("nextpnr.log")).unwrap();
+        assert!(log.contains("analytical placer") && log.contains("Info: placed") && log.contains("router2"), "{log}");
+        // A failing step names its first error line and the log.
+        let e = run_step("yosys", Command::new("sh").args(["-c", "echo 'ERROR: no top' >&2; exit 1"]), &dir, None, &mut |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("yosys failed: ERROR: no top (full log: ") && e.ends_with("yosys.log)"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     use super::*;
     use crate::boards::board;
 

@@ -72,8 +72,16 @@ pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<
         seed: args.seed,
         ..BuildOptions::for_image(board, image)
     };
-    // Progress goes to stderr so that --json output stays parseable.
-    let result = flow::build(&opts, &mut std::io::stderr());
+    // Progress goes to stderr so that --json output stays parseable; on a
+    // terminal a spinner shows the stage running and its elapsed time.
+    let result = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let mut live = StageSpinner::new();
+        let r = flow::build(&opts, &mut live);
+        live.pb.finish_and_clear();
+        r
+    } else {
+        flow::build(&opts, &mut std::io::stderr())
+    };
     let report = match &result {
         Ok(r) => r,
         Err(FlowError::Timing { report, .. }) => report.as_ref(),
@@ -85,4 +93,40 @@ pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<
         flow::write_summary(report, out)?;
     }
     result.map(|_| ()).map_err(Into::into)
+}
+
+/// Stage lines above a spinner that names the running stage and its time.
+struct StageSpinner {
+    pb: indicatif::ProgressBar,
+    line: Vec<u8>,
+}
+
+impl StageSpinner {
+    fn new() -> Self {
+        let pb = indicatif::ProgressBar::new_spinner();
+        let style = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed} in this stage)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        pb.set_style(style);
+        pb.enable_steady_tick(std::time::Duration::from_millis(250));
+        StageSpinner { pb, line: vec![] }
+    }
+}
+
+impl Write for StageSpinner {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.line.extend_from_slice(buf);
+        while let Some(i) = self.line.iter().position(|&b| b == b'\n') {
+            let l = String::from_utf8_lossy(&self.line[..i]).to_string();
+            self.line.drain(..=i);
+            self.pb.println(&l);
+            // "[  12.3s] place (log: ...)": the stage is what follows the time.
+            let stage = l.split_once("] ").map(|(_, s)| s).unwrap_or(&l);
+            self.pb.set_message(stage.split(" (").next().unwrap_or(stage).to_string());
+            self.pb.reset_elapsed();
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
