@@ -116,7 +116,7 @@ fn flash_dry_run(board: &str, sram: bool, bitstream: Option<&str>) -> Result<Str
         dry_run: true,
         bitstream: bitstream.map(Into::into),
     };
-    let conn = ConnectOpts { port: None, baud: 115_200, timeout: 500, retries: 3 };
+    let conn = ConnectOpts { port: None, baud: None, timeout: 500, retries: 3 };
     let mut out = Vec::new();
     flash_cli::run(&args, &conn, false, &mut out).map_err(|e| e.to_string())?;
     Ok(String::from_utf8(out).unwrap())

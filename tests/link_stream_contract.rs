@@ -35,32 +35,39 @@ trait StreamDut: CorePorts {
     fn ticks(&self) -> (bool, bool);
 }
 
+/// The methods whose ports both cores name alike.
+macro_rules! same_ports {
+    () => {
+        fn tx_ready(&self) -> bool {
+            self.tx_ready.val()
+        }
+        fn rx_gap(&self) -> bool {
+            self.rx_gap.val()
+        }
+        fn pins(&self) -> Vec<bool> {
+            self.tx_lines.iter().map(|l| l.val()).collect()
+        }
+        fn set_pins(&mut self, rx: &[bool]) {
+            for (p, &b) in self.rx_lines.iter_mut().zip(rx) {
+                p.next = b;
+            }
+        }
+    };
+}
+
 impl StreamDut for LinkCore {
     const LIMBS: usize = 1;
     fn set_tx(&mut self, w: &[u64], valid: bool) {
         self.tx_data.next = w[0].into();
         self.tx_valid.next = valid;
     }
-    fn tx_ready(&self) -> bool {
-        self.tx_ready.val()
-    }
     fn rx(&self) -> Option<Vec<u64>> {
         self.rx_valid.val().then(|| vec![self.rx_data.val().to_u64()])
-    }
-    fn rx_gap(&self) -> bool {
-        self.rx_gap.val()
-    }
-    fn pins(&self) -> Vec<bool> {
-        self.tx_lines.iter().map(|l| l.val()).collect()
-    }
-    fn set_pins(&mut self, rx: &[bool]) {
-        for (p, &b) in self.rx_lines.iter_mut().zip(rx) {
-            p.next = b;
-        }
     }
     fn ticks(&self) -> (bool, bool) {
         (self.tx.block_tick.val(), self.tx.marker_tick.val())
     }
+    same_ports!();
 }
 
 impl StreamDut for LinkCoreWide<128> {
@@ -72,24 +79,11 @@ impl StreamDut for LinkCoreWide<128> {
         self.tx_data.next = b;
         self.tx_valid.next = valid;
     }
-    fn tx_ready(&self) -> bool {
-        self.tx_ready.val()
-    }
     fn rx(&self) -> Option<Vec<u64>> {
         let d = self.rx_data.val();
         self.rx_valid.val().then(|| vec![d.get_bits::<64>(0).to_u64(), d.get_bits::<64>(64).to_u64()])
     }
-    fn rx_gap(&self) -> bool {
-        self.rx_gap.val()
-    }
-    fn pins(&self) -> Vec<bool> {
-        self.tx_lines.iter().map(|l| l.val()).collect()
-    }
-    fn set_pins(&mut self, rx: &[bool]) {
-        for (p, &b) in self.rx_lines.iter_mut().zip(rx) {
-            p.next = b;
-        }
-    }
+    same_ports!();
     fn ticks(&self) -> (bool, bool) {
         (self.core.tx.block_tick.val(), self.core.tx.marker_tick.val())
     }

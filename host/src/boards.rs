@@ -113,12 +113,35 @@ pub struct UsbUart {
     /// A word of the USB product string that tells this board from others
     /// with the same chip (lower case).
     pub product_hint: &'static str,
+    /// Fastest UART rate the chip carries that the images use (FT2232H and
+    /// FT231X: 3 Mbaud, 8N1 = 300 kB/s).
+    pub max_baud: u32,
+}
+
+/// The UART rates board images use, fastest first; a host that is not told
+/// `--baud` tries them in this order on a USB serial port. 3 Mbaud where the
+/// link clock divides it within 2%, 2 Mbaud (exact at 40 and 50 MHz) on the
+/// others, 115200 for images built before the fast UART.
+pub const UART_BAUDS: [u32; 3] = [3_000_000, 2_000_000, 115_200];
+
+impl Board {
+    /// The image UART rate at `link_mhz`: the fastest of [UART_BAUDS] the
+    /// board's USB UART carries and the link clock divides within 2%.
+    pub fn uart_baud(&self, link_mhz: f64) -> u32 {
+        let clock_hz = (link_mhz * 1e6).round() as u64;
+        UART_BAUDS
+            .iter()
+            .copied()
+            .filter(|&b| b <= self.uart.max_baud)
+            .find(|&b| mosaic_gateware::uart_tx::divisor_for(clock_hz, b as u64).is_ok())
+            .unwrap_or(UART_BAUDS[UART_BAUDS.len() - 1])
+    }
 }
 
 /// The FT2232H of the iCEBreaker and the Alchitry Cu: channel A (interface
 /// 0) is the programmer's SPI/JTAG, channel B (interface 1) the UART.
 const FT2232H_B: UsbUart =
-    UsbUart { chip: "FT2232H", vid: 0x0403, pid: 0x6010, interface: 1, usual_port: "/dev/ttyUSB1", product_hint: "" };
+    UsbUart { chip: "FT2232H", vid: 0x0403, pid: 0x6010, interface: 1, usual_port: "/dev/ttyUSB1", product_hint: "", max_baud: 3_000_000 };
 
 /// A core, its lane counts and its clock.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -243,6 +266,7 @@ pub const BOARDS: &[Board] = &[
             interface: 0,
             usual_port: "/dev/ttyUSB0",
             product_hint: "ulx3s",
+            max_baud: 3_000_000,
         },
         images: &[
             Image { core: CoreKind::Mosaic, lanes: ULX3S_LANES, spares: ULX3S_SPARES, osr: 4, link_mhz: 40.0 },
@@ -282,6 +306,24 @@ pub fn board(name: &str) -> Result<&'static Board, UnknownBoard> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn images_talk_at_the_fastest_rate_their_clock_divides() {
+        // iCEBreaker 18 MHz / 6 = 3 Mbaud exactly; the Cu's 50 MHz / 17 is
+        // 1.96% slow, within 2%; the ULX3S's 40 MHz / 13 would be 2.6% fast,
+        // so 2 Mbaud (40 / 20 exactly).
+        let rate = |name: &str| {
+            let b = board(name).unwrap();
+            b.uart_baud(b.images[0].link_mhz)
+        };
+        assert_eq!(rate("icebreaker"), 3_000_000);
+        assert_eq!(rate("alchitry-cu-v1"), 3_000_000);
+        assert_eq!(rate("alchitry-cu-v2"), 3_000_000);
+        assert_eq!(rate("ulx3s"), 2_000_000);
+        // A clock that divides neither fast rate falls back to 115200.
+        assert_eq!(board("icebreaker").unwrap().uart_baud(17.3), 115_200);
+    }
+
     use super::*;
 
     #[test]

@@ -36,8 +36,8 @@ pub struct BuildOptions {
     /// pins for, the rest loop back internally (0: all internal; the full
     /// link always puts as many lanes as it can on pins).
     pub external: Option<usize>,
-    /// UART baud rate of the bridge.
-    pub baud: u32,
+    /// UART baud rate of the bridge (None: the board's, [Board::uart_baud]).
+    pub baud: Option<u32>,
     /// Link clock (the PLL output), MHz.
     pub link_mhz: f64,
     /// Output directory; `None`: `target/boards/<board>/` of the workspace
@@ -65,7 +65,7 @@ impl BuildOptions {
             core: image.core,
             link_mhz: image.link_mhz,
             external: None,
-            baud: 115_200,
+            baud: None,
             out_dir: None,
             search_path: None,
             seed: 1,
@@ -95,6 +95,8 @@ impl Used {
 pub struct BuildReport {
     pub board: String,
     pub part: String,
+    /// The bridge's UART rate (8N1).
+    pub uart_baud: u32,
     /// `Mosaic` (full link) or `Bert` (BERT image, no link).
     pub core: String,
     /// N + S.
@@ -438,7 +440,8 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
     let physical = params.physical_lanes();
     let pll = link_pll(b, o.link_mhz)?;
     let link_mhz = pll.fout_mhz();
-    let uart_divisor = uart_divisor(link_mhz, o.baud)?;
+    let baud = o.baud.unwrap_or_else(|| b.uart_baud(link_mhz));
+    let uart_divisor = uart_divisor(link_mhz, baud)?;
     let tools = Toolchain::find(b.family, o.search_path.as_ref())?;
     let dir = o.out_dir.clone().unwrap_or_else(|| crate::outputs::board_dir(b.name));
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
@@ -507,6 +510,7 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
     let report = BuildReport {
         board: b.name.to_string(),
         part: b.part.to_string(),
+        uart_baud: baud,
         core: format!("{:?}", o.core),
         physical_lanes: physical,
         data_lanes: o.lanes,
@@ -685,6 +689,7 @@ pub fn write_summary(r: &BuildReport, out: &mut dyn Write) -> std::io::Result<()
         "rate       {:.3} MHz link clock / OSR {} = {:.3} Mb/s per lane, {:.1} Mb/s aggregate",
         r.link_mhz, r.osr, r.lane_mbps, r.aggregate_mbps
     )?;
+    writeln!(out, "uart       {} baud 8N1 (`--baud {}` to connect directly)", r.uart_baud, r.uart_baud)?;
     writeln!(out, "logic      {} LUT4, {} FF", r.luts, r.ffs)?;
     writeln!(
         out,
@@ -775,10 +780,10 @@ mod tests {
             (1, "--baud must be in 275..=4500000 at the 18 MHz link clock (the UART takes 4..=65535 clocks per bit), not 1"),
             (4_000_000, "--baud 4000000 at 18000000 Hz must be within 2% with an integer divisor, not 10.0% off (divisor 5)"),
         ] {
-            o.baud = baud;
+            o.baud = Some(baud);
             assert_eq!(build(&o, &mut Vec::new()).unwrap_err().to_string(), want);
         }
-        o.baud = 115_200;
+        o.baud = Some(115_200);
         o.lanes = 0;
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
         assert_eq!(e, "--lanes (N) must be at least 1, not 0");

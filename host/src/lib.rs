@@ -13,6 +13,7 @@
 //! - [cli]: the `mosaic` subcommands, each writing to an `impl Write`.
 
 pub mod client;
+pub mod baud_search;
 pub mod fake_board;
 pub mod greeting;
 pub mod impair;

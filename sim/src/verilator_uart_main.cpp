@@ -9,17 +9,11 @@
 //   out: after each R: "O <cycles> <busy 0|1> <hex bytes from uart_tx, or ->"
 // Filled in by sim/src/verilator_board.rs: the UART divisor and the pin
 // loop (tx_lines -> rx_lines, the loopback cable, one clock late).
-#include "Vtop.h"
-#include "verilated.h"
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <string>
 
 static const unsigned DIVISOR = @DIVISOR@;
-static Vtop* top;
-static unsigned long long cyc = 0;
 
 // Host -> board: bytes back to back, LSB first, like sim/src/uart_line.rs.
 struct Sender {
@@ -66,14 +60,6 @@ struct Receiver {
         return -1;
     }
 };
-
-static void tick() {
-    top->clock = 0;
-    top->eval();
-    top->clock = 1;
-    top->eval();
-    cyc++;
-}
 
 static void loop_pins() {
 @LOOP_PINS@

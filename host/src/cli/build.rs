@@ -34,10 +34,11 @@ pub struct BuildArgs {
     /// loopback (`mosaic loopback on`).
     #[arg(long)]
     pub external: Option<usize>,
-    /// UART baud rate (the link clock must divide it into 4..=65535 clocks
-    /// per bit, within 2%).
-    #[arg(long, default_value_t = 115_200, value_parser = super::common::parse_u32)]
-    pub baud: u32,
+    /// UART baud rate (default: 3000000 where the board's USB UART and link
+    /// clock allow it, else 2000000; the link clock must divide it into
+    /// 4..=65535 clocks per bit, within 2%).
+    #[arg(long, value_parser = super::common::parse_u32)]
+    pub baud: Option<u32>,
     /// Link clock in MHz (default: the image's; within the PLL's range).
     #[arg(long, allow_negative_numbers = true)]
     pub freq: Option<f64>,

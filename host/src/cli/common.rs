@@ -14,9 +14,10 @@ pub struct ConnectOpts {
     /// tcp://HOST:PORT of a `mosaic serve`.
     #[arg(long, short = 'p', env = "MOSAIC_PORT", global = true)]
     pub port: Option<String>,
-    /// UART baud rate (at least 1).
-    #[arg(long, default_value_t = 115_200, global = true, value_parser = parse_baud)]
-    pub baud: u32,
+    /// UART baud rate (at least 1; default: on a USB serial port the rates
+    /// board images use are tried, 3000000, 2000000, then 115200).
+    #[arg(long, global = true, value_parser = parse_baud)]
+    pub baud: Option<u32>,
     /// Reply timeout per attempt, in milliseconds (at least 1; a simulated board needs seconds).
     #[arg(long, env = "MOSAIC_TIMEOUT", default_value_t = 1000, global = true, value_parser = parse_timeout)]
     pub timeout: u32,
@@ -32,12 +33,37 @@ impl ConnectOpts {
 
     /// Opens the port and checks the board's identity.
     pub fn connect(&self) -> anyhow::Result<Client> {
+        Ok(self.connect_at()?.0)
+    }
+
+    /// As [ConnectOpts::connect], with the UART rate it talks at.
+    pub fn connect_at(&self) -> anyhow::Result<(Client, u32)> {
         let Some(port) = self.port.as_deref().filter(|p| !p.trim().is_empty()) else {
             bail!("no port given: use --port <path> or set MOSAIC_PORT (`mosaic sim` serves a virtual board)");
         };
-        let t = open_port(port, self.baud, self.client_options().timeout)?;
+        let baud = self.line_rate(port)?;
+        let t = open_port(port, baud, self.client_options().timeout)?;
         let c = Client::connect(t, self.client_options()).with_context(|| format!("board on {port}"))?;
-        Ok(c)
+        Ok((c, baud))
+    }
+
+    /// `--baud`, or the rate a board on a USB serial port answers at
+    /// ([crate::baud_search]); a pty or TCP server has no rate to find.
+    pub fn line_rate(&self, port: &str) -> anyhow::Result<u32> {
+        use crate::baud_search::{candidates, find_rate, is_hardware_serial};
+        if self.baud.is_some() || !is_hardware_serial(port) {
+            return Ok(self.baud.unwrap_or(crate::boards::UART_BAUDS[0]));
+        }
+        // A port that cannot be opened at all says why (missing, busy).
+        drop(open_port(port, crate::boards::UART_BAUDS[0], self.client_options().timeout)?);
+        let rates = candidates(None);
+        find_rate(&rates, |r| crate::transport::SerialTransport::open(port, r).map_err(std::io::Error::other)).ok_or_else(|| {
+            let list: Vec<String> = rates.iter().map(|r| r.to_string()).collect();
+            anyhow::anyhow!(
+                "no board answered on {port} at {} baud: is it programmed with a mosaic image (`mosaic ports` lists boards)? Give --baud if its UART runs at another rate",
+                list.join(", ")
+            )
+        })
     }
 }
 

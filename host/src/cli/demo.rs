@@ -156,7 +156,8 @@ impl DemoArgs {
         if !json {
             writeln!(out, "{} board on {path}", if self.fake { "fake" } else { "virtual" })?;
         }
-        let t = SerialTransport::open(&path, conn.baud)?;
+        // A pty: the rate is not used.
+        let t = SerialTransport::open(&path, crate::boards::UART_BAUDS[0])?;
         let mut o = conn.client_options();
         if !self.fake {
             o.timeout = o.timeout.max(std::time::Duration::from_millis(SIM_TIMEOUT_MS as u64));

@@ -102,7 +102,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Inject(a) => with_board(&mut |c| a.run(c, json, out)),
         Command::Read(a) => with_board(&mut |c| a.run(c, json, out)),
         Command::Write(a) => with_board(&mut |c| a.run(c, json, out)),
-        Command::Bench(a) => with_board(&mut |c| a.run(c, cli.conn.baud, json, out)),
+        Command::Bench(a) => {
+            let (mut c, baud) = cli.conn.connect_at()?;
+            a.run(&mut c, baud, json, out)
+        }
         Command::Regs(a) => a.run(json, out),
         Command::Gen(a) => a.run(json, out),
         Command::Sim(a) => a.run(&cli.conn, json, out),

@@ -40,6 +40,10 @@ struct Backend {
     _keep: Option<super::sim::ServedBoard>,
 }
 
+/// The UART a fake board's replies are paced as (`--pace`) when `--baud`
+/// is not given: the classic rate, where pacing is visible.
+pub const PACE_BAUD: u32 = 115_200;
+
 fn serial_opener(path: String, baud: u32) -> BoardOpener {
     Box::new(move || {
         // Without the open error's --port hint: a client reading it cannot act on it.
@@ -57,9 +61,11 @@ impl ServeArgs {
             if let Some(p) = port.filter(|p| !TcpAddr::is_tcp(p)) {
                 bail!("give --port {p} (a serial port to serve) or --sim/--fake, not both");
             }
-            let b = self.board.spawn(conn.baud)?;
+            // The baud paces a fake board's replies (--pace); a pty has no rate.
+            let baud = conn.baud.unwrap_or(PACE_BAUD);
+            let b = self.board.spawn(baud)?;
             return Ok(Backend {
-                opener: serial_opener(b.path.clone(), conn.baud),
+                opener: serial_opener(b.path.clone(), baud),
                 what: b.what.clone(),
                 timeout_ms: b.timeout_ms,
                 _keep: Some(b),
@@ -71,9 +77,10 @@ impl ServeArgs {
         if TcpAddr::is_tcp(port) {
             bail!("--port {port} is a tcp:// address: `mosaic serve` serves a serial port (--port <path>), --sim or --fake");
         }
+        let baud = conn.line_rate(port)?;
         Ok(Backend {
-            opener: serial_opener(port.to_string(), conn.baud),
-            what: format!("serial port {port} at {} baud", conn.baud),
+            opener: serial_opener(port.to_string(), baud),
+            what: format!("serial port {port} at {baud} baud"),
             timeout_ms: conn.timeout,
             _keep: None,
         })

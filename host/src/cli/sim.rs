@@ -124,7 +124,7 @@ impl SimArgs {
 
     pub fn run(&self, conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
         // The board lives as long as this function: it never returns but on error.
-        let b = self.spawn(conn.baud)?;
+        let b = self.spawn(conn.baud.unwrap_or(super::serve::PACE_BAUD))?;
         let (p, path) = (b.params, b.path.as_str());
         if json {
             let image = if self.fake { "registers" } else { self.core_name() };

@@ -1,0 +1,73 @@
+//! Benchmark of the virtual board's engines, as a user meets them: the time
+//! of `mosaic status` and of single register reads on the same board in
+//! rust-hdl's simulator and in Verilator (after its one-time build, timed
+//! apart), with their ratio; and the wire time of a status against the fake
+//! board paced as a UART at 115200 and 3 Mbaud.
+//!
+//! `cargo run --release -p mosaic-host --bin board_bench [-- --big]`
+//! (`--big` adds a 100 + 5 board on Verilator: a build of several minutes).
+
+use mosaic_gateware::params::LinkParams;
+use mosaic_host::cli::status::StatusArgs;
+use mosaic_host::fake_board::{FakeBoard, FakeOptions};
+use mosaic_host::{Client, ClientOptions, SerialTransport};
+use mosaic_sim::virtual_board::{core_config, BoardOptions, Engine, Image, VirtualBoard};
+use std::time::{Duration, Instant};
+
+fn connect(path: &str) -> Client {
+    let t = SerialTransport::open(path, 115_200).expect("open the board's pty");
+    let o = ClientOptions { timeout: Duration::from_secs(120), retries: 0, ..ClientOptions::default() };
+    Client::connect(t, o).expect("identity")
+}
+
+/// (board start, status seconds, single reads per second).
+fn measure(p: LinkParams, engine: Engine, reads: usize) -> (f64, f64, f64) {
+    let t = Instant::now();
+    let opts = BoardOptions { engine, idle_duty: 1.0, ..BoardOptions::new(4) };
+    let board = VirtualBoard::spawn_image(Image::Link(core_config(p)), opts).expect("virtual board");
+    let start = t.elapsed().as_secs_f64();
+    let mut c = connect(board.path());
+    let t = Instant::now();
+    StatusArgs {}.run(&mut c, true, &mut Vec::new()).expect("status");
+    let status = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for _ in 0..reads {
+        c.read_reg("MAGIC", 0).expect("read");
+    }
+    let rate = reads as f64 / t.elapsed().as_secs_f64();
+    (start, status, rate)
+}
+
+fn main() {
+    let big = std::env::args().any(|a| a == "--big");
+    println!("virtual board: `mosaic status` and single reads, rust-hdl vs Verilator (UART divisor 4)");
+    for (n, s, reads) in [(4, 1, 20), (16, 2, 5)] {
+        let p = LinkParams { lanes: n, spares: s, ..LinkParams::DEFAULT };
+        let (_, st_r, rd_r) = measure(p, Engine::RustHdl, reads);
+        let (start_v, st_v, rd_v) = measure(p, Engine::Verilator, reads * 20);
+        println!(
+            "  {n:>3} + {s}: status rust-hdl {st_r:7.2} s, verilator {st_v:6.3} s ({:5.0}x); reads/s {rd_r:7.1} vs {rd_v:7.0} ({:5.0}x); verilator start {start_v:.1} s (build or cache)",
+            st_r / st_v,
+            rd_v / rd_r
+        );
+    }
+    if big {
+        let p = LinkParams { lanes: 100, spares: 5, osr: 2, ..LinkParams::DEFAULT };
+        let (start_v, st_v, rd_v) = measure(p, Engine::Verilator, 20);
+        println!("  100 + 5: status verilator {st_v:.2} s, {rd_v:.0} reads/s; start {start_v:.0} s (build or cache)");
+    }
+    println!("wire time of `mosaic status` on a paced fake board (the bytes a real UART would carry)");
+    // N = 100 needs OSR >= 2 (the gatherer visits one lane per clock).
+    for (n, s, osr) in [(16, 2, 1), (100, 5, 2)] {
+        let p = LinkParams { lanes: n, spares: s, osr, ..LinkParams::DEFAULT };
+        let mut line = format!("  {n:>3} + {s}:");
+        for baud in [115_200u32, 3_000_000] {
+            let b = FakeBoard::spawn(FakeOptions { params: p, baud: Some(baud), ..FakeOptions::default() }).expect("fake board");
+            let mut c = connect(b.path());
+            let t = Instant::now();
+            StatusArgs {}.run(&mut c, true, &mut Vec::new()).expect("status");
+            line += &format!(" {:>9} baud {:7.1} ms;", baud, 1e3 * t.elapsed().as_secs_f64());
+        }
+        println!("{line}");
+    }
+}
