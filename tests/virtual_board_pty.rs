@@ -7,7 +7,7 @@ use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::protocol::{response_len, Opcode, Status, INTERBYTE_TIMEOUT_BYTES, REQ_SOF};
 use mosaic_gateware::regmap::{RegMap, MAGIC, MAP_VERSION};
 use mosaic_sim::bridge_model::{decode_responses, encode_raw, ParserModel, Response};
-use mosaic_sim::virtual_board::{core_config, BoardOptions, VirtualBoard};
+use mosaic_sim::virtual_board::{core_config, BoardOptions, Engine, VirtualBoard};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serialport::SerialPort;
@@ -111,8 +111,14 @@ fn read_magic_through_the_pty_and_survive_garbage() {
 /// back, SNAPSHOT and PING answer OK, an unmapped address is BadAddress.
 #[test]
 fn every_opcode_through_the_pty_against_the_link_core() {
+    for engine in [Engine::RustHdl, Engine::Verilator] {
+        every_opcode_on(engine);
+    }
+}
+
+fn every_opcode_on(engine: Engine) {
     let p = small();
-    let opts = BoardOptions { idle_duty: 1.0, ..BoardOptions::new(DIVISOR) };
+    let opts = BoardOptions { idle_duty: 1.0, engine, ..BoardOptions::new(DIVISOR) };
     let board = VirtualBoard::spawn_with(core_config(p), opts).unwrap();
     let mut port = open(board.path());
     let map = RegMap::new(&p);

@@ -6,7 +6,7 @@
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::regmap::{MAGIC, MAP_VERSION};
 use mosaic_host::{Client, ClientError, ClientOptions, SerialTransport, Transport};
-use mosaic_sim::virtual_board::VirtualBoard;
+use mosaic_sim::virtual_board::{core_config, BoardOptions, Engine, Image, VirtualBoard};
 use std::time::{Duration, Instant};
 
 /// FAILOVER_THRESHOLD: a plain 32-bit configuration register. (TX_MAP is
@@ -128,14 +128,22 @@ fn faults_between_host_and_gateware_never_give_a_wrong_value() {
 
 #[test]
 fn mosaic_status_on_the_gateware() {
+    // Both engines: rust-hdl here, and Verilator on the same gateware's Verilog.
+    for engine in [Engine::RustHdl, Engine::Verilator] {
+        status_on(engine);
+    }
+}
+
+fn status_on(engine: Engine) {
     use clap::Parser;
-    let b = VirtualBoard::spawn(SMALL, 4).unwrap();
+    let opts = BoardOptions { engine, ..BoardOptions::new(4) };
+    let b = VirtualBoard::spawn_image(Image::Link(core_config(SMALL)), opts).unwrap();
     let argv = ["mosaic", "--port", b.path(), "--timeout", "30000", "--json", "status"];
     let cli = mosaic_host::cli::Cli::try_parse_from(argv).unwrap();
     let t0 = Instant::now();
     let mut out = Vec::new();
     mosaic_host::cli::run(&cli, &mut out).unwrap();
-    println!("mosaic status (4 + 1 lanes) on the virtual board: {:.1} s", t0.elapsed().as_secs_f64());
+    println!("mosaic status (4 + 1 lanes) on the virtual board, {engine:?}: {:.2} s", t0.elapsed().as_secs_f64());
     let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let lanes = j["lanes"].as_array().unwrap();
     assert_eq!(lanes.len(), 5);
