@@ -2,8 +2,9 @@
 //! icepack / yowasp ecppack), `mosaic flash --dry-run`, and the errors for
 //! a missing tool or a missing board. The iCE40 boards' default images are
 //! built (the full link on the Alchitry Cu, ~1-3 min; the BERT image on the
-//! iCEBreaker, ~1 min), the BERT image on the Alchitry Cu, and a 2+1 full
-//! link on the ULX3S (~4 min).
+//! iCEBreaker, ~1 min), the BERT image on the Alchitry Cu V2 (so both Cu
+//! revisions' pin files are placed), and a 2+1 full link on the ULX3S
+//! (~4 min).
 
 use mosaic_host::boards::board;
 use mosaic_host::cli::common::ConnectOpts;
@@ -45,7 +46,7 @@ fn icebreaker_default_bitstream_meets_timing() {
 #[test]
 fn alchitry_cu_full_link_bitstream_meets_timing() {
     // The default image: UART bridge + link core + channel emulator, one lane on pins.
-    let r = build("alchitry-cu", "alchitry-cu", |_| {});
+    let r = build("alchitry-cu-v1", "alchitry-cu-v1", |_| {});
     assert_eq!(r.core, "Mosaic");
     assert_eq!((r.data_lanes, r.spares, r.external_lanes, r.internal_lanes), (1, 0, 1, 0));
     assert_eq!(r.logic.available, 7680);
@@ -54,8 +55,12 @@ fn alchitry_cu_full_link_bitstream_meets_timing() {
 }
 
 #[test]
-fn alchitry_cu_bert_bitstream_meets_timing() {
-    let r = build("alchitry-cu", "alchitry-cu-bert", |o| (o.core, o.lanes, o.spares) = (CoreKind::Bert, 5, 1));
+fn alchitry_cu_v2_bert_bitstream_meets_timing() {
+    let r = build("alchitry-cu-v2", "alchitry-cu-v2-bert", |o| (o.core, o.lanes, o.spares) = (CoreKind::Bert, 5, 1));
+    // The 100 MHz oscillator on P7 goes through the bottom PLL's pad
+    // (SB_PLL40_PAD), not a core PLL fed through the fabric.
+    let top = std::fs::read_to_string(r.bitstream.with_file_name("top.v")).unwrap();
+    assert!(top.contains("SB_PLL40_PAD") && !top.contains("SB_PLL40_CORE"));
     assert_eq!((r.external_lanes, r.internal_lanes), (6, 0));
     assert_eq!(r.logic.available, 7680);
     assert_eq!(r.lane_mbps, 12.5);
@@ -104,7 +109,13 @@ fn ecp5_ff_tiles(netlist: &Path) -> (usize, usize, usize) {
 
 /// `mosaic flash --board <board> [--sram] --dry-run [--bitstream <file>]`.
 fn flash_dry_run(board: &str, sram: bool, bitstream: Option<&str>) -> Result<String, String> {
-    let args = FlashArgs { board: board.into(), sram, dry_run: true, bitstream: bitstream.map(Into::into) };
+    let args = FlashArgs {
+        board: board.into(),
+        sram,
+        board_modified_for_sram: false,
+        dry_run: true,
+        bitstream: bitstream.map(Into::into),
+    };
     let conn = ConnectOpts { port: None, baud: 115_200, timeout: 500, retries: 3 };
     let mut out = Vec::new();
     flash_cli::run(&args, &conn, false, &mut out).map_err(|e| e.to_string())?;
@@ -116,10 +127,12 @@ fn flash_dry_run_prints_the_programming_command() {
     let bit = flow::default_bitstream(board("ulx3s").unwrap());
     let out = flash_dry_run("ulx3s", false, None).unwrap();
     assert!(out.trim_end().ends_with(&format!("openFPGALoader -b ulx3s --write-flash {}", bit.display())), "{out}");
-    let out = flash_dry_run("icebreaker", true, Some("x.bin")).unwrap();
-    assert!(out.trim_end().ends_with("openFPGALoader -b ice40_generic --write-sram x.bin"), "{out}");
+    let out = flash_dry_run("ulx3s", true, Some("x.bit")).unwrap();
+    assert!(out.trim_end().ends_with("openFPGALoader -b ulx3s --write-sram x.bit"), "{out}");
+    let out = flash_dry_run("icebreaker", false, Some("x.bin")).unwrap();
+    assert!(out.trim_end().ends_with("openFPGALoader -b ice40_generic --write-flash x.bin"), "{out}");
     let e = flash_dry_run("de0", false, None).unwrap_err();
-    assert_eq!(e, "unknown board 'de0': use one of icebreaker, alchitry-cu, ulx3s");
+    assert_eq!(e, "unknown board 'de0': use one of icebreaker, alchitry-cu-v1, alchitry-cu-v2, ulx3s");
 }
 
 #[test]
@@ -131,7 +144,7 @@ fn iceprog_is_the_ice40_fallback() {
     let _ = std::fs::remove_file(dir.join("iceprog"));
     std::os::unix::fs::symlink(&iceprog, dir.join("iceprog")).unwrap();
     let path = Some(dir.clone().into_os_string());
-    let cmd = flow::program_command(board("alchitry-cu").unwrap(), Path::new("t.bin"), true, path.as_ref()).unwrap();
+    let cmd = flow::program_command(board("icebreaker").unwrap(), Path::new("t.bin"), true, path.as_ref()).unwrap();
     assert_eq!(cmd.display(), format!("{} -S t.bin", dir.join("iceprog").display()));
     // ECP5 has no fallback: the error names openFPGALoader.
     let e = flow::program_command(board("ulx3s").unwrap(), Path::new("t.bit"), false, path.as_ref()).unwrap_err();

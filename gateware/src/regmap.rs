@@ -39,6 +39,27 @@ pub struct Field {
     pub lsb: u32,
     pub width: u32,
     pub doc: &'static str,
+    /// Smallest meaningful value (0 for most fields).
+    pub min: u32,
+    /// Largest meaningful value: all ones in `width` bits, or less where the
+    /// gateware clamps (a delay line's length).
+    pub max: u32,
+}
+
+impl Field {
+    /// The values software may write (the host checks its options with it).
+    pub fn range(&self) -> std::ops::RangeInclusive<u32> {
+        self.min..=self.max
+    }
+}
+
+/// All ones in `width` bits.
+const fn ones(width: u32) -> u32 {
+    if width >= 32 {
+        u32::MAX
+    } else {
+        (1 << width) - 1
+    }
 }
 
 /// One register, or an array of registers (`count` > 1).
@@ -83,7 +104,14 @@ pub struct RegMap {
 }
 
 fn f(name: &'static str, lsb: u32, width: u32, doc: &'static str) -> Field {
-    Field { name, lsb, width, doc }
+    Field { name, lsb, width, doc, min: 0, max: ones(width) }
+}
+
+/// The channel emulator's delay field: wide enough for the longest delay
+/// line, and capped at it (longer delays are clamped by the gateware).
+fn delay_field() -> Field {
+    let most = crate::emulator::MAX_DELAY_BITS as u32;
+    Field { max: most, ..f("bits", 0, u32::BITS - most.leading_zeros(), "Added delay in line bits (at most the delay line).") }
 }
 
 /// Base of the per-physical-lane status block.
@@ -150,8 +178,13 @@ impl RegMap {
                 f("link_up", 0, 1, "All N logical lanes found, deskewed and aligned."),
                 f("lanes_found", 16, 12, "Logical lanes with marker lock."),
             ], "Link status (live)."),
-            plain("FAILOVER_THRESHOLD", 0x014, Rw, 4, false, vec![], "Markers with a BIP-8 mismatch per window that mark a data lane down for auto failover (0: BIP never triggers; bits 7..0 used)."),
-            plain("FAILOVER_WINDOW", 0x015, Rw, 8, false, vec![], "Marker periods per BIP-error window (bits 15..0 used)."),
+            plain("FAILOVER_THRESHOLD", 0x014, Rw, 4, false, vec![
+                f("markers", 0, 8, "Markers with a BIP-8 mismatch per window that mark a data lane down (0: BIP never triggers)."),
+            ], "Auto-failover BIP threshold (the link reads bits 7..0)."),
+            plain("FAILOVER_WINDOW", 0x015, Rw, 8, false, vec![
+                // A window of 0 periods would behave as 1: refuse it.
+                Field { min: 1, ..f("periods", 0, 16, "Marker periods per BIP-error window (at least 1).") },
+            ], "Auto-failover BIP window (the link reads bits 15..0)."),
             // Link counters (snapshot).
             plain("REALIGNS", 0x020, Ro, 0, true, vec![], "Times the deskew re-aligned the link."),
             plain("FAILOVERS", 0x021, Ro, 0, true, vec![], "Lanes moved to a spare by auto failover."),
@@ -223,7 +256,7 @@ impl RegMap {
                 f("stuck_value", 1, 1, "Level of a stuck lane."),
                 f("invert", 2, 1, "1 = invert polarity."),
             ], "Per physical lane: channel emulator impairments."),
-            emu("EMU_DELAY", 1, vec![], "Per physical lane: added delay in line bits."),
+            emu("EMU_DELAY", 1, vec![delay_field()], "Per physical lane: added delay in line bits."),
             emu("EMU_ERROR_RATE", 2, vec![], "Per physical lane: flip probability per bit, in units of 2^-32."),
             Register {
                 requires: Some("lane_permutation"),
@@ -307,6 +340,17 @@ mod tests {
                 assert_eq!(m.decode(a).map(|(x, j)| (x.name, j)), Some((r.name, i)));
             }
         }
+    }
+
+    #[test]
+    fn option_ranges_come_from_the_fields() {
+        let m = RegMap::new(&LinkParams::DEFAULT);
+        let range = |r: &str, f: &str| m.get(r).unwrap().field(f).unwrap().range();
+        assert_eq!(range("FAILOVER_THRESHOLD", "markers"), 0..=255);
+        assert_eq!(range("FAILOVER_WINDOW", "periods"), 1..=65535);
+        assert_eq!(range("EMU_DELAY", "bits"), 0..=crate::emulator::MAX_DELAY_BITS as u32);
+        assert_eq!(m.get("EMU_DELAY").unwrap().field("bits").unwrap().width, 7);
+        assert_eq!(range("CTRL", "bert_pattern"), 0..=7);
     }
 
     #[test]

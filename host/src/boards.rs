@@ -50,10 +50,17 @@ pub struct Board {
     pub leds_active_low: u8,
     /// Pin file, relative to the workspace root.
     pub constraints: &'static str,
+    /// The pin file's text, built into the binary so that an installed
+    /// `mosaic` builds without the source tree.
+    pub pins: &'static str,
     /// openFPGALoader `--board` name.
     pub loader_board: &'static str,
     /// iceprog can program it (the iCE40 fallback).
     pub iceprog: bool,
+    /// Whether `mosaic flash --sram` can load the FPGA directly.
+    pub sram: SramLoad,
+    /// The USB-UART the board's bridge is reached through.
+    pub uart: UsbUart,
     /// The images `mosaic build` makes when not told otherwise, the default
     /// first, then at most one per other core (`--core` picks it): each the
     /// largest of its core that was placed, routed and met timing here (see
@@ -78,6 +85,41 @@ impl Board {
     }
 }
 
+/// Whether a board's programmer can load the FPGA's configuration SRAM.
+/// A programmer that cannot still prints success (openFPGALoader and
+/// `iceprog -S` report a CDONE failure and exit 0), so this is checked
+/// before programming.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SramLoad {
+    Yes,
+    /// Never on this board; the reason.
+    No(&'static str),
+    /// Only after a hardware change (the reason names it); `mosaic flash`
+    /// then needs `--board-modified-for-sram`.
+    AfterModification(&'static str),
+}
+
+/// A USB serial interface: what `mosaic ports` matches a port against.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct UsbUart {
+    /// The chip, as people know it.
+    pub chip: &'static str,
+    pub vid: u16,
+    pub pid: u16,
+    /// USB interface of the UART (the FT2232H's channel B is interface 1).
+    pub interface: u8,
+    /// How the board's Linux port usually appears, for the README and `ports`.
+    pub usual_port: &'static str,
+    /// A word of the USB product string that tells this board from others
+    /// with the same chip (lower case).
+    pub product_hint: &'static str,
+}
+
+/// The FT2232H of the iCEBreaker and the Alchitry Cu: channel A (interface
+/// 0) is the programmer's SPI/JTAG, channel B (interface 1) the UART.
+const FT2232H_B: UsbUart =
+    UsbUart { chip: "FT2232H", vid: 0x0403, pid: 0x6010, interface: 1, usual_port: "/dev/ttyUSB1", product_hint: "" };
+
 /// A core, its lane counts and its clock.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct Image {
@@ -100,6 +142,41 @@ pub struct Image {
 const ULX3S_LANES: usize = 16;
 const ULX3S_SPARES: usize = 2;
 
+/// Why the Alchitry Cu (V1 and V2) cannot load SRAM.
+const CU_NO_SRAM: &str =
+    "the Alchitry Cu cannot load SRAM: its FTDI reaches the FPGA only through the SPI flash (Alchitry's own loader greys out \"Program RAM\"); flash it instead";
+
+/// The Alchitry Cu images (V1 and V2 share the FPGA and the oscillator).
+const CU_IMAGES: &[Image] = &[
+    // One lane of the full link fills 95% of the HX8K's cells.
+    Image { core: CoreKind::Mosaic, lanes: 1, spares: 0, osr: 4, link_mhz: 50.0 },
+    // 8+1 fits (92.6%) but reached 48.2 MHz at seed 1.
+    Image { core: CoreKind::Bert, lanes: 7, spares: 1, osr: 4, link_mhz: 50.0 },
+];
+
+/// The Alchitry Cu V1; V2 differs in its pins.
+const CU_V1: Board = Board {
+    name: "alchitry-cu-v1",
+    title: "Alchitry Cu V1 (made by SparkFun)",
+    family: Family::Ice40,
+    part: "iCE40HX8K-CB132",
+    device: "hx8k",
+    package: "cb132",
+    clock_mhz: 100.0,
+    // The oscillator is on P7, the bottom PLL's own pad.
+    pll: PllKind::Ice40Pad,
+    pin_lanes: 16,
+    leds: 8,
+    leds_active_low: 0,
+    constraints: "constraints/alchitry_cu_v1.pcf",
+    pins: include_str!("../../constraints/alchitry_cu_v1.pcf"),
+    loader_board: "ice40_generic",
+    iceprog: true,
+    sram: SramLoad::No(CU_NO_SRAM),
+    uart: UsbUart { product_hint: "alchitry cu", ..FT2232H_B },
+    images: CU_IMAGES,
+};
+
 /// Every board, in `--board` order.
 pub const BOARDS: &[Board] = &[
     Board {
@@ -115,8 +192,14 @@ pub const BOARDS: &[Board] = &[
         leds: 7,
         leds_active_low: 0b0000_0011,
         constraints: "constraints/icebreaker.pcf",
+        pins: include_str!("../../constraints/icebreaker.pcf"),
         loader_board: "ice40_generic",
         iceprog: true,
+        sram: SramLoad::AfterModification(
+            "a stock iCEBreaker cannot load SRAM: its FTDI reaches the FPGA only through the SPI flash \
+             (the schematic: the traces on jumpers J15 and J16 must be cut and J18 removed first)",
+        ),
+        uart: UsbUart { product_hint: "icebreaker", ..FT2232H_B },
         // The full link needs ~7.3k logic cells for one lane: more than the
         // UP5K's 5280. The BERT image (bridge, shared PRBS transmitter, per
         // lane bit recovery and an emulator lane, ~445 cells a lane, and the
@@ -126,27 +209,14 @@ pub const BOARDS: &[Board] = &[
         // link clock and OSR 3: 6 Mb/s a lane.
         images: &[Image { core: CoreKind::Bert, lanes: 4, spares: 1, osr: 3, link_mhz: 18.0 }],
     },
+    CU_V1,
+    // The same FPGA, clock, UART and images as V1; its own pins.
     Board {
-        name: "alchitry-cu",
-        title: "Alchitry Cu V1",
-        family: Family::Ice40,
-        part: "iCE40HX8K-CB132",
-        device: "hx8k",
-        package: "cb132",
-        clock_mhz: 100.0,
-        pll: PllKind::Ice40Core,
-        pin_lanes: 16,
-        leds: 8,
-        leds_active_low: 0,
-        constraints: "constraints/alchitry_cu.pcf",
-        loader_board: "ice40_generic",
-        iceprog: true,
-        // One lane of the full link fills 95% of the HX8K's cells.
-        images: &[
-            Image { core: CoreKind::Mosaic, lanes: 1, spares: 0, osr: 4, link_mhz: 50.0 },
-            // 8+1 fits (92.6%) but reached 48.2 MHz at seed 1.
-            Image { core: CoreKind::Bert, lanes: 7, spares: 1, osr: 4, link_mhz: 50.0 },
-        ],
+        name: "alchitry-cu-v2",
+        title: "Alchitry Cu V2 (black connectors)",
+        constraints: "constraints/alchitry_cu_v2.pcf",
+        pins: include_str!("../../constraints/alchitry_cu_v2.pcf"),
+        ..CU_V1
     },
     Board {
         name: "ulx3s",
@@ -161,8 +231,19 @@ pub const BOARDS: &[Board] = &[
         leds: 8,
         leds_active_low: 0,
         constraints: "constraints/ulx3s.lpf",
+        pins: include_str!("../../constraints/ulx3s.lpf"),
         loader_board: "ulx3s",
         iceprog: false,
+        sram: SramLoad::Yes,
+        // The FT231X has one interface: the UART (JTAG is bit-banged on it).
+        uart: UsbUart {
+            chip: "FT231X",
+            vid: 0x0403,
+            pid: 0x6015,
+            interface: 0,
+            usual_port: "/dev/ttyUSB0",
+            product_hint: "ulx3s",
+        },
         images: &[
             Image { core: CoreKind::Mosaic, lanes: ULX3S_LANES, spares: ULX3S_SPARES, osr: 4, link_mhz: 40.0 },
             Image { core: CoreKind::Bert, lanes: 98, spares: 2, osr: 4, link_mhz: 40.0 },
@@ -170,10 +251,15 @@ pub const BOARDS: &[Board] = &[
     },
 ];
 
-/// A board name that is not in [BOARDS].
+/// A board name that is not one of [BOARDS].
 #[derive(Debug, Error, PartialEq, Eq)]
-#[error("unknown board '{0}': use one of {}", names().join(", "))]
-pub struct UnknownBoard(pub String);
+pub enum UnknownBoard {
+    #[error("unknown board '{0}': use one of {}", names().join(", "))]
+    Unknown(String),
+    /// A name that fits several revisions with different pins.
+    #[error("board '{0}' is ambiguous: use {1}")]
+    Ambiguous(String, &'static str),
+}
 
 /// Board names, in order.
 pub fn names() -> Vec<&'static str> {
@@ -183,7 +269,15 @@ pub fn names() -> Vec<&'static str> {
 /// Looks a board up by name (case-insensitive; `_` and `-` alike).
 pub fn board(name: &str) -> Result<&'static Board, UnknownBoard> {
     let key = name.to_ascii_lowercase().replace('_', "-");
-    BOARDS.iter().find(|b| b.name == key).ok_or_else(|| UnknownBoard(name.to_string()))
+    if key == "alchitry-cu" {
+        // V1 and V2 differ in LEDs and every connector pin: a guess would
+        // drive the wrong pins on one of them.
+        return Err(UnknownBoard::Ambiguous(
+            name.to_string(),
+            "alchitry-cu-v1 (made by SparkFun) or alchitry-cu-v2 (black connectors): V2 moved LEDs and every connector pin",
+        ));
+    }
+    BOARDS.iter().find(|b| b.name == key).ok_or_else(|| UnknownBoard::Unknown(name.to_string()))
 }
 
 #[cfg(test)]
@@ -193,11 +287,16 @@ mod tests {
     #[test]
     fn boards_resolve_by_name() {
         assert_eq!(board("icebreaker").unwrap().part, "iCE40UP5K-SG48");
-        assert_eq!(board("Alchitry_Cu").unwrap().device, "hx8k");
+        assert_eq!(board("Alchitry_Cu_V2").unwrap().device, "hx8k");
         assert_eq!(board("ulx3s").unwrap().family, Family::Ecp5);
         assert_eq!(
             board("arty").unwrap_err().to_string(),
-            "unknown board 'arty': use one of icebreaker, alchitry-cu, ulx3s"
+            "unknown board 'arty': use one of icebreaker, alchitry-cu-v1, alchitry-cu-v2, ulx3s"
+        );
+        assert_eq!(
+            board("alchitry-cu").unwrap_err().to_string(),
+            "board 'alchitry-cu' is ambiguous: use alchitry-cu-v1 (made by SparkFun) or alchitry-cu-v2 (black connectors): \
+             V2 moved LEDs and every connector pin"
         );
     }
 
@@ -222,8 +321,10 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         for b in BOARDS {
             let text = std::fs::read_to_string(root.join(b.constraints)).unwrap();
+            assert_eq!(text, b.pins, "{}: the built-in pins are the pin file", b.name);
             let bound = |port: &str| match b.family {
-                Family::Ice40 => text.lines().any(|l| l.split_whitespace().nth(1) == Some(port)),
+                // `set_io [-pullup yes] PORT BALL`: the port is next to last.
+                Family::Ice40 => text.lines().any(|l| l.starts_with("set_io") && l.split_whitespace().rev().nth(1) == Some(port)),
                 Family::Ecp5 => text.contains(&format!("LOCATE COMP \"{port}\"")),
             };
             for port in ["clk_in", "uart_rx", "uart_tx"] {
@@ -236,6 +337,41 @@ mod tests {
             for k in 0..b.leds {
                 assert!(bound(&format!("leds[{k}]")), "{}: led {k}", b.name);
             }
+            if b.family == Family::Ecp5 {
+                // Configuration clock from flash: 62 MHz, not the 2.4 MHz default.
+                assert!(text.lines().any(|l| l.starts_with("SYSCONFIG ") && l.contains(" MCCLK_FREQ=62 ")), "{}", b.name);
+            }
+            // Every lane input has its pull-up: an unwired lane must not float.
+            for k in 0..b.pin_lanes {
+                let port = format!("rx_pins[{k}]");
+                let pulled = match b.family {
+                    Family::Ice40 => text.lines().any(|l| l.starts_with("set_io -pullup yes ") && l.split_whitespace().nth(3) == Some(&port)),
+                    Family::Ecp5 => text.contains(&format!("IOBUF PORT \"{port}\" PULLMODE=UP")),
+                };
+                assert!(pulled, "{}: {port} has no pull-up", b.name);
+            }
         }
+    }
+
+    /// Ball of `port` in an iCE40 pin file.
+    fn ball<'a>(text: &'a str, port: &str) -> &'a str {
+        let l = text.lines().find(|l| l.starts_with("set_io") && l.split_whitespace().rev().nth(1) == Some(port)).unwrap();
+        l.split_whitespace().last().unwrap()
+    }
+
+    #[test]
+    fn cu_v2_pins_follow_alchitrys_v2_table() {
+        let (v1, v2) = (board("alchitry-cu-v1").unwrap().pins, board("alchitry-cu-v2").unwrap().pins);
+        // Alchitry's V2 table: LED0..7 = J11 K11 G12 H12 K14 J12 L14 K12; bank A pins 3/4 = C1/H3.
+        let leds: Vec<_> = (0..8).map(|k| ball(v2, &format!("leds[{k}]"))).collect();
+        assert_eq!(leds, ["J11", "K11", "G12", "H12", "K14", "J12", "L14", "K12"]);
+        assert_eq!((ball(v2, "tx_pins[0]"), ball(v2, "rx_pins[0]")), ("C1", "H3"));
+        // Same clock and UART, and no lane pin where V1 had it.
+        for port in ["clk_in", "uart_rx", "uart_tx"] {
+            assert_eq!(ball(v1, port), ball(v2, port), "{port}");
+        }
+        let ports = (0..16).flat_map(|k| [format!("tx_pins[{k}]"), format!("rx_pins[{k}]")]);
+        let moved = ports.filter(|p| ball(v1, p) != ball(v2, p)).count();
+        assert_eq!(moved, 30, "lane pins moved from V1 (rx_pins[2] G3 and tx_pins[7] A3 are on both)");
     }
 }

@@ -39,7 +39,7 @@ pub enum ClientError {
     UnknownField { reg: String, field: String },
     #[error("value {value:#x} does not fit field {reg}.{field} ({width} bits)")]
     FieldOverflow { reg: String, field: String, value: u32, width: u32 },
-    #[error("register {0} is read-only")]
+    #[error("{0} is read only")]
     ReadOnly(String),
     #[error("{0}")]
     Encode(#[from] EncodeError),
@@ -47,8 +47,12 @@ pub enum ClientError {
     AddressRange { addr: u16, count: usize },
 }
 
-/// Filler that completes any partial request: the longest request less its SOF.
+/// Most filler a retry carries: the longest request less its SOF.
 pub const RESYNC_BYTES: usize = 135;
+
+/// Most retries a client makes: each waits a whole timeout, so more than
+/// this is a hang, not patience.
+pub const MAX_RETRIES: u32 = 100;
 
 /// Timeouts and retries.
 #[derive(Copy, Clone, Debug)]
@@ -57,12 +61,15 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Extra attempts after the first one times out.
     pub retries: u32,
-    /// Filler bytes (0x00, never a SOF) sent before a retry. A damaged
-    /// request can leave the bridge inside a partial frame; it abandons it
-    /// only after an idle gap the host cannot time (a simulated board's byte
-    /// time is not wall time), and a retry sent earlier would be swallowed by
-    /// it. Enough filler completes the longest frame, which then fails its
-    /// CRC, so the bridge is hunting again when the retry arrives.
+    /// Most filler bytes (0x00, never a SOF) sent before a retry. A damaged
+    /// request can leave the bridge inside a partial frame of it; the bridge
+    /// abandons it only after an idle gap the host cannot time (a simulated
+    /// board's byte time is not wall time), and a retry sent earlier would be
+    /// swallowed by it. The request's own length less one completes any
+    /// prefix of it, which then fails its CRC, so the bridge is hunting again
+    /// when the retry arrives: a read's retry carries 7 bytes of filler, not
+    /// the longest frame's 135. (A false frame started by line noise ends at
+    /// the bridge's inter-byte timeout, long before a reply timeout passes.)
     pub resync_bytes: usize,
 }
 
@@ -216,7 +223,8 @@ impl Client {
             Opcode::Read | Opcode::BurstRead => count as usize,
             _ => 0,
         };
-        let attempts = self.opts.retries + 1;
+        // Saturating: u32::MAX retries wrapped to zero attempts.
+        let attempts = self.opts.retries.saturating_add(1);
         let mut buf = [0u8; 512];
         for attempt in 0..attempts {
             if attempt > 0 {
@@ -226,7 +234,7 @@ impl Client {
             self.tag = self.tag.wrapping_add(1);
             let mut frame = Request { tag, opcode, addr, count, data: data.to_vec() }.encode()?;
             if attempt > 0 {
-                let mut f = vec![0u8; self.opts.resync_bytes];
+                let mut f = vec![0u8; self.opts.resync_bytes.min(frame.len() - 1)];
                 f.append(&mut frame);
                 frame = f;
             }
@@ -264,11 +272,29 @@ impl Client {
         })
     }
 
-    fn checked(r: Response, addr: u16) -> Result<Vec<u32>, ClientError> {
+    /// The reply's data, or the error naming the address at fault: the
+    /// bridge answers a whole burst with one status, so the first address
+    /// of `addr..addr + count` outside the map is named (a burst's first
+    /// address may well be mapped).
+    fn checked(&self, r: Response, addr: u16, count: usize) -> Result<Vec<u32>, ClientError> {
         match r.status {
             Status::Ok => Ok(r.data),
-            Status::BadAddress => Err(ClientError::BadAddress { addr }),
+            Status::BadAddress => {
+                let bad = (addr as usize..addr as usize + count).map(|a| a as u16).find(|&a| self.map.decode(a).is_none());
+                Err(ClientError::BadAddress { addr: bad.unwrap_or(addr) })
+            }
         }
+    }
+
+    /// A read-only register among `addr..addr + count` (the gateware does
+    /// not take the write and answers as for an unmapped address).
+    fn read_only_in(&self, addr: u16, count: usize) -> Option<String> {
+        (addr as usize..addr as usize + count).find_map(|a| match self.map.decode(a as u16) {
+            Some((r, i)) if r.access == Access::Ro => {
+                Some(if r.count == 1 { r.name.to_string() } else { format!("{}[{i}]", r.name) })
+            }
+            _ => None,
+        })
     }
 
     /// Checks the board answers.
@@ -284,7 +310,7 @@ impl Client {
     /// Reads one word.
     pub fn read(&mut self, addr: u16) -> Result<u32, ClientError> {
         let r = self.transact(Opcode::Read, addr, 1, &[])?;
-        Ok(Self::checked(r, addr)?[0])
+        Ok(self.checked(r, addr, 1)?[0])
     }
 
     /// Reads `count` consecutive words (split into bursts of MAX_BURST).
@@ -297,7 +323,7 @@ impl Client {
         while out.len() < count {
             let n = (count - out.len()).min(MAX_BURST);
             let r = self.transact(Opcode::BurstRead, a as u16, n as u8, &[])?;
-            out.extend(Self::checked(r, a as u16)?);
+            out.extend(self.checked(r, a as u16, n)?);
             a += n;
         }
         Ok(out)
@@ -313,10 +339,13 @@ impl Client {
         if addr as usize + values.len() > 0x1_0000 {
             return Err(ClientError::AddressRange { addr, count: values.len() });
         }
+        if let Some(name) = self.read_only_in(addr, values.len()) {
+            return Err(ClientError::ReadOnly(name));
+        }
         for (i, chunk) in values.chunks(MAX_BURST).enumerate() {
             let a = addr + (i * MAX_BURST) as u16;
             let r = self.transact(Opcode::Write, a, chunk.len() as u8, chunk)?;
-            Self::checked(r, a)?;
+            self.checked(r, a, chunk.len())?;
         }
         Ok(())
     }
@@ -434,6 +463,33 @@ pub fn get(reg: &Register, name: &str, word: u32) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records what is sent; never answers.
+    struct Mute(std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
+    impl crate::transport::Transport for Mute {
+        fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            self.0.lock().unwrap().push(bytes.len());
+            Ok(())
+        }
+        fn recv(&mut self, _: &mut [u8], timeout: Duration) -> std::io::Result<usize> {
+            std::thread::sleep(timeout);
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn a_retry_carries_the_request_length_less_one_of_filler() {
+        let sent = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+        let o = ClientOptions { timeout: Duration::from_millis(5), retries: 2, ..ClientOptions::default() };
+        let mut c = Client::new(Mute(sent.clone()), o);
+        assert!(c.read(0).is_err());
+        let read = crate::protocol::request_len(0);
+        assert_eq!(*sent.lock().unwrap(), vec![read, 2 * read - 1, 2 * read - 1]);
+        sent.lock().unwrap().clear();
+        assert!(c.transact(Opcode::Write, 0x10, MAX_BURST as u8, &[1; MAX_BURST]).is_err());
+        let longest = crate::protocol::request_len(MAX_BURST);
+        assert_eq!(*sent.lock().unwrap(), vec![longest, longest + RESYNC_BYTES, longest + RESYNC_BYTES]);
+    }
 
     #[test]
     fn resync_filler_completes_the_longest_request() {

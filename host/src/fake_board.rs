@@ -123,9 +123,13 @@ impl FakeRegs {
         })
     }
 
-    /// A write; false for an address outside the map. Read-only registers ignore writes.
+    /// A write; false (an error reply) for an address outside the map or a
+    /// read-only register, as the gateware answers both.
     pub fn write(&mut self, addr: u16, value: u32) -> bool {
         let Some((r, _)) = self.map.decode(addr) else { return false };
+        if r.access == Access::Ro {
+            return false;
+        }
         match (r.name, r.access) {
             ("SNAPSHOT", _) if value & 1 == 1 => self.snapshot(),
             ("CLEAR", _) if value & 1 == 1 => {
@@ -188,6 +192,10 @@ pub struct FakeBoard {
 impl FakeBoard {
     /// Starts serving; open [FakeBoard::path] with a serial transport.
     pub fn spawn(opts: FakeOptions) -> io::Result<FakeBoard> {
+        if opts.baud == Some(0) {
+            // A paced board at 0 baud has no byte time (the serving thread panicked on it).
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "a paced fake board needs a baud rate of at least 1, not 0"));
+        }
         let (mut master, slave) = TTYPort::pair().map_err(io::Error::from)?;
         let path = slave.name().ok_or_else(|| io::Error::other("pty has no name"))?;
         master.set_timeout(Duration::from_millis(5)).map_err(io::Error::from)?;

@@ -5,11 +5,12 @@
 //! tool says how to install it, a tool failure points at its log, a timing
 //! miss names the clock and both frequencies.
 
-use crate::boards::{Board, Family, Image, PllKind};
+use crate::boards::{Board, Family, Image, PllKind, SramLoad};
 pub use mosaic_gateware::boards::CoreKind;
 use mosaic_gateware::bert_core::BertConfig;
 use mosaic_gateware::boards::{board_verilog, ecp5_pll, ice40_pll, PllConfig, PllError, ShellConfig};
 use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::uart_tx::{divisor_for, MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_gateware::verilog::install_hint;
 use serde::Serialize;
 use std::ffi::OsString;
@@ -39,7 +40,8 @@ pub struct BuildOptions {
     pub baud: u32,
     /// Link clock (the PLL output), MHz.
     pub link_mhz: f64,
-    /// Output directory; `None`: `target/boards/<board>/`.
+    /// Output directory; `None`: `target/boards/<board>/` of the workspace
+    /// (or folder) the user is in ([crate::outputs]).
     pub out_dir: Option<PathBuf>,
     /// Where tools are looked up (`None`: this process's PATH).
     pub search_path: Option<OsString>,
@@ -153,6 +155,12 @@ pub enum FlowError {
     NoBoard { title: String, tool: String, detail: String },
     #[error("{tool} failed: {summary}")]
     Program { tool: String, summary: String },
+    /// The programmer exited 0 but the FPGA never raised CDONE: the image
+    /// is not running (openFPGALoader and iceprog exit 0 on this).
+    #[error("{tool} reported a CDONE failure (\"{line}\"): the FPGA did not configure, so nothing is running; check the board and the bitstream")]
+    NotConfigured { tool: String, line: String },
+    #[error("--sram refused on {board}: {why}")]
+    SramRefused { board: String, why: String },
     #[error("cannot read the nextpnr report {}: {why}", path.display())]
     Report { path: PathBuf, why: String },
     #[error("i/o error on {}: {err}", path.display())]
@@ -161,11 +169,6 @@ pub enum FlowError {
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FlowError + '_ {
     move |err| FlowError::Io { path: path.to_path_buf(), err }
-}
-
-/// The workspace root (constraint files are relative to it).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Finds `tool` on `search_path` (or PATH); the error says how to install it.
@@ -214,25 +217,91 @@ impl Toolchain {
     }
 }
 
-/// Runs one step in `dir`, its output to `<name>.log`; errors cite the log.
-fn run_step(name: &str, cmd: &mut Command, dir: &Path, search_path: Option<&OsString>) -> Result<(), FlowError> {
+/// Runs one step in `dir`, its output to `<name>.log` as it comes (a
+/// 20-minute place and route is followed live with `tail -f`); each output
+/// line goes to `on_line` too (stage detection). Errors cite the log.
+fn run_step(
+    name: &str,
+    cmd: &mut Command,
+    dir: &Path,
+    search_path: Option<&OsString>,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<(), FlowError> {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
     if let Some(p) = search_path {
         cmd.env("PATH", p);
     }
     let log = dir.join(format!("{name}.log"));
-    let out = cmd.current_dir(dir).output().map_err(io(&log))?;
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    std::fs::write(&log, &text).map_err(io(&log))?;
-    if out.status.success() {
+    let mut file = std::fs::File::create(&log).map_err(io(&log))?;
+    let mut child = cmd.current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(io(&log))?;
+    // Both pipes drain into one channel, so neither can fill up and stall the tool.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let mut readers = vec![];
+    let out: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("piped stdout"));
+    let err: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("piped stderr"));
+    for pipe in [out, err] {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        }));
+    }
+    drop(tx);
+    let mut first_error = None;
+    for line in rx {
+        let _ = writeln!(file, "{line}");
+        if first_error.is_none() && (line.contains("ERROR") || line.contains("Error")) {
+            first_error = Some(line.trim().to_string());
+        }
+        on_line(&line);
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+    let status = child.wait().map_err(io(&log))?;
+    if status.success() {
         return Ok(());
     }
-    let summary = text
-        .lines()
-        .find(|l| l.contains("ERROR") || l.contains("Error"))
-        .unwrap_or("non-zero exit")
-        .trim()
-        .to_string();
+    let summary = first_error.unwrap_or_else(|| "non-zero exit".to_string());
     Err(FlowError::Tool { tool: name.to_string(), summary, log })
+}
+
+/// The nextpnr stage a log line starts, if any: placement, then routing.
+fn pnr_stage(line: &str) -> Option<&'static str> {
+    let l = line.to_ascii_lowercase();
+    if l.contains("running main analytical placer") || l.contains("running simulated annealing placer") {
+        Some("place")
+    } else if l.contains("routing globals") || l.contains("running router") || l.starts_with("info: routing") {
+        Some("route")
+    } else {
+        None
+    }
+}
+
+/// The PLL for `--freq`: an output the PLL cannot make at all is an
+/// option error naming `--freq` and the PLL's range.
+fn link_pll(board: &Board, link_mhz: f64) -> Result<PllConfig, FlowError> {
+    pll_for(board, link_mhz).map_err(|e| match e {
+        PllError::OutOfRange { family, fout_mhz, min_mhz, max_mhz } => FlowError::Options(format!(
+            "--freq must be in {min_mhz}..={max_mhz} MHz (the {family} PLL's output range), not {fout_mhz}"
+        )),
+        e => FlowError::Pll(e),
+    })
+}
+
+/// The bridge's UART divisor (link clocks per bit) for `--baud`, within
+/// the UART's divisor range and 2% of the asked rate.
+fn uart_divisor(link_mhz: f64, baud: u32) -> Result<u32, FlowError> {
+    let clock_hz = (link_mhz * 1e6).round() as u64;
+    let (lo, hi) = (clock_hz.div_ceil(MAX_DIVISOR as u64), clock_hz / MIN_DIVISOR as u64);
+    if !(lo..=hi).contains(&(baud as u64)) {
+        return Err(FlowError::Options(format!(
+            "--baud must be in {lo}..={hi} at the {link_mhz} MHz link clock (the UART takes {MIN_DIVISOR}..={MAX_DIVISOR} clocks per bit), not {baud}"
+        )));
+    }
+    divisor_for(clock_hz, baud as u64).map_err(|e| FlowError::Options(format!("--{e}")))
 }
 
 /// The PLL settings for a board and link clock.
@@ -367,32 +436,34 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
     let b = o.board;
     let (params, ext) = lane_plan(o)?;
     let physical = params.physical_lanes();
-    let pll = pll_for(b, o.link_mhz)?;
-    let tools = Toolchain::find(b.family, o.search_path.as_ref())?;
+    let pll = link_pll(b, o.link_mhz)?;
     let link_mhz = pll.fout_mhz();
-    let dir = o
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| mosaic_gateware::verilog::target_dir().join("boards").join(b.name));
+    let uart_divisor = uart_divisor(link_mhz, o.baud)?;
+    let tools = Toolchain::find(b.family, o.search_path.as_ref())?;
+    let dir = o.out_dir.clone().unwrap_or_else(|| crate::outputs::board_dir(b.name));
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    // The pin file is copied beside the netlist: the yowasp (WebAssembly)
-    // tools only see the directory they run in.
-    let source = workspace_root().join(b.constraints);
+    // Absolute, so that the paths printed are usable from anywhere.
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    // The pin file (built into the binary) is written beside the netlist:
+    // the yowasp (WebAssembly) tools only see the directory they run in.
     let constraints = Path::new(b.constraints).file_name().map(PathBuf::from).unwrap_or_default();
-    std::fs::copy(&source, dir.join(&constraints)).map_err(io(&source))?;
+    let pin_file = dir.join(&constraints);
+    std::fs::write(&pin_file, b.pins).map_err(io(&pin_file))?;
     let say = |log: &mut dyn Write, s: String| {
         let _ = writeln!(log, "[{:6.1}s] {s}", start.elapsed().as_secs_f64());
     };
 
     say(log, format!("{}: {:?} core, {physical} lanes ({ext} on pins), link clock {link_mhz:.3} MHz", b.name, o.core));
-    let uart_divisor = (link_mhz * 1e6 / o.baud as f64).round() as u32;
+    say(log, format!("output directory {}", dir.display()));
     let cfg = ShellConfig { pll, params, ext_lanes: ext, leds_active_low: b.leds_active_low, core: o.core, uart_divisor };
+    say(log, "Verilog (rust-hdl)".into());
     let verilog = board_verilog(b.pin_lanes, b.leds, &cfg).map_err(FlowError::Options)?;
     let top_v = dir.join("top.v");
     std::fs::write(&top_v, verilog).map_err(io(&top_v))?;
 
     say(log, "yosys synthesis".into());
-    run_step("yosys", Command::new(&tools.yosys).args(["-q", "-p", &synth_script(b.family)]), &dir, o.search_path.as_ref())?;
+    let ys = synth_script(b.family);
+    run_step("yosys", Command::new(&tools.yosys).args(["-q", "-p", &ys]), &dir, o.search_path.as_ref(), &mut |_| {})?;
 
     say(log, format!("place and route ({})", tools.pnr.file_name().unwrap_or_default().to_string_lossy()));
     let freq = format!("{link_mhz}");
@@ -410,7 +481,13 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
             dir.join("top.bit")
         }
     };
-    run_step("nextpnr", &mut pnr, &dir, o.search_path.as_ref())?;
+    let mut stage = "";
+    run_step("nextpnr", &mut pnr, &dir, o.search_path.as_ref(), &mut |line| {
+        if let Some(s) = pnr_stage(line).filter(|s| *s != stage) {
+            stage = s;
+            say(log, format!("{s} (log: {})", dir.join("nextpnr.log").display()));
+        }
+    })?;
 
     say(log, "bitstream".into());
     let mut pack = Command::new(&tools.pack);
@@ -418,7 +495,7 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
         Family::Ice40 => pack.args(["top.asc", "top.bin"]),
         Family::Ecp5 => pack.args(["--compress", "top.config", "top.bit"]),
     };
-    run_step("pack", &mut pack, &dir, o.search_path.as_ref())?;
+    run_step("pack", &mut pack, &dir, o.search_path.as_ref(), &mut |_| {})?;
 
     let report_path = dir.join("report.json");
     let text = std::fs::read_to_string(&report_path).map_err(io(&report_path))?;
@@ -466,13 +543,62 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
     Ok(report)
 }
 
-/// The bitstream `mosaic build` writes for a board.
+/// The bitstream `mosaic build` writes for a board when run here (see
+/// [crate::outputs]).
 pub fn default_bitstream(board: &Board) -> PathBuf {
     let file = match board.family {
         Family::Ice40 => "top.bin",
         Family::Ecp5 => "top.bit",
     };
-    mosaic_gateware::verilog::target_dir().join("boards").join(board.name).join(file)
+    let path = crate::outputs::board_dir(board.name).join(file);
+    std::path::absolute(&path).unwrap_or(path)
+}
+
+/// Refuses `--sram` where the board cannot load SRAM (its programmer
+/// would print a CDONE failure and exit 0, leaving the FPGA blank).
+/// `board_modified`: the user says the board has the change that allows it.
+pub fn check_sram(board: &Board, board_modified: bool) -> Result<(), FlowError> {
+    let refuse = |why: String| Err(FlowError::SramRefused { board: board.name.to_string(), why });
+    match board.sram {
+        SramLoad::Yes => Ok(()),
+        SramLoad::No(why) => refuse(why.to_string()),
+        SramLoad::AfterModification(_) if board_modified => Ok(()),
+        SramLoad::AfterModification(why) => {
+            refuse(format!("{why}; on a board so modified, add --board-modified-for-sram"))
+        }
+    }
+}
+
+/// The line of a programmer's output that reports a CDONE failure, if any.
+/// iceprog prints `cdone: low` (`high` when configured); openFPGALoader
+/// prints `Wait for CDONE ` and then `DONE`, or `FAIL` on stderr (so the
+/// line may end right after CDONE). Colour codes are ignored.
+pub fn cdone_failure(output: &str) -> Option<String> {
+    output.lines().map(strip_ansi).find_map(|line| {
+        let lower = line.to_ascii_lowercase();
+        let at = lower.find("cdone")?;
+        let rest = &lower[at + "cdone".len()..];
+        let configured = rest.contains("done") || rest.contains("high");
+        (!configured).then(|| line.trim().to_string())
+    })
+}
+
+/// `s` without ANSI escape sequences (`ESC [ ... letter`).
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// How to program a board: the program and its arguments.
@@ -529,11 +655,15 @@ pub fn program(board: &Board, cmd: &ProgramCommand, search_path: Option<&OsStrin
         c.env("PATH", p);
     }
     let out = c.output().map_err(|err| FlowError::Io { path: cmd.program.clone(), err })?;
-    if out.status.success() {
-        return Ok(());
-    }
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let tool = cmd.program.file_name().unwrap_or_default().to_string_lossy().to_string();
+    if out.status.success() {
+        // Exit 0 is not success: the programmers exit 0 on a CDONE failure.
+        return match cdone_failure(&text) {
+            Some(line) => Err(FlowError::NotConfigured { tool, line }),
+            None => Ok(()),
+        };
+    }
     let no_board = ["unable to open ftdi device", "Can't find iCE FTDI", "No cable", "device not found", "cable not found"];
     if let Some(line) = text.lines().find(|l| no_board.iter().any(|m| l.contains(m))) {
         return Err(FlowError::NoBoard { title: board.title.to_string(), tool, detail: line.trim().to_string() });
@@ -578,6 +708,31 @@ pub fn write_summary(r: &BuildReport, out: &mut dyn Write) -> std::io::Result<()
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_step_streams_its_log_and_reports_the_place_and_route_stages() {
+        let dir = std::env::temp_dir().join(format!("mosaic-flow-step-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = "echo 'Info: Running main analytical placer.' >&2; echo 'Info: placed'; \
+                      echo 'Info: Routing globals...' >&2; echo 'Info: Running router2...' >&2";
+        let mut stages = vec![];
+        run_step("nextpnr", Command::new("sh").args(["-c", script]), &dir, None, &mut |l| {
+            if let Some(s) = pnr_stage(l) {
+                stages.push(s);
+            }
+        })
+        .unwrap();
+        assert_eq!(stages, ["place", "route", "route"]);
+        let log = std::fs::read_to_string(dir.join("nextpnr.log")).unwrap();
+        assert!(log.contains("analytical placer") && log.contains("Info: placed") && log.contains("router2"), "{log}");
+        // A failing step names its first error line and the log.
+        let e = run_step("yosys", Command::new("sh").args(["-c", "echo 'ERROR: no top' >&2; exit 1"]), &dir, None, &mut |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("yosys failed: ERROR: no top (full log: ") && e.ends_with("yosys.log)"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     use super::*;
     use crate::boards::board;
 
@@ -610,8 +765,20 @@ mod tests {
         o.external = None;
         o.link_mhz = 1.0;
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
-        assert!(e.starts_with("no iCE40 PLL setting turns 12 MHz into 1 MHz"), "{e}");
+        assert_eq!(e, "--freq must be in 16..=275 MHz (the iCE40 PLL's output range), not 1");
+        o.link_mhz = f64::INFINITY;
+        let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
+        assert_eq!(e, "--freq must be in 16..=275 MHz (the iCE40 PLL's output range), not inf");
         o.link_mhz = 18.0;
+        for (baud, want) in [
+            (0, "--baud must be in 275..=4500000 at the 18 MHz link clock (the UART takes 4..=65535 clocks per bit), not 0"),
+            (1, "--baud must be in 275..=4500000 at the 18 MHz link clock (the UART takes 4..=65535 clocks per bit), not 1"),
+            (4_000_000, "--baud 4000000 at 18000000 Hz must be within 2% with an integer divisor, not 10.0% off (divisor 5)"),
+        ] {
+            o.baud = baud;
+            assert_eq!(build(&o, &mut Vec::new()).unwrap_err().to_string(), want);
+        }
+        o.baud = 115_200;
         o.lanes = 0;
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
         assert_eq!(e, "--lanes (N) must be at least 1, not 0");
@@ -637,8 +804,30 @@ mod tests {
     }
 
     #[test]
+    fn cdone_failures_are_found_in_programmer_output() {
+        // openFPGALoader: the info line on stdout, FAIL on stderr.
+        let ofl = "Parse file \u{1b}[32mDONE\u{1b}[0m\nLoading to CRAM: [====] 100.00%\nWait for CDONE \n\u{1b}[31mFAIL\u{1b}[0m\n";
+        assert_eq!(cdone_failure(ofl).as_deref(), Some("Wait for CDONE"));
+        assert_eq!(cdone_failure("Wait for CDONE \u{1b}[32mDONE\u{1b}[0m\n"), None);
+        assert_eq!(cdone_failure("programming..\ncdone: low\nBye.\n").as_deref(), Some("cdone: low"));
+        assert_eq!(cdone_failure("cdone: high\nBye.\n"), None);
+        assert_eq!(cdone_failure("Bye.\n"), None);
+    }
+
+    #[test]
+    fn sram_is_refused_where_the_board_cannot_load_it() {
+        assert!(check_sram(board("ulx3s").unwrap(), false).is_ok());
+        let e = check_sram(board("alchitry-cu-v2").unwrap(), true).unwrap_err().to_string();
+        assert!(e.starts_with("--sram refused on alchitry-cu-v2: the Alchitry Cu cannot load SRAM"), "{e}");
+        let ice = board("icebreaker").unwrap();
+        let e = check_sram(ice, false).unwrap_err().to_string();
+        assert!(e.contains("jumpers J15 and J16") && e.ends_with("add --board-modified-for-sram"), "{e}");
+        assert!(check_sram(ice, true).is_ok());
+    }
+
+    #[test]
     fn missing_tool_says_how_to_install_it() {
-        let mut o = BuildOptions::new(board("alchitry-cu").unwrap());
+        let mut o = BuildOptions::new(board("alchitry-cu-v1").unwrap());
         o.search_path = Some(OsString::from("/nonexistent"));
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
         assert_eq!(e, "`yosys` not found on PATH: install it with `apt-get install -y yosys` (or run `bash .ci/setup.sh`)");

@@ -6,6 +6,8 @@
 //!   a USB-UART and the virtual board's pseudo-terminal alike);
 //! - [client]: tagged, retried register access, typed by register name from
 //!   the register map, with the identity check on connect;
+//! - [tcp_transport] and [serve]: a board behind `mosaic serve` on TCP, one
+//!   client at a time (the [greeting] line says who owns it);
 //! - [fake_board] and [impair]: a software board on a pty and a damaging
 //!   transport, for tests and figures without the gateware;
 //! - [lane_view] and [lane_events]: one snapshot of the link and its lanes
@@ -16,13 +18,18 @@
 
 pub mod client;
 pub mod fake_board;
+pub mod greeting;
 pub mod impair;
 pub mod protocol;
+pub mod serve;
+pub mod tcp_transport;
 pub mod transport;
 
 // Boards and the open FPGA flow (engineer "boards").
 pub mod boards;
 pub mod flow;
+pub mod outputs;
+pub mod ports;
 
 // The lane snapshot and its views (issue #17: watch, status --map, report).
 pub mod dashboard;

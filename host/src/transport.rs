@@ -3,9 +3,12 @@
 //! A transport moves raw bytes; framing, CRC and retries live in
 //! [crate::protocol] and [crate::client]. The virtual board serves the real
 //! gateware on a pseudo-terminal, so [SerialTransport] opened on its path
-//! reaches it exactly as it reaches a USB-UART.
+//! reaches it exactly as it reaches a USB-UART; a board behind `mosaic serve`
+//! is reached with [crate::tcp_transport::TcpTransport]. [open_port] picks one
+//! from the `--port` text.
 
 use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 /// A bidirectional byte pipe to a board.
@@ -43,6 +46,26 @@ pub struct OpenError {
     pub reason: String,
 }
 
+/// Why `--port` could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    #[error(transparent)]
+    Serial(#[from] OpenError),
+    #[error(transparent)]
+    Tcp(#[from] crate::tcp_transport::TcpError),
+}
+
+/// Opens `port`: `tcp://HOST:PORT` is a `mosaic serve` (connect and greeting
+/// bounded by `timeout`), anything else a serial port at `baud`.
+pub fn open_port(port: &str, baud: u32, timeout: Duration) -> Result<Box<dyn Transport>, PortError> {
+    use crate::tcp_transport::{TcpAddr, TcpTransport};
+    if TcpAddr::is_tcp(port) {
+        Ok(Box::new(TcpTransport::connect(&TcpAddr::parse(port)?, timeout)?))
+    } else {
+        Ok(Box::new(SerialTransport::open(port, baud)?))
+    }
+}
+
 /// A serial port (USB-UART of a board, or the virtual board's pty).
 pub struct SerialTransport {
     port: serialport::TTYPort,
@@ -56,6 +79,7 @@ impl SerialTransport {
             .timeout(Duration::from_millis(100))
             .open_native()
             .map_err(|e| OpenError { port: path.to_string(), reason: open_reason(&e) })?;
+        exclusive_lock::track(port.as_raw_fd());
         Ok(SerialTransport { port, name: path.to_string() })
     }
 
@@ -73,7 +97,9 @@ impl SerialTransport {
 fn open_reason(e: &serialport::Error) -> String {
     use serialport::ErrorKind;
     match e.kind() {
-        ErrorKind::NoDevice => "no such device".into(),
+        // serialport reports EBUSY (the tty's exclusive lock, TIOCEXCL) and
+        // a held flock as NoDevice; a missing port is Io(NotFound).
+        ErrorKind::NoDevice => "port busy (another program has it open)".into(),
         ErrorKind::Io(io::ErrorKind::NotFound) => "no such device".into(),
         ErrorKind::Io(io::ErrorKind::PermissionDenied) => {
             "permission denied (is your user in the dialout group?)".into()
@@ -122,5 +148,54 @@ impl Drop for SerialTransport {
         // TIOCEXCL outlives our descriptor while the other end keeps the tty
         // open (the virtual board does): clear it so the next open succeeds.
         let _ = self.port.set_exclusive(false);
+        exclusive_lock::untrack(self.port.as_raw_fd());
+    }
+}
+
+/// Lifting the ports' exclusive locks when a signal ends the process.
+///
+/// `Drop` does not run on Ctrl-C: the lock stayed on the tty while the
+/// virtual board kept it open, and the next user was refused. A handler
+/// for SIGINT, SIGTERM and SIGHUP clears TIOCEXCL on every open port, then
+/// lets the signal end the process as before (default action, re-raised).
+mod exclusive_lock {
+    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::Once;
+
+    /// Open ports' descriptors (-1: free); a fixed table, since a signal
+    /// handler may not allocate or lock.
+    static FDS: [AtomicI32; 8] = [const { AtomicI32::new(-1) }; 8];
+    static INSTALL: Once = Once::new();
+    const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+    extern "C" fn release_and_die(sig: libc::c_int) {
+        // Only async-signal-safe calls: ioctl, signal, raise.
+        for slot in &FDS {
+            let fd = slot.load(Ordering::SeqCst);
+            if fd >= 0 {
+                unsafe { libc::ioctl(fd, libc::TIOCNXCL) };
+            }
+        }
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+
+    pub(super) fn track(fd: i32) {
+        INSTALL.call_once(|| {
+            for sig in SIGNALS {
+                // SAFETY: the handler only touches atomics and makes
+                // async-signal-safe calls.
+                unsafe { libc::signal(sig, release_and_die as *const () as libc::sighandler_t) };
+            }
+        });
+        // With all slots taken (8 ports open at once) the port still works;
+        // only its lock is not lifted on a signal.
+        let _ = FDS.iter().find(|s| s.compare_exchange(-1, fd, Ordering::SeqCst, Ordering::SeqCst).is_ok());
+    }
+
+    pub(super) fn untrack(fd: i32) {
+        let _ = FDS.iter().find(|s| s.compare_exchange(fd, -1, Ordering::SeqCst, Ordering::SeqCst).is_ok());
     }
 }

@@ -90,9 +90,9 @@ fn lanes_spare_moves_a_lane_to_the_first_free_spare() {
 #[test]
 fn inject_programs_the_channel_emulator() {
     let b = FakeBoard::spawn(FakeOptions::default()).unwrap();
-    mosaic(&b, &["inject", "--lane", "7", "--skew", "130", "--ber", "1e-3", "--kill", "--invert"]);
+    mosaic(&b, &["inject", "--lane", "7", "--skew", "120", "--ber", "1e-3", "--kill", "--invert"]);
     let r = b.regs();
-    assert_eq!(r.live("EMU_DELAY", 7), 130);
+    assert_eq!(r.live("EMU_DELAY", 7), 120);
     assert_eq!(r.live("EMU_ERROR_RATE", 7), (1e-3f64 * 4294967296.0).round() as u32);
     assert_eq!(r.live("EMU_CTRL", 7), 0b101);
     drop(r);

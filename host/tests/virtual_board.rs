@@ -107,10 +107,9 @@ fn faults_between_host_and_gateware_never_give_a_wrong_value() {
     let b = VirtualBoard::spawn(SMALL, 4).unwrap();
     let mut c = Client::connect(SerialTransport::open(b.path(), 115_200).unwrap(), opts()).unwrap();
     // Time a clean transaction to size the timeout to this machine's speed
-    // (a retry also carries the resync filler: ~8 transactions' worth of bytes).
+    // (a retry also carries the resync filler: the request less one byte).
     let t0 = Instant::now();
     c.write(THRESHOLD, 0xABCD_0001).unwrap();
-    // A retry also carries the 135-byte resync filler: ~8 clean transactions' worth of bytes.
     let timeout = (t0.elapsed() * 12).max(Duration::from_secs(5));
     drop(c);
     // The fault matrix runs against the fake board (tests/impaired.rs); here,

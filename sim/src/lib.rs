@@ -18,3 +18,5 @@ pub mod virtual_board;
 pub mod verilator;
 // Icarus Verilog runner of the same scripts (issue: link integrity).
 pub mod icarus;
+// The virtual board in Verilator (issue: interactive virtual board).
+pub mod verilator_board;

@@ -310,10 +310,16 @@ impl VerilatorModel {
 
     /// As [VerilatorModel::build], with the C++ build set by `opts`.
     pub fn build_with(name: &str, verilog: &str, opts: BuildOptions) -> Result<VerilatorModel, ToolError> {
+        Self::build_main(name, verilog, opts, &main_cpp())
+    }
+
+    /// As [VerilatorModel::build_with], with `main` as the C++ main (the
+    /// script executor by default; the virtual board has its own).
+    pub fn build_main(name: &str, verilog: &str, opts: BuildOptions, main: &str) -> Result<VerilatorModel, ToolError> {
         require_tool("verilator")?;
         let mut hasher = DefaultHasher::new();
         verilog.hash(&mut hasher);
-        main_cpp().hash(&mut hasher);
+        main.hash(&mut hasher);
         // Default builds keep the hash (and directory) they always had.
         if opts != BuildOptions::default() {
             opts.hash(&mut hasher);
@@ -344,7 +350,7 @@ impl VerilatorModel {
         let vfile = dir.join("top.v");
         std::fs::write(&vfile, verilog).map_err(io(&vfile))?;
         let cfile = dir.join("main.cpp");
-        std::fs::write(&cfile, main_cpp()).map_err(io(&cfile))?;
+        std::fs::write(&cfile, main).map_err(io(&cfile))?;
         let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).to_string();
         let mut log = String::new();
         let t = Instant::now();

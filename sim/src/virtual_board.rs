@@ -17,6 +17,10 @@
 //! Pins. The physical lanes are looped back outside the chip (`tx_lines[k]`
 //! drives `rx_lines[k]` one clock later), as with a cable on a real board;
 //! the core's internal loopback and channel emulator work as on hardware.
+//!
+//! Engines ([Engine]). rust-hdl's own simulator, or Verilator running the
+//! top's generated Verilog ([crate::verilator_board]; built once per
+//! Verilog text and cached, ~100x faster): the same pty, protocol and image.
 
 use crate::harness::Harness;
 use crate::uart_line::{LineReceiver, LineSender};
@@ -49,6 +53,28 @@ pub struct BoardOptions {
     pub linger: Duration,
     /// `tx_lines` drive `rx_lines` (a loopback cable on the pins).
     pub loop_pins: bool,
+    /// The simulator that runs the gateware.
+    pub engine: Engine,
+}
+
+/// The simulator behind a virtual board.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// rust-hdl's simulator, in this process.
+    RustHdl,
+    /// Verilator on the top's generated Verilog, as a child process.
+    Verilator,
+}
+
+impl Engine {
+    /// Verilator when it is installed, else rust-hdl.
+    pub fn best_available() -> Engine {
+        if mosaic_gateware::verilog::require_tool("verilator").is_ok() {
+            Engine::Verilator
+        } else {
+            Engine::RustHdl
+        }
+    }
 }
 
 impl BoardOptions {
@@ -62,6 +88,7 @@ impl BoardOptions {
             idle_duty: 0.2,
             linger: Duration::from_secs(2),
             loop_pins: true,
+            engine: Engine::RustHdl,
         }
     }
 }
@@ -132,17 +159,22 @@ impl VirtualBoard {
         let (s, c, f) = (stop.clone(), cycles.clone(), failure.clone());
         let (ready_tx, ready) = mpsc::channel();
         // The top is built inside the thread (rust-hdl blocks need not be
-        // Send); spawn returns once it is built and checked, or its error.
+        // Send); spawn returns once it is built and checked (and, with
+        // Verilator, compiled: minutes the first time), or its error.
         let thread = std::thread::Builder::new().name("virtual-board".into()).spawn(move || {
             fn run<T: BoardTop>(
-                top: T,
+                mut top: T,
                 opts: &BoardOptions,
                 ready_tx: mpsc::Sender<Result<(), String>>,
                 master: TTYPort,
                 stop: &AtomicBool,
                 cycles: &AtomicU64,
             ) -> Result<(), String> {
-                let board = match Board::new(top, opts) {
+                let engine: Result<Box<dyn Sim>, String> = match opts.engine {
+                    Engine::RustHdl => Board::new(top, opts).map(|b| Box::new(b) as Box<dyn Sim>),
+                    Engine::Verilator => verilated(&mut top, opts).map(|b| Box::new(b) as Box<dyn Sim>),
+                };
+                let mut engine = match engine {
                     Ok(b) => {
                         let _ = ready_tx.send(Ok(()));
                         b
@@ -152,7 +184,7 @@ impl VirtualBoard {
                         return Ok(());
                     }
                 };
-                board.serve(master, opts, stop, cycles)
+                serve(engine.as_mut(), master, opts, stop, cycles)
             }
             let served = match &image {
                 Image::Link(cfg) => run(MosaicTop::new(cfg, opts.divisor), &opts, ready_tx, master, &s, &c),
@@ -239,10 +271,45 @@ fn read_pty(port: &mut TTYPort, buf: &mut [u8], wait: Duration) -> usize {
     }
 }
 
+/// What the serve loop needs of a simulated board (either engine).
+trait Sim {
+    /// Queues bytes the host wrote for the board's UART input.
+    fn push(&mut self, bytes: &[u8]) -> Result<(), String>;
+    /// `n` clocks; bytes the board sent are appended to `out`.
+    fn run(&mut self, n: u32, out: &mut Vec<u8>) -> Result<(), String>;
+    /// True while a byte is on either line (or the bridge has work).
+    fn busy(&self) -> bool;
+    fn cycles(&self) -> u64;
+}
+
+/// The board top in Verilator: its Verilog built (or found cached), started.
+fn verilated<T: BoardTop>(top: &mut T, opts: &BoardOptions) -> Result<crate::verilator_board::BoardProcess, String> {
+    let verilog = mosaic_gateware::verilog::verilog_of(top);
+    let model = crate::verilator_board::build("virtual_board", &verilog, top.lanes(), opts.divisor, opts.loop_pins)
+        .map_err(|e| e.to_string())?;
+    crate::verilator_board::BoardProcess::spawn(&model).map_err(|e| format!("cannot start {}: {e}", model.exe.display()))
+}
+
+impl Sim for crate::verilator_board::BoardProcess {
+    fn push(&mut self, bytes: &[u8]) -> Result<(), String> {
+        crate::verilator_board::BoardProcess::push(self, bytes).map_err(|e| format!("the Verilator model stopped: {e}"))
+    }
+    fn run(&mut self, n: u32, out: &mut Vec<u8>) -> Result<(), String> {
+        crate::verilator_board::BoardProcess::run(self, n, out)
+    }
+    fn busy(&self) -> bool {
+        crate::verilator_board::BoardProcess::busy(self)
+    }
+    fn cycles(&self) -> u64 {
+        crate::verilator_board::BoardProcess::cycles(self)
+    }
+}
+
 /// The simulated board and the software ends of its serial line.
 struct Board<T: BoardTop> {
     h: Harness<T>,
     pins: Vec<bool>,
+    loop_pins: bool,
     to_board: LineSender,
     from_board: LineReceiver,
 }
@@ -254,6 +321,7 @@ impl<T: BoardTop> Board<T> {
         let mut b = Board {
             h,
             pins: vec![false; lanes],
+            loop_pins: opts.loop_pins,
             to_board: LineSender::new(opts.divisor),
             from_board: LineReceiver::new(opts.divisor),
         };
@@ -267,14 +335,25 @@ impl<T: BoardTop> Board<T> {
         Ok(b)
     }
 
-    /// True while a byte is on either line or the bridge has work.
+}
+
+impl<T: BoardTop> Sim for Board<T> {
+    fn push(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.to_board.push(bytes);
+        Ok(())
+    }
+
     fn busy(&self) -> bool {
         let u = &self.h.uut;
         !self.to_board.idle() || !self.from_board.idle() || u.host_busy()
     }
 
-    /// `n` clocks; bytes the board sent are appended to `out`.
-    fn run(&mut self, n: u32, loop_pins: bool, out: &mut Vec<u8>) -> Result<(), String> {
+    fn cycles(&self) -> u64 {
+        self.h.cycles()
+    }
+
+    fn run(&mut self, n: u32, out: &mut Vec<u8>) -> Result<(), String> {
+        let loop_pins = self.loop_pins;
         for _ in 0..n {
             let level = self.to_board.next_level();
             let pins = &self.pins;
@@ -300,38 +379,39 @@ impl<T: BoardTop> Board<T> {
         }
         Ok(())
     }
+}
 
-    fn serve(mut self, mut port: TTYPort, opts: &BoardOptions, stop: &AtomicBool, cycles: &AtomicU64) -> Result<(), String> {
-        let mut out = Vec::with_capacity(256);
-        let mut buf = [0u8; 4096];
-        let mut wait = Duration::ZERO;
-        let mut last_activity = Instant::now();
-        while !stop.load(Ordering::Relaxed) {
-            let n = read_pty(&mut port, &mut buf, wait);
-            self.to_board.push(&buf[..n]);
-            let active = n > 0 || self.busy();
-            if active {
-                last_activity = Instant::now();
-            }
-            // Busy right now, or lingering after the last activity.
-            let busy = active || last_activity.elapsed() < opts.linger;
-            let started = Instant::now();
-            self.run(if busy { opts.busy_batch } else { opts.idle_batch }, opts.loop_pins, &mut out)?;
-            cycles.store(self.h.cycles(), Ordering::Relaxed);
-            if !out.is_empty() {
-                // Errors (no client) are ignored: the bytes are simply lost, as on a wire.
-                let _ = port.write_all(&out);
-                out.clear();
-            }
-            wait = if busy {
-                Duration::ZERO
-            } else {
-                // Idle: give the CPU back in proportion, waking on the first byte.
-                let spent = started.elapsed().as_secs_f64();
-                let rest = spent * (1.0 - opts.idle_duty) / opts.idle_duty;
-                Duration::from_secs_f64(rest.clamp(0.001, 0.5))
-            };
+/// Moves bytes between the pty and the simulated board until `stop`.
+fn serve(board: &mut dyn Sim, mut port: TTYPort, opts: &BoardOptions, stop: &AtomicBool, cycles: &AtomicU64) -> Result<(), String> {
+    let mut out = Vec::with_capacity(256);
+    let mut buf = [0u8; 4096];
+    let mut wait = Duration::ZERO;
+    let mut last_activity = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        let n = read_pty(&mut port, &mut buf, wait);
+        board.push(&buf[..n])?;
+        let active = n > 0 || board.busy();
+        if active {
+            last_activity = Instant::now();
         }
-        Ok(())
+        // Busy right now, or lingering after the last activity.
+        let busy = active || last_activity.elapsed() < opts.linger;
+        let started = Instant::now();
+        board.run(if busy { opts.busy_batch } else { opts.idle_batch }, &mut out)?;
+        cycles.store(board.cycles(), Ordering::Relaxed);
+        if !out.is_empty() {
+            // Errors (no client) are ignored: the bytes are simply lost, as on a wire.
+            let _ = port.write_all(&out);
+            out.clear();
+        }
+        wait = if busy {
+            Duration::ZERO
+        } else {
+            // Idle: give the CPU back in proportion, waking on the first byte.
+            let spent = started.elapsed().as_secs_f64();
+            let rest = spent * (1.0 - opts.idle_duty) / opts.idle_duty;
+            Duration::from_secs_f64(rest.clamp(0.001, 0.5))
+        };
     }
+    Ok(())
 }

@@ -6,6 +6,7 @@
 //! constraint files in `constraints/` bind: `clk_in`, `uart_rx`, `uart_tx`,
 //! `leds[L-1:0]`, `tx_pins[E-1:0]`, `rx_pins[E-1:0]`.
 
+pub mod heartbeat;
 pub mod pll;
 pub mod shell;
 

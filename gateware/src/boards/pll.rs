@@ -9,14 +9,34 @@
 use rust_hdl::prelude::*;
 use thiserror::Error;
 
-/// No divider setting reaches the requested frequency closely enough.
+/// Why no PLL setting was chosen.
 #[derive(Debug, Error, PartialEq)]
-#[error("no {family} PLL setting turns {fin_mhz} MHz into {fout_mhz} MHz within 1% (closest: {closest_mhz:.3} MHz)")]
-pub struct PllError {
-    pub family: &'static str,
-    pub fin_mhz: f64,
-    pub fout_mhz: f64,
-    pub closest_mhz: f64,
+pub enum PllError {
+    /// The requested output is outside what the PLL can make at all (or not
+    /// a number): checked before any search, so `--freq inf` is refused.
+    #[error("the output must be in {min_mhz}..={max_mhz} MHz (the {family} PLL's range), not {fout_mhz}")]
+    OutOfRange { family: &'static str, fout_mhz: f64, min_mhz: f64, max_mhz: f64 },
+    /// No divider setting reaches the requested frequency closely enough.
+    #[error("no {family} PLL setting turns {fin_mhz} MHz into {fout_mhz} MHz within 1% (closest: {closest_mhz:.3} MHz)")]
+    NoSetting { family: &'static str, fin_mhz: f64, fout_mhz: f64, closest_mhz: f64 },
+}
+
+/// iCE40 PLL output range (LP/HX/UP datasheets, SIMPLE feedback), MHz.
+pub const ICE40_FOUT_MHZ: (f64, f64) = (16.0, 275.0);
+/// ECP5 EHXPLLL output range (ECP5 datasheet, CLKOP), MHz.
+pub const ECP5_FOUT_MHZ: (f64, f64) = (3.125, 400.0);
+/// The VCO frequency `ecppll` aims for among equally close settings: the
+/// middle of the 400..800 MHz range, away from both ends where the loop
+/// has the least margin.
+pub const ECP5_VCO_TARGET_MHZ: f64 = 600.0;
+
+fn check_range(family: &'static str, (min_mhz, max_mhz): (f64, f64), fout_mhz: f64) -> Result<(), PllError> {
+    // `contains` is false for NaN, so a NaN is refused as well.
+    if (min_mhz..=max_mhz).contains(&fout_mhz) {
+        Ok(())
+    } else {
+        Err(PllError::OutOfRange { family, fout_mhz, min_mhz, max_mhz })
+    }
 }
 
 /// iCE40 PLL settings (SIMPLE feedback): fout = fin * (DIVF + 1) / ((DIVR + 1) * 2^DIVQ).
@@ -70,6 +90,7 @@ fn close_enough(best: f64, want: f64) -> bool {
 /// iCE40 divider settings for `fin` -> `fout` (iCE40 LP/HX/UP datasheet:
 /// PFD 10..133 MHz, VCO 533..1066 MHz, output 16..275 MHz).
 pub fn ice40_pll(fin_mhz: f64, fout_mhz: f64) -> Result<Ice40Pll, PllError> {
+    check_range("iCE40", ICE40_FOUT_MHZ, fout_mhz)?;
     let mut best: Option<Ice40Pll> = None;
     for divr in 0..=15u8 {
         let fpfd = fin_mhz / (divr as f64 + 1.0);
@@ -83,7 +104,7 @@ pub fn ice40_pll(fin_mhz: f64, fout_mhz: f64) -> Result<Ice40Pll, PllError> {
             }
             for divq in 1..=6u8 {
                 let f = fvco / f64::from(1u32 << divq);
-                if !(16.0..=275.0).contains(&f) {
+                if !(ICE40_FOUT_MHZ.0..=ICE40_FOUT_MHZ.1).contains(&f) {
                     continue;
                 }
                 let better = best.map_or(true, |b| (f - fout_mhz).abs() < (b.fout_mhz - fout_mhz).abs());
@@ -104,13 +125,18 @@ pub fn ice40_pll(fin_mhz: f64, fout_mhz: f64) -> Result<Ice40Pll, PllError> {
     }
     match best {
         Some(b) if close_enough(b.fout_mhz, fout_mhz) => Ok(b),
-        b => Err(PllError { family: "iCE40", fin_mhz, fout_mhz, closest_mhz: b.map_or(0.0, |b| b.fout_mhz) }),
+        b => Err(PllError::NoSetting { family: "iCE40", fin_mhz, fout_mhz, closest_mhz: b.map_or(0.0, |b| b.fout_mhz) }),
     }
 }
 
 /// ECP5 divider settings for `fin` -> `fout` (PFD 3.125..400 MHz, VCO
-/// 400..800 MHz, output 3.125..400 MHz).
+/// 400..800 MHz, output 3.125..400 MHz), chosen as `ecppll` chooses them:
+/// the closest output, and among equally close ones the VCO nearest
+/// [ECP5_VCO_TARGET_MHZ] (taking the first divider that reached the VCO
+/// range put it at its 400 MHz floor: 40 MHz ran the VCO at 400, now 600).
 pub fn ecp5_pll(fin_mhz: f64, fout_mhz: f64) -> Result<Ecp5Pll, PllError> {
+    check_range("ECP5", ECP5_FOUT_MHZ, fout_mhz)?;
+    let vco_off = |p: &Ecp5Pll| (p.fout_mhz * p.clkop_div as f64 - ECP5_VCO_TARGET_MHZ).abs();
     let mut best: Option<Ecp5Pll> = None;
     for clki_div in 1..=128u8 {
         let fpfd = fin_mhz / clki_div as f64;
@@ -119,21 +145,27 @@ pub fn ecp5_pll(fin_mhz: f64, fout_mhz: f64) -> Result<Ecp5Pll, PllError> {
         }
         for clkfb_div in 1..=80u8 {
             let f = fpfd * clkfb_div as f64;
-            if !(3.125..=400.0).contains(&f) {
+            if !(ECP5_FOUT_MHZ.0..=ECP5_FOUT_MHZ.1).contains(&f) {
                 continue;
             }
-            // The smallest output divider that puts the VCO in range.
-            let Some(clkop_div) = (1..=128u8).find(|d| (400.0..=800.0).contains(&(f * *d as f64))) else {
-                continue;
-            };
-            if best.map_or(true, |b| (f - fout_mhz).abs() < (b.fout_mhz - fout_mhz).abs()) {
-                best = Some(Ecp5Pll { clki_div, clkfb_div, clkop_div, fin_mhz, fout_mhz: f });
+            for clkop_div in 1..=128u8 {
+                if !(400.0..=800.0).contains(&(f * clkop_div as f64)) {
+                    continue;
+                }
+                let p = Ecp5Pll { clki_div, clkfb_div, clkop_div, fin_mhz, fout_mhz: f };
+                let better = best.map_or(true, |b| {
+                    let (err, best_err) = ((f - fout_mhz).abs(), (b.fout_mhz - fout_mhz).abs());
+                    err < best_err || (err == best_err && vco_off(&p) < vco_off(&b))
+                });
+                if better {
+                    best = Some(p);
+                }
             }
         }
     }
     match best {
         Some(b) if close_enough(b.fout_mhz, fout_mhz) => Ok(b),
-        b => Err(PllError { family: "ECP5", fin_mhz, fout_mhz, closest_mhz: b.map_or(0.0, |b| b.fout_mhz) }),
+        b => Err(PllError::NoSetting { family: "ECP5", fin_mhz, fout_mhz, closest_mhz: b.map_or(0.0, |b| b.fout_mhz) }),
     }
 }
 
@@ -291,7 +323,15 @@ mod tests {
         assert_eq!(p.fout_mhz, 48.0);
         let p = ice40_pll(100.0, 50.0).unwrap();
         assert!((p.fout_mhz - 50.0).abs() < 1e-9, "{p:?}");
-        assert!(ice40_pll(12.0, 1.0).unwrap_err().to_string().contains("no iCE40 PLL setting"));
+        assert_eq!(
+            ice40_pll(12.0, 1.0).unwrap_err().to_string(),
+            "the output must be in 16..=275 MHz (the iCE40 PLL's range), not 1"
+        );
+        assert_eq!(
+            ice40_pll(12.0, f64::INFINITY).unwrap_err().to_string(),
+            "the output must be in 16..=275 MHz (the iCE40 PLL's range), not inf"
+        );
+        assert!(ice40_pll(12.0, f64::NAN).unwrap_err().to_string().ends_with("not NaN"));
     }
 
     #[test]
@@ -301,5 +341,12 @@ mod tests {
         let vco = p.fout_mhz * p.clkop_div as f64;
         assert!((400.0..=800.0).contains(&vco), "{p:?}");
         assert_eq!(25.0 / p.clki_div as f64 * p.clkfb_div as f64, 50.0);
+        // ecppll -i 25 -o 40: refclk 5, feedback 8, output 15, VCO 600 (was 10, VCO 400).
+        let p = ecp5_pll(25.0, 40.0).unwrap();
+        assert_eq!((p.clki_div, p.clkfb_div, p.clkop_div), (5, 8, 15));
+        assert_eq!(
+            ecp5_pll(25.0, 401.0).unwrap_err().to_string(),
+            "the output must be in 3.125..=400 MHz (the ECP5 PLL's range), not 401"
+        );
     }
 }

@@ -7,6 +7,7 @@
 //! [ClockReset]: [MosaicShell] around the full link ([MosaicTop]) and
 //! [BertShell] around the BERT image ([BertTop]); both have the UART bridge.
 
+use super::heartbeat::Heartbeat;
 use super::pll::{BoardPll, PllConfig};
 use crate::bert_core::BertConfig;
 use crate::link::core::CoreConfig;
@@ -84,6 +85,9 @@ impl Logic for ClockReset {
     }
 }
 
+/// The LED bit the shell drives with its ~1 Hz heartbeat ([Heartbeat]).
+pub const HEARTBEAT_LED: usize = 3;
+
 /// Writes a board shell around a top: lanes `0..ext_lanes` on pins, the
 /// others dark (the core loops lanes back internally when told to, by
 /// `CTRL.loopback`).
@@ -112,6 +116,10 @@ macro_rules! board_shell {
             /// Lanes with pins (a build-time count, not a signal).
             _ext: usize,
             leds_invert: Constant<Bits<L>>,
+            /// The ~1 Hz heartbeat LED.
+            beat: Heartbeat,
+            /// The core's LEDs with the heartbeat in place of its own.
+            leds_core: Signal<Local, Bits<8>>,
         }
 
         impl<const E: usize, const L: usize> $name<E, L> {
@@ -130,6 +138,8 @@ macro_rules! board_shell {
                     core: $top_new(clock_hz),
                     _ext: $cfg.ext_lanes.min(E),
                     leds_invert: Constant::new(($cfg.leds_active_low as u64).into()),
+                    beat: Heartbeat::new(clock_hz),
+                    leds_core: Default::default(),
                 }
             }
         }
@@ -171,7 +181,9 @@ impl<const E: usize, const L: usize> Logic for MosaicShell<E, L> {
         for i in self._ext..self.core.rx_lines.len() {
             self.core.rx_lines[i].next = false;
         }
-        self.leds.next = bit_cast::<L, 8>(self.core.leds.val()) ^ self.leds_invert.val();
+        self.beat.clock.next = self.cr.clock.val();
+        self.leds_core.next = self.core.leds.val().replace_bit(HEARTBEAT_LED, self.beat.beat.val());
+        self.leds.next = bit_cast::<L, 8>(self.leds_core.val()) ^ self.leds_invert.val();
     }
 }
 
@@ -196,7 +208,9 @@ impl<const E: usize, const L: usize> Logic for BertShell<E, L> {
         for i in self._ext..self.core.rx_lines.len() {
             self.core.rx_lines[i].next = false;
         }
-        self.leds.next = bit_cast::<L, 8>(self.core.leds.val()) ^ self.leds_invert.val();
+        self.beat.clock.next = self.cr.clock.val();
+        self.leds_core.next = self.core.leds.val().replace_bit(HEARTBEAT_LED, self.beat.beat.val());
+        self.leds.next = bit_cast::<L, 8>(self.leds_core.val()) ^ self.leds_invert.val();
     }
 }
 
@@ -211,7 +225,7 @@ mod tests {
         let params = LinkParams { lanes: 20, spares: 2, osr: 2, ..LinkParams::DEFAULT };
         let cfg = ShellConfig { pll, params, ext_lanes: 21, leds_active_low: 0, core: CoreKind::Mosaic, uart_divisor: 434 };
         let v = board_verilog(21, 8, &cfg).unwrap();
-        assert!(v.contains("EHXPLLL") && v.contains(".CLKOP_DIV(8)"), "PLL");
+        assert!(v.contains("EHXPLLL") && v.contains(".CLKOP_DIV(12)"), "PLL");
         // 21 lanes reach pins, lane 21 (the 22nd) is tied dark.
         assert!(v.contains("core$rx_lines$20 = rx_sync$q[20]"), "pin lane 20");
         assert!(v.contains("core$rx_lines$21 = 1'b0"), "dark lane 21");
@@ -220,6 +234,26 @@ mod tests {
             board_verilog(21, 8, &ShellConfig { ext_lanes: 22, ..cfg }).unwrap_err(),
             "external lanes must be at most 21 (the board's lane pins and the lanes), not 22"
         );
+    }
+
+    #[test]
+    fn heartbeat_led_follows_the_clock_counter() {
+        use crate::boards::Ice40Pll;
+        // A 64 Hz "link clock": the heartbeat is counter bit 5, 32 clocks on, 32 off.
+        let pll = PllConfig::Ice40Pad(Ice40Pll { divr: 0, divf: 0, divq: 1, filter_range: 1, fout_mhz: 64e-6 });
+        let params = LinkParams { lanes: 1, spares: 0, osr: 2, ..LinkParams::DEFAULT };
+        let cfg = ShellConfig { pll, params, ext_lanes: 1, leds_active_low: 0, core: CoreKind::Bert, uart_divisor: 16 };
+        let mut uut = BertShell::<8, 7>::new(&cfg);
+        uut.connect_all();
+        uut.uart_rx.next = true;
+        for t in 0..130u32 {
+            uut.clk_in.next = Clock { clk: false };
+            simulate(&mut uut, 200);
+            let led = uut.leds.val().get_bit(HEARTBEAT_LED);
+            assert_eq!(led, t >> 5 & 1 == 1, "clock {t}");
+            uut.clk_in.next = Clock { clk: true };
+            simulate(&mut uut, 200);
+        }
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub struct BertArgs {
     #[arg(long, value_enum, default_value = "prbs31")]
     pub pattern: Pattern,
     /// Test duration in seconds.
-    #[arg(long, default_value = "5")]
+    #[arg(long, default_value = "5", allow_negative_numbers = true)]
     pub duration: f64,
     /// Leave BERT mode on afterwards (default: restore the link).
     #[arg(long)]

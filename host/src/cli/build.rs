@@ -9,7 +9,8 @@ use std::path::PathBuf;
 /// Build a board bitstream (yosys, nextpnr, icepack / ecppack).
 #[derive(clap::Args, Debug)]
 pub struct BuildArgs {
-    /// Board: icebreaker, alchitry-cu or ulx3s.
+    /// Board: icebreaker, alchitry-cu-v1, alchitry-cu-v2 or ulx3s (the Cu's
+    /// revision matters: V2 moved LEDs and every connector pin).
     #[arg(long, short = 'b')]
     pub board: String,
     /// N: data lanes (default: the board's image of the core, see `--core`).
@@ -33,13 +34,15 @@ pub struct BuildArgs {
     /// loopback (`mosaic loopback on`).
     #[arg(long)]
     pub external: Option<usize>,
-    /// UART baud rate.
-    #[arg(long, default_value_t = 115_200)]
+    /// UART baud rate (the link clock must divide it into 4..=65535 clocks
+    /// per bit, within 2%).
+    #[arg(long, default_value_t = 115_200, value_parser = super::common::parse_u32)]
     pub baud: u32,
-    /// Link clock in MHz (default: the image's).
-    #[arg(long)]
+    /// Link clock in MHz (default: the image's; within the PLL's range).
+    #[arg(long, allow_negative_numbers = true)]
     pub freq: Option<f64>,
-    /// Output directory (default: target/boards/<board>/).
+    /// Output directory (default: target/boards/<board>/ of the Cargo
+    /// workspace you are in, else of the current folder; printed).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// nextpnr placement seed.
@@ -69,8 +72,16 @@ pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<
         seed: args.seed,
         ..BuildOptions::for_image(board, image)
     };
-    // Progress goes to stderr so that --json output stays parseable.
-    let result = flow::build(&opts, &mut std::io::stderr());
+    // Progress goes to stderr so that --json output stays parseable; on a
+    // terminal a spinner shows the stage running and its elapsed time.
+    let result = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let mut live = StageSpinner::new();
+        let r = flow::build(&opts, &mut live);
+        live.pb.finish_and_clear();
+        r
+    } else {
+        flow::build(&opts, &mut std::io::stderr())
+    };
     let report = match &result {
         Ok(r) => r,
         Err(FlowError::Timing { report, .. }) => report.as_ref(),
@@ -82,4 +93,40 @@ pub fn run(args: &BuildArgs, json: bool, out: &mut dyn Write) -> anyhow::Result<
         flow::write_summary(report, out)?;
     }
     result.map(|_| ()).map_err(Into::into)
+}
+
+/// Stage lines above a spinner that names the running stage and its time.
+struct StageSpinner {
+    pb: indicatif::ProgressBar,
+    line: Vec<u8>,
+}
+
+impl StageSpinner {
+    fn new() -> Self {
+        let pb = indicatif::ProgressBar::new_spinner();
+        let style = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed} in this stage)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        pb.set_style(style);
+        pb.enable_steady_tick(std::time::Duration::from_millis(250));
+        StageSpinner { pb, line: vec![] }
+    }
+}
+
+impl Write for StageSpinner {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.line.extend_from_slice(buf);
+        while let Some(i) = self.line.iter().position(|&b| b == b'\n') {
+            let l = String::from_utf8_lossy(&self.line[..i]).to_string();
+            self.line.drain(..=i);
+            self.pb.println(&l);
+            // "[  12.3s] place (log: ...)": the stage is what follows the time.
+            let stage = l.split_once("] ").map(|(_, s)| s).unwrap_or(&l);
+            self.pb.set_message(stage.split(" (").next().unwrap_or(stage).to_string());
+            self.pb.reset_elapsed();
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -1,7 +1,7 @@
 //! Option groups, number parsing and table output shared by the subcommands.
 
 use crate::client::{Client, ClientOptions};
-use crate::transport::SerialTransport;
+use crate::transport::open_port;
 use anyhow::{bail, Context};
 use clap::Args;
 use std::io::Write;
@@ -10,17 +10,18 @@ use std::time::Duration;
 /// How to reach the board (flattened into every subcommand).
 #[derive(Args, Clone, Debug)]
 pub struct ConnectOpts {
-    /// Serial port of the board, or the pty printed by `mosaic sim`.
+    /// Serial port of the board, the pty printed by `mosaic sim`, or
+    /// tcp://HOST:PORT of a `mosaic serve`.
     #[arg(long, short = 'p', env = "MOSAIC_PORT", global = true)]
     pub port: Option<String>,
-    /// UART baud rate.
-    #[arg(long, default_value_t = 115_200, global = true, value_parser = parse_u32)]
+    /// UART baud rate (at least 1).
+    #[arg(long, default_value_t = 115_200, global = true, value_parser = parse_baud)]
     pub baud: u32,
-    /// Reply timeout per attempt, in milliseconds (a simulated board needs seconds).
-    #[arg(long, env = "MOSAIC_TIMEOUT", default_value_t = 1000, global = true, value_parser = parse_u32)]
+    /// Reply timeout per attempt, in milliseconds (at least 1; a simulated board needs seconds).
+    #[arg(long, env = "MOSAIC_TIMEOUT", default_value_t = 1000, global = true, value_parser = parse_timeout)]
     pub timeout: u32,
-    /// Attempts after a timed-out one.
-    #[arg(long, default_value_t = 2, global = true, value_parser = parse_u32)]
+    /// Attempts after a timed-out one (0..=100).
+    #[arg(long, default_value_t = 2, global = true, value_parser = parse_retries)]
     pub retries: u32,
 }
 
@@ -34,7 +35,7 @@ impl ConnectOpts {
         let Some(port) = self.port.as_deref().filter(|p| !p.trim().is_empty()) else {
             bail!("no port given: use --port <path> or set MOSAIC_PORT (`mosaic sim` serves a virtual board)");
         };
-        let t = SerialTransport::open(port, self.baud)?;
+        let t = open_port(port, self.baud, self.client_options().timeout)?;
         let c = Client::connect(t, self.client_options()).with_context(|| format!("board on {port}"))?;
         Ok(c)
     }
@@ -59,6 +60,32 @@ pub fn parse_u32(s: &str) -> Result<u32, String> {
     u32::try_from(v).map_err(|_| format!("{s} does not fit in 32 bits"))
 }
 
+/// [parse_u64] within `range`, the message naming it.
+fn parse_in(s: &str, range: std::ops::RangeInclusive<u32>) -> Result<u32, String> {
+    let v = parse_u64(s)?;
+    match u32::try_from(v) {
+        Ok(x) if range.contains(&x) => Ok(x),
+        _ if *range.end() == u32::MAX => Err(format!("must be at least {}, not {v}", range.start())),
+        _ => Err(format!("must be in {}..={}, not {v}", range.start(), range.end())),
+    }
+}
+
+/// A baud rate: 0 has no bit time (the paced fake board divided by it).
+pub fn parse_baud(s: &str) -> Result<u32, String> {
+    parse_in(s, 1..=u32::MAX)
+}
+
+/// A reply timeout in ms: 0 would give up on every reply before it is sent.
+pub fn parse_timeout(s: &str) -> Result<u32, String> {
+    parse_in(s, 1..=u32::MAX)
+}
+
+/// Retries after a timeout, up to [crate::client::MAX_RETRIES] (4294967295
+/// wrapped the attempt count to zero).
+pub fn parse_retries(s: &str) -> Result<u32, String> {
+    parse_in(s, 0..=crate::client::MAX_RETRIES)
+}
+
 /// [parse_u64] limited to 16 bits (word addresses).
 pub fn parse_u16(s: &str) -> Result<u16, String> {
     let v = parse_u64(s)?;
@@ -71,6 +98,23 @@ pub fn parse_on_off(s: &str) -> Result<bool, String> {
         "on" | "1" | "true" | "yes" => Ok(true),
         "off" | "0" | "false" | "no" => Ok(false),
         _ => Err(format!("'{s}' is not on or off")),
+    }
+}
+
+/// The value of option `flag` checked against the register field it lands
+/// in: its range comes from the register map, so a value the field would
+/// truncate (or the gateware clamp) is refused with the field's range.
+pub fn field_value(c: &Client, flag: &str, reg: &str, field: &str, value: u64) -> anyhow::Result<u32> {
+    let f = c.field(reg, field)?;
+    let range = f.range();
+    match u32::try_from(value) {
+        Ok(v) if range.contains(&v) => Ok(v),
+        _ => bail!(
+            "{flag} must be in {}..={} ({reg}.{field}, {} bits), not {value}",
+            range.start(),
+            range.end(),
+            f.width
+        ),
     }
 }
 

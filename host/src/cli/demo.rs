@@ -12,7 +12,7 @@ use crate::transport::SerialTransport;
 use super::sim::{DEFAULT_DIVISOR, SIM_TIMEOUT_MS};
 use anyhow::Context;
 use mosaic_gateware::params::LinkParams;
-use mosaic_sim::virtual_board::VirtualBoard;
+use mosaic_sim::virtual_board::{core_config, BoardOptions, Image};
 use std::io::Write;
 
 /// Scripted walkthrough against an in-process virtual board.
@@ -27,6 +27,9 @@ pub struct DemoArgs {
     /// Spare lanes S of the demo board.
     #[arg(long, value_parser = parse_u32, default_value_t = 2)]
     pub spares: u32,
+    /// Simulator of the gateware (default: verilator when installed, else rust-hdl).
+    #[arg(long, value_enum, conflicts_with = "fake")]
+    pub engine: Option<super::engine::EngineArg>,
 }
 
 /// One scripted step: what it shows, and the command line a user would type.
@@ -36,7 +39,7 @@ struct Step {
     run: fn(&mut Client, &mut dyn Write) -> anyhow::Result<()>,
 }
 
-fn inject(lane: Option<u32>, skew: Option<u32>, kill: bool, permute: Option<&str>) -> inject::InjectArgs {
+fn inject(lane: Option<u32>, skew: Option<u64>, kill: bool, permute: Option<&str>) -> inject::InjectArgs {
     inject::InjectArgs {
         lane,
         skew,
@@ -144,7 +147,9 @@ impl DemoArgs {
             let path = b.path().to_string();
             (Box::new(b), path)
         } else {
-            let b = VirtualBoard::spawn(p, DEFAULT_DIVISOR).context("cannot start the virtual board")?;
+            let engine = super::engine::choose(self.engine)?;
+            let image = Image::Link(core_config(p));
+            let b = super::engine::spawn(image, BoardOptions::new(DEFAULT_DIVISOR), engine)?;
             let path = b.path().to_string();
             (Box::new(b), path)
         };

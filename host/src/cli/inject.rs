@@ -1,6 +1,6 @@
 //! `mosaic inject`: impairments through the gateware channel emulator (EMU_*).
 
-use super::common::{check_physical_lane, parse_u32, write_json, Table};
+use super::common::{check_physical_lane, field_value, parse_u32, parse_u64, write_json, Table};
 use crate::client::{field_get, Client};
 use anyhow::bail;
 use serde_json::json;
@@ -12,11 +12,11 @@ pub struct InjectArgs {
     /// Physical lane to impair (needed by every per-lane option).
     #[arg(long, value_parser = parse_u32)]
     pub lane: Option<u32>,
-    /// Extra delay on the lane, in line bits.
-    #[arg(long, value_parser = parse_u32, value_name = "BITS")]
-    pub skew: Option<u32>,
+    /// Extra delay on the lane, in line bits (0..=127, the emulator's delay line).
+    #[arg(long, value_parser = parse_u64, value_name = "BITS")]
+    pub skew: Option<u64>,
     /// Bit error probability on the lane (0..=1; resolution 2^-32).
-    #[arg(long, value_name = "PROBABILITY")]
+    #[arg(long, value_name = "PROBABILITY", allow_negative_numbers = true)]
     pub ber: Option<f64>,
     /// Kill the lane (stuck at 0).
     #[arg(long, conflicts_with = "revive")]
@@ -91,6 +91,7 @@ impl InjectArgs {
         // Check everything before touching the board.
         let perm = self.permute.as_deref().map(|s| parse_permutation(s, phys)).transpose()?;
         let rate = self.ber.map(ber_to_rate).transpose()?;
+        let skew = self.skew.map(|s| field_value(c, "--skew", "EMU_DELAY", "bits", s)).transpose()?;
         if self.per_lane() && self.lane.is_none() {
             bail!("--skew, --ber, --kill, --revive, --invert, --uninvert and --clear need --lane");
         }
@@ -109,7 +110,7 @@ impl InjectArgs {
                 c.write_reg("EMU_DELAY", l, 0)?;
                 c.write_reg("EMU_ERROR_RATE", l, 0)?;
             }
-            if let Some(s) = self.skew {
+            if let Some(s) = skew {
                 set_skew(c, l, s)?;
             }
             if let Some(r) = rate {

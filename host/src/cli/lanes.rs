@@ -1,7 +1,7 @@
 //! `mosaic lanes map|spare|auto-failover`: which physical lane carries each
 //! logical lane, moving a lane onto a spare, automatic failover.
 
-use super::common::{check_logical_lane, check_physical_lane, parse_on_off, parse_u32, write_json, Table};
+use super::common::{check_logical_lane, check_physical_lane, field_value, parse_on_off, parse_u32, parse_u64, write_json, Table};
 use crate::client::{field_get, Client};
 use anyhow::{bail, Context};
 use serde_json::json;
@@ -36,12 +36,12 @@ pub enum LanesAction {
         /// on or off (omit to show the current setting)
         #[arg(value_parser = parse_on_off)]
         state: Option<bool>,
-        /// Markers with a BIP-8 mismatch per window that mark a data lane down (0: BIP never triggers).
-        #[arg(long, value_parser = parse_u32)]
-        threshold: Option<u32>,
-        /// Marker periods per window.
-        #[arg(long, value_parser = parse_u32)]
-        window: Option<u32>,
+        /// Markers with a BIP-8 mismatch per window that mark a data lane down (0: BIP never triggers; 0..=255).
+        #[arg(long, value_parser = parse_u64)]
+        threshold: Option<u64>,
+        /// Marker periods per window (1..=65535).
+        #[arg(long, value_parser = parse_u64)]
+        window: Option<u64>,
     },
 }
 
@@ -91,18 +91,22 @@ impl LanesArgs {
                 Ok(())
             }
             LanesAction::AutoFailover { state, threshold, window } => {
-                if let Some(t) = threshold {
-                    c.write_reg("FAILOVER_THRESHOLD", 0, *t)?;
+                // Both checked before either is written.
+                let t = threshold.map(|t| field_value(c, "--threshold", "FAILOVER_THRESHOLD", "markers", t)).transpose()?;
+                let w = window.map(|w| field_value(c, "--window", "FAILOVER_WINDOW", "periods", w)).transpose()?;
+                if let Some(t) = t {
+                    c.write_field("FAILOVER_THRESHOLD", 0, "markers", t)?;
                 }
-                if let Some(w) = window {
-                    c.write_reg("FAILOVER_WINDOW", 0, *w)?;
+                if let Some(w) = w {
+                    c.write_field("FAILOVER_WINDOW", 0, "periods", w)?;
                 }
                 if let Some(s) = state {
                     c.write_field("CTRL", 0, "auto_failover", *s as u32)?;
                 }
                 let on = c.read_field("CTRL", 0, "auto_failover")? == 1;
-                let t = c.read_reg("FAILOVER_THRESHOLD", 0)?;
-                let w = c.read_reg("FAILOVER_WINDOW", 0)?;
+                // What the link uses: the fields, not the whole words.
+                let t = c.read_field("FAILOVER_THRESHOLD", 0, "markers")?;
+                let w = c.read_field("FAILOVER_WINDOW", 0, "periods")?;
                 let failovers = {
                     c.snapshot()?;
                     c.read_reg("FAILOVERS", 0)?

@@ -13,13 +13,16 @@ pub mod bench;
 pub mod bert;
 pub mod counters;
 pub mod demo;
+pub mod engine;
 pub mod gen;
 pub mod info;
 pub mod inject;
 pub mod lanes;
 pub mod loopback;
+pub mod ports;
 pub mod raw;
 pub mod regs;
+pub mod serve;
 pub mod sim;
 pub mod status;
 
@@ -75,6 +78,8 @@ pub enum Command {
     Gen(gen::GenArgs),
     /// Serve a virtual board on a pseudo-terminal until Ctrl-C.
     Sim(sim::SimArgs),
+    /// Serve a board on TCP (loopback), one client at a time, until Ctrl-C.
+    Serve(serve::ServeArgs),
     /// Scripted walkthrough against an in-process virtual board.
     Demo(demo::DemoArgs),
     /// Live terminal dashboard: lane grid, rates, events; keys kill, revive and skew lanes.
@@ -85,6 +90,8 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Program a board.
     Flash(flash::FlashArgs),
+    /// USB serial ports and the board each probably is (no board needed).
+    Ports(ports::PortsArgs),
 }
 
 /// Runs a parsed command line, writing its output to `out`.
@@ -108,10 +115,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Regs(a) => a.run(json, out),
         Command::Gen(a) => a.run(json, out),
         Command::Sim(a) => a.run(&cli.conn, json, out),
+        Command::Serve(a) => a.run(&cli.conn, json, out),
         Command::Demo(a) => a.run(&cli.conn, json, out),
         Command::Watch(a) => a.run(&cli.conn, json),
         Command::Report(a) => with_board(&mut |c| a.run(c, json, out)),
         Command::Build(a) => build::run(a, json, out),
         Command::Flash(a) => flash::run(a, &cli.conn, json, out),
+        Command::Ports(a) => a.run(json, out),
     }
 }

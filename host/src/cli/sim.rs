@@ -2,9 +2,10 @@
 
 use super::common::{parse_u32, write_json, ConnectOpts};
 use crate::fake_board::{FakeBoard, FakeOptions};
-use anyhow::anyhow;
+use anyhow::{anyhow, bail};
+use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_gateware::boards::CoreKind;
-use mosaic_sim::virtual_board::{bert_config, core_config, BoardOptions, Image, VirtualBoard};
+use mosaic_sim::virtual_board::{bert_config, core_config, BoardOptions, Engine, Image};
 use mosaic_gateware::params::LinkParams;
 use serde_json::json;
 use std::io::Write;
@@ -31,9 +32,12 @@ pub struct SimArgs {
     /// as on the iCEBreaker).
     #[arg(long, value_parser = super::build::parse_core, default_value = "mosaic", conflicts_with = "fake")]
     pub core: CoreKind,
-    /// Simulated UART clocks per bit (small is fast).
+    /// Simulated UART clocks per bit (small is fast; 4..=65535).
     #[arg(long, value_parser = parse_u32, default_value_t = DEFAULT_DIVISOR)]
     pub divisor: u32,
+    /// Simulator of the gateware (default: verilator when installed, else rust-hdl).
+    #[arg(long, value_enum, conflicts_with = "fake")]
+    pub engine: Option<super::engine::EngineArg>,
 }
 
 /// UART clocks per bit of a virtual board: the fastest the bridge allows,
@@ -43,6 +47,14 @@ pub const DEFAULT_DIVISOR: u32 = 4;
 /// Reply timeout for a simulated board: a transaction costs a few thousand
 /// simulated clocks, and a loaded machine simulates a few thousand a second.
 pub const SIM_TIMEOUT_MS: u32 = 30_000;
+
+/// How `sim`, `serve` and the JSON name an engine.
+pub fn engine_label(e: Engine) -> &'static str {
+    match e {
+        Engine::Verilator => "verilator",
+        Engine::RustHdl => "rust-hdl",
+    }
+}
 
 impl SimArgs {
     pub fn params(&self) -> anyhow::Result<LinkParams> {
@@ -63,17 +75,33 @@ impl SimArgs {
         }
     }
 
-    pub fn run(&self, conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    /// One line naming the board these options serve, e.g.
+    /// `virtual board (16 + 2 lanes, osr 4, link image, verilator)`.
+    pub fn describe(&self, p: &LinkParams, engine: &str) -> String {
+        let image = if self.fake { String::new() } else { format!(", {} image, {engine}", self.core_name()) };
+        format!("{} board ({} + {} lanes, osr {}{image})", self.kind(), p.lanes, p.spares, p.osr)
+    }
+
+    fn kind(&self) -> &'static str {
+        if self.fake { "fake" } else { "virtual" }
+    }
+
+    /// Starts the board these options describe on a pty (`mosaic sim` and
+    /// `mosaic serve --sim/--fake`); `baud` paces a fake board with --pace.
+    pub fn spawn(&self, baud: u32) -> anyhow::Result<ServedBoard> {
         let p = self.params()?;
-        // The board lives as long as this function: it never returns but on error.
-        let (_board, path, kind): (Box<dyn std::any::Any>, String, &str) = if self.fake {
+        if !(MIN_DIVISOR..=MAX_DIVISOR).contains(&self.divisor) {
+            bail!("--divisor must be in {MIN_DIVISOR}..={MAX_DIVISOR} (UART clocks per bit), not {}", self.divisor);
+        }
+        let mut engine = "registers";
+        let (keep, path): (Box<dyn std::any::Any>, String) = if self.fake {
             let b = FakeBoard::spawn(FakeOptions {
                 params: p,
-                baud: self.pace.then_some(conn.baud),
+                baud: self.pace.then_some(baud),
                 ..FakeOptions::default()
             })?;
             let path = b.path().to_string();
-            (Box::new(b), path, "fake")
+            (Box::new(b), path)
         } else {
             let image = match self.core {
                 CoreKind::Mosaic => Image::Link(core_config(p)),
@@ -83,20 +111,27 @@ impl SimArgs {
                     Image::Bert(cfg)
                 }
             };
-            let b = VirtualBoard::spawn_image(image, BoardOptions::new(self.divisor))
-                .map_err(|e| anyhow!("cannot start the virtual board: {e}"))?;
+            let chosen = super::engine::choose(self.engine)?;
+            let b = super::engine::spawn(image, BoardOptions::new(self.divisor), chosen)?;
+            engine = engine_label(chosen);
             let path = b.path().to_string();
-            (Box::new(b), path, "virtual")
+            (Box::new(b), path)
         };
+        // The simulated gateware answers in seconds, not milliseconds.
+        let timeout_ms = if self.fake { 1000 } else { SIM_TIMEOUT_MS };
+        Ok(ServedBoard { _keep: keep, path, params: p, what: self.describe(&p, engine), timeout_ms, engine })
+    }
+
+    pub fn run(&self, conn: &ConnectOpts, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+        // The board lives as long as this function: it never returns but on error.
+        let b = self.spawn(conn.baud)?;
+        let (p, path) = (b.params, b.path.as_str());
         if json {
             let image = if self.fake { "registers" } else { self.core_name() };
-            write_json(out, &json!({ "port": path, "kind": kind, "image": image, "params": p }))?;
+            write_json(out, &json!({ "port": path, "kind": self.kind(), "image": image, "engine": b.engine, "params": p }))?;
         } else {
-            let image = if self.fake { String::new() } else { format!(", {} image", self.core_name()) };
-            writeln!(out, "{kind} board ({} + {} lanes, osr {}{image}) on {path}", p.lanes, p.spares, p.osr)?;
-            // The simulated gateware answers in seconds, not milliseconds.
-            let timeout = if self.fake { 1000 } else { SIM_TIMEOUT_MS };
-            writeln!(out, "try: export MOSAIC_PORT={path} MOSAIC_TIMEOUT={timeout}; mosaic status   (Ctrl-C to stop)")?;
+            writeln!(out, "{} on {path}", b.what)?;
+            writeln!(out, "try: export MOSAIC_PORT={path} MOSAIC_TIMEOUT={}; mosaic status   (Ctrl-C to stop)", b.timeout_ms)?;
         }
         out.flush()?;
         // Ctrl-C ends the process, and with it the board.
@@ -104,4 +139,18 @@ impl SimArgs {
             std::thread::park();
         }
     }
+}
+
+/// A board running on a pty; it stops when this is dropped.
+pub struct ServedBoard {
+    _keep: Box<dyn std::any::Any>,
+    /// The pty to open.
+    pub path: String,
+    pub params: LinkParams,
+    /// One line naming the board ([SimArgs::describe]).
+    pub what: String,
+    /// A reply timeout that suits this board, in ms.
+    pub timeout_ms: u32,
+    /// The simulator behind it ([engine_label]; "registers" for the fake).
+    pub engine: &'static str,
 }

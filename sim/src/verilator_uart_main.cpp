@@ -1,0 +1,118 @@
+// Verilator main of a virtual board's top (uart_rx/uart_tx, tx_lines/rx_lines,
+// leds): the host's serial line is simulated here, 8N1 at DIVISOR clocks per
+// bit, so a batch of clocks needs one exchange with the Rust side.
+//
+// Protocol on stdin/stdout, one line per message:
+//   in:  "B <hex bytes>"  queue bytes for the board's uart_rx
+//        "R <n>"          run n clocks
+//        "Q"              quit
+//   out: after each R: "O <cycles> <busy 0|1> <hex bytes from uart_tx, or ->"
+// Filled in by sim/src/verilator_board.rs: the UART divisor and the pin
+// loop (tx_lines -> rx_lines, the loopback cable, one clock late).
+#include "Vtop.h"
+#include "verilated.h"
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <string>
+
+static const unsigned DIVISOR = @DIVISOR@;
+static Vtop* top;
+static unsigned long long cyc = 0;
+
+// Host -> board: bytes back to back, LSB first, like sim/src/uart_line.rs.
+struct Sender {
+    std::deque<unsigned char> queue;
+    unsigned frame = 0, bit = 0, clk = 0;
+    bool busy = false;
+    bool idle() const { return !busy && queue.empty(); }
+    bool next() {
+        if (!busy) {
+            if (queue.empty()) return true;
+            frame = (1u << 9) | ((unsigned)queue.front() << 1);
+            queue.pop_front();
+            bit = 0; clk = 0; busy = true;
+        }
+        bool level = (frame >> bit) & 1;
+        if (++clk == DIVISOR) { clk = 0; if (++bit == 10) busy = false; }
+        return level;
+    }
+};
+
+// Board -> host: samples mid-bit; a low stop bit drops the byte.
+struct Receiver {
+    enum { IDLE, START, DATA, STOP, WAIT_HIGH } state = IDLE;
+    unsigned countdown = 0, bits = 0;
+    unsigned char shift = 0;
+    bool idle() const { return state == IDLE; }
+    int sample(bool level) {
+        switch (state) {
+        case IDLE: if (!level) { state = START; countdown = DIVISOR / 2; } break;
+        case WAIT_HIGH: if (level) state = IDLE; break;
+        default:
+            if (countdown > 0) { countdown--; break; }
+            countdown = DIVISOR - 1;
+            if (state == START) {
+                if (level) state = IDLE; else { state = DATA; bits = 0; shift = 0; }
+            } else if (state == DATA) {
+                shift = (unsigned char)((shift >> 1) | (level ? 0x80 : 0));
+                if (++bits == 8) state = STOP;
+            } else {
+                state = level ? IDLE : WAIT_HIGH;
+                if (level) return shift;
+            }
+        }
+        return -1;
+    }
+};
+
+static void tick() {
+    top->clock = 0;
+    top->eval();
+    top->clock = 1;
+    top->eval();
+    cyc++;
+}
+
+static void loop_pins() {
+@LOOP_PINS@
+}
+
+int main(int argc, char** argv) {
+    VerilatedContext* ctx = new VerilatedContext;
+    top = new Vtop{ctx};
+    Sender tx;
+    Receiver rx;
+    top->uart_rx = 1;
+    for (int i = 0; i < 4; i++) { top->reset = 1; tick(); }
+    top->reset = 0;
+    static char line[1 << 16];
+    std::string out;
+    while (fgets(line, sizeof line, stdin)) {
+        if (line[0] == 'Q') break;
+        if (line[0] == 'B') {
+            for (char* p = line + 2; p[0] && p[1] && p[0] != '\n'; p += 2) {
+                char h[3] = {p[0], p[1], 0};
+                tx.queue.push_back((unsigned char)strtoul(h, nullptr, 16));
+            }
+        } else if (line[0] == 'R') {
+            unsigned long long n = strtoull(line + 2, nullptr, 10);
+            out.clear();
+            for (unsigned long long i = 0; i < n; i++) {
+                top->uart_rx = tx.next();
+                tick();
+                loop_pins();
+                int b = rx.sample(top->uart_tx);
+                if (b >= 0) { char h[3]; snprintf(h, sizeof h, "%02x", b); out += h; }
+            }
+            bool busy = !tx.idle() || !rx.idle();
+            printf("O %llu %d %s\n", cyc, busy ? 1 : 0, out.empty() ? "-" : out.c_str());
+            fflush(stdout);
+        }
+    }
+    top->final();
+    delete top;
+    delete ctx;
+    return 0;
+}
