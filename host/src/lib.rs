@@ -10,6 +10,10 @@
 //!   client at a time (the [greeting] line says who owns it);
 //! - [fake_board] and [impair]: a software board on a pty and a damaging
 //!   transport, for tests and figures without the gateware;
+//! - [lane_view] and [lane_events]: one snapshot of the link and its lanes
+//!   (state per lane, the emitter-array grid) and what changed between two;
+//!   [lane_map_text], [dashboard] and [report] show them as text, a
+//!   terminal dashboard and a picture;
 //! - [cli]: the `mosaic` subcommands, each writing to an `impl Write`.
 
 pub mod client;
@@ -27,6 +31,13 @@ pub mod boards;
 pub mod flow;
 pub mod outputs;
 pub mod ports;
+
+// The lane snapshot and its views (issue #17: watch, status --map, report).
+pub mod dashboard;
+pub mod lane_events;
+pub mod lane_map_text;
+pub mod lane_view;
+pub mod report;
 
 pub mod cli;
 

@@ -103,7 +103,7 @@ fn steps() -> Vec<Step> {
                 wait_link_up(c, o)
             },
         },
-        Step { title: "Lanes found, in any order", command: "mosaic status", run: |c, o| status::StatusArgs {}.run(c, false, o) },
+        Step { title: "Lanes found, in any order", command: "mosaic status", run: |c, o| status::StatusArgs::default().run(c, false, o) },
         Step {
             title: "Kill physical lane 3",
             command: "mosaic inject --lane 3 --kill",
@@ -122,7 +122,7 @@ fn steps() -> Vec<Step> {
             command: "mosaic lanes map",
             run: |c, o| lanes::LanesArgs { action: lanes::LanesAction::Map { set: vec![] } }.run(c, false, o),
         },
-        Step { title: "The lane table", command: "mosaic status", run: |c, o| status::StatusArgs {}.run(c, false, o) },
+        Step { title: "The lane table", command: "mosaic status", run: |c, o| status::StatusArgs::default().run(c, false, o) },
         Step {
             title: "Summary: counters after the repair",
             command: "mosaic counters",

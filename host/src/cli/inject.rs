@@ -46,6 +46,21 @@ pub fn ber_to_rate(ber: f64) -> anyhow::Result<u32> {
     Ok((ber * 4_294_967_296.0).round().min(u32::MAX as f64) as u32)
 }
 
+/// Kills (stuck at 0) or revives physical lane `lane` in the emulator; the
+/// one code path of `inject --kill/--revive` and `watch`'s k and r keys.
+pub fn set_dead(c: &mut Client, lane: usize, dead: bool) -> anyhow::Result<()> {
+    c.write_field("EMU_CTRL", lane, "stuck_value", 0)?;
+    c.write_field("EMU_CTRL", lane, "stuck", dead as u32)?;
+    Ok(())
+}
+
+/// Sets the emulator's extra delay of `lane` to `bits` line bits
+/// (`inject --skew` and `watch`'s s key).
+pub fn set_skew(c: &mut Client, lane: usize, bits: u32) -> anyhow::Result<()> {
+    c.write_reg("EMU_DELAY", lane, bits)?;
+    Ok(())
+}
+
 fn parse_permutation(s: &str, lanes: usize) -> anyhow::Result<Vec<u32>> {
     let v: Vec<u32> = s
         .split(',')
@@ -96,14 +111,13 @@ impl InjectArgs {
                 c.write_reg("EMU_ERROR_RATE", l, 0)?;
             }
             if let Some(s) = skew {
-                c.write_reg("EMU_DELAY", l, s)?;
+                set_skew(c, l, s)?;
             }
             if let Some(r) = rate {
                 c.write_reg("EMU_ERROR_RATE", l, r)?;
             }
             if self.kill || self.revive {
-                c.write_field("EMU_CTRL", l, "stuck_value", 0)?;
-                c.write_field("EMU_CTRL", l, "stuck", self.kill as u32)?;
+                set_dead(c, l, self.kill)?;
             }
             if self.invert || self.uninvert {
                 c.write_field("EMU_CTRL", l, "invert", self.invert as u32)?;

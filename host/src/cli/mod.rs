@@ -26,6 +26,11 @@ pub mod serve;
 pub mod sim;
 pub mod status;
 
+// The lane snapshot's views (issue #17).
+pub mod report;
+pub mod watch;
+pub mod watch_keys;
+
 // Engineer "boards" owns these two (bitstream build and flash of board tops).
 pub mod build;
 pub mod flash;
@@ -77,6 +82,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Scripted walkthrough against an in-process virtual board.
     Demo(demo::DemoArgs),
+    /// Live terminal dashboard: lane grid, rates, events; keys kill, revive and skew lanes.
+    Watch(watch::WatchArgs),
+    /// Picture of one snapshot: lane heat map and BER bars (--out lanes.svg|png).
+    Report(report::ReportArgs),
     /// Build a board bitstream.
     Build(build::BuildArgs),
     /// Program a board.
@@ -111,6 +120,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Sim(a) => a.run(&cli.conn, json, out),
         Command::Serve(a) => a.run(&cli.conn, json, out),
         Command::Demo(a) => a.run(&cli.conn, json, out),
+        Command::Watch(a) => a.run(&cli.conn, json),
+        Command::Report(a) => with_board(&mut |c| a.run(c, json, out)),
         Command::Build(a) => build::run(a, json, out),
         Command::Flash(a) => flash::run(a, &cli.conn, json, out),
         Command::Ports(a) => a.run(json, out),

@@ -1,83 +1,63 @@
 //! `mosaic status`: link summary and one row per physical lane.
 
 use super::common::{ber_text, write_json, Table};
-use crate::client::{field_get, Client};
+use crate::client::Client;
+use crate::lane_map_text::{write_map, ColourChoice};
+use crate::lane_view::LinkView;
 use serde_json::json;
 use std::io::Write;
 
 /// Per-lane table: locks, logical id, skew, error counters, BER.
-#[derive(clap::Args, Debug)]
-pub struct StatusArgs {}
-
-/// The lane registers shown, in column order.
-const LANE_REGS: [&str; 8] = [
-    "LANE_STATUS",
-    "LANE_SYNC_ERRORS",
-    "LANE_LOCK_LOSSES",
-    "LANE_PRBS_ERRORS",
-    "LANE_BIP_ERRORS",
-    "LANE_SKEW",
-    "LANE_BITS",
-    "LANE_BAD_MARKERS",
-];
+#[derive(clap::Args, Debug, Default)]
+pub struct StatusArgs {
+    /// The lanes as the emitter array: a near-square grid of one glyph per lane.
+    #[arg(long)]
+    pub map: bool,
+    /// Colour the map: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColourChoice::Auto, value_name = "WHEN")]
+    pub colour: ColourChoice,
+}
 
 impl StatusArgs {
     pub fn run(&self, c: &mut Client, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-        // One snapshot so every counter in the table is from the same clock.
-        c.snapshot()?;
-        // CTRL..LINK_STATUS is one gap-free run: one burst (a simulated board pays per byte and per frame).
-        let head = c.read_regs(&["CTRL", "LINK_STATUS"], 0)?;
-        let (ctrl, link) = (head[0], head[1]);
-        let uptime = c.read_reg("UPTIME_BLOCKS", 0)? as u64;
-        let gaps = c.read_reg("RX_GAPS", 0)?;
-        let f = |reg: &str, name: &str| c.field(reg, name);
-        let (loopback, bert, auto) = (f("CTRL", "loopback")?, f("CTRL", "bert_enable")?, f("CTRL", "auto_failover")?);
-        let (up, found) = (f("LINK_STATUS", "link_up")?, f("LINK_STATUS", "lanes_found")?);
-        let st: Vec<_> = ["bit_lock", "block_lock", "marker_lock", "prbs_lock", "inverted", "logical_id"]
-            .iter()
-            .map(|n| f("LANE_STATUS", n))
-            .collect::<Result<_, _>>()?;
-        let bert_on = field_get(&bert, ctrl) == 1;
-        let p = c.params();
+        let v = LinkView::read(c)?;
+        let p = v.params;
+        let bert_on = v.bert;
         let mut rows = Vec::new();
-        for lane in 0..p.physical_lanes() {
-            let w = c.read_regs(&LANE_REGS, lane)?;
-            let s = w[0];
-            let bit = |i: usize| field_get(&st[i], s) == 1;
-            let (prbs, bip, bits) = (w[3] as u64, w[4] as u64, w[6] as u64);
-            // BERT counts checked bits; otherwise BIP-8 errors over the line
-            // bits of the blocks received (one BIP bit error ~ one line bit error).
-            let (errs, denom, source) = if bert_on { (prbs, bits, "prbs") } else { (bip, uptime * 66, "bip") };
+        for l in &v.lanes {
+            let (errs, denom, source) = l.ber_counts(&v);
             rows.push(json!({
-                "lane": lane,
-                "bit_lock": bit(0),
-                "block_lock": bit(1),
-                "marker_lock": bit(2),
-                "prbs_lock": bit(3),
-                "inverted": bit(4),
-                "logical_id": bit(2).then_some(field_get(&st[5], s)),
-                "skew_blocks": w[5],
-                "sync_errors": w[1],
-                "lock_losses": w[2],
-                "prbs_errors": w[3],
-                "bip_errors": w[4],
-                "bits": w[6],
-                "bad_markers": w[7],
-                "ber": (denom > 0).then(|| errs as f64 / denom as f64),
+                "lane": l.lane,
+                "bit_lock": l.bit_lock,
+                "block_lock": l.block_lock,
+                "marker_lock": l.marker_lock,
+                "prbs_lock": l.prbs_lock,
+                "inverted": l.inverted,
+                "logical_id": l.logical_id,
+                "skew_blocks": l.skew_blocks,
+                "sync_errors": l.sync_errors,
+                "lock_losses": l.lock_losses,
+                "prbs_errors": l.prbs_errors,
+                "bip_errors": l.bip_errors,
+                "bits": l.bits,
+                "bad_markers": l.bad_markers,
+                "ber": l.ber(&v),
                 "ber_source": source,
                 "ber_text": ber_text(errs, denom),
+                "state": l.state(&v).name(),
             }));
         }
         let summary = json!({
-            "link_up": field_get(&up, link) == 1,
-            "lanes_found": field_get(&found, link),
+            "link_up": v.link_up,
+            "lanes_found": v.lanes_found,
             "lanes": p.lanes,
             "spares": p.spares,
-            "loopback": field_get(&loopback, ctrl) == 1,
+            "loopback": v.loopback,
             "bert": bert_on,
-            "auto_failover": field_get(&auto, ctrl) == 1,
-            "uptime_blocks": uptime,
-            "rx_gaps": gaps,
+            "auto_failover": v.auto_failover,
+            "uptime_blocks": v.uptime_blocks,
+            "rx_gaps": v.rx_gaps,
+            "grid": { "rows": v.grid().rows, "cols": v.grid().cols },
         });
         if json {
             return write_json(out, &json!({ "link": summary, "lanes": rows }));
@@ -87,13 +67,16 @@ impl StatusArgs {
             out,
             "link {}  lanes found {}/{}  loopback {}  bert {}  auto-failover {}  stream gaps {}",
             if summary["link_up"] == true { "UP" } else { "DOWN" },
-            field_get(&found, link),
+            v.lanes_found,
             p.lanes,
-            yn(summary["loopback"] == true),
+            yn(v.loopback),
             yn(bert_on),
-            yn(summary["auto_failover"] == true),
-            gaps,
+            yn(v.auto_failover),
+            v.rx_gaps,
         )?;
+        if self.map {
+            return write_map(&v, self.colour.enabled(), out);
+        }
         let mut t = Table::new(&[
             "lane", "block", "marker", "logical", "skew", "sync err", "lock loss", "bip err", "bad mk", "prbs err", "BER",
         ]);
