@@ -14,6 +14,11 @@ use mosaic_host::{Client, ClientOptions, SerialTransport};
 use mosaic_sim::virtual_board::{core_config, BoardOptions, Engine, Image, VirtualBoard};
 use std::time::{Duration, Instant};
 
+/// `mosaic status --json` as the CLI runs it.
+fn status() -> StatusArgs {
+    StatusArgs { map: false, colour: Default::default() }
+}
+
 fn connect(path: &str) -> Client {
     let t = SerialTransport::open(path, 115_200).expect("open the board's pty");
     let o = ClientOptions { timeout: Duration::from_secs(120), retries: 0, ..ClientOptions::default() };
@@ -28,7 +33,7 @@ fn measure(p: LinkParams, engine: Engine, reads: usize) -> (f64, f64, f64) {
     let start = t.elapsed().as_secs_f64();
     let mut c = connect(board.path());
     let t = Instant::now();
-    StatusArgs {}.run(&mut c, true, &mut Vec::new()).expect("status");
+    status().run(&mut c, true, &mut Vec::new()).expect("status");
     let status = t.elapsed().as_secs_f64();
     let t = Instant::now();
     for _ in 0..reads {
@@ -65,7 +70,7 @@ fn main() {
             let b = FakeBoard::spawn(FakeOptions { params: p, baud: Some(baud), ..FakeOptions::default() }).expect("fake board");
             let mut c = connect(b.path());
             let t = Instant::now();
-            StatusArgs {}.run(&mut c, true, &mut Vec::new()).expect("status");
+            status().run(&mut c, true, &mut Vec::new()).expect("status");
             line += &format!(" {:>9} baud {:7.1} ms;", baud, 1e3 * t.elapsed().as_secs_f64());
         }
         println!("{line}");
