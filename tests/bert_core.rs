@@ -125,7 +125,7 @@ fn every_flip_on_the_wire_is_counted_and_bits_come_in_whole_words() {
     // lane 3; the locked checker runs on its own, so each is one error.
     s.write_reg("CLEAR", 0, 1);
     let mut flips = vec![0u32; lanes];
-    let schedule: Vec<usize> = std::iter::repeat(1).take(20).chain(std::iter::repeat(3).take(5)).collect();
+    let schedule: Vec<usize> = std::iter::repeat_n(1, 20).chain(std::iter::repeat_n(3, 5)).collect();
     for lane in schedule {
         while wire.borrow().clocks % OSR != edge_phase {
             s.run(1);
@@ -165,8 +165,9 @@ fn the_emulator_impairs_only_the_lanes_it_is_told_to() {
     let errors = counts(&mut s, "LANE_PRBS_ERRORS");
     let bits = counts(&mut s, "LANE_BITS");
     eprintln!("status {status:x?} errors {errors:?} bits {bits:?}");
-    for q in 0..lanes {
-        let locked = status[q] & LANE_STATUS_PRBS_LOCK != 0;
+    assert_eq!(status.len(), lanes);
+    for (q, st) in status.iter().enumerate() {
+        let locked = st & LANE_STATUS_PRBS_LOCK != 0;
         assert_eq!(locked, q != 2, "lane {q} lock");
     }
     assert_eq!((errors[1], errors[3]), (0, 0), "clean lanes");
@@ -237,8 +238,11 @@ fn rust_hdl_and_verilator_agree_on_every_bert_register() {
     // The last read (a link register) is an error in both.
     assert!(matches!(rust.events.last(), Some(Event::Read { value: Err(()), .. })));
     // Not vacuous: per read block, 4 lanes x (status, errors, bits) + uptime.
-    let r: Vec<u32> =
-        rust.events.iter().filter_map(|e| if let Event::Read { value: Ok(v), .. } = e { Some(*v) } else { None }).collect();
+    let r: Vec<u32> = rust
+        .events
+        .iter()
+        .filter_map(|e| if let Event::Read { value: Ok(v), .. } = e { Some(*v) } else { None })
+        .collect();
     let block = |k: usize| &r[k * 13..k * 13 + 13];
     let (first, second, third) = (block(0), block(1), block(2));
     assert!(first[1] > 0 && first[2] > 2000, "noisy lane 0: {first:?}");
@@ -296,8 +300,11 @@ fn hundred_channels_lock_and_count_in_rust_hdl_and_verilator_alike() {
     println!("rust-hdl {rust_secs:.1} s; Verilator build {build_secs:.1} s, run {:.0} clocks/s", vl.clocks_per_sec());
     assert_eq!(rust.events, vl.events, "rust-hdl and Verilator differ");
 
-    let r: Vec<u32> =
-        rust.events.iter().filter_map(|e| if let Event::Read { value: Ok(v), .. } = e { Some(*v) } else { None }).collect();
+    let r: Vec<u32> = rust
+        .events
+        .iter()
+        .filter_map(|e| if let Event::Read { value: Ok(v), .. } = e { Some(*v) } else { None })
+        .collect();
     assert_eq!(r.len(), 3 * lanes + 2, "every read answered");
     let (status, errors, bits) = (|q: usize| r[3 * q], |q: usize| r[3 * q + 1], |q: usize| r[3 * q + 2]);
     let clean: Vec<usize> = (0..lanes).filter(|q| !noisy.contains(q) && *q != dead && *q != inverted).collect();

@@ -86,7 +86,10 @@ fn ulx3s_full_link_bitstream_meets_timing() {
     let (ffs, groups, tiles) = ecp5_ff_tiles(&r.bitstream.with_file_name("top.json"));
     assert!(ffs as u64 == r.ffs && ffs > 1000, "{ffs} FFs in the netlist, {} in the report", r.ffs);
     let min_tiles = ffs.div_ceil(8);
-    assert!(tiles * 10 <= min_tiles * 11, "{groups} (clock, LSR) groups need {tiles} tiles for {ffs} FFs ({min_tiles} at best)");
+    assert!(
+        tiles * 10 <= min_tiles * 11,
+        "{groups} (clock, LSR) groups need {tiles} tiles for {ffs} FFs ({min_tiles} at best)"
+    );
 }
 
 /// Flip-flops in a yosys ECP5 netlist, their (clock, LSR net) groups, and
@@ -194,5 +197,8 @@ fn timing_miss_is_an_error_with_the_figures() {
     assert_eq!(required_mhz, 96.0);
     assert!(fmax_mhz < 96.0 && fmax_mhz > 10.0, "{fmax_mhz}");
     assert!(!report.timing_met && report.margin_pct < 0.0);
-    assert!(msg.starts_with("timing not met on icebreaker: the link clock needs 96.00 MHz, place-and-route reached "), "{msg}");
+    assert!(
+        msg.starts_with("timing not met on icebreaker: the link clock needs 96.00 MHz, place-and-route reached "),
+        "{msg}"
+    );
 }

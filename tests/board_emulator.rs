@@ -19,9 +19,7 @@ fn cycle(uut: &mut EmuLane) {
 /// A TX-like line: random bits, each held `osr` samples.
 fn line(bits: usize, osr: usize, seed: u64) -> Vec<bool> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..bits)
-        .flat_map(|_| std::iter::repeat(rng.gen::<bool>()).take(osr))
-        .collect()
+    (0..bits).flat_map(|_| std::iter::repeat_n(rng.gen::<bool>(), osr)).collect()
 }
 
 /// The emulator's output, read after the clock edge that takes each input

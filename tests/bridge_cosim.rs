@@ -59,7 +59,13 @@ fn probe(u: &Bench) -> Vec<u64> {
 /// Runs `verilog` (module `top`, input `clock`) in Icarus: on clock t the
 /// `inputs` (name, width) take `stim[t]`, the clock rises, and the
 /// `outputs` are recorded; `None` where Verilog has an x or z.
-fn icarus(name: &str, verilog: &str, inputs: &[(&str, usize)], outputs: &[&str], stim: &[Vec<u64>]) -> Vec<Vec<Option<u64>>> {
+fn icarus(
+    name: &str,
+    verilog: &str,
+    inputs: &[(&str, usize)],
+    outputs: &[&str],
+    stim: &[Vec<u64>],
+) -> Vec<Vec<Option<u64>>> {
     require_tool("iverilog").unwrap();
     require_tool("vvp").unwrap();
     let dir = scratch_dir("cosim", name).unwrap();
@@ -85,7 +91,8 @@ fn icarus(name: &str, verilog: &str, inputs: &[(&str, usize)], outputs: &[&str],
         writeln!(tb, "      {port} = stim_{port}[t];").unwrap();
     }
     let fmt = vec!["%h"; outputs.len()].join(" ");
-    writeln!(tb, "      #5 clock = 1;\n      #1 $display(\"@ {fmt}\", {});\n      #4 clock = 0;", outputs.join(", ")).unwrap();
+    writeln!(tb, "      #5 clock = 1;\n      #1 $display(\"@ {fmt}\", {});\n      #4 clock = 0;", outputs.join(", "))
+        .unwrap();
     tb.push_str("    end\n    $finish;\n  end\nendmodule\n");
     std::fs::write(dir.join("tb.v"), tb).unwrap();
     std::fs::write(dir.join("top.v"), verilog).unwrap();
@@ -107,11 +114,24 @@ fn icarus(name: &str, verilog: &str, inputs: &[(&str, usize)], outputs: &[&str],
 
 /// Compares Verilog outputs with the recorded rust-hdl ones; `care(row, i)`
 /// says whether output i matters on that clock (e.g. data only when valid).
-fn compare(what: &str, names: &[&str], rust: &[Vec<u64>], ver: &[Vec<Option<u64>>], care: impl Fn(&[u64], usize) -> bool) {
+fn compare(
+    what: &str,
+    names: &[&str],
+    rust: &[Vec<u64>],
+    ver: &[Vec<Option<u64>>],
+    care: impl Fn(&[u64], usize) -> bool,
+) {
     for (t, (r, v)) in rust.iter().zip(ver).enumerate() {
         for i in 0..names.len() {
             if care(r, i) {
-                assert_eq!(Some(r[i]), v[i], "{what}: clock {t}, output {}: rust-hdl {:#x} vs Verilog {:?}", names[i], r[i], v[i]);
+                assert_eq!(
+                    Some(r[i]),
+                    v[i],
+                    "{what}: clock {t}, output {}: rust-hdl {:#x} vs Verilog {:?}",
+                    names[i],
+                    r[i],
+                    v[i]
+                );
             }
         }
     }
@@ -129,7 +149,8 @@ fn session() -> Vec<(bool, Vec<u64>, Vec<u64>)> {
                 host.request(r.tag, r.opcode, r.addr, r.count, r.data);
             }
             2 => {
-                let g: Vec<u8> = (0..rng.gen_range(1..12)).map(|_| if rng.gen_bool(0.3) { REQ_SOF } else { rng.gen() }).collect();
+                let g: Vec<u8> =
+                    (0..rng.gen_range(1..12)).map(|_| if rng.gen_bool(0.3) { REQ_SOF } else { rng.gen() }).collect();
                 host.send(&g, true);
             }
             _ => {
@@ -151,8 +172,17 @@ fn bridge_and_uart_verilog_match_rust_simulation() {
     eprintln!("co-simulating {} clocks", rows.len());
 
     // Bridge: inputs as they stood before each edge, outputs after it.
-    let inputs = [("reset", 1), ("rx_data", 8), ("rx_valid", 1), ("tx_ready", 1), ("reg_ack", 1), ("reg_rdata", 32), ("reg_error", 1)];
-    let outputs = ["tx_data", "tx_valid", "reg_addr", "reg_wdata", "reg_read", "reg_write", "snapshot", "dropped", "busy"];
+    let inputs = [
+        ("reset", 1),
+        ("rx_data", 8),
+        ("rx_valid", 1),
+        ("tx_ready", 1),
+        ("reg_ack", 1),
+        ("reg_rdata", 32),
+        ("reg_error", 1),
+    ];
+    let outputs =
+        ["tx_data", "tx_valid", "reg_addr", "reg_wdata", "reg_read", "reg_write", "snapshot", "dropped", "busy"];
     let stim: Vec<Vec<u64>> = rows.iter().map(|(_, before, _)| before[0..7].to_vec()).collect();
     let rust: Vec<Vec<u64>> = rows.iter().map(|(_, _, after)| after[7..16].to_vec()).collect();
     let ver = icarus("bridge", &verilog_of(&mut Bridge::new(DIVISOR)), &inputs, &outputs, &stim);
@@ -176,6 +206,12 @@ fn bridge_and_uart_verilog_match_rust_simulation() {
     let stim: Vec<Vec<u64>> = rows.iter().map(|(_, before, _)| vec![0, before[20], before[21]]).collect();
     let rust: Vec<Vec<u64>> = rows.iter().map(|(_, _, after)| after[22..24].to_vec()).collect();
     let outputs = ["tx_ready", "txd"];
-    let ver = icarus("uart_tx", &verilog_of(&mut UartTx::new(DIVISOR)), &[("reset", 1), ("tx_data", 8), ("tx_valid", 1)], &outputs, &stim);
+    let ver = icarus(
+        "uart_tx",
+        &verilog_of(&mut UartTx::new(DIVISOR)),
+        &[("reset", 1), ("tx_data", 8), ("tx_valid", 1)],
+        &outputs,
+        &stim,
+    );
     compare("uart_tx", &outputs, &rust, &ver, |_, _| true);
 }

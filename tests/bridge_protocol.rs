@@ -127,7 +127,7 @@ fn garbage_truncation_and_corruption_interleaved_with_valid_requests() {
     for i in 0..220 {
         let tag = i as u8;
         match rng.gen_range(0..8) {
-            0 | 1 | 2 | 3 => {
+            0..=3 => {
                 let r = random_request(&mut rng, tag);
                 host.request(r.tag, r.opcode, r.addr, r.count, r.data);
                 valid += 1;

@@ -316,9 +316,7 @@ fn lane_counts_sync_errors_and_payload_errors_exactly() {
             pay_flip[b * 64 + i] = flips[base + 2 + i];
         }
     }
-    let descrambled_err = |n: usize| {
-        pay_flip[n] ^ (n >= 39 && pay_flip[n - 39]) ^ (n >= 58 && pay_flip[n - 58])
-    };
+    let descrambled_err = |n: usize| pay_flip[n] ^ (n >= 39 && pay_flip[n - 39]) ^ (n >= 58 && pay_flip[n - 58]);
     let (sync, losses, _, _) = lane.counters();
     assert_eq!(losses, 0);
     assert_eq!(sync, expected_sync, "sync-header errors ({nflips} flipped bits)");
@@ -489,10 +487,7 @@ fn lane_follows_phase_drift() {
     for (osr, every, later) in [(3, 300, true), (3, 300, false), (4, 200, true), (4, 200, false), (8, 150, false)] {
         let what = format!("osr {osr} drift 1/{every} later {later}");
         let delay_bits = 60;
-        let imp = LaneImpairments {
-            drift: Some(Drift { every_bits: every, later }),
-            ..imp(delay_bits, 1)
-        };
+        let imp = LaneImpairments { drift: Some(Drift { every_bits: every, later }), ..imp(delay_bits, 1) };
         let mut lane = Lane::new(osr, imp, 50 + osr as u64);
         let bound = lock_bound_bits(osr, delay_bits + 30);
         lane.run_to_block_lock(bound * osr).unwrap_or_else(|| panic!("{what}: no lock"));

@@ -281,7 +281,11 @@ fn a_flipped_sync_header_costs_one_flagged_round_and_no_realign() {
     both_widths(|w, run| {
         let mut rng = ChaCha8Rng::seed_from_u64(300);
         let flips: Vec<Flip> = (0..6)
-            .map(|k| Flip { tx_lane: rng.gen_range(0..P.lanes), take: data_take(&mut rng, 12 + 2 * k), bit: k as usize % 2 })
+            .map(|k| Flip {
+                tx_lane: rng.gen_range(0..P.lanes),
+                take: data_take(&mut rng, 12 + 2 * k),
+                bit: k as usize % 2,
+            })
             .collect();
         let o = run(&Faults { flips: flips.clone(), ..Default::default() }, 3, 30_000);
         assert_contract(&format!("{w} header flips"), &o);

@@ -28,7 +28,9 @@ fn script(map: &RegMap) -> Vec<Op> {
         Op::Run(66 * 300),
         Op::Snapshot,
     ];
-    for r in ["GOOD_FRAMES", "BAD_FRAMES", "LOST_FRAMES", "RX_WORDS", "TX_WORDS", "REALIGNS", "FAILOVERS", "UPTIME_BLOCKS"] {
+    for r in
+        ["GOOD_FRAMES", "BAD_FRAMES", "LOST_FRAMES", "RX_WORDS", "TX_WORDS", "REALIGNS", "FAILOVERS", "UPTIME_BLOCKS"]
+    {
         ops.push(Op::Read { addr: a(r, 0) });
     }
     for lane in 0..P.physical_lanes() {

@@ -39,7 +39,7 @@ fn hex(w: &[u64]) -> String {
 }
 
 fn unhex(s: &str) -> Word {
-    assert!(s.len() % 16 == 0 && s.chars().all(|c| c.is_ascii_hexdigit()), "undefined or odd output {s:?}");
+    assert!(s.len().is_multiple_of(16) && s.chars().all(|c| c.is_ascii_hexdigit()), "undefined or odd output {s:?}");
     (0..s.len() / 16).rev().map(|k| u64::from_str_radix(&s[16 * k..16 * k + 16], 16).unwrap()).collect()
 }
 
@@ -229,8 +229,12 @@ fn split_join_verilog_matches_rust_simulation() {
         let ver = icarus_hex(&format!("split_join_{W}"), &v, &inputs, &outputs, &stim, &[]);
         for (t, (c, row)) in trace.iter().zip(&ver).enumerate() {
             let bit = |s: &str| s == "1";
-            let got = (bit(&row[0]), bit(&row[1]), u64::from_str_radix(&row[2], 16).unwrap(), bit(&row[3]), unhex(&row[4]));
-            assert_eq!(got, c.outputs, "W = {W}, clock {t}: Verilog vs rust-hdl (in_ready, mid_valid, mid_data, out_valid, out_data)");
+            let got =
+                (bit(&row[0]), bit(&row[1]), u64::from_str_radix(&row[2], 16).unwrap(), bit(&row[3]), unhex(&row[4]));
+            assert_eq!(
+                got, c.outputs,
+                "W = {W}, clock {t}: Verilog vs rust-hdl (in_ready, mid_valid, mid_data, out_valid, out_data)"
+            );
         }
         verilator_lint(&format!("stream_split_{W}"), &verilog_of(&mut StreamSplit::<W>::new())).unwrap();
         verilator_lint(&format!("stream_join_{W}"), &verilog_of(&mut StreamJoin::<W>::new())).unwrap();
@@ -253,7 +257,12 @@ fn join_refuses_a_width_over_1024() {
 
 /// Offers `words` on the wide core's stream (with random gaps, each word held
 /// until taken) for at most `max` clocks; returns the words received.
-fn stream<const W: usize>(s: &mut LinkSim<LinkCoreWide<W>>, rng: &mut ChaCha8Rng, words: &[Word], max: u64) -> Vec<Word> {
+fn stream<const W: usize>(
+    s: &mut LinkSim<LinkCoreWide<W>>,
+    rng: &mut ChaCha8Rng,
+    words: &[Word],
+    max: u64,
+) -> Vec<Word> {
     let (mut i, mut offering, mut got) = (0usize, false, vec![]);
     for _ in 0..max {
         if !offering && i < words.len() {
@@ -412,7 +421,10 @@ fn wide_core_at_64_bits_is_the_link_core_clock_for_clock() {
     eprintln!("link up at clock {up:?}, {words} words arrived");
     assert!(words > 50, "too few words arrived");
     for (t, (a, b)) in narrow.iter().zip(&wide).enumerate() {
-        assert_eq!(a, b, "clock {t}: LinkCore vs LinkCoreWide<64> (tx_ready, rx_valid, rx_data, leds, reg_*, tx_lines)");
+        assert_eq!(
+            a, b,
+            "clock {t}: LinkCore vs LinkCoreWide<64> (tx_ready, rx_valid, rx_data, leds, reg_*, tx_lines)"
+        );
     }
 }
 

@@ -103,7 +103,11 @@ fn prbs_mode_sends_the_model_sequence() {
             // Zeros until the generator's first bit (a 1: its lock-up guard).
             let start = bits.iter().position(|&b| b).expect("PRBS starts");
             assert!(start <= 1, "{}: PRBS starts at line bit {start}", p.name());
-            assert_eq!(bits_from_samples(&line, osr, osr - 1)[0], true, "{}: first PRBS bit one line bit after release", p.name());
+            assert!(
+                bits_from_samples(&line, osr, osr - 1)[0],
+                "{}: first PRBS bit one line bit after release",
+                p.name()
+            );
             let seq = &bits[start..];
             let n = p.degree();
             let model: Vec<bool> = PrbsModel::continuing(p, &seq[..n]).take(seq.len() - n).collect();

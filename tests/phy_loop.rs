@@ -110,12 +110,7 @@ impl Loop {
 #[test]
 fn blocks_come_back_exactly_through_delay_phase_and_inversion() {
     for osr in [1, 2, 4] {
-        let imp = LaneImpairments {
-            delay_bits: 13,
-            phase: osr / 2,
-            invert: true,
-            ..Default::default()
-        };
+        let imp = LaneImpairments { delay_bits: 13, phase: osr / 2, invert: true, ..Default::default() };
         let mut l = Loop::new(osr, imp, true, None, 40 + osr as u64);
         l.run_bits(200 * 66);
         assert!(l.rx.uut.block_lock.val(), "osr {osr}: block lock");

@@ -61,10 +61,7 @@ fn descrambler_self_syncs_and_one_error_gives_three() {
     line[400] ^= true;
     // Join mid-stream (after 100 bits): right after 58 bits of history.
     let back = gateware_out!(Descrambler::new(), line[100..], rng);
-    let wrong: Vec<usize> = (58..back.len())
-        .filter(|&i| back[i] != data[100 + i])
-        .map(|i| 100 + i)
-        .collect();
+    let wrong: Vec<usize> = (58..back.len()).filter(|&i| back[i] != data[100 + i]).map(|i| 100 + i).collect();
     assert_eq!(wrong, vec![400, 439, 458]);
 }
 

@@ -113,13 +113,17 @@ fn bert_image_on(engine: Engine) {
         args: InjectArgs,
     }
     let try_inject = |c: &mut Client, args: &[&str]| {
-        let a = <Inject as clap::Parser>::try_parse_from(std::iter::once("inject").chain(args.iter().copied())).unwrap();
+        let a =
+            <Inject as clap::Parser>::try_parse_from(std::iter::once("inject").chain(args.iter().copied())).unwrap();
         a.args.run(c, true, &mut Vec::new())
     };
     let inject = |c: &mut Client, args: &[&str]| try_inject(c, args).unwrap();
     // All lanes send the same pattern, so this image has no permutation.
     let e = try_inject(&mut c, &["--permute", "1,0,2"]).unwrap_err().to_string();
-    assert_eq!(e, "EMU_SOURCE is not on this board: its image has no lane_permutation (`mosaic info` lists what it has)");
+    assert_eq!(
+        e,
+        "EMU_SOURCE is not on this board: its image has no lane_permutation (`mosaic info` lists what it has)"
+    );
     inject(&mut c, &["--lane", "0", "--ber", "0.01"]);
     inject(&mut c, &["--lane", "2", "--kill"]);
     let bert = BertArgs { pattern: Pattern::Prbs15, duration: 3.0, keep: false };

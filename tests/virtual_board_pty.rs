@@ -41,7 +41,15 @@ fn read_exact(port: &mut dyn SerialPort, n: usize, deadline: Duration) -> Vec<u8
 }
 
 /// One request through the pty; its response of `words` data words.
-fn transact(port: &mut dyn SerialPort, op: Opcode, tag: u8, addr: u16, count: u8, data: &[u32], words: usize) -> Response {
+fn transact(
+    port: &mut dyn SerialPort,
+    op: Opcode,
+    tag: u8,
+    addr: u16,
+    count: u8,
+    data: &[u32],
+    words: usize,
+) -> Response {
     port.write_all(&encode_raw(tag, op as u8, addr, count, data)).unwrap();
     let bytes = read_exact(port, response_len(words), Duration::from_secs(30));
     let mut r = decode_responses(&bytes).unwrap();
@@ -84,7 +92,8 @@ fn read_magic_through_the_pty_and_survive_garbage() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let mut model = ParserModel::new();
     for _ in 0..6 {
-        let g: Vec<u8> = (0..rng.gen_range(1..30)).map(|_| if rng.gen_bool(0.25) { REQ_SOF } else { rng.gen() }).collect();
+        let g: Vec<u8> =
+            (0..rng.gen_range(1..30)).map(|_| if rng.gen_bool(0.25) { REQ_SOF } else { rng.gen() }).collect();
         for &b in &g {
             model.push(b);
         }
@@ -123,7 +132,15 @@ fn every_opcode_on(engine: Engine) {
     let mut port = open(board.path());
     let map = RegMap::new(&p);
     let ok = Status::Ok as u8;
-    let ident = ["MAGIC", "MAP_VERSION", "PARAM_LANES", "PARAM_SPARES", "PARAM_OSR", "PARAM_MARKER_PERIOD", "PARAM_DESKEW_DEPTH"];
+    let ident = [
+        "MAGIC",
+        "MAP_VERSION",
+        "PARAM_LANES",
+        "PARAM_SPARES",
+        "PARAM_OSR",
+        "PARAM_MARKER_PERIOD",
+        "PARAM_DESKEW_DEPTH",
+    ];
     let want: Vec<u32> = ident.iter().map(|n| map.get(n).unwrap().reset).collect();
     let r = transact(port.as_mut(), Opcode::BurstRead, 1, 0, ident.len() as u8, &[], ident.len());
     assert_eq!((r.status, r.data), (ok, want));

@@ -48,7 +48,8 @@ fn main() {
     synth("traffic checker", verilog_of(&mut TrafficCheck::default()));
     synth("UART bridge", verilog_of(&mut Bridge::new(434)));
     println!("== link parts at 2 and 4 physical lanes");
-    let parts: [(&str, fn(&LinkParams) -> String); 5] = [
+    type Part = (&'static str, fn(&LinkParams) -> String);
+    let parts: [Part; 5] = [
         ("link TX", |p| verilog_of(&mut LinkTx::new(p, 1))),
         ("link RX", |p| verilog_of(&mut LinkRx::new(p))),
         ("channel emulator", |p| verilog_of(&mut ChannelEmu::new(p, 127))),

@@ -147,7 +147,7 @@ impl BertCore {
         let features = full.feature_bits(&BERT_FEATURES);
         let map = full.with_features(features);
         let phys = p.physical_lanes();
-        let identity = Identity { features: features, build_id: cfg.build_id, clock_hz: cfg.clock_hz };
+        let identity = Identity { features, build_id: cfg.build_id, clock_hz: cfg.clock_hz };
         Self {
             clock: Default::default(),
             reset: Default::default(),

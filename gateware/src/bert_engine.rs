@@ -253,9 +253,31 @@ impl Logic for BertEngine {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, slot, req_restart, req_clear, req_snap, round_restart, round_clear, round_snap,
-            errors_seen, busy_tail, a_slot, a_valid, a_full, a_word, a_flags, b_slot, b_valid, b_full, b_word, b_flags,
-            b_state, b_counts, b_sync_ok, b_predicted
+            self,
+            clock,
+            slot,
+            req_restart,
+            req_clear,
+            req_snap,
+            round_restart,
+            round_clear,
+            round_snap,
+            errors_seen,
+            busy_tail,
+            a_slot,
+            a_valid,
+            a_full,
+            a_word,
+            a_flags,
+            b_slot,
+            b_valid,
+            b_full,
+            b_word,
+            b_flags,
+            b_state,
+            b_counts,
+            b_sync_ok,
+            b_predicted
         );
         self.state_ram.read_clock.next = self.clock.val();
         self.state_ram.write_clock.next = self.clock.val();

@@ -262,7 +262,7 @@ mod tests {
     fn line(bits: &[bool], osr: usize, phase: usize, drift_every: usize, drift_sign: i32) -> Vec<bool> {
         let mut raw: Vec<bool> = vec![false; phase];
         for &b in bits {
-            raw.extend(std::iter::repeat(b).take(osr));
+            raw.extend(std::iter::repeat_n(b, osr));
         }
         if drift_every == 0 {
             return raw;
@@ -362,7 +362,7 @@ mod tests {
         let osr = 4;
         let sent: Vec<bool> = (0..200).map(|_| rng.gen()).collect();
         let mut samples = line(&sent, osr, 1, 0, 0);
-        samples.extend(std::iter::repeat(true).take(3 * WINDOW_BITS * osr));
+        samples.extend(std::iter::repeat_n(true, 3 * WINDOW_BITS * osr));
         let mut uut = BitRecovery::new(osr);
         uut.connect_all();
         let mut was_locked = false;

@@ -126,8 +126,23 @@ impl Logic for BlockLock {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, pos, hdr0, hdr1, slip, locked, sh_cnt, bad_cnt, pay_valid_r, pay_value_r,
-            blk_end_r, sh_valid_r, sh_ctrl_r, deliver_r, sh_error_r, lost_r
+            self,
+            clock,
+            pos,
+            hdr0,
+            hdr1,
+            slip,
+            locked,
+            sh_cnt,
+            bad_cnt,
+            pay_valid_r,
+            pay_value_r,
+            blk_end_r,
+            sh_valid_r,
+            sh_ctrl_r,
+            deliver_r,
+            sh_error_r,
+            lost_r
         );
         // A slip drops exactly one bit, moving the framing one bit later.
         self.take.next = self.bit_valid.val() & !self.slip.q.val();

@@ -191,9 +191,7 @@ impl Bridge {
             ack_data: Default::default(),
             rsp_offset: Default::default(),
             rsp_data_end: Default::default(),
-            timeout_clocks: Constant::new(
-                ((INTERBYTE_TIMEOUT_BYTES as u64) * 10 * divisor as u64).into(),
-            ),
+            timeout_clocks: Constant::new(((INTERBYTE_TIMEOUT_BYTES as u64) * 10 * divisor as u64).into()),
             ack_timeout_m1: c8(REG_ACK_TIMEOUT - 1),
             max_burst: c8(MAX_BURST as u64),
             sof_req: c8(REQ_SOF as u64),
@@ -258,12 +256,11 @@ impl Logic for Bridge {
         self.crc_tx.clear.next = false;
         self.crc_tx.strobe.next = false;
         self.crc_tx.data.next = self.tx_byte.q.val();
-        self.word_next.next =
-            (self.word_shift.q.val() >> 8) | (bit_cast::<32, 8>(self.rx_data.val()) << 24);
+        self.word_next.next = (self.word_shift.q.val() >> 8) | (bit_cast::<32, 8>(self.rx_data.val()) << 24);
         // An access ends with the slave's ack, or after REG_ACK_TIMEOUT clocks
         // without one (unmapped: reads 0, status BadAddress).
-        self.timed_out.next = (self.state.q.val() == BridgeState::ExecWait)
-            && (self.ack_wait.q.val() == self.ack_timeout_m1.val());
+        self.timed_out.next =
+            (self.state.q.val() == BridgeState::ExecWait) && (self.ack_wait.q.val() == self.ack_timeout_m1.val());
         self.ack_now.next = self.reg_ack.val() || self.timed_out.val();
         self.ack_data.next = self.reg_rdata.val();
         if self.timed_out.val() {
@@ -327,9 +324,7 @@ impl Logic for Bridge {
                 self.access_error.d.next = false;
                 if self.opcode.q.val() == self.op_write.val() {
                     self.state.d.next = BridgeState::ExecFetch;
-                } else if (self.opcode.q.val() == self.op_read.val())
-                    || (self.opcode.q.val() == self.op_burst.val())
-                {
+                } else if (self.opcode.q.val() == self.op_read.val()) || (self.opcode.q.val() == self.op_burst.val()) {
                     self.state.d.next = BridgeState::ExecIssue;
                 } else {
                     self.snapshot.next = self.opcode.q.val() == self.op_snapshot.val();
@@ -379,11 +374,8 @@ impl Logic for Bridge {
                 } else if self.rsp_index.q.val() == 3 {
                     self.tx_byte.d.next = self.rsp_count.q.val();
                 } else if self.rsp_index.q.val() < self.rsp_data_end.val() {
-                    self.tx_byte.d.next = self
-                        .ram
-                        .read_data
-                        .val()
-                        .get_bits::<8>(((self.rsp_offset.val() & 3) << 3).index());
+                    self.tx_byte.d.next =
+                        self.ram.read_data.val().get_bits::<8>(((self.rsp_offset.val() & 3) << 3).index());
                 } else if self.rsp_index.q.val() == self.rsp_data_end.val() {
                     self.tx_byte.d.next = self.crc_tx.crc.val().get_bits::<8>(0);
                 } else {
@@ -458,8 +450,7 @@ impl Logic for Bridge {
                     self.state.d.next = BridgeState::AddrHi;
                 }
                 BridgeState::AddrHi => {
-                    self.addr.d.next =
-                        self.addr.q.val() | (bit_cast::<16, 8>(self.rx_data.val()) << 8);
+                    self.addr.d.next = self.addr.q.val() | (bit_cast::<16, 8>(self.rx_data.val()) << 8);
                     self.crc_rx.strobe.next = true;
                     self.state.d.next = BridgeState::Count;
                 }

@@ -58,8 +58,7 @@ impl Logic for Crc16 {
         self.cur.next = !self.state_n.q.val();
         self.x0.next = (self.cur.val() >> 8) ^ bit_cast::<16, 8>(self.data.val());
         self.x1.next = self.x0.val() ^ (self.x0.val() >> 4);
-        self.stepped.next =
-            (self.cur.val() << 8) ^ (self.x1.val() << 12) ^ (self.x1.val() << 5) ^ self.x1.val();
+        self.stepped.next = (self.cur.val() << 8) ^ (self.x1.val() << 12) ^ (self.x1.val() << 5) ^ self.x1.val();
         self.crc.next = self.cur.val();
         self.crc_next.next = self.stepped.val();
         if self.strobe.val() {

@@ -115,10 +115,7 @@ impl EmuLane {
             max_delay_bits <= MAX_DELAY_BITS,
             "EmuLane: max_delay_bits must be in 0..={MAX_DELAY_BITS}, not {max_delay_bits}"
         );
-        assert!(
-            (1..=MAX_OSR).contains(&osr),
-            "EmuLane: osr must be in 1..={MAX_OSR}, not {osr}"
-        );
+        assert!((1..=MAX_OSR).contains(&osr), "EmuLane: osr must be in 1..={MAX_OSR}, not {osr}");
         // Bits 0..max_delay_bits of the history are kept; the rest stay 0
         // and yosys removes their FFs.
         let mut mask: Bits<128> = 0.into();
@@ -164,8 +161,8 @@ impl Logic for EmuLane {
         dff_setup!(self, clock, prev_in, phase, history, rng, out_bit, count);
         self.prev_in.d.next = self.line_in.val();
         // A line bit starts on an input edge, else every OSR clocks.
-        self.bit_start.next = (self.line_in.val() != self.prev_in.q.val())
-            | (self.phase.q.val() == self.last_phase.val());
+        self.bit_start.next =
+            (self.line_in.val() != self.prev_in.q.val()) | (self.phase.q.val() == self.last_phase.val());
         if self.bit_start.val() {
             self.phase.d.next = 0.into();
         } else {
@@ -186,8 +183,7 @@ impl Logic for EmuLane {
         self.rng_a.next = self.rng.q.val() ^ (self.rng.q.val() << 13);
         self.rng_b.next = self.rng_a.val() ^ (self.rng_a.val() >> 17);
         self.rng_c.next = self.rng_b.val() ^ (self.rng_b.val() << 5);
-        self.flip.next =
-            self.bit_start.val() & !self.cfg_stuck.val() & (self.rng.q.val() < self.cfg_error_rate.val());
+        self.flip.next = self.bit_start.val() & !self.cfg_stuck.val() & (self.rng.q.val() < self.cfg_error_rate.val());
         if self.bit_start.val() {
             self.history.d.next = self.window.val() & self.history_mask.val();
             self.rng.d.next = self.rng_c.val();
@@ -265,9 +261,7 @@ mod tests {
     /// Random line bits, each held `osr` samples.
     fn line(bits: usize, osr: usize, seed: u64) -> Vec<bool> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        (0..bits)
-            .flat_map(|_| std::iter::repeat(rng.gen::<bool>()).take(osr))
-            .collect()
+        (0..bits).flat_map(|_| std::iter::repeat_n(rng.gen::<bool>(), osr)).collect()
     }
 
     /// Independent reference: the output read after the clock edge that
@@ -364,8 +358,18 @@ mod tests {
 
     #[test]
     fn lanes_with_different_seeds_flip_different_bits() {
-        let a: Vec<u32> = (0..64).scan(seed_state(0), |s, _| { *s = xorshift32(*s); Some(*s) }).collect();
-        let b: Vec<u32> = (0..64).scan(seed_state(1), |s, _| { *s = xorshift32(*s); Some(*s) }).collect();
+        let a: Vec<u32> = (0..64)
+            .scan(seed_state(0), |s, _| {
+                *s = xorshift32(*s);
+                Some(*s)
+            })
+            .collect();
+        let b: Vec<u32> = (0..64)
+            .scan(seed_state(1), |s, _| {
+                *s = xorshift32(*s);
+                Some(*s)
+            })
+            .collect();
         assert!(a.iter().zip(&b).all(|(x, y)| x != y));
         assert!((0..1000).all(|i| seed_state(i) != 0));
     }

@@ -147,8 +147,7 @@ impl Logic for LaneRx {
         self.descr.reset.next = self.reset.val();
         self.descr.enable.next = self.framer.pay_valid.val();
         self.descr.data_in.next = self.framer.pay_value.val();
-        self.shifted.next =
-            (self.payload.q.val() >> 1) | (bit_cast::<64, 1>(self.descr.data_out.val().into()) << 63);
+        self.shifted.next = (self.payload.q.val() >> 1) | (bit_cast::<64, 1>(self.descr.data_out.val().into()) << 63);
         if self.framer.pay_valid.val() {
             self.payload.d.next = self.shifted.val();
         }

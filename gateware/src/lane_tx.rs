@@ -51,10 +51,7 @@ pub struct LaneTx {
 impl LaneTx {
     /// A transmitter holding each line bit `osr` clocks (1..=8).
     pub fn new(osr: usize) -> Self {
-        assert!(
-            (1..=MAX_OSR).contains(&osr),
-            "LaneTx: osr must be in 1..={MAX_OSR}, not {osr}"
-        );
+        assert!((1..=MAX_OSR).contains(&osr), "LaneTx: osr must be in 1..={MAX_OSR}, not {osr}");
         Self {
             clock: Default::default(),
             reset: Default::default(),

@@ -63,11 +63,7 @@ pub struct Lfsr<const W: usize> {
 impl<const W: usize> Lfsr<W> {
     /// A `W`-bit LFSR in the given mode.
     pub fn new(mode: LfsrMode) -> Self {
-        assert!(
-            (2..=1 << TAP_BITS).contains(&W),
-            "Lfsr width W must be in 2..={}, not {W}",
-            1 << TAP_BITS
-        );
+        assert!((2..=1 << TAP_BITS).contains(&W), "Lfsr width W must be in 2..={}, not {W}", 1 << TAP_BITS);
         Self {
             clock: Default::default(),
             reset: Default::default(),

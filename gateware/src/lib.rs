@@ -25,29 +25,29 @@ pub mod verilog;
 pub mod verilog_settle;
 
 // Lane PHY (issue: lane PHY).
+pub mod bit_recovery;
+pub mod block_lock;
+pub mod lane_rx;
+pub mod lane_tx;
 pub mod lfsr;
 pub mod prbs;
 pub mod scrambler;
-pub mod lane_tx;
-pub mod lane_rx;
-pub mod bit_recovery;
-pub mod block_lock;
 
 // Multi-lane link (issue: link).
 pub mod link;
 
 // Host control over UART (issue: bridge).
-pub mod uart_rx;
-pub mod uart_tx;
-pub mod crc16;
+pub mod bert_core;
+pub mod bert_engine;
 pub mod bridge;
-pub mod reg_port;
+pub mod crc16;
 pub mod map_decode;
 pub mod prbs_word;
-pub mod bert_engine;
-pub mod bert_core;
+pub mod reg_port;
 pub mod top;
+pub mod uart_rx;
+pub mod uart_tx;
 
 // Channel emulator (engineer boards).
-pub mod emulator;
 pub mod boards;
+pub mod emulator;

@@ -25,11 +25,7 @@ pub struct LinkParams {
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ParamError {
     #[error("{name} must be {rule}, not {value}")]
-    OutOfRange {
-        name: &'static str,
-        rule: String,
-        value: usize,
-    },
+    OutOfRange { name: &'static str, rule: String, value: usize },
 }
 
 /// Largest physical lane count the lane id field (12 bits) can name.
@@ -39,23 +35,13 @@ fn check(name: &'static str, value: usize, ok: bool, rule: impl Into<String>) ->
     if ok {
         Ok(())
     } else {
-        Err(ParamError::OutOfRange {
-            name,
-            rule: rule.into(),
-            value,
-        })
+        Err(ParamError::OutOfRange { name, rule: rule.into(), value })
     }
 }
 
 impl LinkParams {
     /// The default small configuration: 16 data lanes + 2 spares.
-    pub const DEFAULT: LinkParams = LinkParams {
-        lanes: 16,
-        spares: 2,
-        osr: 1,
-        marker_period: 64,
-        deskew_depth: 4,
-    };
+    pub const DEFAULT: LinkParams = LinkParams { lanes: 16, spares: 2, osr: 1, marker_period: 64, deskew_depth: 4 };
 
     /// Physical lanes (N + S).
     pub fn physical_lanes(&self) -> usize {
@@ -99,11 +85,7 @@ impl LinkParams {
             "lanes (N)",
             self.lanes,
             self.lanes + 2 <= round,
-            format!(
-                "at most {} at osr {} (the gatherer visits one lane per clock; raise osr)",
-                round - 2,
-                self.osr
-            ),
+            format!("at most {} at osr {} (the gatherer visits one lane per clock; raise osr)", round - 2, self.osr),
         )?;
         // The deskew RAM's write port visits one physical lane per clock and
         // must come round before the lane's next block (2 clocks of slack
@@ -149,10 +131,7 @@ mod tests {
         let p = LinkParams { osr: 0, ..LinkParams::DEFAULT };
         assert_eq!(p.validate().unwrap_err().to_string(), "osr must be in 1..=8, not 0");
         let p = LinkParams { deskew_depth: 3, ..LinkParams::DEFAULT };
-        assert_eq!(
-            p.validate().unwrap_err().to_string(),
-            "deskew_depth (D) must be a power of two in 2..=256, not 3"
-        );
+        assert_eq!(p.validate().unwrap_err().to_string(), "deskew_depth (D) must be a power of two in 2..=256, not 3");
         let p = LinkParams { lanes: 100, osr: 1, ..LinkParams::DEFAULT };
         assert!(p.validate().unwrap_err().to_string().contains("raise osr"));
         let p = LinkParams { lanes: 100, osr: 2, ..LinkParams::DEFAULT };

@@ -28,13 +28,8 @@ pub const PRBS_HISTORY: usize = 31;
 
 impl PrbsPattern {
     /// All patterns, in code order.
-    pub const ALL: [PrbsPattern; 5] = [
-        PrbsPattern::Prbs7,
-        PrbsPattern::Prbs9,
-        PrbsPattern::Prbs15,
-        PrbsPattern::Prbs23,
-        PrbsPattern::Prbs31,
-    ];
+    pub const ALL: [PrbsPattern; 5] =
+        [PrbsPattern::Prbs7, PrbsPattern::Prbs9, PrbsPattern::Prbs15, PrbsPattern::Prbs23, PrbsPattern::Prbs31];
 
     /// The pattern with this `cfg_prbs_pattern` code (0..=4), if any.
     pub fn from_code(code: u8) -> Option<PrbsPattern> {

@@ -186,16 +186,25 @@ impl Default for Popcount32 {
 impl Logic for Popcount32 {
     #[hdl_gen]
     fn update(&mut self) {
-        self.count.next = (bit_cast::<6, 4>(self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(0).index() * 4))
-            + bit_cast::<6, 4>(self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(4).index() * 4)))
-            + (bit_cast::<6, 4>(self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(8).index() * 4))
-                + bit_cast::<6, 4>(self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(12).index() * 4)))
-            + ((bit_cast::<6, 4>(self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(16).index() * 4))
-                + bit_cast::<6, 4>(self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(20).index() * 4)))
-                + (bit_cast::<6, 4>(self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(24).index() * 4))
-                    + bit_cast::<6, 4>(
-                        self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(28).index() * 4),
-                    )));
+        self.count.next =
+            (bit_cast::<6, 4>(self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(0).index() * 4))
+                + bit_cast::<6, 4>(
+                    self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(4).index() * 4),
+                ))
+                + (bit_cast::<6, 4>(
+                    self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(8).index() * 4),
+                ) + bit_cast::<6, 4>(
+                    self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(12).index() * 4),
+                ))
+                + ((bit_cast::<6, 4>(
+                    self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(16).index() * 4),
+                ) + bit_cast::<6, 4>(
+                    self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(20).index() * 4),
+                )) + (bit_cast::<6, 4>(
+                    self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(24).index() * 4),
+                ) + bit_cast::<6, 4>(
+                    self.nibble_ones.val().get_bits::<4>(self.value.val().get_bits::<4>(28).index() * 4),
+                )));
     }
 }
 

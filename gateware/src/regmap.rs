@@ -111,7 +111,10 @@ fn f(name: &'static str, lsb: u32, width: u32, doc: &'static str) -> Field {
 /// line, and capped at it (longer delays are clamped by the gateware).
 fn delay_field() -> Field {
     let most = crate::emulator::MAX_DELAY_BITS as u32;
-    Field { max: most, ..f("bits", 0, u32::BITS - most.leading_zeros(), "Added delay in line bits (at most the delay line).") }
+    Field {
+        max: most,
+        ..f("bits", 0, u32::BITS - most.leading_zeros(), "Added delay in line bits (at most the delay line).")
+    }
 }
 
 /// Base of the per-physical-lane status block.
@@ -251,16 +254,26 @@ impl RegMap {
             requires: Some("channel_emulator"),
         };
         r.extend([
-            emu("EMU_CTRL", 0, vec![
-                f("stuck", 0, 1, "1 = lane stuck at `stuck_value` (dead lane)."),
-                f("stuck_value", 1, 1, "Level of a stuck lane."),
-                f("invert", 2, 1, "1 = invert polarity."),
-            ], "Per physical lane: channel emulator impairments."),
+            emu(
+                "EMU_CTRL",
+                0,
+                vec![
+                    f("stuck", 0, 1, "1 = lane stuck at `stuck_value` (dead lane)."),
+                    f("stuck_value", 1, 1, "Level of a stuck lane."),
+                    f("invert", 2, 1, "1 = invert polarity."),
+                ],
+                "Per physical lane: channel emulator impairments.",
+            ),
             emu("EMU_DELAY", 1, vec![delay_field()], "Per physical lane: added delay in line bits."),
             emu("EMU_ERROR_RATE", 2, vec![], "Per physical lane: flip probability per bit, in units of 2^-32."),
             Register {
                 requires: Some("lane_permutation"),
-                ..emu("EMU_SOURCE", 3, vec![], "Per physical RX lane: the physical TX lane it receives (permutation; reset: identity).")
+                ..emu(
+                    "EMU_SOURCE",
+                    3,
+                    vec![],
+                    "Per physical RX lane: the physical TX lane it receives (permutation; reset: identity).",
+                )
             },
         ]);
         for reg in r.iter_mut() {
@@ -304,7 +317,7 @@ impl RegMap {
             }
             let off = addr - r.addr;
             let i = (off / r.stride) as usize;
-            (off % r.stride == 0 && i < r.count as usize).then_some((r, i))
+            (off.is_multiple_of(r.stride) && i < r.count as usize).then_some((r, i))
         })
     }
 }

@@ -12,10 +12,7 @@ pub const SCRAMBLER_HISTORY: usize = 58;
 fn tap_constants() -> (Constant<Bits<TAP_BITS>>, Constant<Bits<TAP_BITS>>) {
     let (a, b) = SCRAMBLER_TAPS;
     assert_eq!(b, SCRAMBLER_HISTORY, "scrambler history must match SCRAMBLER_TAPS");
-    (
-        Constant::new(((a - 1) as u64).into()),
-        Constant::new(((b - 1) as u64).into()),
-    )
+    (Constant::new(((a - 1) as u64).into()), Constant::new(((b - 1) as u64).into()))
 }
 
 /// Payload scrambler: `data_out = data_in ^ s[-39] ^ s[-58]`, where `s` are

@@ -228,7 +228,6 @@ impl Logic for MosaicTop {
     }
 }
 
-
 impl Logic for BertTop {
     #[hdl_gen]
     fn update(&mut self) {
@@ -253,7 +252,6 @@ impl Logic for BertTop {
         self.leds.next = self.core.leds.val();
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -88,20 +88,7 @@ impl UartRx {
 impl Logic for UartRx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self,
-            clock,
-            sync0,
-            sync1,
-            state,
-            count,
-            bit_index,
-            shift,
-            data,
-            valid,
-            false_count,
-            framing_count
-        );
+        dff_setup!(self, clock, sync0, sync1, state, count, bit_index, shift, data, valid, false_count, framing_count);
         // The synchronizer holds the inverted line, so that its power-up 0
         // reads as an idle (high) line rather than a start bit.
         self.sync0.d.next = !self.rxd.val();
@@ -314,7 +301,8 @@ mod tests {
     #[test]
     fn tx_to_rx_loopback_including_2_percent_mismatch() {
         let mut rng = ChaCha8Rng::seed_from_u64(2);
-        for (dtx, drx, n) in [(4u32, 4u32, 100), (16, 16, 100), (50, 51, 40), (51, 50, 40), (49, 50, 40), (417, 417, 8)] {
+        for (dtx, drx, n) in [(4u32, 4u32, 100), (16, 16, 100), (50, 51, 40), (51, 50, 40), (49, 50, 40), (417, 417, 8)]
+        {
             let mut uut = Loopback { clock: Default::default(), tx: UartTx::new(dtx), rx: UartRx::new(drx) };
             uut.connect_all();
             let bytes: Vec<u8> = (0..n).map(|_| rng.gen()).collect();

@@ -17,12 +17,7 @@ pub enum ToolError {
     #[error("`{tool}` not found: install it with `{install}` (or run `bash .ci/setup.sh`)")]
     Missing { tool: String, install: String },
     #[error("{tool} failed on {file}: {summary}")]
-    Failed {
-        tool: String,
-        file: String,
-        summary: String,
-        log: String,
-    },
+    Failed { tool: String, file: String, summary: String, log: String },
     #[error("i/o error on {path}: {err}")]
     Io { path: String, err: std::io::Error },
 }
@@ -52,10 +47,7 @@ pub fn require_tool(tool: &str) -> Result<(), ToolError> {
     if found {
         Ok(())
     } else {
-        Err(ToolError::Missing {
-            tool: tool.to_string(),
-            install: install_hint(tool),
-        })
+        Err(ToolError::Missing { tool: tool.to_string(), install: install_hint(tool) })
     }
 }
 
@@ -71,12 +63,10 @@ pub fn target_dir() -> PathBuf {
 /// A fresh scratch directory under `target/<kind>/<name>`.
 pub fn scratch_dir(kind: &str, name: &str) -> Result<PathBuf, ToolError> {
     // Absolute, because tools run with this directory as their working directory.
-    let dir = std::path::absolute(target_dir().join(kind).join(name)).unwrap_or_else(|_| target_dir().join(kind).join(name));
+    let dir =
+        std::path::absolute(target_dir().join(kind).join(name)).unwrap_or_else(|_| target_dir().join(kind).join(name));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|err| ToolError::Io {
-        path: dir.display().to_string(),
-        err,
-    })?;
+    std::fs::create_dir_all(&dir).map_err(|err| ToolError::Io { path: dir.display().to_string(), err })?;
     Ok(dir)
 }
 
@@ -94,7 +84,9 @@ pub fn with_top_name(verilog: &str, name: &str) -> Result<String, String> {
     let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ok {
-        return Err(format!("the module name must be a Verilog identifier (letters, digits, _; not first a digit), not {name:?}"));
+        return Err(format!(
+            "the module name must be a Verilog identifier (letters, digits, _; not first a digit), not {name:?}"
+        ));
     }
     let mut out = String::with_capacity(verilog.len());
     let mut last = 0;
@@ -110,23 +102,13 @@ pub fn with_top_name(verilog: &str, name: &str) -> Result<String, String> {
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ToolError> {
-    std::fs::write(path, text).map_err(|err| ToolError::Io {
-        path: path.display().to_string(),
-        err,
-    })
+    std::fs::write(path, text).map_err(|err| ToolError::Io { path: path.display().to_string(), err })
 }
 
 fn run(tool: &str, file: &Path, cmd: &mut Command) -> Result<String, ToolError> {
     require_tool(tool)?;
-    let out = cmd.output().map_err(|err| ToolError::Io {
-        path: tool.to_string(),
-        err,
-    })?;
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cmd.output().map_err(|err| ToolError::Io { path: tool.to_string(), err })?;
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     if out.status.success() {
         Ok(log)
     } else {
@@ -136,12 +118,7 @@ fn run(tool: &str, file: &Path, cmd: &mut Command) -> Result<String, ToolError> 
             .unwrap_or("non-zero exit")
             .trim()
             .to_string();
-        Err(ToolError::Failed {
-            tool: tool.to_string(),
-            file: file.display().to_string(),
-            summary,
-            log,
-        })
+        Err(ToolError::Failed { tool: tool.to_string(), file: file.display().to_string(), summary, log })
     }
 }
 
@@ -195,9 +172,7 @@ pub fn yosys_synth_ice40(name: &str, verilog: &str) -> Result<Ice40Stats, ToolEr
         Command::new("yosys").current_dir(&dir).args([
             "-q",
             "-p",
-            &format!(
-                "read_verilog {name}.v; synth_ice40 -top top; tee -o stat.txt stat"
-            ),
+            &format!("read_verilog {name}.v; synth_ice40 -top top; tee -o stat.txt stat"),
         ]),
     )?;
     let stat = std::fs::read_to_string(dir.join("stat.txt")).unwrap_or(log);

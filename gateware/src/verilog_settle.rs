@@ -129,7 +129,11 @@ fn settle_block(body: &str, widths: &HashMap<&str, &str>) -> String {
         let name_len = t.find(|c: char| !is_ident(c)).unwrap_or(t.len());
         let (name, after) = t.split_at(name_len);
         let after = after.trim_start();
-        let after = if after.starts_with('[') { after.find(']').map(|e| after[e + 1..].trim_start()).unwrap_or("") } else { after };
+        let after = if after.starts_with('[') {
+            after.find(']').map(|e| after[e + 1..].trim_start()).unwrap_or("")
+        } else {
+            after
+        };
         if !name.is_empty() && after.starts_with('=') && !after.starts_with("==") && widths.contains_key(name) {
             *count.entry(name).or_default() += 1;
         }

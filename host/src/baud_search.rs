@@ -73,7 +73,10 @@ mod tests {
             let mut tried = vec![];
             let found = find_rate(&UART_BAUDS, |rate| {
                 tried.push(rate);
-                Ok(AtRate { inner: SerialTransport::open(b.path(), rate).map_err(std::io::Error::other)?, works: rate == board_rate })
+                Ok(AtRate {
+                    inner: SerialTransport::open(b.path(), rate).map_err(std::io::Error::other)?,
+                    works: rate == board_rate,
+                })
             });
             assert_eq!(found, Some(board_rate));
             // Fastest first, and no further once found.

@@ -140,8 +140,15 @@ impl Board {
 
 /// The FT2232H of the iCEBreaker and the Alchitry Cu: channel A (interface
 /// 0) is the programmer's SPI/JTAG, channel B (interface 1) the UART.
-const FT2232H_B: UsbUart =
-    UsbUart { chip: "FT2232H", vid: 0x0403, pid: 0x6010, interface: 1, usual_port: "/dev/ttyUSB1", product_hint: "", max_baud: 3_000_000 };
+const FT2232H_B: UsbUart = UsbUart {
+    chip: "FT2232H",
+    vid: 0x0403,
+    pid: 0x6010,
+    interface: 1,
+    usual_port: "/dev/ttyUSB1",
+    product_hint: "",
+    max_baud: 3_000_000,
+};
 
 /// A core, its lane counts and its clock.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -366,7 +373,9 @@ mod tests {
             assert_eq!(text, b.pins, "{}: the built-in pins are the pin file", b.name);
             let bound = |port: &str| match b.family {
                 // `set_io [-pullup yes] PORT BALL`: the port is next to last.
-                Family::Ice40 => text.lines().any(|l| l.starts_with("set_io") && l.split_whitespace().rev().nth(1) == Some(port)),
+                Family::Ice40 => {
+                    text.lines().any(|l| l.starts_with("set_io") && l.split_whitespace().rev().nth(1) == Some(port))
+                }
                 Family::Ecp5 => text.contains(&format!("LOCATE COMP \"{port}\"")),
             };
             for port in ["clk_in", "uart_rx", "uart_tx"] {
@@ -381,13 +390,19 @@ mod tests {
             }
             if b.family == Family::Ecp5 {
                 // Configuration clock from flash: 62 MHz, not the 2.4 MHz default.
-                assert!(text.lines().any(|l| l.starts_with("SYSCONFIG ") && l.contains(" MCCLK_FREQ=62 ")), "{}", b.name);
+                assert!(
+                    text.lines().any(|l| l.starts_with("SYSCONFIG ") && l.contains(" MCCLK_FREQ=62 ")),
+                    "{}",
+                    b.name
+                );
             }
             // Every lane input has its pull-up: an unwired lane must not float.
             for k in 0..b.pin_lanes {
                 let port = format!("rx_pins[{k}]");
                 let pulled = match b.family {
-                    Family::Ice40 => text.lines().any(|l| l.starts_with("set_io -pullup yes ") && l.split_whitespace().nth(3) == Some(&port)),
+                    Family::Ice40 => text
+                        .lines()
+                        .any(|l| l.starts_with("set_io -pullup yes ") && l.split_whitespace().nth(3) == Some(&port)),
                     Family::Ecp5 => text.contains(&format!("IOBUF PORT \"{port}\" PULLMODE=UP")),
                 };
                 assert!(pulled, "{}: {port} has no pull-up", b.name);
@@ -397,7 +412,8 @@ mod tests {
 
     /// Ball of `port` in an iCE40 pin file.
     fn ball<'a>(text: &'a str, port: &str) -> &'a str {
-        let l = text.lines().find(|l| l.starts_with("set_io") && l.split_whitespace().rev().nth(1) == Some(port)).unwrap();
+        let l =
+            text.lines().find(|l| l.starts_with("set_io") && l.split_whitespace().rev().nth(1) == Some(port)).unwrap();
         l.split_whitespace().last().unwrap()
     }
 

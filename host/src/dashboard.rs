@@ -112,7 +112,8 @@ impl Dashboard {
 
     fn areas(&self, screen: Rect) -> Areas {
         let [header, middle, log, footer] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(8), Constraint::Length(8), Constraint::Length(1)]).areas(screen);
+            Layout::vertical([Constraint::Length(1), Constraint::Min(8), Constraint::Length(8), Constraint::Length(1)])
+                .areas(screen);
         let grid_w = self.view.as_ref().map_or(20, |(v, _)| {
             let g = v.grid();
             2 + self.label_width(v) + 1 + g.cols as u16 * CELL_W
@@ -149,10 +150,14 @@ impl Dashboard {
                 f.render_widget(self.grid(v), a.grid);
                 f.render_widget(self.side(v), a.side);
             }
-            None => f.render_widget(Paragraph::new("waiting for the first snapshot").block(Block::bordered().title(" lanes ")), a.grid),
+            None => f.render_widget(
+                Paragraph::new("waiting for the first snapshot").block(Block::bordered().title(" lanes ")),
+                a.grid,
+            ),
         }
         let shown = a.log.height.saturating_sub(2) as usize;
-        let lines: Vec<Line> = self.log.iter().skip(self.log.len().saturating_sub(shown)).map(|l| Line::raw(l.as_str())).collect();
+        let lines: Vec<Line> =
+            self.log.iter().skip(self.log.len().saturating_sub(shown)).map(|l| Line::raw(l.as_str())).collect();
         f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" events ")), a.log);
         let keys = "arrows select  k kill  r revive  s skew +step  S skew 0  q quit";
         let footer = if self.message.is_empty() { keys.to_string() } else { format!("{}  | {keys}", self.message) };
@@ -194,7 +199,8 @@ impl Dashboard {
         }
         let mut lines = vec![Line::styled(head, Style::new().add_modifier(Modifier::DIM))];
         for (row, chunk) in v.states().chunks(g.cols).enumerate() {
-            let mut spans = vec![Span::styled(format!("{:>lw$} ", row * g.cols), Style::new().add_modifier(Modifier::DIM))];
+            let mut spans =
+                vec![Span::styled(format!("{:>lw$} ", row * g.cols), Style::new().add_modifier(Modifier::DIM))];
             for (c, &s) in chunk.iter().enumerate() {
                 let lane = row * g.cols + c;
                 let (r, gr, b) = s.rgb();
@@ -247,7 +253,10 @@ impl Dashboard {
         let mut legend = Vec::new();
         for s in LaneState::ALL {
             let (r, g, b) = s.rgb();
-            legend.push(Span::styled(format!("{} ", s.glyph()), Style::new().fg(Color::Rgb(r, g, b)).add_modifier(Modifier::BOLD)));
+            legend.push(Span::styled(
+                format!("{} ", s.glyph()),
+                Style::new().fg(Color::Rgb(r, g, b)).add_modifier(Modifier::BOLD),
+            ));
             legend.push(Span::raw(format!("{}  ", s.label())));
         }
         // The legend in two lines so it fits beside a wide grid.

@@ -36,7 +36,14 @@ pub struct FakeOptions {
 
 impl Default for FakeOptions {
     fn default() -> Self {
-        FakeOptions { params: LinkParams::DEFAULT, magic: MAGIC, map_version: MAP_VERSION, baud: None, silent: false, abandon_after: Duration::from_millis(20) }
+        FakeOptions {
+            params: LinkParams::DEFAULT,
+            magic: MAGIC,
+            map_version: MAP_VERSION,
+            baud: None,
+            silent: false,
+            abandon_after: Duration::from_millis(20),
+        }
     }
 }
 
@@ -194,7 +201,10 @@ impl FakeBoard {
     pub fn spawn(opts: FakeOptions) -> io::Result<FakeBoard> {
         if opts.baud == Some(0) {
             // A paced board at 0 baud has no byte time (the serving thread panicked on it).
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "a paced fake board needs a baud rate of at least 1, not 0"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a paced fake board needs a baud rate of at least 1, not 0",
+            ));
         }
         let (mut master, slave) = TTYPort::pair().map_err(io::Error::from)?;
         let path = slave.name().ok_or_else(|| io::Error::other("pty has no name"))?;
@@ -202,9 +212,7 @@ impl FakeBoard {
         let regs = Arc::new(Mutex::new(FakeRegs::new(&opts)));
         let stop = Arc::new(AtomicBool::new(false));
         let (r, s) = (regs.clone(), stop.clone());
-        let thread = std::thread::Builder::new()
-            .name("fake-board".into())
-            .spawn(move || serve(master, opts, r, s))?;
+        let thread = std::thread::Builder::new().name("fake-board".into()).spawn(move || serve(master, opts, r, s))?;
         Ok(FakeBoard { path, regs, stop, thread: Some(thread), _slave: slave })
     }
 

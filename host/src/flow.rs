@@ -6,8 +6,8 @@
 //! miss names the clock and both frequencies.
 
 use crate::boards::{Board, Family, Image, PllKind, SramLoad};
-pub use mosaic_gateware::boards::CoreKind;
 use mosaic_gateware::bert_core::BertConfig;
+pub use mosaic_gateware::boards::CoreKind;
 use mosaic_gateware::boards::{board_verilog, ecp5_pll, ice40_pll, PllConfig, PllError, ShellConfig};
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::uart_tx::{divisor_for, MAX_DIVISOR, MIN_DIVISOR};
@@ -147,12 +147,7 @@ pub enum FlowError {
         "timing not met on {board}: the link clock needs {required_mhz:.2} MHz, place-and-route reached {fmax_mhz:.2} MHz \
          (lower --freq or --lanes, or raise --osr)"
     )]
-    Timing {
-        board: String,
-        fmax_mhz: f64,
-        required_mhz: f64,
-        report: Box<BuildReport>,
-    },
+    Timing { board: String, fmax_mhz: f64, required_mhz: f64, report: Box<BuildReport> },
     #[error("no {title} found on USB ({tool}: {detail}): plug the board in, and check that this user may open it (udev rules)")]
     NoBoard { title: String, tool: String, detail: String },
     #[error("{tool} failed: {summary}")]
@@ -369,10 +364,7 @@ impl PnrReport {
 
     /// Cells of the first of `types` present in the report.
     pub fn used(&self, types: &[&str]) -> Used {
-        types
-            .iter()
-            .find_map(|t| self.utilization.iter().find(|(c, _)| c == t).map(|(_, u)| *u))
-            .unwrap_or_default()
+        types.iter().find_map(|t| self.utilization.iter().find(|(c, _)| c == t).map(|(_, u)| *u)).unwrap_or_default()
     }
 
     /// The slowest clock: (net, achieved, constraint).
@@ -458,7 +450,8 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
 
     say(log, format!("{}: {:?} core, {physical} lanes ({ext} on pins), link clock {link_mhz:.3} MHz", b.name, o.core));
     say(log, format!("output directory {}", dir.display()));
-    let cfg = ShellConfig { pll, params, ext_lanes: ext, leds_active_low: b.leds_active_low, core: o.core, uart_divisor };
+    let cfg =
+        ShellConfig { pll, params, ext_lanes: ext, leds_active_low: b.leds_active_low, core: o.core, uart_divisor };
     say(log, "Verilog (rust-hdl)".into());
     let verilog = board_verilog(b.pin_lanes, b.leds, &cfg).map_err(FlowError::Options)?;
     let top_v = dir.join("top.v");
@@ -472,8 +465,13 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
     let freq = format!("{link_mhz}");
     let seed = o.seed.to_string();
     let mut pnr = Command::new(&tools.pnr);
-    pnr.args([&format!("--{}", b.device), "--package", b.package, "--json", "top.json", "--freq", &freq])
-        .args(["--report", "report.json", "--seed", &seed, "--timing-allow-fail"]);
+    pnr.args([&format!("--{}", b.device), "--package", b.package, "--json", "top.json", "--freq", &freq]).args([
+        "--report",
+        "report.json",
+        "--seed",
+        &seed,
+        "--timing-allow-fail",
+    ]);
     let bitstream = match b.family {
         Family::Ice40 => {
             pnr.arg("--pcf").arg(&constraints).args(["--asc", "top.asc"]);
@@ -668,7 +666,8 @@ pub fn program(board: &Board, cmd: &ProgramCommand, search_path: Option<&OsStrin
             None => Ok(()),
         };
     }
-    let no_board = ["unable to open ftdi device", "Can't find iCE FTDI", "No cable", "device not found", "cable not found"];
+    let no_board =
+        ["unable to open ftdi device", "Can't find iCE FTDI", "No cable", "device not found", "cable not found"];
     if let Some(line) = text.lines().find(|l| no_board.iter().any(|m| l.contains(m))) {
         return Err(FlowError::NoBoard { title: board.title.to_string(), tool, detail: line.trim().to_string() });
     }
@@ -731,9 +730,15 @@ mod tests {
         let log = std::fs::read_to_string(dir.join("nextpnr.log")).unwrap();
         assert!(log.contains("analytical placer") && log.contains("Info: placed") && log.contains("router2"), "{log}");
         // A failing step names its first error line and the log.
-        let e = run_step("yosys", Command::new("sh").args(["-c", "echo 'ERROR: no top' >&2; exit 1"]), &dir, None, &mut |_| {})
-            .unwrap_err()
-            .to_string();
+        let e = run_step(
+            "yosys",
+            Command::new("sh").args(["-c", "echo 'ERROR: no top' >&2; exit 1"]),
+            &dir,
+            None,
+            &mut |_| {},
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("yosys failed: ERROR: no top (full log: ") && e.ends_with("yosys.log)"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -835,6 +840,9 @@ mod tests {
         let mut o = BuildOptions::new(board("alchitry-cu-v1").unwrap());
         o.search_path = Some(OsString::from("/nonexistent"));
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
-        assert_eq!(e, "`yosys` not found on PATH: install it with `apt-get install -y yosys` (or run `bash .ci/setup.sh`)");
+        assert_eq!(
+            e,
+            "`yosys` not found on PATH: install it with `apt-get install -y yosys` (or run `bash .ci/setup.sh`)"
+        );
     }
 }

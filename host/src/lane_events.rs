@@ -17,17 +17,31 @@ pub enum Event {
     LinkUp,
     LinkDown,
     /// A physical lane lost block lock.
-    LockLost { lane: usize },
+    LockLost {
+        lane: usize,
+    },
     /// A physical lane (re)gained block lock.
-    LockGained { lane: usize },
+    LockGained {
+        lane: usize,
+    },
     /// A lane kept block lock but lost marker lock.
-    MarkerLost { lane: usize },
+    MarkerLost {
+        lane: usize,
+    },
     /// REALIGNS went up by `count`.
-    Realigned { count: u32 },
+    Realigned {
+        count: u32,
+    },
     /// FAILOVERS went up by `count`.
-    Failover { count: u32 },
+    Failover {
+        count: u32,
+    },
     /// TX_MAP moved a logical lane to another physical lane.
-    Moved { logical: usize, from: u32, to: u32 },
+    Moved {
+        logical: usize,
+        from: u32,
+        to: u32,
+    },
 }
 
 impl fmt::Display for Event {
@@ -95,7 +109,8 @@ pub fn rates(prev: &LinkView, next: &LinkView, seconds: f64) -> Rates {
         return Rates::default();
     }
     let d = |a: u64, b: u64| b.saturating_sub(a) as f64 / seconds;
-    let sum = |f: fn(&crate::lane_view::LaneView) -> u32, v: &LinkView| v.lanes.iter().map(|l| f(l) as u64).sum::<u64>();
+    let sum =
+        |f: fn(&crate::lane_view::LaneView) -> u32, v: &LinkView| v.lanes.iter().map(|l| f(l) as u64).sum::<u64>();
     let lanes = |f: fn(&crate::lane_view::LaneView) -> u32| d(sum(f, prev), sum(f, next));
     Rates {
         blocks: d(prev.uptime_blocks, next.uptime_blocks),
@@ -120,7 +135,12 @@ mod tests {
             lanes: locks
                 .iter()
                 .enumerate()
-                .map(|(lane, &(block_lock, marker_lock))| LaneView { lane, block_lock, marker_lock, ..Default::default() })
+                .map(|(lane, &(block_lock, marker_lock))| LaneView {
+                    lane,
+                    block_lock,
+                    marker_lock,
+                    ..Default::default()
+                })
                 .collect(),
             ..Default::default()
         }

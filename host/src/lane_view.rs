@@ -257,9 +257,13 @@ impl LinkView {
         let p = c.params();
         let ctrl = c.read_reg("CTRL", 0)?;
         let link = opt(c, "LINK_STATUS")?;
-        let flag = |c: &Client, name: &str| -> Result<bool, ClientError> { Ok(field_get(&c.field("CTRL", name)?, ctrl) == 1) };
+        let flag =
+            |c: &Client, name: &str| -> Result<bool, ClientError> { Ok(field_get(&c.field("CTRL", name)?, ctrl) == 1) };
         let (up, found) = if has(c, "LINK_STATUS") {
-            (field_get(&c.field("LINK_STATUS", "link_up")?, link) == 1, field_get(&c.field("LINK_STATUS", "lanes_found")?, link))
+            (
+                field_get(&c.field("LINK_STATUS", "link_up")?, link) == 1,
+                field_get(&c.field("LINK_STATUS", "lanes_found")?, link),
+            )
         } else {
             (false, 0)
         };
@@ -312,7 +316,8 @@ impl LinkView {
 /// instead of 100); otherwise lane by lane with what is present.
 fn read_lane_region(c: &mut Client) -> Result<Vec<[u32; 8]>, ClientError> {
     let phys = c.params().physical_lanes();
-    let present: Vec<(usize, &str)> = LANE_REGS.iter().copied().enumerate().filter(|(_, n)| c.map().get(n).is_some()).collect();
+    let present: Vec<(usize, &str)> =
+        LANE_REGS.iter().copied().enumerate().filter(|(_, n)| c.map().get(n).is_some()).collect();
     let mut out = vec![[0u32; 8]; phys];
     if present.len() == LANE_REGS.len() && phys > 0 {
         let lo = c.reg_addr(LANE_REGS[0], 0)?;

@@ -16,8 +16,8 @@
 //!   terminal dashboard and a picture;
 //! - [cli]: the `mosaic` subcommands, each writing to an `impl Write`.
 
-pub mod client;
 pub mod baud_search;
+pub mod client;
 pub mod fake_board;
 pub mod greeting;
 pub mod impair;

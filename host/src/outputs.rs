@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 /// `cwd` is inside a Cargo workspace (the nearest ancestor whose Cargo.toml
 /// has a `[workspace]` table), else `<cwd>/target/boards/<board>`.
 pub fn board_dir_in(cwd: &Path, board: &str) -> PathBuf {
-    let base = cwd
-        .ancestors()
-        .find(|d| is_workspace_root(d))
-        .unwrap_or(cwd);
+    let base = cwd.ancestors().find(|d| is_workspace_root(d)).unwrap_or(cwd);
     base.join("target").join("boards").join(board)
 }
 
@@ -22,8 +19,7 @@ pub fn board_dir(board: &str) -> PathBuf {
 }
 
 fn is_workspace_root(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("Cargo.toml"))
-        .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
+    std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
 }
 
 #[cfg(test)]
@@ -36,23 +32,12 @@ mod tests {
         let ws = tmp.join("ws");
         let deep = ws.join("crate").join("src");
         std::fs::create_dir_all(&deep).unwrap();
-        std::fs::write(
-            ws.join("Cargo.toml"),
-            "[workspace]\nmembers = [\"crate\"]\n",
-        )
-        .unwrap();
-        std::fs::write(
-            ws.join("crate").join("Cargo.toml"),
-            "[package]\nname = \"c\"\n",
-        )
-        .unwrap();
+        std::fs::write(ws.join("Cargo.toml"), "[workspace]\nmembers = [\"crate\"]\n").unwrap();
+        std::fs::write(ws.join("crate").join("Cargo.toml"), "[package]\nname = \"c\"\n").unwrap();
         assert_eq!(board_dir_in(&deep, "ulx3s"), ws.join("target/boards/ulx3s"));
         let plain = tmp.join("plain");
         std::fs::create_dir_all(&plain).unwrap();
-        assert_eq!(
-            board_dir_in(&plain, "icebreaker"),
-            plain.join("target/boards/icebreaker")
-        );
+        assert_eq!(board_dir_in(&plain, "icebreaker"), plain.join("target/boards/icebreaker"));
         let _ = std::fs::remove_dir_all(&tmp);
     }
 }

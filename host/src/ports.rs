@@ -28,16 +28,11 @@ pub struct PortInfo {
 }
 
 fn read(dir: &Path, file: &str) -> Option<String> {
-    std::fs::read_to_string(dir.join(file))
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
+    std::fs::read_to_string(dir.join(file)).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 fn hex<T: TryFrom<u32>>(s: Option<String>) -> Option<T> {
-    u32::from_str_radix(&s?, 16)
-        .ok()
-        .and_then(|v| T::try_from(v).ok())
+    u32::from_str_radix(&s?, 16).ok().and_then(|v| T::try_from(v).ok())
 }
 
 /// The USB serial ports under `root` (`/` on a live system), sorted by path.
@@ -45,10 +40,7 @@ pub fn scan(root: &Path) -> Vec<PortInfo> {
     let Ok(entries) = std::fs::read_dir(root.join("sys/class/tty")) else {
         return vec![];
     };
-    let mut ports: Vec<PortInfo> = entries
-        .flatten()
-        .filter_map(|e| usb_port(root, &e.path()))
-        .collect();
+    let mut ports: Vec<PortInfo> = entries.flatten().filter_map(|e| usb_port(root, &e.path())).collect();
     ports.sort_by(|a, b| a.path.cmp(&b.path));
     ports
 }
@@ -57,9 +49,7 @@ pub fn scan(root: &Path) -> Vec<PortInfo> {
 fn usb_port(root: &Path, tty: &Path) -> Option<PortInfo> {
     let name = tty.file_name()?.to_str()?.to_string();
     let device = std::fs::canonicalize(tty.join("device")).ok()?;
-    let interface = device
-        .ancestors()
-        .find(|d| d.join("bInterfaceNumber").is_file());
+    let interface = device.ancestors().find(|d| d.join("bInterfaceNumber").is_file());
     let usb = device.ancestors().find(|d| d.join("idVendor").is_file())?;
     let mut p = PortInfo {
         path: root.join("dev").join(&name).display().to_string(),
@@ -79,25 +69,14 @@ fn usb_port(root: &Path, tty: &Path) -> Option<PortInfo> {
 /// Boards whose UART `p` is, and boards whose USB chip it is on another
 /// interface. The product string narrows boards that share a chip.
 fn guess(p: &PortInfo) -> (Vec<&'static str>, Vec<&'static str>) {
-    let chip: Vec<&Board> = BOARDS
-        .iter()
-        .filter(|b| (b.uart.vid, b.uart.pid) == (p.vid, p.pid))
-        .collect();
+    let chip: Vec<&Board> = BOARDS.iter().filter(|b| (b.uart.vid, b.uart.pid) == (p.vid, p.pid)).collect();
     let product = p.product.as_deref().unwrap_or("").to_ascii_lowercase();
-    let named: Vec<&Board> = chip
-        .iter()
-        .copied()
-        .filter(|b| product.contains(b.uart.product_hint))
-        .collect();
+    let named: Vec<&Board> = chip.iter().copied().filter(|b| product.contains(b.uart.product_hint)).collect();
     // No product word matched (a blank or custom EEPROM): every board with this chip.
     let candidates = if named.is_empty() { chip } else { named };
-    let (uart, other): (Vec<&Board>, Vec<&Board>) = candidates
-        .into_iter()
-        .partition(|b| Some(b.uart.interface) == p.interface);
-    (
-        uart.iter().map(|b| b.name).collect(),
-        other.iter().map(|b| b.name).collect(),
-    )
+    let (uart, other): (Vec<&Board>, Vec<&Board>) =
+        candidates.into_iter().partition(|b| Some(b.uart.interface) == p.interface);
+    (uart.iter().map(|b| b.name).collect(), other.iter().map(|b| b.name).collect())
 }
 
 #[cfg(test)]
@@ -117,36 +96,17 @@ mod tests {
             boards: vec![],
             programmer_of: vec![],
         };
-        PortInfo {
-            boards: guess(&p).0,
-            programmer_of: guess(&p).1,
-            ..p
-        }
+        PortInfo { boards: guess(&p).0, programmer_of: guess(&p).1, ..p }
     }
 
     #[test]
     fn the_usb_identity_names_the_board() {
-        assert_eq!(
-            port(0x0403, 0x6010, 1, "iCEBreaker V1.0e").boards,
-            ["icebreaker"]
-        );
-        assert_eq!(
-            port(0x0403, 0x6010, 0, "iCEBreaker V1.0e").programmer_of,
-            ["icebreaker"]
-        );
-        assert_eq!(
-            port(0x0403, 0x6010, 1, "Alchitry Cu").boards,
-            ["alchitry-cu-v1", "alchitry-cu-v2"]
-        );
+        assert_eq!(port(0x0403, 0x6010, 1, "iCEBreaker V1.0e").boards, ["icebreaker"]);
+        assert_eq!(port(0x0403, 0x6010, 0, "iCEBreaker V1.0e").programmer_of, ["icebreaker"]);
+        assert_eq!(port(0x0403, 0x6010, 1, "Alchitry Cu").boards, ["alchitry-cu-v1", "alchitry-cu-v2"]);
         // A blank EEPROM: any FT2232H board.
-        assert_eq!(
-            port(0x0403, 0x6010, 1, "").boards,
-            ["icebreaker", "alchitry-cu-v1", "alchitry-cu-v2"]
-        );
-        assert_eq!(
-            port(0x0403, 0x6015, 0, "ULX3S FPGA 85K v3.0.8").boards,
-            ["ulx3s"]
-        );
+        assert_eq!(port(0x0403, 0x6010, 1, "").boards, ["icebreaker", "alchitry-cu-v1", "alchitry-cu-v2"]);
+        assert_eq!(port(0x0403, 0x6015, 0, "ULX3S FPGA 85K v3.0.8").boards, ["ulx3s"]);
         assert!(port(0x10c4, 0xea60, 0, "CP2102").boards.is_empty());
     }
 }

@@ -86,11 +86,7 @@ type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::Er
 /// every label (the PNG backend cannot draw text, see the module doc).
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, v: &LinkView, text: bool) -> DrawResult<DB> {
     root.fill(&WHITE)?;
-    let body = if text {
-        root.titled(&title(v), ("sans-serif", 20))?
-    } else {
-        root.margin(10, 0, 0, 0)
-    };
+    let body = if text { root.titled(&title(v), ("sans-serif", 20))? } else { root.margin(10, 0, 0, 0) };
     let (w, _) = body.dim_in_pixel();
     let (left, right) = body.split_horizontally(w * 2 / 5);
     heat_map(&left, v, text)?;
@@ -150,6 +146,9 @@ fn ber_bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, v: &LinkView, tex
         Some(Rectangle::new([(x, BER_FLOOR), (x + 1, ber.max(BER_FLOOR))], rgb(BAR_RGB).filled()))
     }))?;
     // The line the heat map's "high" class starts at.
-    chart.draw_series(std::iter::once(PathElement::new(vec![(0, BER_HIGH), (n.max(1), BER_HIGH)], RED.stroke_width(1))))?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(0, BER_HIGH), (n.max(1), BER_HIGH)],
+        RED.stroke_width(1),
+    )))?;
     Ok(())
 }

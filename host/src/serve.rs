@@ -120,7 +120,13 @@ impl Server {
     /// Serves `board` forever, reopening it with `reopen` after it is lost;
     /// `what` is the description sent in each `ready` greeting. Failures
     /// after the start are reported as events, never returned.
-    pub fn run(self, board: Box<dyn Transport>, open: BoardOpener, what: String, events: Sender<Event>) -> Result<(), ServeError> {
+    pub fn run(
+        self,
+        board: Box<dyn Transport>,
+        open: BoardOpener,
+        what: String,
+        events: Sender<Event>,
+    ) -> Result<(), ServeError> {
         let owner = Arc::new(Mutex::new(None::<Owner>));
         let (to_pump, clients) = mpsc::channel();
         let pump = Pump { board: Some(board), open, what, owner: owner.clone(), events: events.clone() };
@@ -142,7 +148,8 @@ impl Server {
             }
             if let Some(cur) = *o {
                 drop(o);
-                let reason = format!("another client is connected ({}, for {} s)", cur.peer, cur.since.elapsed().as_secs());
+                let reason =
+                    format!("another client is connected ({}, for {} s)", cur.peer, cur.since.elapsed().as_secs());
                 let _ = (&stream).write_all(Greeting::Busy(reason.clone()).line().as_bytes());
                 let _ = stream.shutdown(Shutdown::Both);
                 let _ = events.send(Event::Refused { peer, reason });
@@ -323,6 +330,8 @@ mod tests {
         );
         let e = Server::bind("0.0.0.0:0".parse().unwrap(), false).err().unwrap().to_string();
         assert_eq!(e, "refusing to listen on 0.0.0.0:0: not a loopback address, so anyone who can reach it could drive the board (pass --allow-remote to mean it)");
-        assert!(Server::bind("[::1]:0".parse().unwrap(), false).is_ok() || std::net::TcpListener::bind("[::1]:0").is_err());
+        assert!(
+            Server::bind("[::1]:0".parse().unwrap(), false).is_ok() || std::net::TcpListener::bind("[::1]:0").is_err()
+        );
     }
 }

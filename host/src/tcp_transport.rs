@@ -82,7 +82,8 @@ impl TcpAddr {
         }
         let port = port.filter(|p| !p.is_empty()).ok_or_else(|| bad("no port"))?;
         let n: u64 = port.parse().map_err(|_| bad(&format!("port '{port}' is not a number")))?;
-        let port = u16::try_from(n).ok().filter(|&p| p != 0).ok_or_else(|| bad(&format!("port {n} is not in 1..=65535")))?;
+        let port =
+            u16::try_from(n).ok().filter(|&p| p != 0).ok_or_else(|| bad(&format!("port {n} is not in 1..=65535")))?;
         Ok(TcpAddr { host: host.to_string(), port })
     }
 
@@ -171,7 +172,11 @@ impl TcpTransport {
                 Ok(0) => return Err(not_server("it closed the connection without a greeting".into())),
                 Ok(_) if b[0] == b'\n' => break,
                 Ok(_) => line.push(b[0]),
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                    ) => {}
                 Err(e) => return Err(not_server(format!("reading its greeting: {e}"))),
             }
             if line.len() >= greeting::MAX_LEN {
@@ -218,7 +223,14 @@ impl Transport for TcpTransport {
         match r {
             Ok(0) if !buf.is_empty() => Err(self.closed()),
             Ok(n) => Ok(n),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => Ok(0),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(0)
+            }
             Err(e) => Err(e),
         }
     }
@@ -239,10 +251,16 @@ mod tests {
         assert_eq!(TcpAddr::parse("tcp://localhost:9/").unwrap().to_string(), "tcp://localhost:9");
         assert_eq!(err("tcp://127.0.0.1"), "bad address tcp://127.0.0.1: no port (use tcp://HOST:PORT)");
         assert_eq!(err("tcp://127.0.0.1:"), "bad address tcp://127.0.0.1:: no port (use tcp://HOST:PORT)");
-        assert_eq!(err("tcp://h:70000"), "bad address tcp://h:70000: port 70000 is not in 1..=65535 (use tcp://HOST:PORT)");
+        assert_eq!(
+            err("tcp://h:70000"),
+            "bad address tcp://h:70000: port 70000 is not in 1..=65535 (use tcp://HOST:PORT)"
+        );
         assert_eq!(err("tcp://h:0"), "bad address tcp://h:0: port 0 is not in 1..=65535 (use tcp://HOST:PORT)");
         assert_eq!(err("tcp://h:x1"), "bad address tcp://h:x1: port 'x1' is not a number (use tcp://HOST:PORT)");
         assert_eq!(err("tcp://:80"), "bad address tcp://:80: no host (use tcp://HOST:PORT)");
-        assert_eq!(err("tcp://[::1:80"), "bad address tcp://[::1:80: no closing ] after the IPv6 host (use tcp://HOST:PORT)");
+        assert_eq!(
+            err("tcp://[::1:80"),
+            "bad address tcp://[::1:80: no closing ] after the IPv6 host (use tcp://HOST:PORT)"
+        );
     }
 }

@@ -130,9 +130,7 @@ impl Transport for SerialTransport {
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
         use serialport::SerialPort;
         // poll() with a zero timeout returns at once: that is the "drain" case.
-        self.port
-            .set_timeout(timeout)
-            .map_err(|e| io::Error::other(e.description))?;
+        self.port.set_timeout(timeout).map_err(|e| io::Error::other(e.description))?;
         match self.port.read(buf) {
             Ok(n) => Ok(n),
             Err(e) if e.kind() == io::ErrorKind::TimedOut => Ok(0),

@@ -38,7 +38,7 @@ fn reads_writes_bursts_and_fields() {
     c.burst_write(0x1000, &vals).unwrap();
     assert_eq!(c.read_all("TX_MAP").unwrap(), vals);
     assert_eq!(c.burst_read(0x1000, 16).unwrap(), vals);
-    let lane = c.burst_read(0x0100, 7 * 1).unwrap();
+    let lane = c.burst_read(0x0100, 7).unwrap();
     assert_eq!(lane.len(), 7);
     // Field read-modify-write leaves the other fields alone.
     c.write_reg("CTRL", 0, 0x0000_0101).unwrap();
@@ -91,7 +91,10 @@ fn wrong_magic_and_map_version_are_refused_with_advice() {
     );
     let b = FakeBoard::spawn(FakeOptions { map_version: MAP_VERSION + 1, ..FakeOptions::default() }).unwrap();
     let e = Client::connect(SerialTransport::open(b.path(), 115_200).unwrap(), opts()).err().unwrap();
-    assert_eq!(e.to_string(), format!("board register map v{}, this host speaks v{}: update mosaic", MAP_VERSION + 1, MAP_VERSION));
+    assert_eq!(
+        e.to_string(),
+        format!("board register map v{}, this host speaks v{}: update mosaic", MAP_VERSION + 1, MAP_VERSION)
+    );
 }
 
 #[test]

@@ -88,9 +88,8 @@ fn frames_are_found_behind_garbage_and_broken_frames() {
     let mut got = Vec::new();
     for _ in 0..500 {
         // Garbage rich in SOF bytes, then maybe a truncated frame, then a good one.
-        let g: Vec<u8> = (0..rng.gen_range(0..20))
-            .map(|_| if rng.gen_bool(0.3) { RSP_SOF } else { rng.gen() })
-            .collect();
+        let g: Vec<u8> =
+            (0..rng.gen_range(0..20)).map(|_| if rng.gen_bool(0.3) { RSP_SOF } else { rng.gen() }).collect();
         d.push(&g);
         if rng.gen_bool(0.3) {
             let cut = random_response(&mut rng).encode();

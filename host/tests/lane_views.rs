@@ -198,8 +198,13 @@ fn keys_make_the_emulator_writes_of_inject() {
 
     let b = fake_board();
     let sent = Arc::new(Mutex::new(Vec::new()));
-    let t = Recording { inner: SerialTransport::open(b.path(), 115_200).unwrap(), dec: RequestDecoder::new(), sent: sent.clone() };
-    let mut c = Client::connect(t, ClientOptions { timeout: Duration::from_millis(200), ..Default::default() }).unwrap();
+    let t = Recording {
+        inner: SerialTransport::open(b.path(), 115_200).unwrap(),
+        dec: RequestDecoder::new(),
+        sent: sent.clone(),
+    };
+    let mut c =
+        Client::connect(t, ClientOptions { timeout: Duration::from_millis(200), ..Default::default() }).unwrap();
     let mut d = Dashboard::new("x", Duration::from_secs(1), 16);
     d.update(LinkView::read(&mut c).unwrap(), Duration::ZERO);
     // Select lane 6: one row down (5 columns) and one right.
@@ -213,8 +218,13 @@ fn keys_make_the_emulator_writes_of_inject() {
     let mut writes = |a: Action| {
         sent.lock().unwrap().clear();
         assert!(apply(a, &mut d, &mut c, Duration::ZERO), "{a:?}: {}", d.message);
-        let w: Vec<(u16, Vec<u32>)> =
-            sent.lock().unwrap().iter().filter(|q| q.opcode == Opcode::Write).map(|q| (q.addr, q.data.clone())).collect();
+        let w: Vec<(u16, Vec<u32>)> = sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|q| q.opcode == Opcode::Write)
+            .map(|q| (q.addr, q.data.clone()))
+            .collect();
         w
     };
     // stuck_value = 0 first (a read-modify-write each), then stuck.
@@ -235,7 +245,11 @@ fn mosaic(port: &str, args: &[&str]) -> (i32, String, String) {
         .args(args)
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
@@ -263,7 +277,10 @@ fn status_map_on_a_pipe_is_plain_text() {
 fn watch_refuses_a_pipe_with_one_line() {
     let (code, out, err) = mosaic("/dev/null", &["watch"]);
     assert_eq!((code, out.as_str()), (1, ""));
-    assert_eq!(err, "error: watch needs a terminal: stdout is not a TTY (use `mosaic status --map` in scripts and logs)\n");
+    assert_eq!(
+        err,
+        "error: watch needs a terminal: stdout is not a TTY (use `mosaic status --map` in scripts and logs)\n"
+    );
 }
 
 /// `attr="value"` of an SVG element.
@@ -315,7 +332,10 @@ fn report_from_the_fake_board_through_the_cli() {
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake.svg");
     let (code, out, err) = mosaic(b.path(), &["report", "--out", path.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with(&format!("wrote {} (1200 x 600 px): mosaic-link: 18 physical lanes", path.display())), "{out}");
+    assert!(
+        out.starts_with(&format!("wrote {} (1200 x 600 px): mosaic-link: 18 physical lanes", path.display())),
+        "{out}"
+    );
     let (code, _, err) = mosaic(b.path(), &["report", "--out", "x.gif"]);
     assert_eq!((code, err.as_str()), (1, "error: report --out must end in .svg or .png, not x.gif\n"));
 }

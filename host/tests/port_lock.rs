@@ -23,20 +23,12 @@ fn mosaic_cmd(port: &str, args: &[&str]) -> Command {
     let bin = env!("CARGO_BIN_EXE_mosaic");
     let mut cmd = if unsafe { libc::geteuid() } == 0 {
         let mut c = Command::new("setpriv");
-        c.args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--",
-            bin,
-        ]);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--", bin]);
         c
     } else {
         Command::new(bin)
     };
-    cmd.env_remove("MOSAIC_TIMEOUT")
-        .args(["--port", port, "--timeout", "200", "--retries", "1"])
-        .args(args);
+    cmd.env_remove("MOSAIC_TIMEOUT").args(["--port", port, "--timeout", "200", "--retries", "1"]).args(args);
     cmd
 }
 
@@ -52,7 +44,10 @@ fn a_port_in_use_is_busy() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        format!("error: cannot open {}: port busy (another program has it open); check --port or MOSAIC_PORT\n", b.path())
+        format!(
+            "error: cannot open {}: port busy (another program has it open); check --port or MOSAIC_PORT\n",
+            b.path()
+        )
     );
     drop(held);
     assert_eq!(mosaic(b.path(), &["info"]).status.code(), Some(0));
@@ -72,26 +67,15 @@ fn a_signal_releases_the_port() {
         // Until it has the port (its open is the first thing it does).
         let t0 = std::time::Instant::now();
         while b.regs().served < before + 3 {
-            assert!(
-                t0.elapsed() < Duration::from_secs(10),
-                "bert never talked to the board"
-            );
+            assert!(t0.elapsed() < Duration::from_secs(10), "bert never talked to the board");
             std::thread::sleep(Duration::from_millis(10));
         }
-        let kill = Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .unwrap();
+        let kill = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
         assert!(kill.success());
         let status = child.wait().unwrap();
         assert!(!status.success(), "{signal}: {status:?}");
         // The next user gets the port.
         let out = mosaic(b.path(), &["info"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "after {signal}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(0), "after {signal}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }

@@ -201,7 +201,10 @@ fn a_second_client_is_told_the_board_is_busy() {
     let head = format!("error: board at {} is busy: another client is connected ({me}, for ", s.url);
     assert!(e.starts_with(&head) && e.ends_with(" s)"), "{e}");
     let l = s.next_line(Duration::from_secs(5)).unwrap();
-    assert!(l.starts_with("refused 127.0.0.1:") && l.contains(&format!(": another client is connected ({me}, for ")), "{l}");
+    assert!(
+        l.starts_with("refused 127.0.0.1:") && l.contains(&format!(": another client is connected ({me}, for ")),
+        "{l}"
+    );
     // Once the owner leaves, the board is free again.
     drop(holder);
     s.expect_line(&format!("client {me} left"), Duration::from_secs(5));
@@ -255,7 +258,10 @@ fn connection_failures_are_one_line() {
     );
     let cases = [
         ("tcp://127.0.0.1", "error: bad address tcp://127.0.0.1: no port (use tcp://HOST:PORT)"),
-        ("tcp://127.0.0.1:70000", "error: bad address tcp://127.0.0.1:70000: port 70000 is not in 1..=65535 (use tcp://HOST:PORT)"),
+        (
+            "tcp://127.0.0.1:70000",
+            "error: bad address tcp://127.0.0.1:70000: port 70000 is not in 1..=65535 (use tcp://HOST:PORT)",
+        ),
         ("tcp://:7780", "error: bad address tcp://:7780: no host (use tcp://HOST:PORT)"),
     ];
     for (port, want) in cases {
@@ -301,7 +307,10 @@ fn serve_refuses_what_it_cannot_do() {
     // A taken port.
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let a = taken.local_addr().unwrap().to_string();
-    assert_eq!(serve(&["--listen", &a, "--fake"]), format!("error: cannot listen on {a}: address already in use (os error 98)"));
+    assert_eq!(
+        serve(&["--listen", &a, "--fake"]),
+        format!("error: cannot listen on {a}: address already in use (os error 98)")
+    );
 }
 
 #[test]
@@ -326,7 +335,10 @@ fn a_board_that_goes_away_is_reported_not_hung() {
     let e = one_line_error(Some(&s.url), &with_t(&["info"]));
     assert_eq!(e, format!("error: board at {} is unavailable: cannot open {path}: no such device", s.url));
     let l = s.next_line(Duration::from_secs(5)).unwrap();
-    assert!(l.starts_with("refused 127.0.0.1:") && l.ends_with(&format!(": cannot open {path}: no such device")), "{l}");
+    assert!(
+        l.starts_with("refused 127.0.0.1:") && l.ends_with(&format!(": cannot open {path}: no such device")),
+        "{l}"
+    );
 }
 
 #[test]
@@ -347,4 +359,3 @@ fn the_virtual_board_behind_tcp() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("lanes          4 data + 1 spare = 5 physical\n"), "{out}");
 }
-

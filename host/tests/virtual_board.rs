@@ -121,7 +121,7 @@ fn faults_between_host_and_gateware_never_give_a_wrong_value() {
     // Each transaction meets one fault, then its retry goes through.
     c.write(THRESHOLD, 0x22).unwrap(); // false WRITE header (to TX_MAP) ahead of the request
     assert_eq!(c.burst_read(THRESHOLD, 2).unwrap(), vec![0x22, 8]); // corrupt reply; WINDOW resets to 8
-    // The false WRITE to TX_MAP (0x1000) never executed.
+                                                                    // The false WRITE to TX_MAP (0x1000) never executed.
     assert_eq!(c.burst_read(0x1000, 4).unwrap(), vec![0, 1, 2, 3]);
     assert_eq!(c.stats().retries, 2, "{:?}", c.stats());
 }

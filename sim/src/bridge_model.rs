@@ -70,10 +70,7 @@ pub fn decode_responses(bytes: &[u8]) -> Result<Vec<Response>, String> {
         if crc != got {
             return Err(format!("byte {i}: response CRC {got:#06x}, computed {crc:#06x}"));
         }
-        let data = rest[4..4 + 4 * n]
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let data = rest[4..4 + 4 * n].chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         out.push(Response { tag: rest[1], status: rest[2], data });
         i += len;
     }
@@ -158,10 +155,8 @@ impl ParserModel {
         if crc != u16::from_le_bytes([f[len - 2], f[len - 1]]) {
             return self.drop_frame(DropReason::BadCrc);
         }
-        let data = f[6..6 + 4 * data_words]
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let data =
+            f[6..6 + 4 * data_words].chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         let r = Request { tag: f[1], opcode: op, addr: u16::from_le_bytes([f[3], f[4]]), count, data };
         self.frame.clear();
         Some(ParseEvent::Accepted(r))

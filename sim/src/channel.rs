@@ -23,11 +23,7 @@ use thiserror::Error;
 #[derive(Debug, Error, PartialEq)]
 pub enum ChannelError {
     #[error("{name} must be {rule}, not {value}")]
-    OutOfRange {
-        name: &'static str,
-        rule: String,
-        value: String,
-    },
+    OutOfRange { name: &'static str, rule: String, value: String },
     #[error("map must be a permutation of 0..{lanes}: {problem}")]
     NotAPermutation { lanes: usize, problem: String },
 }
@@ -174,7 +170,7 @@ impl LaneChannel {
         let osr = self.osr as u64;
         let rel = self.clocks_in + osr - self.tx_phase as u64;
         let bit = rel / osr;
-        if rel % osr == 0 || self.clocks_in == 0 {
+        if rel.is_multiple_of(osr) || self.clocks_in == 0 {
             // A new line bit: decide its fate once, for all its samples.
             self.bit_flip = self.imp.ber > 0.0 && self.imp.stuck.is_none() && self.rng.gen_bool(self.imp.ber);
         }
@@ -231,10 +227,7 @@ impl Channel {
     ) -> Result<Self, ChannelError> {
         let n = impairments.len();
         if map.len() != n {
-            return Err(ChannelError::NotAPermutation {
-                lanes: n,
-                problem: format!("it has {} entries", map.len()),
-            });
+            return Err(ChannelError::NotAPermutation { lanes: n, problem: format!("it has {} entries", map.len()) });
         }
         let mut seen = vec![false; n];
         for (t, &r) in map.iter().enumerate() {
@@ -394,11 +387,8 @@ mod tests {
         let k = 10u64;
         let input = samples_from_bits(&random_bits(400, 4), osr);
         for later in [true, false] {
-            let imp = LaneImpairments {
-                delay_bits: 30,
-                drift: Some(Drift { every_bits: k, later }),
-                ..Default::default()
-            };
+            let imp =
+                LaneImpairments { delay_bits: 30, drift: Some(Drift { every_bits: k, later }), ..Default::default() };
             let mut lane = LaneChannel::new(osr, imp, 0).unwrap();
             let out = run(&mut lane, &input);
             let step = 400 / k as usize;

@@ -36,12 +36,7 @@ pub const VCD_CYCLE_PS: u64 = 10_000;
 #[derive(Debug, Error)]
 pub enum HarnessError {
     #[error("{block}: circuit failed to converge within {iters} iterations at cycle {cycle} (clock {edge}); look for a combinational loop or oscillation")]
-    NoConvergence {
-        block: &'static str,
-        cycle: u64,
-        edge: &'static str,
-        iters: usize,
-    },
+    NoConvergence { block: &'static str, cycle: u64, edge: &'static str, iters: usize },
     #[error("{block}: rust-hdl check failed: {check:?}")]
     Check { block: &'static str, check: CheckError },
     #[error("cannot write VCD {path}: {err}")]
@@ -94,10 +89,7 @@ impl<B: Block> Harness<B> {
     /// As [Harness::new], returning errors.
     pub fn try_new(mut uut: B, clock_of: ClockOf<B>) -> Result<Self, HarnessError> {
         uut.connect_all();
-        check_all(&uut).map_err(|check| HarnessError::Check {
-            block: short_type_name::<B>(),
-            check,
-        })?;
+        check_all(&uut).map_err(|check| HarnessError::Check { block: short_type_name::<B>(), check })?;
         Self::start(uut, clock_of)
     }
 

@@ -121,7 +121,8 @@ pub fn run_icarus(name: &str, verilog: &str, ops: &[Op]) -> Result<Outcome, Tool
         let path = p.display().to_string();
         move |err: std::io::Error| ToolError::Io { path: path.clone(), err }
     };
-    for (file, text) in [("top.v", verilog.to_string()), ("tb.v", testbench(verilog)), ("script.txt", script_text(ops))] {
+    for (file, text) in [("top.v", verilog.to_string()), ("tb.v", testbench(verilog)), ("script.txt", script_text(ops))]
+    {
         let path = dir.join(file);
         std::fs::write(&path, text).map_err(io(&path))?;
     }
@@ -146,7 +147,9 @@ pub fn run_icarus(name: &str, verilog: &str, ops: &[Op]) -> Result<Outcome, Tool
     // vvp prints a `$finish` notice; keep only the script's lines.
     let lines: String = text
         .lines()
-        .filter(|l| l.len() > 1 && matches!(l.as_bytes()[0], b'R' | b'U' | b'M' | b'E' | b'X') && l.as_bytes()[1] == b' ')
+        .filter(|l| {
+            l.len() > 1 && matches!(l.as_bytes()[0], b'R' | b'U' | b'M' | b'E' | b'X') && l.as_bytes()[1] == b' '
+        })
         .map(|l| format!("{l}\n"))
         .collect();
     if !out.status.success() || lines.contains("\nX ") || lines.starts_with("X ") {

@@ -6,12 +6,12 @@
 
 pub mod channel;
 pub mod harness;
-pub mod reg_ports;
 pub mod models;
+pub mod reg_ports;
 
 // UART line and bridge protocol models, virtual board (issue: bridge).
-pub mod uart_line;
 pub mod bridge_model;
+pub mod uart_line;
 pub mod virtual_board;
 
 // Verilator runner of the link core (issue: link-perf).

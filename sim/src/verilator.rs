@@ -74,9 +74,7 @@ impl Outcome {
         self.events
             .iter()
             .filter_map(|e| match e {
-                Event::Read { addr, value } => {
-                    Some(value.unwrap_or_else(|_| panic!("read of {addr:#x}: unmapped")))
-                }
+                Event::Read { addr, value } => Some(value.unwrap_or_else(|_| panic!("read of {addr:#x}: unmapped"))),
                 _ => None,
             })
             .collect()

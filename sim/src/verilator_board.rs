@@ -22,12 +22,20 @@ pub fn uart_main(lanes: usize, divisor: u32, loop_pins: bool) -> String {
             writeln!(pins, "    top->rx_lines__024{k} = top->tx_lines__024{k};").unwrap();
         }
     }
-    let main = include_str!("verilator_uart_main.cpp").replace("@DIVISOR@", &divisor.to_string()).replace("@LOOP_PINS@", &pins);
+    let main = include_str!("verilator_uart_main.cpp")
+        .replace("@DIVISOR@", &divisor.to_string())
+        .replace("@LOOP_PINS@", &pins);
     format!("{}{main}", crate::verilator::COMMON_CPP)
 }
 
 /// Builds (or finds in the cache) the model of a board top.
-pub fn build(name: &str, verilog: &str, lanes: usize, divisor: u32, loop_pins: bool) -> Result<VerilatorModel, ToolError> {
+pub fn build(
+    name: &str,
+    verilog: &str,
+    lanes: usize,
+    divisor: u32,
+    loop_pins: bool,
+) -> Result<VerilatorModel, ToolError> {
     VerilatorModel::build_main(name, verilog, BuildOptions::default(), &uart_main(lanes, divisor, loop_pins))
 }
 

@@ -24,8 +24,8 @@
 
 use crate::harness::Harness;
 use crate::uart_line::{LineReceiver, LineSender};
-use mosaic_gateware::emulator::MAX_DELAY_BITS;
 use mosaic_gateware::bert_core::BertConfig;
+use mosaic_gateware::emulator::MAX_DELAY_BITS;
 use mosaic_gateware::link::core::CoreConfig;
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::top::{BertTop, BoardTop, MosaicTop};
@@ -287,7 +287,8 @@ fn verilated<T: BoardTop>(top: &mut T, opts: &BoardOptions) -> Result<crate::ver
     let verilog = mosaic_gateware::verilog::verilog_of(top);
     let model = crate::verilator_board::build("virtual_board", &verilog, top.lanes(), opts.divisor, opts.loop_pins)
         .map_err(|e| e.to_string())?;
-    crate::verilator_board::BoardProcess::spawn(&model).map_err(|e| format!("cannot start {}: {e}", model.exe.display()))
+    crate::verilator_board::BoardProcess::spawn(&model)
+        .map_err(|e| format!("cannot start {}: {e}", model.exe.display()))
 }
 
 impl Sim for crate::verilator_board::BoardProcess {
@@ -334,7 +335,6 @@ impl<T: BoardTop> Board<T> {
         }
         Ok(b)
     }
-
 }
 
 impl<T: BoardTop> Sim for Board<T> {
@@ -382,7 +382,13 @@ impl<T: BoardTop> Sim for Board<T> {
 }
 
 /// Moves bytes between the pty and the simulated board until `stop`.
-fn serve(board: &mut dyn Sim, mut port: TTYPort, opts: &BoardOptions, stop: &AtomicBool, cycles: &AtomicU64) -> Result<(), String> {
+fn serve(
+    board: &mut dyn Sim,
+    mut port: TTYPort,
+    opts: &BoardOptions,
+    stop: &AtomicBool,
+    cycles: &AtomicU64,
+) -> Result<(), String> {
     let mut out = Vec::with_capacity(256);
     let mut buf = [0u8; 4096];
     let mut wait = Duration::ZERO;

@@ -28,7 +28,7 @@ pub const SILENT_BASE: u16 = 0xF000;
 
 /// Register slave of the tests: MAGIC, MAP_VERSION, 8 scratch words, a
 /// snapshot-strobe counter; random ack latency; checks the port contract.
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct TestSlave {
     clock: Signal<In, Clock>,
     reg_addr: Signal<In, Bits<16>>,
@@ -50,32 +50,6 @@ pub struct TestSlave {
     violation_count: DFF<Bits<16>>,
     addr_held: DFF<Bits<16>>,
     wdata_held: DFF<Bits<32>>,
-}
-
-impl Default for TestSlave {
-    fn default() -> Self {
-        TestSlave {
-            clock: Default::default(),
-            reg_addr: Default::default(),
-            reg_wdata: Default::default(),
-            reg_read: Default::default(),
-            reg_write: Default::default(),
-            reg_ack: Default::default(),
-            reg_rdata: Default::default(),
-            reg_error: Default::default(),
-            snapshot: Default::default(),
-            violations: Default::default(),
-            scratch: Default::default(),
-            pending: Default::default(),
-            is_write: Default::default(),
-            wait: Default::default(),
-            latency: Default::default(),
-            snapshots: Default::default(),
-            violation_count: Default::default(),
-            addr_held: Default::default(),
-            wdata_held: Default::default(),
-        }
-    }
 }
 
 impl Logic for TestSlave {
@@ -109,7 +83,9 @@ impl Logic for TestSlave {
         }
         if self.pending.q.val() {
             // The master must hold address and data until the ack.
-            if (self.addr_held.q.val() != self.reg_addr.val()) || (self.is_write.q.val() && (self.wdata_held.q.val() != self.reg_wdata.val())) {
+            if (self.addr_held.q.val() != self.reg_addr.val())
+                || (self.is_write.q.val() && (self.wdata_held.q.val() != self.reg_wdata.val()))
+            {
                 self.violation_count.d.next = self.violation_count.q.val() + 1;
             }
             if self.wait.q.val().any() {
@@ -241,6 +217,11 @@ impl SlaveModel {
     }
 }
 
+/// One traced clock: (the rx line level, the probe before the clock, after it).
+pub type TraceRow = (bool, Vec<u64>, Vec<u64>);
+/// A probe of the bench's outputs and the rows it recorded.
+pub type Trace = (fn(&Bench) -> Vec<u64>, Vec<TraceRow>);
+
 /// The bench with a host at the other end of the serial line.
 pub struct Host {
     pub h: Harness<Bench>,
@@ -253,7 +234,7 @@ pub struct Host {
     pub expected: Vec<Response>,
     /// When set: per clock, the line level sent, `probe` of the bench
     /// before the clock edge and after it (for co-simulation).
-    pub trace: Option<(fn(&Bench) -> Vec<u64>, Vec<(bool, Vec<u64>, Vec<u64>)>)>,
+    pub trace: Option<Trace>,
 }
 
 impl Host {

@@ -79,11 +79,7 @@ pub fn icarus_hex(
     .unwrap();
     std::fs::write(dir.join("tb.v"), tb).unwrap();
     std::fs::write(dir.join("top.v"), verilog).unwrap();
-    let out = Command::new("iverilog")
-        .current_dir(&dir)
-        .args(["-o", "sim.vvp", "tb.v", "top.v"])
-        .output()
-        .unwrap();
+    let out = Command::new("iverilog").current_dir(&dir).args(["-o", "sim.vvp", "tb.v", "top.v"]).output().unwrap();
     assert!(out.status.success(), "iverilog: {}", String::from_utf8_lossy(&out.stderr));
     let out = Command::new("vvp").current_dir(&dir).args(["-n", "sim.vvp"]).output().unwrap();
     assert!(out.status.success(), "vvp: {}", String::from_utf8_lossy(&out.stderr));

@@ -18,6 +18,9 @@ pub const CTRL_BERT: u32 = 1 << 3;
 /// the BERT core's).
 pub use mosaic_sim::reg_ports::RegPorts as CorePorts;
 
+/// A function run before every clock (see [LinkSim::each_clock]).
+pub type ClockHook<C> = Box<dyn FnMut(&mut C)>;
+
 pub struct LinkSim<C: CorePorts = LinkCore> {
     pub h: Harness<C>,
     pub map: RegMap,
@@ -25,7 +28,7 @@ pub struct LinkSim<C: CorePorts = LinkCore> {
     /// Runs before every clock this driver makes, after the register port's
     /// inputs are set: e.g. a wire from `tx_lines` to `rx_lines`, so the
     /// pins keep moving during register accesses.
-    pub each_clock: Option<Box<dyn FnMut(&mut C)>>,
+    pub each_clock: Option<ClockHook<C>>,
 }
 
 impl LinkSim<LinkCore> {
@@ -81,6 +84,8 @@ impl<C: CorePorts> LinkSim<C> {
     }
 
     /// Register read; Err(()) when the core reports an unmapped address.
+    // The one error is "unmapped": tests match on it, a type would add nothing.
+    #[allow(clippy::result_unit_err)]
     pub fn read(&mut self, addr: u16) -> Result<u32, ()> {
         self.step(|u| {
             Self::idle(u);
@@ -99,6 +104,7 @@ impl<C: CorePorts> LinkSim<C> {
         panic!("register read of {addr:#x}: no ack within {REG_ACK_TIMEOUT} clocks");
     }
 
+    #[allow(clippy::result_unit_err)]
     pub fn write(&mut self, addr: u16, value: u32) -> Result<(), ()> {
         self.step(|u| {
             Self::idle(u);

@@ -41,7 +41,7 @@ impl Wire {
         Wire {
             osr,
             perm,
-            lines: delay.iter().map(|&d| std::iter::repeat(false).take(d).collect()).collect(),
+            lines: delay.iter().map(|&d| std::iter::repeat_n(false, d).collect()).collect(),
             delay,
             stuck: vec![None; n],
             flips: vec![],
@@ -173,9 +173,10 @@ impl Scoreboard {
             }
             Some(_) => self.tally.reordered += 1,
             None => {
-                let near = self.sent.get(self.next).map(|e| {
-                    e.iter().zip(&w).map(|(a, b)| (a ^ b).count_ones()).sum::<u32>() <= LINE_BITS
-                });
+                let near = self
+                    .sent
+                    .get(self.next)
+                    .map(|e| e.iter().zip(&w).map(|(a, b)| (a ^ b).count_ones()).sum::<u32>() <= LINE_BITS);
                 if near == Some(true) {
                     self.tally.line_corrupted += 1;
                     self.next += 1;
@@ -199,4 +200,3 @@ impl Scoreboard {
         self.tally
     }
 }
-

@@ -9,9 +9,7 @@ use rust_hdl::prelude::*;
 /// `clock_hz`: bit k lasts 2^k clocks, so the blink period is 2^(k+1)
 /// clocks; k is chosen in log scale, so the blink is 0.71..1.41 Hz.
 pub fn heartbeat_bit(clock_hz: u32) -> usize {
-    ((clock_hz.max(2) as f64).log2().round() as usize)
-        .saturating_sub(1)
-        .min(31)
+    ((clock_hz.max(2) as f64).log2().round() as usize).saturating_sub(1).min(31)
 }
 
 /// Clock in, ~1 Hz square wave out (no reset needed: it only blinks).
@@ -59,10 +57,7 @@ mod tests {
         for (mhz, hz) in [(18.0, 1.073), (40.0, 1.192), (50.0, 0.745)] {
             let clock_hz = (mhz * 1e6) as u32;
             let blink = clock_hz as f64 / f64::from(1u32 << (heartbeat_bit(clock_hz) + 1));
-            assert!(
-                (blink - hz).abs() < 1e-3 && (0.7..=1.42).contains(&blink),
-                "{mhz} MHz: {blink} Hz"
-            );
+            assert!((blink - hz).abs() < 1e-3 && (0.7..=1.42).contains(&blink), "{mhz} MHz: {blink} Hz");
         }
     }
 

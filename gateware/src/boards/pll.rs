@@ -17,7 +17,9 @@ pub enum PllError {
     #[error("the output must be in {min_mhz}..={max_mhz} MHz (the {family} PLL's range), not {fout_mhz}")]
     OutOfRange { family: &'static str, fout_mhz: f64, min_mhz: f64, max_mhz: f64 },
     /// No divider setting reaches the requested frequency closely enough.
-    #[error("no {family} PLL setting turns {fin_mhz} MHz into {fout_mhz} MHz within 1% (closest: {closest_mhz:.3} MHz)")]
+    #[error(
+        "no {family} PLL setting turns {fin_mhz} MHz into {fout_mhz} MHz within 1% (closest: {closest_mhz:.3} MHz)"
+    )]
     NoSetting { family: &'static str, fin_mhz: f64, fout_mhz: f64, closest_mhz: f64 },
 }
 
@@ -107,7 +109,7 @@ pub fn ice40_pll(fin_mhz: f64, fout_mhz: f64) -> Result<Ice40Pll, PllError> {
                 if !(ICE40_FOUT_MHZ.0..=ICE40_FOUT_MHZ.1).contains(&f) {
                     continue;
                 }
-                let better = best.map_or(true, |b| (f - fout_mhz).abs() < (b.fout_mhz - fout_mhz).abs());
+                let better = best.is_none_or(|b| (f - fout_mhz).abs() < (b.fout_mhz - fout_mhz).abs());
                 if better {
                     // Loop filter range by PFD frequency, as icepll chooses it.
                     let filter_range = match fpfd {
@@ -125,7 +127,9 @@ pub fn ice40_pll(fin_mhz: f64, fout_mhz: f64) -> Result<Ice40Pll, PllError> {
     }
     match best {
         Some(b) if close_enough(b.fout_mhz, fout_mhz) => Ok(b),
-        b => Err(PllError::NoSetting { family: "iCE40", fin_mhz, fout_mhz, closest_mhz: b.map_or(0.0, |b| b.fout_mhz) }),
+        b => {
+            Err(PllError::NoSetting { family: "iCE40", fin_mhz, fout_mhz, closest_mhz: b.map_or(0.0, |b| b.fout_mhz) })
+        }
     }
 }
 
@@ -153,7 +157,7 @@ pub fn ecp5_pll(fin_mhz: f64, fout_mhz: f64) -> Result<Ecp5Pll, PllError> {
                     continue;
                 }
                 let p = Ecp5Pll { clki_div, clkfb_div, clkop_div, fin_mhz, fout_mhz: f };
-                let better = best.map_or(true, |b| {
+                let better = best.is_none_or(|b| {
                     let (err, best_err) = ((f - fout_mhz).abs(), (b.fout_mhz - fout_mhz).abs());
                     err < best_err || (err == best_err && vco_off(&p) < vco_off(&b))
                 });

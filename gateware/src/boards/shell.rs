@@ -223,7 +223,8 @@ mod tests {
     fn mosaic_shell_wires_pin_lanes_and_darkens_the_rest() {
         let pll = PllConfig::Ecp5(ecp5_pll(25.0, 50.0).unwrap());
         let params = LinkParams { lanes: 20, spares: 2, osr: 2, ..LinkParams::DEFAULT };
-        let cfg = ShellConfig { pll, params, ext_lanes: 21, leds_active_low: 0, core: CoreKind::Mosaic, uart_divisor: 434 };
+        let cfg =
+            ShellConfig { pll, params, ext_lanes: 21, leds_active_low: 0, core: CoreKind::Mosaic, uart_divisor: 434 };
         let v = board_verilog(21, 8, &cfg).unwrap();
         assert!(v.contains("EHXPLLL") && v.contains(".CLKOP_DIV(12)"), "PLL");
         // 21 lanes reach pins, lane 21 (the 22nd) is tied dark.
@@ -261,7 +262,8 @@ mod tests {
         use crate::boards::{ice40_pll, PllConfig};
         let pll = PllConfig::Ice40Pad(ice40_pll(12.0, 24.0).unwrap());
         let params = LinkParams { lanes: 4, spares: 1, osr: 2, ..LinkParams::DEFAULT };
-        let cfg = ShellConfig { pll, params, ext_lanes: 3, leds_active_low: 3, core: CoreKind::Bert, uart_divisor: 208 };
+        let cfg =
+            ShellConfig { pll, params, ext_lanes: 3, leds_active_low: 3, core: CoreKind::Bert, uart_divisor: 208 };
         let v = board_verilog(8, 7, &cfg).unwrap();
         assert!(v.contains("SB_PLL40_PAD") && v.contains("module top"));
         // The UART goes through the bridge (not echoed), lanes 0..3 reach
@@ -274,7 +276,10 @@ mod tests {
             "external lanes must be at most 5 (the board's lane pins and the lanes), not 6"
         );
         let bad = LinkParams { osr: 9, ..params };
-        assert_eq!(board_verilog(8, 7, &ShellConfig { params: bad, ..cfg.clone() }).unwrap_err(), "osr must be in 1..=8, not 9");
+        assert_eq!(
+            board_verilog(8, 7, &ShellConfig { params: bad, ..cfg.clone() }).unwrap_err(),
+            "osr must be in 1..=8, not 9"
+        );
         assert!(board_verilog(9, 7, &cfg).unwrap_err().starts_with("(lane pins, leds) must be one of"));
     }
 }

@@ -275,8 +275,21 @@ impl Logic for LinkCore {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, ctrl, fo_threshold, fo_window, tx_words, rx_words, uptime, failovers, gaps, rx_phase,
-            fo_busy, fo_lane, fo_phys, holdoff
+            self,
+            clock,
+            ctrl,
+            fo_threshold,
+            fo_window,
+            tx_words,
+            rx_words,
+            uptime,
+            failovers,
+            gaps,
+            rx_phase,
+            fo_busy,
+            fo_lane,
+            fo_phys,
+            holdoff
         );
         for i in 0..self.snaps.len() {
             self.snaps[i].clock.next = self.clock.val();
@@ -401,8 +414,8 @@ impl Logic for LinkCore {
             self.rd_hit.next = true;
         }
         if self.regs.raddr.val() == self.a_link_status.val() {
-            self.rd_value.next = bit_cast::<32, 1>(self.rx.link_up.val().into())
-                | (bit_cast::<32, 12>(self.rx.lanes_found.val()) << 16);
+            self.rd_value.next =
+                bit_cast::<32, 1>(self.rx.link_up.val().into()) | (bit_cast::<32, 12>(self.rx.lanes_found.val()) << 16);
             self.rd_hit.next = true;
         }
         if self.regs.raddr.val() == self.a_fo_threshold.val() {

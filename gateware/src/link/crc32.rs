@@ -58,7 +58,7 @@ pub fn crc32_update_word(crc: u32, word: u64, rows: &([u32; 32], [u64; 32])) -> 
 }
 
 /// Combinational CRC-32 step: `crc_out` = `crc_in` advanced by `word`.
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct Crc32Step {
     /// Running CRC register value (not inverted).
     pub crc_in: Signal<In, Bits<32>>,
@@ -71,16 +71,6 @@ pub struct Crc32Step {
 fn rows() -> &'static ([u32; 32], [u64; 32]) {
     static ROWS: std::sync::OnceLock<([u32; 32], [u64; 32])> = std::sync::OnceLock::new();
     ROWS.get_or_init(crc32_rows)
-}
-
-impl Default for Crc32Step {
-    fn default() -> Self {
-        Self {
-            crc_in: Default::default(),
-            word: Default::default(),
-            crc_out: Default::default(),
-        }
-    }
 }
 
 impl Logic for Crc32Step {
@@ -119,8 +109,10 @@ mod tests {
         let mut bytes = vec![];
         for w in words {
             crc = crc32_update_word(crc, w, &rows);
-            assert_eq!(crc, crc32_update_word_serial(
-                if bytes.is_empty() { 0xFFFF_FFFF } else { crc32_check_prefix(&bytes) }, w));
+            assert_eq!(
+                crc,
+                crc32_update_word_serial(if bytes.is_empty() { 0xFFFF_FFFF } else { crc32_check_prefix(&bytes) }, w)
+            );
             bytes.extend_from_slice(&w.to_le_bytes());
         }
         // The well-known check value of CRC-32/ISO-HDLC is 0xCBF43926 over "123456789";

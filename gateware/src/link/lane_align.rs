@@ -13,6 +13,7 @@
 //!   the lock drops at once (the aligner must stop reading this lane as
 //!   the old logical lane), and the new id is believed only when the next
 //!   marker carries it too.
+//!
 //! A marker-shaped block away from the expected position is flagged as a
 //! marker, so the aligner sees the round as misaligned.
 //!
@@ -218,8 +219,8 @@ impl Logic for LaneAlign {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, mlock, mid, bcount, bad, inv, cand, cand_ok, bad_cnt, bip_acc, bip_diff, bip_cnt, wptr,
-            rptr, count, pending, pend_flags
+            self, clock, mlock, mid, bcount, bad, inv, cand, cand_ok, bad_cnt, bip_acc, bip_diff, bip_cnt, wptr, rptr,
+            count, pending, pend_flags
         );
         for i in 0..self.fifo_flags.len() {
             self.fifo_flags[i].clock.next = self.clock.val();
@@ -253,8 +254,7 @@ impl Logic for LaneAlign {
         // there is data (a data header cannot come from a marker by one bit
         // error: the lane has slipped); any valid marker (the one that brings
         // lock, or one out of place, which the aligner then sees as misaligned).
-        self.slot_flag.next =
-            (self.at_slot.val() & (self.blk_ctrl.val() | self.blk_bad.val())) | self.is_marker.val();
+        self.slot_flag.next = (self.at_slot.val() & (self.blk_ctrl.val() | self.blk_bad.val())) | self.is_marker.val();
         self.bad_marker.next = false;
         self.overflow_l.next = false;
         self.marker_seen_l.next = false;
@@ -328,7 +328,8 @@ impl Logic for LaneAlign {
         // brings marker lock is written too, so the FIFO starts at a marker.
         // A block first waits for the shared RAM's write port (`pending`).
         self.set_pend.next = self.blk_valid.val()
-            & (self.mlock.q.val() | (self.is_marker.val() & (!self.cand_ok.q.val() | (self.blk_id.val() == self.cand.q.val()))))
+            & (self.mlock.q.val()
+                | (self.is_marker.val() & (!self.cand_ok.q.val() | (self.blk_id.val() == self.cand.q.val()))))
             & self.block_lock.val();
         // The receiver replaces its output register with each new block, so
         // the pending block can only be written before the next one arrives.
@@ -353,13 +354,15 @@ impl Logic for LaneAlign {
         self.head_marker.next = self.head_marker_l.val();
         self.head_bad.next = self.head_bad_l.val();
         self.nonempty.next = self.count.q.val() != 0;
-        self.do_pop.next = (self.count.q.val() != 0)
-            & (self.pop.val() | (self.hunt.val() & !self.head_marker_l.val()));
+        self.do_pop.next = (self.count.q.val() != 0) & (self.pop.val() | (self.hunt.val() & !self.head_marker_l.val()));
         // Overflow: the skew is beyond capacity (a full FIFO at the write),
         // or a block came before the last one was written. The FIFO is
         // flushed rather than left with a gap, so it can never hold blocks
         // of two different periods back to back.
-        if (self.wr_grant.val() & self.pending.q.val() & !self.blk_valid.val() & (self.count.q.val() == self.depth.val()))
+        if (self.wr_grant.val()
+            & self.pending.q.val()
+            & !self.blk_valid.val()
+            & (self.count.q.val() == self.depth.val()))
             | (self.blk_valid.val() & self.pending.q.val())
         {
             self.overflow_l.next = true;
@@ -400,7 +403,8 @@ impl Logic for LaneAlign {
             self.count.d.next = self.count.q.val() - 1;
         }
         // A lane without marker lock holds nothing; an overflow flushes.
-        self.flush.next = (!self.mlock.q.val() & !(self.blk_valid.val() & self.is_marker.val())) | self.overflow_l.val();
+        self.flush.next =
+            (!self.mlock.q.val() & !(self.blk_valid.val() & self.is_marker.val())) | self.overflow_l.val();
         if self.flush.val() {
             self.wptr.d.next = 0.into();
             self.rptr.d.next = 0.into();

@@ -260,9 +260,28 @@ impl Logic for LinkRx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, scan, walking, walk, any_marker, all_marker, timer, realign_count,
-            found_count, found_last, round_ok, seen_idle, out_sof, gap_r, missing_reg, missing_ok, since_marker,
-            out_valid, win_count, wscan
+            self,
+            clock,
+            state,
+            scan,
+            walking,
+            walk,
+            any_marker,
+            all_marker,
+            timer,
+            realign_count,
+            found_count,
+            found_last,
+            round_ok,
+            seen_idle,
+            out_sof,
+            gap_r,
+            missing_reg,
+            missing_ok,
+            since_marker,
+            out_valid,
+            win_count,
+            wscan
         );
         // BIP windows: counted in TX marker rounds, all lanes at once.
         if self.tx_marker_tick.val() {
@@ -457,7 +476,8 @@ impl Logic for LinkRx {
                 }
                 self.found_count.d.next = 0.into();
             }
-            if (self.scan.q.val() < self.p_lanes.val()) & self.cur_lock.val() & (self.cur_id.val() < self.n_lanes.val()) {
+            if (self.scan.q.val() < self.p_lanes.val()) & self.cur_lock.val() & (self.cur_id.val() < self.n_lanes.val())
+            {
                 for l in 0..self.table.len() {
                     if self.cur_id.val().index() == l {
                         self.table[l].d.next = bit_cast::<12, 13>(self.scan.q.val());

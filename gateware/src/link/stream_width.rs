@@ -26,7 +26,7 @@ pub const MAX_WIDTH: usize = 1024;
 
 /// Panics unless `w` is a stream width the converters take.
 pub fn check_width(block: &str, w: usize) {
-    if w % 64 != 0 || !(64..=MAX_WIDTH).contains(&w) {
+    if !w.is_multiple_of(64) || !(64..=MAX_WIDTH).contains(&w) {
         panic!("{block}: stream width (W) must be a multiple of 64 in 64..={MAX_WIDTH}, not {w}");
     }
 }

@@ -25,7 +25,6 @@ pub const PAYLOAD_LFSR_TAPS: u64 = 0xD800_0000_0000_0000;
 /// Seed of the payload LFSR.
 pub const PAYLOAD_LFSR_SEED: u64 = 0x0123_4567_89AB_CDEF;
 
-
 /// Frame generator: offers a word whenever enabled; advances on `ready`.
 #[derive(LogicBlock)]
 pub struct TrafficGen {

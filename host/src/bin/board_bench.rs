@@ -67,7 +67,8 @@ fn main() {
         let p = LinkParams { lanes: n, spares: s, osr, ..LinkParams::DEFAULT };
         let mut line = format!("  {n:>3} + {s}:");
         for baud in [115_200u32, 3_000_000] {
-            let b = FakeBoard::spawn(FakeOptions { params: p, baud: Some(baud), ..FakeOptions::default() }).expect("fake board");
+            let b = FakeBoard::spawn(FakeOptions { params: p, baud: Some(baud), ..FakeOptions::default() })
+                .expect("fake board");
             let mut c = connect(b.path());
             let t = Instant::now();
             status().run(&mut c, true, &mut Vec::new()).expect("status");

@@ -31,7 +31,12 @@ impl Rate {
     }
 }
 
-fn measure(seconds: f64, wire_bytes: usize, baud: u32, mut op: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Rate> {
+fn measure(
+    seconds: f64,
+    wire_bytes: usize,
+    baud: u32,
+    mut op: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<Rate> {
     let t = Duration::from_secs_f64(seconds);
     let start = Instant::now();
     let mut n = 0u64;
@@ -49,9 +54,8 @@ pub fn bench(c: &mut Client, baud: u32, seconds: f64) -> anyhow::Result<(Rate, R
     // holes; the identity block plus control are contiguous only to 0x009. Use
     // the widest gap-free run the map offers.
     let (addr, words) = widest_run(c);
-    let burst = measure(seconds, request_len(0) + response_len(words), baud, || {
-        Ok(c.burst_read(addr, words).map(|_| ())?)
-    })?;
+    let burst =
+        measure(seconds, request_len(0) + response_len(words), baud, || Ok(c.burst_read(addr, words).map(|_| ())?))?;
     Ok((single, burst))
 }
 
@@ -77,8 +81,11 @@ impl BenchArgs {
         let (single, burst) = bench(c, baud, self.seconds)?;
         let words = widest_run(c).1;
         if json {
-            return write_json(out, &json!({ "baud": baud, "single_read": single, "burst_read": burst,
-                "burst_words": words, "retries": c.stats().retries }));
+            return write_json(
+                out,
+                &json!({ "baud": baud, "single_read": single, "burst_read": burst,
+                "burst_words": words, "retries": c.stats().retries }),
+            );
         }
         writeln!(
             out,

@@ -91,11 +91,8 @@ impl BertArgs {
     /// Waits out the test, then reads (status, errors, bits) per physical lane from one snapshot.
     fn measure(&self, c: &mut Client, json: bool) -> anyhow::Result<Vec<(u32, u32, u32)>> {
         let total = Duration::from_secs_f64(self.duration);
-        let bar = if json {
-            indicatif::ProgressBar::hidden()
-        } else {
-            indicatif::ProgressBar::new(total.as_millis() as u64)
-        };
+        let bar =
+            if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(total.as_millis() as u64) };
         bar.set_style(
             indicatif::ProgressStyle::with_template("BERT {bar:40} {elapsed}/{msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),

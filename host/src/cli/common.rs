@@ -28,7 +28,11 @@ pub struct ConnectOpts {
 
 impl ConnectOpts {
     pub fn client_options(&self) -> ClientOptions {
-        ClientOptions { timeout: Duration::from_millis(self.timeout as u64), retries: self.retries, ..ClientOptions::default() }
+        ClientOptions {
+            timeout: Duration::from_millis(self.timeout as u64),
+            retries: self.retries,
+            ..ClientOptions::default()
+        }
     }
 
     /// Opens the port and checks the board's identity.

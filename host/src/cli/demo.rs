@@ -5,11 +5,11 @@
 //! exercises exactly what a user would type.
 
 use super::common::{parse_u32, write_json, ConnectOpts};
+use super::sim::{DEFAULT_DIVISOR, SIM_TIMEOUT_MS};
 use super::{bert, counters, info, inject, lanes, loopback, status};
 use crate::client::Client;
 use crate::fake_board::{FakeBoard, FakeOptions};
 use crate::transport::SerialTransport;
-use super::sim::{DEFAULT_DIVISOR, SIM_TIMEOUT_MS};
 use anyhow::Context;
 use mosaic_gateware::params::LinkParams;
 use mosaic_sim::virtual_board::{core_config, BoardOptions, Image};
@@ -60,7 +60,12 @@ fn wait_link_up(c: &mut Client, o: &mut dyn Write) -> anyhow::Result<()> {
     while t.elapsed() < std::time::Duration::from_secs(300) {
         let st = c.read_reg("LINK_STATUS", 0)?;
         if st & 1 == 1 {
-            writeln!(o, "link up ({} logical lanes found) after {:.1} s", (st >> 16) & 0xFFF, t.elapsed().as_secs_f64())?;
+            writeln!(
+                o,
+                "link up ({} logical lanes found) after {:.1} s",
+                (st >> 16) & 0xFFF,
+                t.elapsed().as_secs_f64()
+            )?;
             return Ok(());
         }
         std::thread::sleep(std::time::Duration::from_millis(500));

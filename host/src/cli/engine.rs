@@ -21,7 +21,8 @@ pub fn choose(arg: Option<EngineArg>) -> anyhow::Result<Engine> {
     match arg {
         Some(EngineArg::RustHdl) => Ok(Engine::RustHdl),
         Some(EngineArg::Verilator) => {
-            mosaic_gateware::verilog::require_tool("verilator").map_err(|e| anyhow::anyhow!("--engine verilator: {e}"))?;
+            mosaic_gateware::verilog::require_tool("verilator")
+                .map_err(|e| anyhow::anyhow!("--engine verilator: {e}"))?;
             Ok(Engine::Verilator)
         }
         None => {
@@ -41,7 +42,8 @@ pub fn spawn(image: Image, mut opts: BoardOptions, engine: Engine) -> anyhow::Re
     let spinner = (engine == Engine::Verilator && std::io::stderr().is_terminal()).then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         pb.set_message("virtual board: Verilator model (built once per gateware, then cached)");
         pb.enable_steady_tick(Duration::from_millis(200));
@@ -52,7 +54,10 @@ pub fn spawn(image: Image, mut opts: BoardOptions, engine: Engine) -> anyhow::Re
     if let Some(pb) = spinner {
         pb.finish_and_clear();
         if t.elapsed() > Duration::from_secs(2) {
-            eprintln!("virtual board: Verilator model ready in {:.0} s (cached for the next start)", t.elapsed().as_secs_f64());
+            eprintln!(
+                "virtual board: Verilator model ready in {:.0} s (cached for the next start)",
+                t.elapsed().as_secs_f64()
+            );
         }
     }
     b

@@ -311,7 +311,8 @@ mod tests {
 
     #[test]
     fn gen_takes_every_link_parameter() {
-        let v = gen(&["link", "--lanes", "2", "--spares", "1", "--marker-period", "32", "--deskew-depth", "8"]).unwrap();
+        let v =
+            gen(&["link", "--lanes", "2", "--spares", "1", "--marker-period", "32", "--deskew-depth", "8"]).unwrap();
         let d = gen(&["link", "--lanes", "2", "--spares", "1"]).unwrap();
         assert_ne!(v, d, "M and D changed nothing");
         let e = gen(&["link", "--marker-period", "8", "--deskew-depth", "8"]).unwrap_err().to_string();

@@ -13,12 +13,8 @@ impl InfoArgs {
     pub fn run(&self, c: &mut Client, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
         let id = c.identity().cloned().ok_or_else(|| anyhow::anyhow!("board not identified"))?;
         let feat_reg = c.register("FEATURES")?.clone();
-        let features: Vec<&str> = feat_reg
-            .fields
-            .iter()
-            .filter(|f| crate::client::field_get(f, id.features) != 0)
-            .map(|f| f.name)
-            .collect();
+        let features: Vec<&str> =
+            feat_reg.fields.iter().filter(|f| crate::client::field_get(f, id.features) != 0).map(|f| f.name).collect();
         let p = id.params;
         if json {
             return write_json(out, &json!({ "identity": id, "features": features }));

@@ -62,10 +62,7 @@ pub fn set_skew(c: &mut Client, lane: usize, bits: u32) -> anyhow::Result<()> {
 }
 
 fn parse_permutation(s: &str, lanes: usize) -> anyhow::Result<Vec<u32>> {
-    let v: Vec<u32> = s
-        .split(',')
-        .map(|x| parse_u32(x).map_err(anyhow::Error::msg))
-        .collect::<Result<_, _>>()?;
+    let v: Vec<u32> = s.split(',').map(|x| parse_u32(x).map_err(anyhow::Error::msg)).collect::<Result<_, _>>()?;
     if v.len() != lanes {
         bail!("permutation must list all {lanes} physical lanes, not {}", v.len());
     }
@@ -83,7 +80,13 @@ fn parse_permutation(s: &str, lanes: usize) -> anyhow::Result<Vec<u32>> {
 
 impl InjectArgs {
     fn per_lane(&self) -> bool {
-        self.skew.is_some() || self.ber.is_some() || self.kill || self.revive || self.invert || self.uninvert || self.clear
+        self.skew.is_some()
+            || self.ber.is_some()
+            || self.kill
+            || self.revive
+            || self.invert
+            || self.uninvert
+            || self.clear
     }
 
     pub fn run(&self, c: &mut Client, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -1,7 +1,9 @@
 //! `mosaic lanes map|spare|auto-failover`: which physical lane carries each
 //! logical lane, moving a lane onto a spare, automatic failover.
 
-use super::common::{check_logical_lane, check_physical_lane, field_value, parse_on_off, parse_u32, parse_u64, write_json, Table};
+use super::common::{
+    check_logical_lane, check_physical_lane, field_value, parse_on_off, parse_u32, parse_u64, write_json, Table,
+};
 use crate::client::{field_get, Client};
 use anyhow::{bail, Context};
 use serde_json::json;
@@ -92,7 +94,8 @@ impl LanesArgs {
             }
             LanesAction::AutoFailover { state, threshold, window } => {
                 // Both checked before either is written.
-                let t = threshold.map(|t| field_value(c, "--threshold", "FAILOVER_THRESHOLD", "markers", t)).transpose()?;
+                let t =
+                    threshold.map(|t| field_value(c, "--threshold", "FAILOVER_THRESHOLD", "markers", t)).transpose()?;
                 let w = window.map(|w| field_value(c, "--window", "FAILOVER_WINDOW", "periods", w)).transpose()?;
                 if let Some(t) = t {
                     c.write_field("FAILOVER_THRESHOLD", 0, "markers", t)?;
@@ -135,16 +138,11 @@ fn show_map(c: &mut Client, json: bool, out: &mut dyn Write) -> anyhow::Result<(
     let ml = c.field("LANE_STATUS", "marker_lock")?;
     let id = c.field("LANE_STATUS", "logical_id")?;
     // Where each logical lane is received: the physical RX lane whose markers carry its id.
-    let rx_of = |l: usize| {
-        status
-            .iter()
-            .position(|&s| field_get(&ml, s) == 1 && field_get(&id, s) as usize == l)
-    };
+    let rx_of = |l: usize| status.iter().position(|&s| field_get(&ml, s) == 1 && field_get(&id, s) as usize == l);
     let spares: Vec<usize> = (0..p.physical_lanes()).filter(|q| !tx.contains(&(*q as u32))).collect();
     if json {
-        let lanes: Vec<_> = (0..p.lanes)
-            .map(|l| json!({ "logical": l, "tx_physical": tx[l], "rx_physical": rx_of(l) }))
-            .collect();
+        let lanes: Vec<_> =
+            (0..p.lanes).map(|l| json!({ "logical": l, "tx_physical": tx[l], "rx_physical": rx_of(l) })).collect();
         return write_json(out, &json!({ "lanes": lanes, "free_spares": spares }));
     }
     let mut t = Table::new(&["logical", "tx phys", "rx phys"]);

@@ -16,10 +16,7 @@ pub struct PortsArgs {
 fn board_text(p: &PortInfo) -> String {
     match (p.boards.as_slice(), p.programmer_of.as_slice()) {
         ([], []) => "-".into(),
-        ([], prog) => format!(
-            "programming channel of {} (not its UART)",
-            prog.join(" or ")
-        ),
+        ([], prog) => format!("programming channel of {} (not its UART)", prog.join(" or ")),
         (uart, _) => uart.join(" or "),
     }
 }
@@ -46,11 +43,7 @@ impl PortsArgs {
         }
         t.write(out)?;
         if let Some(p) = ports.iter().find(|p| !p.boards.is_empty()) {
-            writeln!(
-                out,
-                "use: mosaic --port {} info   (or export MOSAIC_PORT={})",
-                p.path, p.path
-            )?;
+            writeln!(out, "use: mosaic --port {} info   (or export MOSAIC_PORT={})", p.path, p.path)?;
         }
         Ok(())
     }

@@ -57,13 +57,10 @@ impl ReadArgs {
             bail!("count must be at least 1, not 0");
         }
         let words = c.burst_read(addr, self.count as usize)?;
-        let rows: Vec<_> = words
-            .iter()
-            .enumerate()
-            .map(|(k, v)| (addr + k as u16, *v))
-            .collect();
+        let rows: Vec<_> = words.iter().enumerate().map(|(k, v)| (addr + k as u16, *v)).collect();
         if json {
-            let j: Vec<_> = rows.iter().map(|(a, v)| json!({ "addr": a, "name": name_of(c, *a), "value": v })).collect();
+            let j: Vec<_> =
+                rows.iter().map(|(a, v)| json!({ "addr": a, "name": name_of(c, *a), "value": v })).collect();
             return write_json(out, &json!(j));
         }
         for (a, v) in rows {

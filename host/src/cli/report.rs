@@ -38,7 +38,10 @@ impl ReportArgs {
         let v = LinkView::read(c)?;
         report::write(&v, &self.out, (self.width, self.height))?;
         if json {
-            return write_json(out, &json!({ "out": self.out, "lanes": v.lanes.len(), "width": self.width, "height": self.height }));
+            return write_json(
+                out,
+                &json!({ "out": self.out, "lanes": v.lanes.len(), "width": self.width, "height": self.height }),
+            );
         }
         writeln!(out, "wrote {} ({} x {} px): {}", self.out.display(), self.width, self.height, report::title(&v))?;
         Ok(())

@@ -97,7 +97,10 @@ impl ServeArgs {
             writeln!(out, "{}", json!({ "listen": url, "board": what, "timeout_ms": timeout_ms }))?;
         } else {
             writeln!(out, "serving {what} on {url}")?;
-            writeln!(out, "try: export MOSAIC_PORT={url} MOSAIC_TIMEOUT={timeout_ms}; mosaic status   (Ctrl-C to stop)")?;
+            writeln!(
+                out,
+                "try: export MOSAIC_PORT={url} MOSAIC_TIMEOUT={timeout_ms}; mosaic status   (Ctrl-C to stop)"
+            )?;
         }
         out.flush()?;
         let (tx, events) = mpsc::channel();

@@ -3,10 +3,10 @@
 use super::common::{parse_u32, write_json, ConnectOpts};
 use crate::fake_board::{FakeBoard, FakeOptions};
 use anyhow::{anyhow, bail};
-use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_gateware::boards::CoreKind;
-use mosaic_sim::virtual_board::{bert_config, core_config, BoardOptions, Engine, Image};
 use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
+use mosaic_sim::virtual_board::{bert_config, core_config, BoardOptions, Engine, Image};
 use serde_json::json;
 use std::io::Write;
 
@@ -83,7 +83,11 @@ impl SimArgs {
     }
 
     fn kind(&self) -> &'static str {
-        if self.fake { "fake" } else { "virtual" }
+        if self.fake {
+            "fake"
+        } else {
+            "virtual"
+        }
     }
 
     /// Starts the board these options describe on a pty (`mosaic sim` and
@@ -95,11 +99,8 @@ impl SimArgs {
         }
         let mut engine = "registers";
         let (keep, path): (Box<dyn std::any::Any>, String) = if self.fake {
-            let b = FakeBoard::spawn(FakeOptions {
-                params: p,
-                baud: self.pace.then_some(baud),
-                ..FakeOptions::default()
-            })?;
+            let b =
+                FakeBoard::spawn(FakeOptions { params: p, baud: self.pace.then_some(baud), ..FakeOptions::default() })?;
             let path = b.path().to_string();
             (Box::new(b), path)
         } else {
@@ -128,10 +129,17 @@ impl SimArgs {
         let (p, path) = (b.params, b.path.as_str());
         if json {
             let image = if self.fake { "registers" } else { self.core_name() };
-            write_json(out, &json!({ "port": path, "kind": self.kind(), "image": image, "engine": b.engine, "params": p }))?;
+            write_json(
+                out,
+                &json!({ "port": path, "kind": self.kind(), "image": image, "engine": b.engine, "params": p }),
+            )?;
         } else {
             writeln!(out, "{} on {path}", b.what)?;
-            writeln!(out, "try: export MOSAIC_PORT={path} MOSAIC_TIMEOUT={}; mosaic status   (Ctrl-C to stop)", b.timeout_ms)?;
+            writeln!(
+                out,
+                "try: export MOSAIC_PORT={path} MOSAIC_TIMEOUT={}; mosaic status   (Ctrl-C to stop)",
+                b.timeout_ms
+            )?;
         }
         out.flush()?;
         // Ctrl-C ends the process, and with it the board.

@@ -78,7 +78,17 @@ impl StatusArgs {
             return write_map(&v, self.colour.enabled(), out);
         }
         let mut t = Table::new(&[
-            "lane", "block", "marker", "logical", "skew", "sync err", "lock loss", "bip err", "bad mk", "prbs err", "BER",
+            "lane",
+            "block",
+            "marker",
+            "logical",
+            "skew",
+            "sync err",
+            "lock loss",
+            "bip err",
+            "bad mk",
+            "prbs err",
+            "BER",
         ]);
         let mark = |b: &serde_json::Value| if b == true { "yes" } else { "-" }.to_string();
         for r in &rows {

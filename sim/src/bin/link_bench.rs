@@ -177,10 +177,7 @@ fn figures(p: &LinkParams, o: &Outcome) -> Figures {
 fn print_lock(label: &str, p: &LinkParams, f: &Lock) {
     let m = p.marker_period as f64;
     let theory = 64.0 / 66.0 * (m - 1.0) / m;
-    println!(
-        "  [{label}] link up after reset: {:.1} block times ({} clocks)",
-        f.up_blocks, f.up_clocks
-    );
+    println!("  [{label}] link up after reset: {:.1} block times ({} clocks)", f.up_blocks, f.up_clocks);
     println!(
         "  [{label}] line efficiency (N data lanes): {:.4} +- {:.4} = {:.2}% ; theory 64/66*(M-1)/M = {:.4} ; ratio {:.4} ; \
          802.3 64b/66b anchor 0.969: ratio {:.4}",
@@ -373,7 +370,10 @@ fn run_n400() -> Result<(), String> {
     print_lock("verilator N=400", &p, &lock);
     let rd = o.reads();
     let (good, status) = (rd[6], rd[7]);
-    let found = r.0.get("LINK_STATUS").and_then(|reg| reg.field("lanes_found")).map(|f| (status >> f.lsb) & ((1 << f.width) - 1));
+    let found =
+        r.0.get("LINK_STATUS")
+            .and_then(|reg| reg.field("lanes_found"))
+            .map(|f| (status >> f.lsb) & ((1 << f.width) - 1));
     let link_up = status & 1 == 1;
     println!(
         "  [verilator N=400] LINK_STATUS {status:#x}: link_up {}, lanes found {} of {}; good frames {good}",
@@ -420,16 +420,7 @@ fn rust_figures(def: &LinkParams, n100: &LinkParams, ops: &[Op], rust_clocks: u6
     println!("== speed, rust-hdl direct harness ({rust_clocks} clocks)");
     let r16 = rust_speed(&def, rust_clocks);
     let r100 = rust_speed(&n100, rust_clocks / 4);
-    println!(
-        "  N = 16 : {:.0} clocks/s = {:.3e} lane-bits/s",
-        r16,
-        lane_bits_per_sec(&def, r16)
-    );
-    println!(
-        "  N = 100: {:.0} clocks/s = {:.3e} lane-bits/s (OSR {})",
-        r100,
-        lane_bits_per_sec(&n100, r100),
-        n100.osr
-    );
+    println!("  N = 16 : {:.0} clocks/s = {:.3e} lane-bits/s", r16, lane_bits_per_sec(&def, r16));
+    println!("  N = 100: {:.0} clocks/s = {:.3e} lane-bits/s (OSR {})", r100, lane_bits_per_sec(&n100, r100), n100.osr);
     (o, fr, r16, r100)
 }

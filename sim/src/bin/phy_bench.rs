@@ -199,5 +199,8 @@ fn main() {
         threaded.blocks,
         threaded.block_lock
     );
-    println!("  ratio direct / threaded: {:.0}x (same received blocks over the first {threaded_clocks} clocks)", d_rate / t_rate);
+    println!(
+        "  ratio direct / threaded: {:.0}x (same received blocks over the first {threaded_clocks} clocks)",
+        d_rate / t_rate
+    );
 }

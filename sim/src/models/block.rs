@@ -65,10 +65,7 @@ impl BlockDecoder {
         assert_eq!(bits.len(), BLOCK_BITS, "a block is {BLOCK_BITS} line bits");
         let header = (bits[0], bits[1]);
         let sync_ok = header == SYNC_DATA || header == SYNC_CTRL;
-        let data = bits[2..]
-            .iter()
-            .enumerate()
-            .fold(0u64, |acc, (i, &r)| acc | (self.descrambler.bit(r) as u64) << i);
+        let data = bits[2..].iter().enumerate().fold(0u64, |acc, (i, &r)| acc | (self.descrambler.bit(r) as u64) << i);
         DecodedBlock { ctrl: header != SYNC_DATA, data, sync_ok }
     }
 }
@@ -77,11 +74,7 @@ impl BlockDecoder {
 /// fresh decoder.
 pub fn decode_blocks(line: &[bool], offset: usize) -> Vec<DecodedBlock> {
     let mut dec = BlockDecoder::new();
-    line.get(offset..)
-        .unwrap_or(&[])
-        .chunks_exact(BLOCK_BITS)
-        .map(|b| dec.decode(b))
-        .collect()
+    line.get(offset..).unwrap_or(&[]).chunks_exact(BLOCK_BITS).map(|b| dec.decode(b)).collect()
 }
 
 /// The first offset in 0..66 at which every whole block from there on has a

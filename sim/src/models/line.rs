@@ -2,7 +2,7 @@
 
 /// Each bit repeated `osr` times.
 pub fn samples_from_bits(bits: &[bool], osr: usize) -> Vec<bool> {
-    bits.iter().flat_map(|&b| std::iter::repeat(b).take(osr)).collect()
+    bits.iter().flat_map(|&b| std::iter::repeat_n(b, osr)).collect()
 }
 
 /// The clock phase (0..osr) at which bits start: every level change of

@@ -35,9 +35,7 @@ impl PrbsModel {
     pub fn continuing(pattern: PrbsPattern, seen: &[bool]) -> Self {
         let n = pattern.degree();
         assert!(seen.len() >= n, "need {n} bits to seed {}, got {}", pattern.name(), seen.len());
-        let history = seen[seen.len() - n..]
-            .iter()
-            .fold(0u64, |h, &b| (h << 1) | b as u64);
+        let history = seen[seen.len() - n..].iter().fold(0u64, |h, &b| (h << 1) | b as u64);
         Self::with_history(pattern, history)
     }
 
@@ -129,10 +127,7 @@ mod tests {
     fn prbs7_known_prefix() {
         // Derived by hand from b[t] = b[t-7] ^ b[t-6] with seven ones before
         // t = 0: b0..b5 = 1^1 = 0, b6 = b[-1]^b0 = 1, b12 = b5^b6 = 1, ...
-        let bits: String = PrbsModel::new(PrbsPattern::Prbs7)
-            .take(32)
-            .map(|b| if b { '1' } else { '0' })
-            .collect();
+        let bits: String = PrbsModel::new(PrbsPattern::Prbs7).take(32).map(|b| if b { '1' } else { '0' }).collect();
         assert_eq!(bits, "00000010000011000010100011110010");
     }
 

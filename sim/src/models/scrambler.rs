@@ -92,11 +92,8 @@ mod tests {
         let mut line: Vec<bool> = (0..500).map(|i| s.bit(i % 3 == 0)).collect();
         line[200] ^= true;
         let mut d = DescramblerModel::new();
-        let wrong: Vec<usize> = line
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &r)| (d.bit(r) != (i % 3 == 0)).then_some(i))
-            .collect();
+        let wrong: Vec<usize> =
+            line.iter().enumerate().filter_map(|(i, &r)| (d.bit(r) != (i % 3 == 0)).then_some(i)).collect();
         assert_eq!(wrong, vec![200, 239, 258]);
     }
 }
