@@ -11,7 +11,7 @@
 
 use crate::verilator::{parse_output, script_text, Op, Outcome};
 use mosaic_gateware::bridge::REG_ACK_TIMEOUT;
-use mosaic_gateware::verilog::{require_tool, scratch_dir, ToolError};
+use mosaic_gateware::verilog::{ports, require_tool, scratch_dir, ToolError};
 use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Instant;
@@ -19,29 +19,9 @@ use std::time::Instant;
 /// Inputs the testbench drives; every other input of `top` is tied to 0.
 const DRIVEN: [&str; 7] = ["clock", "reset", "reg_addr", "reg_wdata", "reg_read", "reg_write", "snapshot"];
 
-/// The inputs of module `top` in rust-hdl's Verilog: (name, width).
-fn top_inputs(verilog: &str) -> Vec<(String, usize)> {
-    let Some(start) = verilog.find("module top(") else { return vec![] };
-    let body = &verilog[start..];
-    let body = &body[..body.find("endmodule").unwrap_or(body.len())];
-    body.lines()
-        .filter_map(|l| {
-            let l = l.trim().strip_prefix("input wire ")?;
-            let l = l.trim_end_matches(';').trim();
-            Some(match l.strip_prefix('[') {
-                Some(rest) => {
-                    let (range, name) = rest.split_once(']')?;
-                    let msb: usize = range.split(':').next()?.trim().parse().ok()?;
-                    (name.trim().to_string(), msb + 1)
-                }
-                None => (l.to_string(), 1),
-            })
-        })
-        .collect()
-}
-
 fn testbench(verilog: &str) -> String {
-    let inputs = top_inputs(verilog);
+    let inputs: Vec<(String, u32)> =
+        ports(verilog).into_iter().filter(|p| p.dir == "input").map(|p| (p.name, p.width)).collect();
     let mut tb = String::from("`timescale 1ns/1ps\nmodule tb;\n");
     tb += "  reg clock = 0, reset = 0, reg_read = 0, reg_write = 0, snapshot = 0;\n";
     tb += "  reg [15:0] reg_addr = 0;\n  reg [31:0] reg_wdata = 0;\n";

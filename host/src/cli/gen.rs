@@ -4,6 +4,7 @@ use super::common::{parse_u32, write_json};
 use anyhow::Context;
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::verilog::verilog_of;
+pub use mosaic_gateware::verilog::{ports, Port};
 use rust_hdl::prelude::Block;
 use serde_json::json;
 use std::io::Write;
@@ -79,53 +80,6 @@ pub const LINK_WIDTHS: [u32; 4] = [64, 128, 256, 512];
 
 fn verilog<B: Block>(mut b: B) -> String {
     verilog_of(&mut b)
-}
-
-/// A port of the generated top module.
-#[derive(Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Port {
-    pub dir: String,
-    pub width: u32,
-    pub name: String,
-}
-
-/// Ports of `module top` in rust-hdl's Verilog: the header names them, and
-/// `input wire [63:0] name;` lines inside the module give direction and width.
-pub fn ports(verilog: &str) -> Vec<Port> {
-    let Some(start) = verilog.find("module top(") else { return vec![] };
-    let module = &verilog[start..];
-    let module = &module[..module.find("endmodule").unwrap_or(module.len())];
-    let header = &module["module top(".len()..module.find(')').unwrap_or("module top(".len())];
-    let names: Vec<&str> = header.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
-    let mut decl = std::collections::HashMap::new();
-    for line in module.lines() {
-        let t = line.trim().trim_end_matches([',', ';']);
-        let mut words = t.split_whitespace();
-        let dir = match words.next() {
-            Some(d @ ("input" | "output" | "inout")) => d,
-            _ => continue,
-        };
-        let mut width = 1;
-        let mut name = None;
-        for w in words {
-            if let Some(r) = w.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-                if let Some((hi, lo)) = r.split_once(':') {
-                    if let (Ok(h), Ok(l)) = (hi.trim().parse::<i64>(), lo.trim().parse::<i64>()) {
-                        width = (h - l).unsigned_abs() as u32 + 1;
-                    }
-                }
-            } else if !matches!(w, "wire" | "reg" | "signed") {
-                name = Some(w.to_string());
-            }
-        }
-        if let Some(n) = name {
-            decl.insert(n, (dir.to_string(), width));
-        }
-    }
-    names
-        .iter()
-        .filter_map(|n| decl.get(*n).map(|(d, w)| Port { dir: d.clone(), width: *w, name: n.to_string() }))
-        .collect()
 }
 
 /// Runs a core constructor, turning its parameter panics into an error line.
