@@ -5,16 +5,16 @@
 //! `cargo run --release -p mosaic-gateware --example area_blocks` (needs
 //! yosys; a few minutes). Figures go into README.md, "Boards".
 
-use mosaic_gateware::bert_core::{BertConfig, BertCore};
-use mosaic_gateware::bridge::Bridge;
-use mosaic_gateware::lane_rx::LaneRx;
-use mosaic_gateware::lane_tx::LaneTx;
-use mosaic_gateware::link::channel_emu::ChannelEmu;
+use mosaic_gateware::bert::core::{BertConfig, BertCore};
+use mosaic_gateware::control::bridge::Bridge;
+use mosaic_gateware::emu::channel::ChannelEmu;
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::link::link_rx::LinkRx;
 use mosaic_gateware::link::link_tx::LinkTx;
 use mosaic_gateware::link::traffic::{TrafficCheck, TrafficGen};
 use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::phy::lane_rx::LaneRx;
+use mosaic_gateware::phy::lane_tx::LaneTx;
 use mosaic_gateware::verilog::{verilog_of, yosys_synth_ice40, Ice40Stats};
 
 fn synth(name: &str, verilog: String) -> Ice40Stats {

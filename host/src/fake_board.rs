@@ -8,8 +8,8 @@
 //! wire limit.
 
 use crate::protocol::{Opcode, Request, RequestDecoder, Response, Status};
+use mosaic_gateware::control::regmap::{Access, RegMap, MAGIC, MAP_VERSION};
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::regmap::{Access, RegMap, MAGIC, MAP_VERSION};
 use serialport::{SerialPort, TTYPort};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};

@@ -1,11 +1,11 @@
 //! A cycle-level driver of the link core: register accesses through its
 //! register port, as the UART bridge makes them, on the direct harness.
 
-use mosaic_gateware::bridge::REG_ACK_TIMEOUT;
+use mosaic_gateware::control::bridge::REG_ACK_TIMEOUT;
+use mosaic_gateware::control::regmap::RegMap;
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::link::core_wide::LinkCoreWide;
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::regmap::RegMap;
 use mosaic_sim::harness::Harness;
 
 /// CTRL register bits (regmap.rs).

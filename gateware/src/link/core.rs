@@ -17,14 +17,14 @@
 //! are generated from the map's reset values, the others are looked up by
 //! name, so the host, the docs and this decode cannot disagree.
 
-use super::channel_emu::ChannelEmu;
 use super::link_rx::LinkRx;
 use super::link_tx::LinkTx;
 use super::traffic::{TrafficCheck, TrafficGen};
-use crate::map_decode::{addr, Identity, MapDecode};
+use crate::control::map_decode::{addr, Identity, MapDecode};
+use crate::control::reg_port::RegPort;
+use crate::control::regmap::{self, RegMap};
+use crate::emu::channel::ChannelEmu;
 use crate::params::LinkParams;
-use crate::reg_port::RegPort;
-use crate::regmap::{self, RegMap};
 use rust_hdl::prelude::*;
 
 /// Build-time options of a link core beyond the link shape.

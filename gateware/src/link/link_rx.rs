@@ -30,8 +30,8 @@
 
 use super::deskew_ram::DeskewRam;
 use super::lane_align::LaneAlign;
-use crate::lane_rx::LaneRx;
 use crate::params::LinkParams;
+use crate::phy::lane_rx::LaneRx;
 use rust_hdl::prelude::*;
 
 /// Aligner states.

@@ -17,9 +17,9 @@
 //!   link up again through auto failover, after which frames flow again;
 //! - speed: lane-bits/s = clocks/s * (N + S) / OSR.
 
+use mosaic_gateware::control::regmap::RegMap;
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::regmap::RegMap;
 use mosaic_gateware::verilog::verilog_of;
 use mosaic_sim::verilator::{run_rust, BuildOptions, Op, Outcome, VerilatorModel};
 use std::time::{Duration, Instant};
