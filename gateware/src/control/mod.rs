@@ -4,7 +4,9 @@
 //! bridge block every board top carries.
 
 pub mod bridge;
+pub mod config_reg;
 pub mod crc16;
+pub mod ctrl_fields;
 pub mod host_port;
 pub mod map_decode;
 pub mod protocol;
