@@ -32,7 +32,7 @@
 //! a bit error (since the last `CLEAR` or `CTRL` write), 3 heartbeat.
 
 use crate::bert::engine::{max_lanes, BertEngine};
-use crate::control::config_reg::{field_lsb, field_mask, ConfigReg};
+use crate::control::config_reg::{field_mask, ConfigReg};
 use crate::control::ctrl_fields::CtrlFields;
 use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
 use crate::control::reg_port::RegPort;
@@ -196,7 +196,7 @@ impl BertCore {
             a_clear: addr(&map, "CLEAR"),
             a_uptime: addr(&map, "UPTIME_BLOCKS"),
             a_bridge_dropped: addr(&map, "BRIDGE_DROPPED"),
-            at_clear: field_lsb(&map, "CLEAR", "clear", 1),
+            at_clear: field_mask(&map, "CLEAR", "clear", 1),
             m_bit_lock: field_mask(&map, "LANE_STATUS", "bit_lock", 1),
             m_prbs_lock: field_mask(&map, "LANE_STATUS", "prbs_lock", 1),
             w_status: lane_word(&map, "LANE_STATUS"),
@@ -226,7 +226,7 @@ impl Logic for BertCore {
         // function would not reach an earlier read).
         self.clear.next = self.reg_write.val()
             & (self.reg_addr.val() == self.a_clear.val())
-            & (self.reg_wdata.val() >> self.at_clear.val()).get_bit(0);
+            & ((self.reg_wdata.val() & self.at_clear.val()) != 0);
         self.take_snapshot.next =
             self.snapshot.val() | (self.reg_write.val() & (self.reg_addr.val() == self.a_snapshot.val()));
 

@@ -20,7 +20,7 @@
 use super::link_rx::LinkRx;
 use super::link_tx::LinkTx;
 use super::traffic::{TrafficCheck, TrafficGen};
-use crate::control::config_reg::{field_lsb, ConfigReg};
+use crate::control::config_reg::{field_lsb, field_mask, ConfigReg};
 use crate::control::ctrl_fields::CtrlFields;
 use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
 use crate::control::reg_port::RegPort;
@@ -166,6 +166,8 @@ pub struct LinkCore {
     a_link_status: Constant<Bits<16>>,
     a_bridge_dropped: Constant<Bits<16>>,
     at_clear: Constant<Bits<32>>,
+    fo_markers: Signal<Local, Bits<32>>,
+    fo_periods: Signal<Local, Bits<32>>,
     at_link_up: Constant<Bits<32>>,
     at_lanes_found: Constant<Bits<32>>,
     at_fo_markers: Constant<Bits<32>>,
@@ -283,7 +285,9 @@ impl LinkCore {
             a_clear: addr(&map, "CLEAR"),
             a_link_status: addr(&map, "LINK_STATUS"),
             a_bridge_dropped: addr(&map, "BRIDGE_DROPPED"),
-            at_clear: field_lsb(&map, "CLEAR", "clear", 1),
+            at_clear: field_mask(&map, "CLEAR", "clear", 1),
+            fo_markers: Default::default(),
+            fo_periods: Default::default(),
             at_link_up: field_lsb(&map, "LINK_STATUS", "link_up", 1),
             at_lanes_found: field_lsb(&map, "LINK_STATUS", "lanes_found", 12),
             at_fo_markers: field_lsb(&map, "FAILOVER_THRESHOLD", "markers", 8),
@@ -359,8 +363,11 @@ impl Logic for LinkCore {
         self.rx.cfg_prbs_enable.next = self.cf.bert_enable.val();
         self.rx.cfg_prbs_pattern.next = self.cf.bert_pattern.val();
         self.rx.tx_marker_tick.next = self.tx.marker_tick.val();
-        self.rx.cfg_bip_threshold.next = (self.fo_threshold.value.val() >> self.at_fo_markers.val()).get_bits::<8>(0);
-        self.rx.cfg_bip_window.next = (self.fo_window.value.val() >> self.at_fo_periods.val()).get_bits::<16>(0);
+        // Verilog cannot slice an expression: shift into a signal, then slice.
+        self.fo_markers.next = self.fo_threshold.value.val() >> self.at_fo_markers.val();
+        self.fo_periods.next = self.fo_window.value.val() >> self.at_fo_periods.val();
+        self.rx.cfg_bip_threshold.next = self.fo_markers.val().get_bits::<8>(0);
+        self.rx.cfg_bip_window.next = self.fo_periods.val().get_bits::<16>(0);
         self.any_mlock.next = false;
         for q in 0..self.tx_lines.len() {
             self.tx_lines[q].next = self.tx.lines[q].val();
@@ -509,7 +516,7 @@ impl Logic for LinkCore {
         if self.reg_write.val() {
             if self.reg_addr.val() == self.a_clear.val() {
                 self.wr_hit.next = true;
-                if (self.reg_wdata.val() >> self.at_clear.val()).get_bit(0) {
+                if (self.reg_wdata.val() & self.at_clear.val()) != 0 {
                     self.rx.clear.next = true;
                     self.tx_words.d.next = 0.into();
                     self.rx_words.d.next = 0.into();
