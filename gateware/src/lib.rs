@@ -21,6 +21,7 @@ pub mod block_format;
 pub mod params;
 pub mod protocol;
 pub mod regmap;
+pub mod toolchain;
 pub mod verilog;
 pub mod verilog_settle;
 
