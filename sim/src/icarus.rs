@@ -10,7 +10,7 @@
 //! pins, an idle stream), so no `x` enters the core.
 
 use crate::verilator::{parse_output, script_text, Op, Outcome};
-use mosaic_gateware::bridge::REG_ACK_TIMEOUT;
+use mosaic_gateware::control::bridge::REG_ACK_TIMEOUT;
 use mosaic_gateware::toolchain::{run_logged, ToolError};
 use mosaic_gateware::verilog::{ports, scratch_dir};
 use std::fmt::Write as _;

@@ -112,10 +112,10 @@ impl GenArgs {
         }
         // The PHY blocks take any OSR that `params` accepted.
         Ok(match self.core {
-            Core::Prbs => verilog(mosaic_gateware::prbs::PrbsGen::new()),
-            Core::PrbsCheck => verilog(mosaic_gateware::prbs::PrbsCheck::new()),
-            Core::LaneTx => verilog(mosaic_gateware::lane_tx::LaneTx::new(osr)),
-            Core::LaneRx => verilog(mosaic_gateware::lane_rx::LaneRx::new(osr)),
+            Core::Prbs => verilog(mosaic_gateware::phy::prbs::PrbsGen::new()),
+            Core::PrbsCheck => verilog(mosaic_gateware::phy::prbs::PrbsCheck::new()),
+            Core::LaneTx => verilog(mosaic_gateware::phy::lane_tx::LaneTx::new(osr)),
+            Core::LaneRx => verilog(mosaic_gateware::phy::lane_rx::LaneRx::new(osr)),
             Core::Link => {
                 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
                 use mosaic_gateware::link::core_wide::LinkCoreWide;
