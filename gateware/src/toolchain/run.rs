@@ -161,7 +161,8 @@ mod tests {
     #[test]
     fn a_failed_run_names_its_first_error_and_its_log() {
         let dir = scratch("fail");
-        let script = "echo 'Warning: x' >&2; echo 'ERROR: no top' >&2; echo 'ERROR: second'; exit 1";
+        let script = "echo 'Warning: x' >&2; echo 'ERROR: no top' >&2; echo 'ERROR: second' >&2; exit 1";
+        // One pipe: the order between stdout and stderr is the scheduler's.
         let e = run_logged("yosys", Command::new("sh").args(["-c", script]), &dir, None, &mut |_| {}).unwrap_err();
         let want = format!("yosys failed: ERROR: no top (full log: {})", dir.join("yosys.log").display());
         assert_eq!(e.to_string(), want);
