@@ -26,7 +26,8 @@ use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
 use crate::control::reg_port::RegPort;
 use crate::control::regmap::RegMap;
 use crate::emu::channel::ChannelEmu;
-use crate::params::LinkParams;
+use crate::emu::lane::MAX_DELAY_BITS;
+use crate::params::{CoreError, LinkParams};
 use rust_hdl::prelude::*;
 
 /// Build-time options of a link core beyond the link shape.
@@ -50,6 +51,23 @@ impl CoreConfig {
         // blocks); larger skews are tested with the software channel model.
         let max_delay_bits = 127;
         CoreConfig { params, max_delay_bits, build_id: 0, clock_hz: 0, stream_words: 1 }
+    }
+
+    /// Every rule the core's parts would otherwise assert; the first broken
+    /// one, naming the parameter, the rule and the value.
+    pub fn check(&self) -> Result<(), String> {
+        self.params.validate().map_err(|e| e.to_string())?;
+        let (n, k) = (self.params.lanes, self.stream_words);
+        // The transmitter starts a stream word only where all of it fits the round.
+        if !(1..=16).contains(&k) || k > n {
+            return Err(format!(
+                "a stream word must fit one gearbox round: stream_words (W/64) must be in 1..=min(16, N = {n}), not {k}"
+            ));
+        }
+        if self.max_delay_bits > MAX_DELAY_BITS {
+            return Err(format!("max_delay_bits must be in 0..={MAX_DELAY_BITS}, not {}", self.max_delay_bits));
+        }
+        Ok(())
     }
 }
 
@@ -211,11 +229,19 @@ const COUNTERS: [&str; 9] = [
 ];
 
 impl LinkCore {
+    /// The core for `cfg`, or the rule `cfg` breaks ([CoreConfig::check]).
+    pub fn try_new(cfg: &CoreConfig) -> Result<Self, CoreError> {
+        cfg.check().map_err(|why| CoreError::new("LinkCore", why))?;
+        Ok(Self::build(cfg))
+    }
+
+    /// As [LinkCore::try_new], panicking with its message (tests, fixed configurations).
     pub fn new(cfg: &CoreConfig) -> Self {
+        Self::try_new(cfg).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn build(cfg: &CoreConfig) -> Self {
         let p = &cfg.params;
-        if let Err(e) = p.validate() {
-            panic!("LinkCore: {e}");
-        }
         let map = RegMap::new(p);
         let phys = p.physical_lanes();
         let features = features(&map);
@@ -638,5 +664,35 @@ impl Logic for LinkCore {
                 self.retired[q].d.next = false;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(cfg: &CoreConfig) -> String {
+        LinkCore::try_new(cfg).err().expect("the configuration must be refused").to_string()
+    }
+
+    #[test]
+    fn try_new_refuses_what_the_parts_would_assert() {
+        let p = LinkParams { lanes: 2, spares: 1, ..LinkParams::DEFAULT };
+        assert!(LinkCore::try_new(&CoreConfig::new(p)).is_ok());
+        let bad = CoreConfig::new(LinkParams { osr: 9, ..p });
+        assert_eq!(refusal(&bad), "LinkCore: osr must be in 1..=8, not 9");
+        let wide = CoreConfig { stream_words: 4, ..CoreConfig::new(p) };
+        assert_eq!(
+            refusal(&wide),
+            "LinkCore: a stream word must fit one gearbox round: stream_words (W/64) must be in 1..=min(16, N = 2), not 4"
+        );
+        let long = CoreConfig { max_delay_bits: 128, ..CoreConfig::new(p) };
+        assert_eq!(refusal(&long), "LinkCore: max_delay_bits must be in 0..=127, not 128");
+    }
+
+    #[test]
+    #[should_panic(expected = "LinkCore: osr must be in 1..=8, not 0")]
+    fn new_panics_with_the_refusal() {
+        LinkCore::new(&CoreConfig::new(LinkParams { osr: 0, ..LinkParams::DEFAULT }));
     }
 }
