@@ -12,6 +12,7 @@ use mosaic_gateware::link::engine::rx_lanes::RxLanes;
 use mosaic_gateware::link::lane_align::LaneAlign;
 use mosaic_gateware::link::marker::{bip_fold, marker_payload};
 use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::verilog::{verilator_lint, verilog_of, yosys_synth_ecp5, yosys_synth_ice40};
 use mosaic_sim::models::{samples_from_bits, BlockEncoder};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -335,4 +336,46 @@ fn max_lanes_bound_is_refused_with_a_message() {
     );
     assert!(RxEngine::try_new(max_lanes(3), 3, 64).is_ok());
     assert_eq!(RxEngine::try_new(4, 3, 3).err().unwrap().to_string(), "marker_period (M) must be in 4..=65536, not 3");
+}
+
+#[test]
+fn rx_lanes_synthesize_with_state_in_block_ram_and_fewer_luts_per_lane() {
+    // Today's per-lane receive path, per lane (the deskew FIFO flags in
+    // LaneAlign included; LinkRx's per-lane snapshot registers not).
+    let p = LinkParams { lanes: 1, spares: 0, osr: OSR, marker_period: 64, deskew_depth: 4 };
+    let old_rx = verilog_of(&mut LaneRx::new(OSR));
+    let old_al = verilog_of(&mut LaneAlign::new(&p));
+    let old_ice = yosys_synth_ice40("old_lane_rx", &old_rx).unwrap().luts
+        + yosys_synth_ice40("old_lane_align", &old_al).unwrap().luts;
+    let old_ecp = yosys_synth_ecp5("old_lane_rx", &old_rx).unwrap().luts
+        + yosys_synth_ecp5("old_lane_align", &old_al).unwrap().luts;
+    println!("LaneRx + LaneAlign per lane: {old_ice} iCE40 LUT4, {old_ecp} ECP5 LUT4");
+    let mut rows = vec![];
+    for lanes in [8u64, 32] {
+        let name = format!("rx_lanes_{lanes}");
+        let v = verilog_of(&mut RxLanes::try_new(lanes as usize, OSR, 64).unwrap());
+        verilator_lint(&name, &v).unwrap();
+        let ice = yosys_synth_ice40(&name, &v).unwrap();
+        let ecp = yosys_synth_ecp5(&name, &v).unwrap();
+        println!(
+            "RxLanes {lanes} lanes: iCE40 {} LUT4 {} FF {} SB_RAM40_4K; ECP5 {} LUT4 {} FF {} DP16KD {} LUT-RAM",
+            ice.luts, ice.ffs, ice.brams, ecp.luts, ecp.ffs, ecp.brams, ecp.lutrams
+        );
+        // The state, counts and snapshot RAMs (126, 128, 128 bits x 256) and
+        // the status RAM must all be block RAM, not LUT RAM or flip-flops.
+        assert!(ice.brams >= 4 && ecp.brams >= 4, "{lanes} lanes: RAMs not in block RAM: {ice:?} {ecp:?}");
+        assert_eq!(ecp.lutrams, 0);
+        rows.push((lanes, ice, ecp));
+    }
+    let (l8, i8, e8) = &rows[0];
+    let (l32, i32_, e32) = &rows[1];
+    let per_lane = |a: u64, b: u64| (b as f64 - a as f64) / (l32 - l8) as f64;
+    let (ice_lane, ecp_lane) = (per_lane(i8.luts, i32_.luts), per_lane(e8.luts, e32.luts));
+    println!(
+        "RxLanes per lane: {ice_lane:.0} iCE40 LUT4 (fixed {:.0}), {ecp_lane:.0} ECP5 LUT4 (fixed {:.0})",
+        i8.luts as f64 - ice_lane * *l8 as f64,
+        e8.luts as f64 - ecp_lane * *l8 as f64
+    );
+    assert!(ecp_lane * 2.0 < old_ecp as f64, "per-lane ECP5 LUTs {ecp_lane:.0} not under half of today's {old_ecp}");
+    assert!(ice_lane * 2.0 < old_ice as f64, "per-lane iCE40 LUTs {ice_lane:.0} not under half of today's {old_ice}");
 }
