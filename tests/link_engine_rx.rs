@@ -166,6 +166,8 @@ struct Run {
     new_counts: Vec<Counters>,
     old_lock: Vec<(bool, u64)>,
     new_lock: Vec<(bool, u64)>,
+    old_inverted: Vec<bool>,
+    new_inverted: Vec<bool>,
 }
 
 /// Runs both receivers over the lanes' samples, then reads their counters.
@@ -184,6 +186,8 @@ fn run(lines: &[Vec<bool>]) -> Run {
         new_counts: vec![],
         old_lock: vec![],
         new_lock: vec![],
+        old_inverted: vec![],
+        new_inverted: vec![],
     };
     let len = lines.iter().map(|l| l.len()).min().unwrap();
     for t in 0..len {
@@ -258,6 +262,8 @@ fn run(lines: &[Vec<bool>]) -> Run {
         let status = rd.status.val().to_u64();
         assert_eq!(status & 0b10 != 0, uut.old_rx[q].block_lock.val(), "lane {q}: block lock in LANE_STATUS");
         r.new_lock.push(((status >> 2) & 1 == 1, (status >> 16) & 0xFFF));
+        r.old_inverted.push(uut.old_al[q].inverted.val());
+        r.new_inverted.push((status >> 4) & 1 == 1);
     }
     r
 }
@@ -322,6 +328,130 @@ fn engine_and_per_lane_receiver_agree_block_for_block_and_count_for_count() {
     assert_eq!(r.new_counts[4].lock_losses, 1, "the inserted bit loses block lock once");
     assert!(r.new_counts[4].sync_errors >= 16, "and costs at least 16 sync errors");
     assert_eq!(r.new_counts[5], c(1, 0, 5, 1));
+}
+
+#[test]
+fn an_inverted_lane_is_found_and_corrected_like_today() {
+    let mut rng = ChaCha8Rng::seed_from_u64(15);
+    let blocks = 12 * M;
+    let imp = Impair { skew: 66 + 4, ..Default::default() };
+    let normal = lane_bits(&mut rng, 6, blocks, &imp);
+    let inverted: Vec<bool> = lane_bits(&mut rng, 2, blocks, &imp).iter().map(|b| !b).collect();
+    let r = run(&[samples_from_bits(&normal, OSR), samples_from_bits(&inverted, OSR)]);
+    assert_eq!(r.new_inverted, vec![false, true]);
+    assert_eq!(r.old_inverted, r.new_inverted);
+    assert_eq!(r.new_lock, vec![(true, 6), (true, 2)]);
+    assert_eq!(r.new_counts, vec![Counters::default(); 2]);
+    // Today's path inverts the line in front of bit recovery, so a header in
+    // flight at the toggle can be split (one sync error); the engine corrects
+    // whole blocks and counts nothing.
+    assert_eq!(r.old_counts[0], Counters::default());
+    assert!(r.old_counts[1].sync_errors <= 1);
+    assert_eq!(Counters { sync_errors: 0, ..r.old_counts[1].clone() }, Counters::default());
+    // Today's path inverts the line at the toggle, so the blocks in flight
+    // then differ; from marker lock on (the next marker) both agree.
+    for q in 0..2 {
+        let locked = |v: &[Delivered]| v.iter().filter(|d| d.marker_lock).cloned().collect::<Vec<_>>();
+        let (old, new) = (locked(&r.old_blocks[q]), locked(&r.new_blocks[q]));
+        let k = old.len().min(new.len());
+        assert!(k > 4 * M && old.len().abs_diff(new.len()) <= 1, "lane {q}: {} vs {}", old.len(), new.len());
+        assert_eq!(new[..k], old[..k], "lane {q}");
+        assert!(new.iter().all(|d| !d.bad), "lane {q}: invalid headers after the correction");
+    }
+}
+
+/// RxLanes on its lines, one sample per lane and clock from `t` on.
+struct LanesRun {
+    uut: RxLanes,
+    lines: Vec<Vec<bool>>,
+    t: usize,
+}
+
+impl LanesRun {
+    fn cycle(&mut self) {
+        for (q, line) in self.lines.iter().enumerate() {
+            self.uut.lines[q].next = line[self.t];
+        }
+        self.t += 1;
+        self.uut.clock.next = Clock { clk: false };
+        assert!(simulate(&mut self.uut, 1000));
+        self.uut.clock.next = Clock { clk: true };
+        assert!(simulate(&mut self.uut, 1000));
+    }
+
+    /// Snapshot, then every lane's counters from the read port (the lines
+    /// go on meanwhile: a held line would be counted as bad headers).
+    fn read_counters(&mut self) -> Vec<Counters> {
+        self.uut.snapshot.next = true;
+        self.cycle();
+        self.uut.snapshot.next = false;
+        while self.uut.busy.val() {
+            self.cycle();
+        }
+        (0..self.lines.len())
+            .map(|q| {
+                self.uut.read.lane.next = (q as u64).into();
+                self.cycle();
+                let rd = &self.uut.read;
+                Counters {
+                    sync_errors: rd.sync_errors.val().to_u64(),
+                    lock_losses: rd.lock_losses.val().to_u64(),
+                    bip_errors: rd.bip_errors.val().to_u64(),
+                    bad_markers: rd.bad_markers.val().to_u64(),
+                }
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn max_lanes_at_osr_1_all_lock_and_count_exactly_then_clear() {
+    // OSR 1: a block every 66 clocks exactly, the tightest schedule; every
+    // lane hunts a different bit offset (slips) and carries one header and
+    // one payload error.
+    let lanes = max_lanes(1);
+    let mut rng = ChaCha8Rng::seed_from_u64(60);
+    let blocks = 14 * M;
+    let lines: Vec<Vec<bool>> = (0..lanes)
+        .map(|q| {
+            let imp = Impair {
+                // A few bits of misframing each (two blocks of hunting a bit).
+                skew: q % 11,
+                header_flips: vec![150 + q % 5],
+                payload_flips: vec![(165 + q % 3, 10)],
+                ..Default::default()
+            };
+            // Clean blocks beyond the run keep the lines going while the
+            // counters are read.
+            lane_bits(&mut rng, (q as u64 * 7) % 61, blocks + 16, &imp)
+        })
+        .collect();
+    let mut uut = RxLanes::try_new(lanes, 1, M).unwrap();
+    uut.connect_all();
+    uut.reset.next = true;
+    let mut r = LanesRun { uut, lines, t: 0 };
+    r.cycle();
+    r.uut.reset.next = false;
+    let mut delivered = vec![0usize; lanes];
+    while r.t < blocks * 66 {
+        r.cycle();
+        if r.uut.out.valid.val() {
+            delivered[r.uut.out.lane.val().index()] += 1;
+        }
+    }
+    let c = r.read_counters();
+    for q in 0..lanes {
+        assert!(r.uut.marker_lock[q].val(), "lane {q} not marker-locked");
+        assert_eq!(c[q], Counters { sync_errors: 1, lock_losses: 0, bip_errors: 3, bad_markers: 0 }, "lane {q}");
+        assert!(delivered[q] > 8 * M, "lane {q}: {} blocks", delivered[q]);
+    }
+    r.uut.read.lane.next = 9.into();
+    r.cycle();
+    assert_eq!((r.uut.read.status.val().to_u64() >> 16) & 0xFFF, 63 % 61, "lane 9's id");
+    r.uut.clear.next = true;
+    r.cycle();
+    r.uut.clear.next = false;
+    assert_eq!(r.read_counters(), vec![Counters::default(); lanes], "cleared");
 }
 
 #[test]

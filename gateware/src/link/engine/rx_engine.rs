@@ -26,8 +26,9 @@
 //! descrambler has three taps, so a complemented line descrambles to the
 //! complemented payload) and on the header (`01` and `10` swap; invalid
 //! headers stay invalid), so bit recovery and block lock never see the
-//! change. Today's path inverts the line in front of bit recovery instead;
-//! the blocks in flight at the toggle differ, nothing after them.
+//! change. Today's path inverts the line in front of bit recovery instead:
+//! the blocks in flight at the toggle differ (and it may count a sync error
+//! on the header the toggle splits), nothing after them.
 //!
 //! Counters (saturating at 2^32 - 1, as `LaneRx` + `LaneAlign`): sync-header
 //! errors while locked, block-lock losses, BIP-8 bit errors, bad markers.
