@@ -191,8 +191,8 @@ fn run(lines: &[Vec<bool>]) -> Run {
     };
     let len = lines.iter().map(|l| l.len()).min().unwrap();
     for t in 0..len {
-        for q in 0..n {
-            uut.lines[q].next = lines[q][t];
+        for (q, line) in lines.iter().enumerate() {
+            uut.lines[q].next = line[t];
         }
         uut.clock.next = Clock { clk: false };
         assert!(simulate(&mut uut, 1000));
@@ -305,7 +305,7 @@ fn engine_and_per_lane_receiver_agree_block_for_block_and_count_for_count() {
         })
         .collect();
     let r = run(&lines);
-    for q in 0..ids.len() {
+    for (q, &id) in ids.iter().enumerate() {
         let (old, new) = (&r.old_blocks[q], &r.new_blocks[q]);
         // The engine may be one block behind at the cut (it visits a lane
         // up to a round after the block completes).
@@ -317,7 +317,7 @@ fn engine_and_per_lane_receiver_agree_block_for_block_and_count_for_count() {
         }
         assert_eq!(r.new_counts[q], r.old_counts[q], "lane {q}: counters");
         assert_eq!(r.new_lock[q], r.old_lock[q], "lane {q}: marker lock and id");
-        assert_eq!(r.new_lock[q], (true, ids[q]), "lane {q}: locked to its id at the end");
+        assert_eq!(r.new_lock[q], (true, id), "lane {q}: locked to its id at the end");
     }
     // What the injected errors must cost (the same for both, checked above).
     let c = |s, l, b, m| Counters { sync_errors: s, lock_losses: l, bip_errors: b, bad_markers: m };
