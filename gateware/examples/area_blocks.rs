@@ -5,16 +5,16 @@
 //! `cargo run --release -p mosaic-gateware --example area_blocks` (needs
 //! yosys; a few minutes). Figures go into README.md, "Boards".
 
-use mosaic_gateware::bert_core::{BertConfig, BertCore};
-use mosaic_gateware::bridge::Bridge;
-use mosaic_gateware::lane_rx::LaneRx;
-use mosaic_gateware::lane_tx::LaneTx;
-use mosaic_gateware::link::channel_emu::ChannelEmu;
+use mosaic_gateware::bert::core::{BertConfig, BertCore};
+use mosaic_gateware::control::bridge::Bridge;
+use mosaic_gateware::emu::channel::ChannelEmu;
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::link::link_rx::LinkRx;
 use mosaic_gateware::link::link_tx::LinkTx;
 use mosaic_gateware::link::traffic::{TrafficCheck, TrafficGen};
 use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::phy::lane_rx::LaneRx;
+use mosaic_gateware::phy::lane_tx::LaneTx;
 use mosaic_gateware::verilog::{verilog_of, yosys_synth_ice40, Ice40Stats};
 
 fn synth(name: &str, verilog: String) -> Ice40Stats {
@@ -52,7 +52,9 @@ fn main() {
     let parts: [Part; 5] = [
         ("link TX", |p| verilog_of(&mut LinkTx::new(p, 1))),
         ("link RX", |p| verilog_of(&mut LinkRx::new(p))),
-        ("channel emulator", |p| verilog_of(&mut ChannelEmu::new(p, 127))),
+        ("channel emulator", |p| {
+            verilog_of(&mut ChannelEmu::new(&mosaic_gateware::control::regmap::RegMap::new(p), 127))
+        }),
         ("link core (all)", |p| verilog_of(&mut LinkCore::new(&CoreConfig::new(*p)))),
         ("BERT core", |p| verilog_of(&mut BertCore::new(&BertConfig::new(*p)))),
     ];

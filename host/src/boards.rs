@@ -133,7 +133,7 @@ impl Board {
             .iter()
             .copied()
             .filter(|&b| b <= self.uart.max_baud)
-            .find(|&b| mosaic_gateware::uart_tx::divisor_for(clock_hz, b as u64).is_ok())
+            .find(|&b| mosaic_gateware::control::uart_tx::divisor_for(clock_hz, b as u64).is_ok())
             .unwrap_or(UART_BAUDS[UART_BAUDS.len() - 1])
     }
 }
@@ -179,7 +179,7 @@ const CU_NO_SRAM: &str =
 /// The Alchitry Cu images (V1 and V2 share the FPGA and the oscillator).
 const CU_IMAGES: &[Image] = &[
     // One lane of the full link fills 95% of the HX8K's cells.
-    Image { core: CoreKind::Mosaic, lanes: 1, spares: 0, osr: 4, link_mhz: 50.0 },
+    Image { core: CoreKind::Link, lanes: 1, spares: 0, osr: 4, link_mhz: 50.0 },
     // 8+1 fits (92.6%) but reached 48.2 MHz at seed 1.
     Image { core: CoreKind::Bert, lanes: 7, spares: 1, osr: 4, link_mhz: 50.0 },
 ];
@@ -276,7 +276,7 @@ pub const BOARDS: &[Board] = &[
             max_baud: 3_000_000,
         },
         images: &[
-            Image { core: CoreKind::Mosaic, lanes: ULX3S_LANES, spares: ULX3S_SPARES, osr: 4, link_mhz: 40.0 },
+            Image { core: CoreKind::Link, lanes: ULX3S_LANES, spares: ULX3S_SPARES, osr: 4, link_mhz: 40.0 },
             Image { core: CoreKind::Bert, lanes: 98, spares: 2, osr: 4, link_mhz: 40.0 },
         ],
     },
@@ -357,8 +357,8 @@ mod tests {
         assert_eq!((bert.lanes + bert.spares, bert.osr, bert.link_mhz), (100, 4, 40.0));
         // No full-link image fits the UP5K: the default's shape, with that core.
         let ice = board("icebreaker").unwrap();
-        let link = ice.image(Some(CoreKind::Mosaic));
-        assert_eq!(link, Image { core: CoreKind::Mosaic, ..ice.default_image() });
+        let link = ice.image(Some(CoreKind::Link));
+        assert_eq!(link, Image { core: CoreKind::Link, ..ice.default_image() });
         for b in BOARDS {
             let cores: Vec<_> = b.images.iter().map(|i| i.core).collect();
             assert!(!cores.is_empty() && (1..cores.len()).all(|k| !cores[..k].contains(&cores[k])), "{}", b.name);

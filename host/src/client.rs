@@ -8,8 +8,8 @@
 
 use crate::protocol::{EncodeError, Opcode, Request, Response, ResponseDecoder, Status, MAX_BURST};
 use crate::transport::Transport;
+use mosaic_gateware::control::regmap::{Access, Field, RegMap, Register, MAGIC, MAP_VERSION};
 use mosaic_gateware::params::{LinkParams, ParamError};
-use mosaic_gateware::regmap::{Access, Field, RegMap, Register, MAGIC, MAP_VERSION};
 use serde::Serialize;
 use std::io;
 use std::time::{Duration, Instant};

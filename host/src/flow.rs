@@ -6,11 +6,11 @@
 //! miss names the clock and both frequencies.
 
 use crate::boards::{Board, Family, Image, PllKind, SramLoad};
-use mosaic_gateware::bert_core::BertConfig;
+use mosaic_gateware::bert::core::BertConfig;
 pub use mosaic_gateware::boards::CoreKind;
 use mosaic_gateware::boards::{board_verilog, ecp5_pll, ice40_pll, PllConfig, PllError, ShellConfig};
+use mosaic_gateware::control::uart_tx::{divisor_for, MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::uart_tx::{divisor_for, MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_gateware::verilog::install_hint;
 use serde::Serialize;
 use std::ffi::OsString;
@@ -796,7 +796,7 @@ mod tests {
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
         assert_eq!(e, "a BERT core checks at most 92 lanes at OSR 3 (102 asked): use fewer lanes or a higher OSR");
         (o.lanes, o.spares, o.osr) = (4, 1, 4);
-        o.core = CoreKind::Mosaic;
+        o.core = CoreKind::Link;
         o.external = Some(6);
         let e = build(&o, &mut Vec::new()).unwrap_err().to_string();
         assert_eq!(e, "--external must be at most 5 (icebreaker has 8 lane pin pairs, the link 5 lanes), not 6");

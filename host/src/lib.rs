@@ -1,7 +1,7 @@
 //! # mosaic-host: host library behind the `mosaic` CLI
 //!
 //! - [protocol]: codec of the UART bridge frames defined in
-//!   `mosaic_gateware::protocol` (the one definition of the wire format);
+//!   `mosaic_gateware::control::protocol` (the one definition of the wire format);
 //! - [transport]: byte pipes to a board ([transport::SerialTransport] reaches
 //!   a USB-UART and the virtual board's pseudo-terminal alike);
 //! - [client]: tagged, retried register access, typed by register name from

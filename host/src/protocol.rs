@@ -1,4 +1,4 @@
-//! Codec of the UART bridge protocol defined in [mosaic_gateware::protocol].
+//! Codec of the UART bridge protocol defined in [mosaic_gateware::control::protocol].
 //!
 //! The frame layout, SOF bytes, opcodes and limits come from the gateware
 //! crate; this file only turns them into bytes and back. Both directions are
@@ -11,7 +11,7 @@
 //! so a good frame hidden behind garbage is still found.
 
 use crc::{Crc, CRC_16_IBM_3740};
-pub use mosaic_gateware::protocol::{
+pub use mosaic_gateware::control::protocol::{
     request_len, response_len, Opcode, Status, INTERBYTE_TIMEOUT_BYTES, MAX_BURST, REQ_SOF, RSP_SOF,
 };
 

@@ -2,9 +2,9 @@
 //! (2 for command-line usage errors), never a panic; every numeric option
 //! out of its range is one of them (a property test over all of them).
 
+use mosaic_gateware::control::regmap::RegMap;
+use mosaic_gateware::control::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_gateware::params::MAX_PHYSICAL_LANES;
-use mosaic_gateware::regmap::RegMap;
-use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_host::client::MAX_RETRIES;
 use mosaic_host::fake_board::{FakeBoard, FakeOptions};
 use proptest::prelude::*;
@@ -96,7 +96,7 @@ fn wrong_board_is_refused() {
         e.ends_with("no mosaic-link board on this port: magic reads 0xdeadbeef, expected 0x4d534c4b (\"MSLK\")"),
         "{e}"
     );
-    let newer = mosaic_gateware::regmap::MAP_VERSION + 1;
+    let newer = mosaic_gateware::control::regmap::MAP_VERSION + 1;
     let b = FakeBoard::spawn(FakeOptions { map_version: newer, ..FakeOptions::default() }).unwrap();
     let e = one_line_error(Some(b.path()), &["status"], 1);
     let want = format!("board register map v{newer}, this host speaks v{}: update mosaic", newer - 1);
@@ -259,7 +259,7 @@ fn errors_name_the_unmapped_address_and_read_only_registers() {
     assert_eq!(one_line_error(p, &["write", "0x100", "5"], 1), "error: LANE_STATUS[0] is read only");
     // The fake board refuses the write as the gateware does (an error reply).
     assert!(!b.regs().write(0x000, 5));
-    assert_eq!(b.regs().read(0x000), Some(mosaic_gateware::regmap::MAGIC));
+    assert_eq!(b.regs().read(0x000), Some(mosaic_gateware::control::regmap::MAGIC));
 }
 
 /// A numeric option, the command line it is given in (`{}` is the value),
@@ -302,11 +302,11 @@ fn numeric_options() -> Vec<NumericOption> {
         o(&["read", "0", "-n", "{}"], 1..=0x1_0000, true),
         o(&["write", "CTRL", "{}"], u32s.clone(), true),
         o(&["sim", "--divisor", "{}"], MIN_DIVISOR as u64..=MAX_DIVISOR as u64, false),
-        o(&["sim", "--osr", "{}"], 1..=mosaic_gateware::emulator::MAX_OSR as u64, false),
+        o(&["sim", "--osr", "{}"], 1..=mosaic_gateware::emu::lane::MAX_OSR as u64, false),
         o(&["sim", "--lanes", "{}"], all_lanes.clone(), false),
         o(&["regs", "--lanes", "{}"], all_lanes.clone(), false),
         o(&["demo", "--lanes", "{}"], all_lanes.clone(), false),
-        o(&["gen", "lane-tx", "--osr", "{}"], 1..=mosaic_gateware::emulator::MAX_OSR as u64, false),
+        o(&["gen", "lane-tx", "--osr", "{}"], 1..=mosaic_gateware::emu::lane::MAX_OSR as u64, false),
         o(&["build", "--board", "icebreaker", "--lanes", "{}"], all_lanes, false),
         o(&["build", "--board", "icebreaker", "--baud", "{}"], 275..=4_500_000, false),
         o(&["build", "--board", "icebreaker", "--seed", "{}"], 0..=u64::MAX, false),

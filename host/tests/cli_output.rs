@@ -145,7 +145,7 @@ fn regs_docs_need_no_board() {
     let mut out = Vec::new();
     run(&cli, &mut out).unwrap();
     let j: Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(j["version"], mosaic_gateware::regmap::MAP_VERSION);
+    assert_eq!(j["version"], mosaic_gateware::control::regmap::MAP_VERSION);
     let prbs = j["registers"].as_array().unwrap().iter().find(|r| r["name"] == "LANE_PRBS_ERRORS").unwrap();
     assert_eq!(prbs["requires"], "bert");
     assert!(md.contains("| LINK_STATUS | 1 | ro | `0x0` | Link status (live). Needs link. |"), "{md}");

@@ -1,7 +1,7 @@
 //! The client against the fake board over a real pseudo-terminal.
 
+use mosaic_gateware::control::regmap::{MAGIC, MAP_VERSION};
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::regmap::{MAGIC, MAP_VERSION};
 use mosaic_host::fake_board::{FakeBoard, FakeOptions};
 use mosaic_host::{Client, ClientError, ClientOptions, SerialTransport};
 use std::time::Duration;

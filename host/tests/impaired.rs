@@ -25,7 +25,7 @@ fn exercise(c: &mut Client, b: &FakeBoard, seed: u64, ops: usize) -> (usize, usi
         .map()
         .registers
         .iter()
-        .filter(|r| r.access == mosaic_gateware::regmap::Access::Rw)
+        .filter(|r| r.access == mosaic_gateware::control::regmap::Access::Rw)
         .flat_map(|r| (0..r.count as usize).map(move |i| r.addr_of(i).unwrap()))
         .collect();
     let mut model: HashMap<u16, Vec<u32>> = HashMap::new();
@@ -149,7 +149,7 @@ fn a_retry_is_not_swallowed_by_a_partial_frame() {
         let mut c = Client::new(t, o);
         assert_eq!(c.read(0).is_ok(), should_work, "resync_bytes {resync_bytes}");
         if should_work {
-            assert_eq!(c.read(0).unwrap(), mosaic_gateware::regmap::MAGIC);
+            assert_eq!(c.read(0).unwrap(), mosaic_gateware::control::regmap::MAGIC);
         }
     }
 }

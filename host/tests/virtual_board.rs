@@ -3,8 +3,8 @@
 //! few thousand clocks per second, about a transaction per second, so these
 //! tests count their transactions.
 
+use mosaic_gateware::control::regmap::{MAGIC, MAP_VERSION};
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::regmap::{MAGIC, MAP_VERSION};
 use mosaic_host::{Client, ClientError, ClientOptions, SerialTransport, Transport};
 use mosaic_sim::virtual_board::{core_config, BoardOptions, Engine, Image, VirtualBoard};
 use std::time::{Duration, Instant};

@@ -1,4 +1,4 @@
-//! Software model of the UART bridge protocol ([mosaic_gateware::protocol]),
+//! Software model of the UART bridge protocol ([mosaic_gateware::control::protocol]),
 //! written independently of the gateware bridge, for tests:
 //! - [encode_request] / [encode_raw]: request bytes (raw ones may be invalid);
 //! - [decode_responses]: strict decoding of a board's output byte stream;
@@ -7,7 +7,7 @@
 //!   which frames a bridge accepts and how many it drops.
 
 use crc::{Crc, CRC_16_IBM_3740};
-use mosaic_gateware::protocol::{Opcode, MAX_BURST, REQ_SOF, RSP_SOF};
+use mosaic_gateware::control::protocol::{Opcode, MAX_BURST, REQ_SOF, RSP_SOF};
 
 /// The frame CRC, from the `crc` crate's catalog.
 pub const CRC16: Crc<u16> = Crc::<u16>::new(&CRC_16_IBM_3740);
@@ -180,7 +180,7 @@ mod tests {
     fn parser_accepts_what_the_encoder_writes() {
         let r = Request { tag: 7, opcode: Opcode::Write, addr: 0x1234, count: 2, data: vec![1, 0xDEAD_BEEF] };
         let bytes = encode_request(&r);
-        assert_eq!(bytes.len(), mosaic_gateware::protocol::request_len(2));
+        assert_eq!(bytes.len(), mosaic_gateware::control::protocol::request_len(2));
         let mut p = ParserModel::new();
         let events: Vec<_> = [0x00, 0x11].iter().chain(&bytes).filter_map(|&b| p.push(b)).collect();
         assert_eq!(events, vec![ParseEvent::Accepted(r)]);

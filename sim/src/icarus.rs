@@ -10,7 +10,7 @@
 //! pins, an idle stream), so no `x` enters the core.
 
 use crate::verilator::{parse_output, script_text, Op, Outcome};
-use mosaic_gateware::bridge::REG_ACK_TIMEOUT;
+use mosaic_gateware::control::bridge::REG_ACK_TIMEOUT;
 use mosaic_gateware::verilog::{ports, require_tool, scratch_dir, ToolError};
 use std::fmt::Write as _;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! link core, its wide wrapper and the BERT core share these ports (the UART
 //! bridge's contract), so one driver serves all of them.
 
-use mosaic_gateware::bert_core::BertCore;
+use mosaic_gateware::bert::core::BertCore;
 use mosaic_gateware::link::core::LinkCore;
 use mosaic_gateware::link::core_wide::LinkCoreWide;
 use rust_hdl::prelude::*;

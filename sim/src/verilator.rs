@@ -27,7 +27,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Clocks a register access may take before it is an error.
-const ACK_TIMEOUT: u64 = mosaic_gateware::bridge::REG_ACK_TIMEOUT;
+const ACK_TIMEOUT: u64 = mosaic_gateware::control::bridge::REG_ACK_TIMEOUT;
 
 /// One step of a script.
 #[derive(Clone, Debug, PartialEq, Eq)]

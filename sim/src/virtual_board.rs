@@ -1,4 +1,4 @@
-//! A virtual board: the real board top ([MosaicTop]: UART, bridge, link
+//! A virtual board: the real board top ([LinkTop]: UART, bridge, link
 //! core; or [BertTop]: UART, bridge, BERT core) simulated clock by clock in a background thread, its UART served on
 //! a pseudo-terminal, so that any serial client (the `mosaic` CLI, a
 //! terminal, a test) talks to the very gateware a board would run.
@@ -24,12 +24,12 @@
 
 use crate::harness::Harness;
 use crate::uart_line::{LineReceiver, LineSender};
-use mosaic_gateware::bert_core::BertConfig;
-use mosaic_gateware::emulator::MAX_DELAY_BITS;
+use mosaic_gateware::bert::core::BertConfig;
+use mosaic_gateware::control::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
+use mosaic_gateware::emu::lane::MAX_DELAY_BITS;
 use mosaic_gateware::link::core::CoreConfig;
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::top::{BertTop, BoardTop, MosaicTop};
-use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
+use mosaic_gateware::top::{BertTop, BoardTop, LinkTop};
 use serialport::{SerialPort, TTYPort};
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -96,7 +96,7 @@ impl BoardOptions {
 /// The gateware image a virtual board runs.
 #[derive(Clone, Debug)]
 pub enum Image {
-    /// The full link ([MosaicTop]).
+    /// The full link ([LinkTop]).
     Link(CoreConfig),
     /// The BERT image ([BertTop]), as on the iCEBreaker.
     Bert(BertConfig),
@@ -187,7 +187,7 @@ impl VirtualBoard {
                 serve(engine.as_mut(), master, opts, stop, cycles)
             }
             let served = match &image {
-                Image::Link(cfg) => run(MosaicTop::new(cfg, opts.divisor), &opts, ready_tx, master, &s, &c),
+                Image::Link(cfg) => run(LinkTop::new(cfg, opts.divisor), &opts, ready_tx, master, &s, &c),
                 Image::Bert(cfg) => run(BertTop::new(cfg, opts.divisor), &opts, ready_tx, master, &s, &c),
             };
             if let Err(e) = served {

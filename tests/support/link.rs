@@ -1,18 +1,23 @@
 //! A cycle-level driver of the link core: register accesses through its
 //! register port, as the UART bridge makes them, on the direct harness.
 
-use mosaic_gateware::bridge::REG_ACK_TIMEOUT;
+use mosaic_gateware::control::bridge::REG_ACK_TIMEOUT;
+use mosaic_gateware::control::regmap::RegMap;
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::link::core_wide::LinkCoreWide;
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::regmap::RegMap;
 use mosaic_sim::harness::Harness;
 
-/// CTRL register bits (regmap.rs).
-pub const CTRL_LOOPBACK: u32 = 1 << 0;
-pub const CTRL_AUTO_FAILOVER: u32 = 1 << 1;
-pub const CTRL_TRAFFIC: u32 = 1 << 2;
-pub const CTRL_BERT: u32 = 1 << 3;
+/// The word of register `reg` with the named fields set, where the
+/// register map places them.
+pub fn word(reg: &str, fields: &[(&str, u32)]) -> u32 {
+    RegMap::new(&LinkParams::DEFAULT).word(reg, fields)
+}
+
+/// CTRL with the named one-bit fields set.
+pub fn ctrl(on: &[&str]) -> u32 {
+    word("CTRL", &on.iter().map(|f| (*f, 1)).collect::<Vec<_>>())
+}
 
 /// The control ports [LinkSim] drives (the link core's, the wide core's,
 /// the BERT core's).

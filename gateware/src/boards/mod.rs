@@ -11,7 +11,7 @@ pub mod pll;
 pub mod shell;
 
 pub use pll::{ecp5_pll, ice40_pll, BoardPll, Ecp5Pll, Ice40Pll, PllConfig, PllError};
-pub use shell::{BertShell, ClockReset, CoreKind, MosaicShell, ShellConfig};
+pub use shell::{BertShell, ClockReset, CoreKind, LinkShell, ShellConfig};
 
 /// (lane pin pairs, LEDs) of the boards; the shell is generic in both, so
 /// each shape needs an instance here.
@@ -32,7 +32,7 @@ pub fn board_verilog(pin_lanes: usize, leds: usize, cfg: &ShellConfig) -> Result
     }
     fn gen<const E: usize, const L: usize>(cfg: &ShellConfig) -> String {
         match cfg.core {
-            CoreKind::Mosaic => crate::verilog::verilog_of(&mut MosaicShell::<E, L>::new(cfg)),
+            CoreKind::Link => crate::verilog::verilog_of(&mut LinkShell::<E, L>::new(cfg)),
             CoreKind::Bert => crate::verilog::verilog_of(&mut BertShell::<E, L>::new(cfg)),
         }
     }

@@ -4,22 +4,22 @@
 //!
 //! Two shells share one shape (ports `clk_in`, `uart_rx`, `uart_tx`,
 //! `leds[L-1:0]`, `tx_pins[E-1:0]`, `rx_pins[E-1:0]`) and one
-//! [ClockReset]: [MosaicShell] around the full link ([MosaicTop]) and
+//! [ClockReset]: [LinkShell] around the full link ([LinkTop]) and
 //! [BertShell] around the BERT image ([BertTop]); both have the UART bridge.
 
 use super::heartbeat::Heartbeat;
 use super::pll::{BoardPll, PllConfig};
-use crate::bert_core::BertConfig;
+use crate::bert::core::BertConfig;
 use crate::link::core::CoreConfig;
 use crate::params::LinkParams;
-use crate::top::{BertTop, MosaicTop};
+use crate::top::{BertTop, LinkTop};
 use rust_hdl::prelude::*;
 
 /// The core inside the shell.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum CoreKind {
-    /// The full link: UART bridge + link core ([MosaicTop]).
-    Mosaic,
+    /// The full link: UART bridge + link core ([LinkTop]).
+    Link,
     /// UART bridge + per-lane PRBS BERT + channel emulator ([BertTop]): the
     /// image for boards too small for the link.
     Bert,
@@ -147,10 +147,10 @@ macro_rules! board_shell {
 }
 
 board_shell!(
-    /// The full link on a board ([MosaicTop]).
-    MosaicShell,
-    MosaicTop,
-    cfg => |clock_hz| MosaicTop::new(&CoreConfig { clock_hz, ..CoreConfig::new(cfg.params) }, cfg.uart_divisor)
+    /// The full link on a board ([LinkTop]).
+    LinkShell,
+    LinkTop,
+    cfg => |clock_hz| LinkTop::new(&CoreConfig { clock_hz, ..CoreConfig::new(cfg.params) }, cfg.uart_divisor)
 );
 board_shell!(
     /// The BERT image on a board ([BertTop]).
@@ -160,7 +160,7 @@ board_shell!(
 );
 
 // The two `update`s are the same wiring; hdl_gen reads each body as written.
-impl<const E: usize, const L: usize> Logic for MosaicShell<E, L> {
+impl<const E: usize, const L: usize> Logic for LinkShell<E, L> {
     #[hdl_gen]
     fn update(&mut self) {
         self.cr.clk_in.next = self.clk_in.val();
@@ -224,7 +224,7 @@ mod tests {
         let pll = PllConfig::Ecp5(ecp5_pll(25.0, 50.0).unwrap());
         let params = LinkParams { lanes: 20, spares: 2, osr: 2, ..LinkParams::DEFAULT };
         let cfg =
-            ShellConfig { pll, params, ext_lanes: 21, leds_active_low: 0, core: CoreKind::Mosaic, uart_divisor: 434 };
+            ShellConfig { pll, params, ext_lanes: 21, leds_active_low: 0, core: CoreKind::Link, uart_divisor: 434 };
         let v = board_verilog(21, 8, &cfg).unwrap();
         assert!(v.contains("EHXPLLL") && v.contains(".CLKOP_DIV(12)"), "PLL");
         // 21 lanes reach pins, lane 21 (the 22nd) is tied dark.

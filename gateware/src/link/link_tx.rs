@@ -25,8 +25,8 @@
 //! the old logical lane. `reset` restores the identity map.
 
 use super::tx_feed::TxFeed;
-use crate::lane_tx::LaneTx;
 use crate::params::LinkParams;
+use crate::phy::lane_tx::LaneTx;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]

@@ -29,7 +29,7 @@
 //! block whose payload is the complement of a marker; the link detects
 //! that and inverts the lane's receiver.
 
-use crate::block_format::CtrlType;
+use crate::phy::block_format::CtrlType;
 
 pub const MARKER_TYPE: u64 = CtrlType::Marker as u64;
 pub const MARKER_PATTERN_LO: u64 = 0x5AC3;

@@ -1,7 +1,6 @@
 //! The multi-lane link layer: gearbox, alignment markers, lane discovery,
 //! deskew, sparing, traffic generator/checker.
 
-pub mod channel_emu;
 pub mod core;
 pub mod core_wide;
 pub mod crc32;

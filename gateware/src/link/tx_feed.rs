@@ -2,7 +2,7 @@
 //! next round, alignment-marker insertion and the lane's running BIP-8.
 
 use super::marker::*;
-use crate::block_format::IDLE_PAYLOAD;
+use crate::phy::block_format::IDLE_PAYLOAD;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]

@@ -23,7 +23,7 @@ pub struct BuildArgs {
     /// the iCEBreaker, 4 elsewhere).
     #[arg(long)]
     pub osr: Option<usize>,
-    /// Core: `mosaic` (UART bridge + link core + emulator) or `bert` (UART
+    /// Core: `link` (UART bridge + link core + emulator) or `bert` (UART
     /// bridge + per-lane PRBS BERT + emulator, no link). Default: the
     /// board's default image; with `--core`, the board's image of that core
     /// (the boards' images are listed in README, Boards).
@@ -53,9 +53,9 @@ pub struct BuildArgs {
 
 pub(crate) fn parse_core(s: &str) -> Result<CoreKind, String> {
     match s {
-        "mosaic" => Ok(CoreKind::Mosaic),
+        "link" => Ok(CoreKind::Link),
         "bert" => Ok(CoreKind::Bert),
-        _ => Err(format!("'{s}' is not a core: use mosaic or bert")),
+        _ => Err(format!("'{s}' is not a core: use link or bert")),
     }
 }
 

@@ -122,10 +122,10 @@ impl GenArgs {
             anyhow::bail!("--width is for the link core only ({:?} has no stream)", self.core);
         }
         match self.core {
-            Core::Prbs => build_core(|| verilog(mosaic_gateware::prbs::PrbsGen::new())),
-            Core::PrbsCheck => build_core(|| verilog(mosaic_gateware::prbs::PrbsCheck::new())),
-            Core::LaneTx => build_core(move || verilog(mosaic_gateware::lane_tx::LaneTx::new(osr))),
-            Core::LaneRx => build_core(move || verilog(mosaic_gateware::lane_rx::LaneRx::new(osr))),
+            Core::Prbs => build_core(|| verilog(mosaic_gateware::phy::prbs::PrbsGen::new())),
+            Core::PrbsCheck => build_core(|| verilog(mosaic_gateware::phy::prbs::PrbsCheck::new())),
+            Core::LaneTx => build_core(move || verilog(mosaic_gateware::phy::lane_tx::LaneTx::new(osr))),
+            Core::LaneRx => build_core(move || verilog(mosaic_gateware::phy::lane_rx::LaneRx::new(osr))),
             Core::Link => {
                 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
                 use mosaic_gateware::link::core_wide::LinkCoreWide;

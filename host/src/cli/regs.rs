@@ -1,8 +1,8 @@
 //! `mosaic regs`: register map documentation generated from the map itself.
 
 use super::common::{parse_u32, write_json};
+use mosaic_gateware::control::regmap::{Access, RegMap, Register};
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::regmap::{Access, RegMap, Register};
 use std::io::Write;
 
 #[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]

@@ -4,8 +4,8 @@ use super::common::{parse_u32, write_json, ConnectOpts};
 use crate::fake_board::{FakeBoard, FakeOptions};
 use anyhow::{anyhow, bail};
 use mosaic_gateware::boards::CoreKind;
+use mosaic_gateware::control::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::uart_tx::{MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_sim::virtual_board::{bert_config, core_config, BoardOptions, Engine, Image};
 use serde_json::json;
 use std::io::Write;
@@ -28,9 +28,9 @@ pub struct SimArgs {
     /// Clocks per line bit.
     #[arg(long, value_parser = parse_u32, default_value_t = LinkParams::DEFAULT.osr as u32)]
     pub osr: u32,
-    /// Gateware image: `mosaic` (the full link) or `bert` (the BERT image,
+    /// Gateware image: `link` (the full link) or `bert` (the BERT image,
     /// as on the iCEBreaker).
-    #[arg(long, value_parser = super::build::parse_core, default_value = "mosaic", conflicts_with = "fake")]
+    #[arg(long, value_parser = super::build::parse_core, default_value = "link", conflicts_with = "fake")]
     pub core: CoreKind,
     /// Simulated UART clocks per bit (small is fast; 4..=65535).
     #[arg(long, value_parser = parse_u32, default_value_t = DEFAULT_DIVISOR)]
@@ -70,7 +70,7 @@ impl SimArgs {
 
     fn core_name(&self) -> &'static str {
         match self.core {
-            CoreKind::Mosaic => "link",
+            CoreKind::Link => "link",
             CoreKind::Bert => "bert",
         }
     }
@@ -105,7 +105,7 @@ impl SimArgs {
             (Box::new(b), path)
         } else {
             let image = match self.core {
-                CoreKind::Mosaic => Image::Link(core_config(p)),
+                CoreKind::Link => Image::Link(core_config(p)),
                 CoreKind::Bert => {
                     let cfg = bert_config(p);
                     cfg.check().map_err(|e| anyhow!("{e}"))?;

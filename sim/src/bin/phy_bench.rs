@@ -6,8 +6,8 @@
 //!
 //! `cargo run --release -p mosaic-sim --bin phy_bench -- [osr] [direct_clocks] [threaded_clocks]`
 
-use mosaic_gateware::lane_rx::LaneRx;
-use mosaic_gateware::lane_tx::LaneTx;
+use mosaic_gateware::phy::lane_rx::LaneRx;
+use mosaic_gateware::phy::lane_tx::LaneTx;
 use mosaic_sim::channel::{LaneChannel, LaneImpairments};
 use mosaic_sim::harness::Harness;
 use rust_hdl::prelude::*;

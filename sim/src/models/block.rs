@@ -3,7 +3,7 @@
 //! scrambled x^58 + x^39 + 1 across blocks.
 
 use super::scrambler::{DescramblerModel, ScramblerModel};
-use mosaic_gateware::block_format::{BLOCK_BITS, SYNC_CTRL, SYNC_DATA};
+use mosaic_gateware::phy::block_format::{BLOCK_BITS, SYNC_CTRL, SYNC_DATA};
 
 /// Encodes (ctrl, payload) blocks to line bits.
 #[derive(Clone, Debug, Default)]

@@ -1,7 +1,7 @@
 //! PRBS generator and checker models: b[t] = b[t - n] ^ b[t - k] for the
 //! polynomial x^n + x^k + 1 (ITU-T O.150 patterns, [PrbsPattern]).
 
-use mosaic_gateware::prbs::PrbsPattern;
+use mosaic_gateware::phy::prbs::PrbsPattern;
 
 /// Mask of the low `n` bits.
 fn low_mask(n: usize) -> u64 {

@@ -1,7 +1,7 @@
 //! Payload scrambler models, x^58 + x^39 + 1 (see `block_format`):
 //! scrambled s[t] = d[t] ^ s[t - 39] ^ s[t - 58].
 
-use mosaic_gateware::block_format::SCRAMBLER_TAPS;
+use mosaic_gateware::phy::block_format::SCRAMBLER_TAPS;
 
 fn tap(history: u64) -> bool {
     let (a, b) = SCRAMBLER_TAPS;

@@ -1,0 +1,6 @@
+//! The gateware channel emulator: one lane's impairments ([lane]: delay,
+//! stuck, invert, bit errors) and the N-lane emulator with its registers
+//! ([channel]) that sits between the cores' TX and RX lines.
+
+pub mod channel;
+pub mod lane;
