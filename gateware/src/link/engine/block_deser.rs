@@ -11,7 +11,7 @@
 //! bits and `full` rises until the engine takes it. `slip` (block lock
 //! hunting) makes the block in progress complete one bit later, so from
 //! then on blocks start one bit later: the same framing as dropping the
-//! bit after the judged block (clause 49 slip, as [crate::block_lock]),
+//! bit after the judged block (clause 49 slip, as [crate::phy::block_lock]),
 //! but the request may come any time before the next block completes,
 //! which is what lets the engine judge the header a round later.
 //!

@@ -1,10 +1,10 @@
 //! Clause-49 block lock, one block at a time: the decision
-//! [crate::block_lock::BlockLock] takes at a block's last bit, as a
+//! [crate::phy::block_lock::BlockLock] takes at a block's last bit, as a
 //! combinational step from a lane's stored lock state and the block's sync
 //! header to the new state (64 valid headers in a row lock; while locked,
 //! 16 invalid in a window of 64 unlock; hunting, an invalid header slips).
 
-use crate::block_lock::{LOCK_GOOD, UNLOCK_BAD, WINDOW};
+use crate::phy::block_lock::{LOCK_GOOD, UNLOCK_BAD, WINDOW};
 use rust_hdl::prelude::*;
 
 /// One block's block-lock decision (combinational; see the module docs).

@@ -1,5 +1,5 @@
 //! A whole block's payload descrambled in one clock (x^58 + x^39 + 1, as
-//! [crate::scrambler::Descrambler] does bit by bit): the descrambler's 58
+//! [crate::phy::scrambler::Descrambler] does bit by bit): the descrambler's 58
 //! history bits are the lane's last 58 received payload bits, i.e. the
 //! previous block's payload bits 6..63, so a lane's descrambler state is
 //! just those bits in the lane state RAM.

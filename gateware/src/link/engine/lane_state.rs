@@ -8,13 +8,15 @@
 //! | state    | 126   | see [LaneRecord]: descrambler, block lock, marker lock, BIP    |
 //! | counts   | 128   | sync errors 31..0, lock losses 63..32, BIP errors 95..64, bad markers 127..96 |
 //! | snapshot | 128   | the counts as of the last snapshot round                      |
-//! | status   | 16    | block lock 0, marker lock 1, inverted 2, lane id 15..4         |
+//! | status   | 16    | block lock 0, marker lock 1, inverted 2, lane id 15..4 (read out as `LANE_STATUS`, fields from the register map) |
 //!
 //! Reads are registered (data one clock after the address); a read and a
 //! write of one lane in the same clock return the old record, which the
 //! engine avoids by visiting a lane at most once in four clocks.
 
 use super::ports::{LaneReadResponder, SLOT_BITS};
+use crate::control::config_reg::field_lsb;
+use crate::control::regmap::RegMap;
 use rust_hdl::prelude::*;
 
 /// Bit positions of a lane's state record (the `state` RAM word).
@@ -50,7 +52,7 @@ pub const COUNT_BITS: usize = 128;
 pub const STATUS_BITS: usize = 16;
 
 /// The engine's RAMs (see the module docs).
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct LaneStateRam {
     pub clock: Signal<In, Clock>,
     /// Stage A: the record and counts of lane `rd_addr`, one clock later.
@@ -71,6 +73,38 @@ pub struct LaneStateRam {
     counts: RAM<Bits<COUNT_BITS>, SLOT_BITS>,
     snap: RAM<Bits<COUNT_BITS>, SLOT_BITS>,
     status: RAM<Bits<STATUS_BITS>, SLOT_BITS>,
+    // LANE_STATUS field positions, from the register map.
+    at_block_lock: Constant<Bits<32>>,
+    at_marker_lock: Constant<Bits<32>>,
+    at_inverted: Constant<Bits<32>>,
+    at_logical_id: Constant<Bits<32>>,
+}
+
+impl LaneStateRam {
+    /// The RAMs of a link whose register map is `map` (for `LANE_STATUS`).
+    pub fn new(map: &RegMap) -> Self {
+        Self {
+            clock: Default::default(),
+            rd_addr: Default::default(),
+            rd_state: Default::default(),
+            rd_counts: Default::default(),
+            wr_en: Default::default(),
+            wr_addr: Default::default(),
+            wr_state: Default::default(),
+            wr_counts: Default::default(),
+            wr_status: Default::default(),
+            wr_snap: Default::default(),
+            read: Default::default(),
+            state: Default::default(),
+            counts: Default::default(),
+            snap: Default::default(),
+            status: Default::default(),
+            at_block_lock: field_lsb(map, "LANE_STATUS", "block_lock", 1),
+            at_marker_lock: field_lsb(map, "LANE_STATUS", "marker_lock", 1),
+            at_inverted: field_lsb(map, "LANE_STATUS", "inverted", 1),
+            at_logical_id: field_lsb(map, "LANE_STATUS", "logical_id", 12),
+        }
+    }
 }
 
 impl Logic for LaneStateRam {
@@ -109,10 +143,12 @@ impl Logic for LaneStateRam {
         self.read.lock_losses.next = self.snap.read_data.val().get_bits::<32>(32);
         self.read.bip_errors.next = self.snap.read_data.val().get_bits::<32>(64);
         self.read.bad_markers.next = self.snap.read_data.val().get_bits::<32>(96);
-        // LANE_STATUS positions: block lock 1, marker lock 2, inverted 4, id 27..16.
-        self.read.status.next = (bit_cast::<32, 2>(self.status.read_data.val().get_bits::<2>(0)) << 1)
-            | (bit_cast::<32, 1>(self.status.read_data.val().get_bits::<1>(2)) << 4)
-            | (bit_cast::<32, 12>(self.status.read_data.val().get_bits::<12>(4)) << 16);
+        // LANE_STATUS, its fields where the map puts them.
+        self.read.status.next = (bit_cast::<32, 1>(self.status.read_data.val().get_bits::<1>(0))
+            << self.at_block_lock.val())
+            | (bit_cast::<32, 1>(self.status.read_data.val().get_bits::<1>(1)) << self.at_marker_lock.val())
+            | (bit_cast::<32, 1>(self.status.read_data.val().get_bits::<1>(2)) << self.at_inverted.val())
+            | (bit_cast::<32, 12>(self.status.read_data.val().get_bits::<12>(4)) << self.at_logical_id.val());
     }
 }
 
@@ -159,7 +195,7 @@ mod tests {
 
     #[test]
     fn records_snapshots_and_status_read_back_per_lane() {
-        let mut uut = LaneStateRam::default();
+        let mut uut = LaneStateRam::new(&RegMap::new(&crate::params::LinkParams::DEFAULT));
         uut.connect_all();
         let counts = |l: u128| (l + 1) | ((l + 2) << 32) | ((l + 3) << 64) | ((l + 4) << 96);
         for l in 0..8u128 {

@@ -11,7 +11,7 @@
 //! clock: the same count, and nothing is left running between visits.
 
 use crate::link::marker::{MARKER_FIXED_MASK, MARKER_FIXED_VALUE};
-use crate::prbs_word::Popcount32;
+use crate::phy::prbs_word::Popcount32;
 use rust_hdl::prelude::*;
 
 /// One block's marker decision (combinational; see the module docs).

@@ -5,7 +5,7 @@
 //! lane id, polarity, BIP-8, the per-lane counters and their snapshot - for
 //! every lane, visiting one lane per clock with each lane's state in block
 //! RAM ([lane_state::LaneStateRam]). [rx_lanes::RxLanes] puts them together.
-//! It replaces `LaneRx` + `LaneAlign` block for block: tests/link_engine_rx.rs
+//! It replaces `LaneRx` + `LaneAlign` block for block: tests/link/engine_rx.rs
 //! runs both on the same lines and compares counters and blocks.
 //!
 //! Schedule bound. A lane gives a block every 66 line bits, i.e. every

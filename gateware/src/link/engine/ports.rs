@@ -91,9 +91,9 @@ pub struct AlignedBlockSink {
 #[join = "LaneReadController"]
 pub struct LaneReadResponder {
     pub lane: Signal<In, Bits<SLOT_BITS>>,
-    /// `LANE_STATUS` without the front end's bits: bit 1 block lock, 2 marker
-    /// lock, 4 inverted, 27..16 lane id (bits 0 and 3 are the front end's
-    /// bit lock and the BERT lock, ORed in by the register decode).
+    /// `LANE_STATUS` with the engine's fields (block lock, marker lock,
+    /// inverted, logical id); the front end's bit lock and the BERT lock are
+    /// ORed in by the register decode.
     pub status: Signal<Out, Bits<32>>,
     /// Snapshot counters (`LANE_SYNC_ERRORS` .. `LANE_BAD_MARKERS`).
     pub sync_errors: Signal<Out, Bits<32>>,

@@ -47,6 +47,7 @@ use super::lane_state::{LaneStateRam, COUNT_BITS, STATE_BITS};
 use super::marker_step::MarkerStep;
 use super::max_lanes;
 use super::ports::{AlignedBlockSource, BlockSink, LaneReadResponder, SLOT_BITS};
+use crate::control::regmap::RegMap;
 use crate::params::{LinkParams, ParamError};
 use rust_hdl::prelude::*;
 
@@ -140,25 +141,20 @@ pub struct RxEngine {
 }
 
 impl RxEngine {
-    /// An engine for `lanes` physical lanes whose bits last `osr` clocks,
-    /// with markers every `marker_period` blocks.
-    pub fn try_new(lanes: usize, osr: usize, marker_period: usize) -> Result<Self, ParamError> {
-        let out_of_range = |name, rule: String, value| Err(ParamError::OutOfRange { name, rule, value });
-        if !(1..=8).contains(&osr) {
-            return out_of_range("osr", "in 1..=8".into(), osr);
-        }
-        if !(1..=max_lanes(osr)).contains(&lanes) {
-            return out_of_range(
-                "lanes + spares (N + S)",
-                format!(
-                    "in 1..={} for one RX engine at OSR {osr} (a lane gives a block every 66 x OSR clocks)",
+    /// An engine for a link's physical lanes (N + S) at its OSR and marker
+    /// period; more lanes than [max_lanes] at that OSR are refused.
+    pub fn try_new(p: &LinkParams) -> Result<Self, ParamError> {
+        p.validate()?;
+        let (lanes, osr) = (p.physical_lanes(), p.osr);
+        if lanes > max_lanes(osr) {
+            return Err(ParamError::OutOfRange {
+                name: "lanes + spares (N + S)",
+                rule: format!(
+                    "at most {} for one RX engine at OSR {osr} (a lane gives a block every 66 x OSR clocks)",
                     max_lanes(osr)
                 ),
-                lanes,
-            );
-        }
-        if !(4..=65536).contains(&marker_period) {
-            return out_of_range("marker_period (M)", "in 4..=65536".into(), marker_period);
+                value: lanes,
+            });
         }
         let slots = lanes.max(4);
         Ok(Self {
@@ -172,10 +168,10 @@ impl RxEngine {
             marker_lock: (0..lanes).map(|_| Default::default()).collect(),
             out: Default::default(),
             read: Default::default(),
-            ram: Default::default(),
+            ram: LaneStateRam::new(&RegMap::new(p)),
             lock_step: Default::default(),
             descr: Default::default(),
-            marker: MarkerStep::new(marker_period),
+            marker: MarkerStep::new(p.marker_period),
             mlocked: (0..lanes).map(|_| Default::default()).collect(),
             slot: Default::default(),
             req_restart: Default::default(),
@@ -231,20 +227,6 @@ impl RxEngine {
             last_slot: Constant::new(((slots - 1) as u64).into()),
             saturated: Constant::new(0xFFFF_FFFFu64.into()),
         })
-    }
-
-    /// An engine for a link's physical lanes (N + S).
-    pub fn from_params(p: &LinkParams) -> Result<Self, ParamError> {
-        p.validate()?;
-        Self::try_new(p.physical_lanes(), p.osr, p.marker_period)
-    }
-
-    /// As [RxEngine::try_new].
-    ///
-    /// # Panics
-    /// With the parameter error's message.
-    pub fn new(lanes: usize, osr: usize, marker_period: usize) -> Self {
-        Self::try_new(lanes, osr, marker_period).unwrap_or_else(|e| panic!("RxEngine: {e}"))
     }
 }
 

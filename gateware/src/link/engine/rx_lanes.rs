@@ -14,8 +14,8 @@
 use super::block_deser::BlockDeser;
 use super::ports::{AlignedBlockSource, BlockSource, LaneReadResponder};
 use super::rx_engine::RxEngine;
-use crate::bit_recovery::BitRecovery;
-use crate::params::ParamError;
+use crate::params::{LinkParams, ParamError};
+use crate::phy::bit_recovery::BitRecovery;
 use rust_hdl::prelude::*;
 
 /// Lanes' front ends and the shared RX engine (see the module docs).
@@ -46,10 +46,10 @@ pub struct RxLanes {
 }
 
 impl RxLanes {
-    /// `lanes` physical lanes at `osr` clocks per bit, markers every
-    /// `marker_period` blocks (limits: [RxEngine::try_new]).
-    pub fn try_new(lanes: usize, osr: usize, marker_period: usize) -> Result<Self, ParamError> {
-        let engine = RxEngine::try_new(lanes, osr, marker_period)?;
+    /// A link's physical lanes (N + S) (limits: [RxEngine::try_new]).
+    pub fn try_new(p: &LinkParams) -> Result<Self, ParamError> {
+        let engine = RxEngine::try_new(p)?;
+        let (lanes, osr) = (p.physical_lanes(), p.osr);
         Ok(Self {
             clock: Default::default(),
             reset: Default::default(),

@@ -5,13 +5,14 @@
 //! the block, marker and BIP strobes) and its four counters must be equal,
 //! and the counters equal what the injected errors must cost.
 
-use mosaic_gateware::lane_rx::LaneRx;
+use mosaic_gateware::control::regmap::RegMap;
 use mosaic_gateware::link::engine::max_lanes;
 use mosaic_gateware::link::engine::rx_engine::RxEngine;
 use mosaic_gateware::link::engine::rx_lanes::RxLanes;
 use mosaic_gateware::link::lane_align::LaneAlign;
 use mosaic_gateware::link::marker::{bip_fold, marker_payload};
 use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::phy::lane_rx::LaneRx;
 use mosaic_gateware::verilog::{verilator_lint, verilog_of, yosys_synth_ecp5, yosys_synth_ice40};
 use mosaic_sim::models::{samples_from_bits, BlockEncoder};
 use rand::{Rng, SeedableRng};
@@ -36,14 +37,15 @@ struct Both {
 impl Both {
     fn new(lanes: usize) -> Self {
         let p = LinkParams { lanes, spares: 0, osr: OSR, marker_period: M, deskew_depth: 4 };
+        let map = RegMap::new(&p);
         Self {
             clock: Default::default(),
             reset: Default::default(),
             lines: (0..lanes).map(|_| Default::default()).collect(),
             snapshot: Default::default(),
             old_rx: (0..lanes).map(|_| LaneRx::new(OSR)).collect(),
-            old_al: (0..lanes).map(|_| LaneAlign::new(&p)).collect(),
-            new: RxLanes::try_new(lanes, OSR, M).unwrap(),
+            old_al: (0..lanes).map(|_| LaneAlign::new(&map)).collect(),
+            new: RxLanes::try_new(&p).unwrap(),
         }
     }
 }
@@ -260,7 +262,10 @@ fn run(lines: &[Vec<bool>]) -> Run {
             bad_markers: rd.bad_markers.val().to_u64(),
         });
         let status = rd.status.val().to_u64();
-        assert_eq!(status & 0b10 != 0, uut.old_rx[q].block_lock.val(), "lane {q}: block lock in LANE_STATUS");
+        // The whole LANE_STATUS word, once the decode ORs in the front end's bit lock.
+        let map = RegMap::new(&LinkParams { lanes: n, spares: 0, osr: OSR, marker_period: M, deskew_depth: 4 });
+        let bit_lock = (uut.new.bit_lock[q].val() as u64) << map.field("LANE_STATUS", "bit_lock").lsb;
+        assert_eq!(status | bit_lock, uut.old_al[q].status.val().to_u64(), "lane {q}: LANE_STATUS");
         r.new_lock.push(((status >> 2) & 1 == 1, (status >> 16) & 0xFFF));
         r.old_inverted.push(uut.old_al[q].inverted.val());
         r.new_inverted.push((status >> 4) & 1 == 1);
@@ -426,7 +431,8 @@ fn max_lanes_at_osr_1_all_lock_and_count_exactly_then_clear() {
             lane_bits(&mut rng, (q as u64 * 7) % 61, blocks + 16, &imp)
         })
         .collect();
-    let mut uut = RxLanes::try_new(lanes, 1, M).unwrap();
+    let p = LinkParams { lanes, spares: 0, osr: 1, marker_period: M, deskew_depth: 4 };
+    let mut uut = RxLanes::try_new(&p).unwrap();
     uut.connect_all();
     uut.reset.next = true;
     let mut r = LanesRun { uut, lines, t: 0 };
@@ -459,13 +465,18 @@ fn max_lanes_bound_is_refused_with_a_message() {
     assert_eq!(max_lanes(1), 60);
     assert_eq!(max_lanes(3), 188);
     assert_eq!(max_lanes(8), 256);
-    let e = RxEngine::try_new(max_lanes(3) + 1, 3, 64).err().expect("189 lanes at OSR 3 must be refused");
+    let p = |lanes, osr, marker_period| LinkParams { lanes, spares: 0, osr, marker_period, deskew_depth: 4 };
+    let e = RxEngine::try_new(&p(max_lanes(3) + 1, 3, 64)).err().expect("189 lanes at OSR 3 must be refused");
     assert_eq!(
         e.to_string(),
-        "lanes + spares (N + S) must be in 1..=188 for one RX engine at OSR 3 (a lane gives a block every 66 x OSR clocks), not 189"
+        "lanes + spares (N + S) must be at most 188 for one RX engine at OSR 3 (a lane gives a block every 66 x OSR clocks), not 189"
     );
-    assert!(RxEngine::try_new(max_lanes(3), 3, 64).is_ok());
-    assert_eq!(RxEngine::try_new(4, 3, 3).err().unwrap().to_string(), "marker_period (M) must be in 4..=65536, not 3");
+    assert!(RxEngine::try_new(&p(max_lanes(3), 3, 64)).is_ok());
+    // The link's own rules come first.
+    assert_eq!(
+        RxEngine::try_new(&p(4, 3, 3)).err().unwrap().to_string(),
+        "marker_period (M) must be in 4..=65536 blocks, not 3"
+    );
 }
 
 #[test]
@@ -474,7 +485,7 @@ fn rx_lanes_synthesize_with_state_in_block_ram_and_fewer_luts_per_lane() {
     // LaneAlign included; LinkRx's per-lane snapshot registers not).
     let p = LinkParams { lanes: 1, spares: 0, osr: OSR, marker_period: 64, deskew_depth: 4 };
     let old_rx = verilog_of(&mut LaneRx::new(OSR));
-    let old_al = verilog_of(&mut LaneAlign::new(&p));
+    let old_al = verilog_of(&mut LaneAlign::new(&RegMap::new(&p)));
     let old_ice = yosys_synth_ice40("old_lane_rx", &old_rx).unwrap().luts
         + yosys_synth_ice40("old_lane_align", &old_al).unwrap().luts;
     let old_ecp = yosys_synth_ecp5("old_lane_rx", &old_rx).unwrap().luts
@@ -483,7 +494,7 @@ fn rx_lanes_synthesize_with_state_in_block_ram_and_fewer_luts_per_lane() {
     let mut rows = vec![];
     for lanes in [8u64, 32] {
         let name = format!("rx_lanes_{lanes}");
-        let v = verilog_of(&mut RxLanes::try_new(lanes as usize, OSR, 64).unwrap());
+        let v = verilog_of(&mut RxLanes::try_new(&LinkParams { lanes: lanes as usize, ..p }).unwrap());
         verilator_lint(&name, &v).unwrap();
         let ice = yosys_synth_ice40(&name, &v).unwrap();
         let ecp = yosys_synth_ecp5(&name, &v).unwrap();
