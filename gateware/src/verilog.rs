@@ -133,49 +133,13 @@ pub fn yosys_synth_ice40(name: &str, verilog: &str) -> Result<YosysStats, ToolEr
     Ok(YosysStats::parse(&std::fs::read_to_string(&stat).map_err(ToolError::io(&stat))?))
 }
 
-/// Resource use reported by yosys `stat` after `synth_ecp5`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ecp5Stats {
-    pub luts: u64,
-    pub ffs: u64,
-    /// DP16KD block RAMs (18 kbit each).
-    pub brams: u64,
-    /// LUT-RAM cells (`TRELLIS_DPR16X4`): a RAM yosys did not put in block RAM.
-    pub lutrams: u64,
-}
-
-/// Synthesizes `verilog` with yosys `synth_ecp5` (no hand FF legalization:
-/// for comparing blocks, not for place and route) and returns its resource use.
-pub fn yosys_synth_ecp5(name: &str, verilog: &str) -> Result<Ecp5Stats, ToolError> {
+/// Synthesizes `verilog` with yosys `synth_ecp5` (for comparing blocks, not
+/// for place and route) and returns its resource use.
+pub fn yosys_synth_ecp5(name: &str, verilog: &str) -> Result<YosysStats, ToolError> {
     let dir = scratch_dir("synth_ecp5", name)?;
-    let file = dir.join(format!("{name}.v"));
-    write(&file, verilog)?;
-    let log = run(
-        "yosys",
-        &file,
-        Command::new("yosys").current_dir(&dir).args([
-            "-q",
-            "-p",
-            &format!("read_verilog {name}.v; synth_ecp5 -top top; tee -o stat.txt stat"),
-        ]),
-    )?;
-    let stat = std::fs::read_to_string(dir.join("stat.txt")).unwrap_or(log);
-    Ok(parse_ecp5_stat(&stat))
-}
-
-/// Parses the cell counts of a yosys `stat` report for ECP5 cells.
-pub fn parse_ecp5_stat(stat: &str) -> Ecp5Stats {
-    let mut s = Ecp5Stats::default();
-    for line in stat.lines() {
-        let mut it = line.split_whitespace();
-        let (Some(name), Some(Ok(n))) = (it.next(), it.next().map(str::parse::<u64>)) else { continue };
-        match name {
-            "LUT4" => s.luts += n,
-            "TRELLIS_FF" => s.ffs += n,
-            "DP16KD" => s.brams += n,
-            "TRELLIS_DPR16X4" => s.lutrams += n,
-            _ => {}
-        }
-    }
-    s
+    write(&dir.join(format!("{name}.v")), verilog)?;
+    let script = format!("read_verilog {name}.v; synth_ecp5 -top top; tee -q -o stat.txt stat");
+    run_logged("yosys", Command::new("yosys").args(["-q", "-p", &script]), &dir, None, &mut |_| {})?;
+    let stat = dir.join("stat.txt");
+    Ok(YosysStats::parse(&std::fs::read_to_string(&stat).map_err(ToolError::io(&stat))?))
 }

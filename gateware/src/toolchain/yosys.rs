@@ -9,6 +9,8 @@ pub struct YosysStats {
     pub ffs: u64,
     /// Block RAMs: `SB_RAM40_4K` (iCE40), `DP16KD` (ECP5).
     pub brams: u64,
+    /// LUT-RAM cells (`TRELLIS_DPR16X4`): a RAM yosys did not put in block RAM.
+    pub lutrams: u64,
     /// All cells (carries, muxes and I/O included).
     pub cells: u64,
 }
@@ -31,6 +33,7 @@ impl YosysStats {
                 "SB_LUT4" | "LUT4" => s.luts += n,
                 "SB_RAM40_4K" | "DP16KD" => s.brams += n,
                 "TRELLIS_FF" => s.ffs += n,
+                "TRELLIS_DPR16X4" => s.lutrams += n,
                 c if c.starts_with("SB_DFF") => s.ffs += n,
                 _ => {}
             }
@@ -50,15 +53,15 @@ mod tests {
     #[test]
     fn stat_of_real_ice40_and_ecp5_synthesis() {
         let ice40 = YosysStats::parse(include_str!("testdata/yosys_stat_ice40.txt"));
-        assert_eq!(ice40, YosysStats { luts: 31, ffs: 35 + 8, brams: 1, cells: 89 });
+        assert_eq!(ice40, YosysStats { luts: 31, ffs: 35 + 8, brams: 1, lutrams: 0, cells: 89 });
         let ecp5 = YosysStats::parse(include_str!("testdata/yosys_stat_ecp5.txt"));
-        assert_eq!(ecp5, YosysStats { luts: 23, ffs: 43, brams: 1, cells: 83 });
+        assert_eq!(ecp5, YosysStats { luts: 23, ffs: 43, brams: 1, lutrams: 0, cells: 83 });
     }
 
     #[test]
     fn other_lines_of_a_report_are_not_counted() {
         let stat = "   Number of wires:  27\n   Number of cells:  5\n     SB_LUT4  2\n     SB_DFFER 3\n   Chip area for module '\\top': 4 5\n";
-        assert_eq!(YosysStats::parse(stat), YosysStats { luts: 2, ffs: 3, brams: 0, cells: 5 });
+        assert_eq!(YosysStats::parse(stat), YosysStats { luts: 2, ffs: 3, brams: 0, lutrams: 0, cells: 5 });
     }
 
     /// The same design through the installed yosys: the parser must keep
