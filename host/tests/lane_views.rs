@@ -326,6 +326,60 @@ fn report_png_has_the_asked_size() {
     assert!(report::write(&mosaic_view(), std::path::Path::new("lanes.jpg"), (640, 480)).is_err());
 }
 
+/// RGB pixels of a PNG file, with its size.
+fn decode_png(path: &std::path::Path) -> (Vec<u8>, u32, u32) {
+    let mut r = png::Decoder::new(std::fs::File::open(path).unwrap()).read_info().unwrap();
+    let mut buf = vec![0; r.output_buffer_size()];
+    let info = r.next_frame(&mut buf).unwrap();
+    assert_eq!((info.color_type, info.bit_depth), (png::ColorType::Rgb, png::BitDepth::Eight));
+    buf.truncate(info.buffer_size());
+    (buf, info.width, info.height)
+}
+
+/// Pixels in the box x0..x1, y0..y1 that differ between two RGB pictures `w` wide.
+fn differing(a: &[u8], b: &[u8], w: u32, (x0, x1): (u32, u32), (y0, y1): (u32, u32)) -> usize {
+    let px = |p: &[u8], x: u32, y: u32| {
+        let i = 3 * (y * w + x) as usize;
+        [p[i], p[i + 1], p[i + 2]]
+    };
+    (y0..y1).flat_map(|y| (x0..x1).map(move |x| (x, y))).filter(|&(x, y)| px(a, x, y) != px(b, x, y)).count()
+}
+
+#[test]
+fn report_png_carries_the_title_lane_numbers_and_axis_labels() {
+    let v = mosaic_view();
+    let (w, h) = report::SIZE;
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("lanes-text.png");
+    report::write(&v, &path, (w, h)).unwrap();
+    let (png, pw, ph) = decode_png(&path);
+    assert_eq!((pw, ph), (w, h));
+    // The same chart, laid out identically, with every label transparent:
+    // the pixels that differ are the text's.
+    let bare = report::render_rgb(&v, (w, h), report::Ink::Hidden).unwrap();
+    assert_eq!(report::render_rgb(&v, (w, h), report::Ink::Visible).unwrap(), png, "the PNG is the visible render");
+    let split = w * 2 / 5;
+    let bands = [
+        ("title", (0, w), (0, 30)),
+        // The heat map's caption, then its cells with white lane numbers.
+        ("heat map caption", (0, split), (30, 60)),
+        ("lane numbers", (0, split), (60, h)),
+        ("BER caption", (split, w), (30, 60)),
+        // Tick labels and "BER" left of the bars, lane ticks and "physical lane" under them.
+        ("y axis labels", (split, split + 70), (60, h - 40)),
+        ("x axis labels", (split + 70, w), (h - 45, h)),
+    ];
+    for (what, xs, ys) in bands {
+        let n = differing(&png, &bare, w, xs, ys);
+        assert!(n > 150, "{what}: {n} text pixels in x {xs:?}, y {ys:?}");
+    }
+    // Nothing but text differs: the bare chart is the same picture.
+    let total = differing(&png, &bare, w, (0, w), (0, h));
+    assert!(total < (w * h / 10) as usize, "{total} pixels differ");
+    // The text is dark on white outside the heat map (black glyphs, anti-aliased).
+    let dark = (0..w * 30).filter(|&i| png[3 * i as usize..3 * i as usize + 3].iter().all(|&c| c < 96)).count();
+    assert!(dark > 100, "{dark} dark pixels in the title band");
+}
+
 #[test]
 fn report_from_the_fake_board_through_the_cli() {
     let b = fake_board();

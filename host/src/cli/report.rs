@@ -8,10 +8,10 @@ use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Picture of one snapshot: the lanes as the emitter array and their BER (SVG, or PNG without text).
+/// Picture of one snapshot: the lanes as the emitter array and their BER (SVG or PNG, with the same labels).
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
-    /// Output file: .svg (with all text) or .png (no text: no font in this build).
+    /// Output file: .svg or .png (both titled and labelled; the PNG's font is built in).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
     /// Picture width in pixels.
