@@ -9,6 +9,7 @@
 //   out: after each R: "O <cycles> <busy 0|1> <hex bytes from uart_tx, or ->"
 // Filled in by sim/src/verilator_board.rs: the UART divisor and the pin
 // loop (tx_lines -> rx_lines, the loopback cable, one clock late).
+#include "Vtop___024root.h"
 #include <cstring>
 #include <deque>
 #include <string>
@@ -61,6 +62,26 @@ struct Receiver {
     }
 };
 
+// One eval per clock where the model allows it (tick() has two). Verilator 5
+// finds a rising edge by comparing `clock` with its copy from the previous
+// eval (`__Vtrigrprev__TOP__clock`), so the low-phase eval is only there to
+// store a 0 in that copy; its work, the input-combinational region, is done
+// again by the high-phase eval, which starts with it. The board tops have
+// no negedge logic (rust-hdl clocks every register on posedge), so setting
+// the copy low and the clock high gives the same edge in one eval: at 100 +
+// 5 lanes it saves ~20% of a clock. A model without that member (another
+// Verilator version) falls back to tick(), chosen at compile time.
+template <typename R>
+static auto fast_tick_on(R* r, int) -> decltype(r->__Vtrigrprev__TOP__clock, void()) {
+    top->clock = 1;
+    r->__Vtrigrprev__TOP__clock = 0;
+    top->eval();
+    cyc++;
+}
+template <typename R>
+static void fast_tick_on(R*, long) { tick(); }
+static void fast_tick() { fast_tick_on(top->rootp, 0); }
+
 static void loop_pins() {
 @LOOP_PINS@
 }
@@ -87,7 +108,7 @@ int main(int argc, char** argv) {
             out.clear();
             for (unsigned long long i = 0; i < n; i++) {
                 top->uart_rx = tx.next();
-                tick();
+                fast_tick();
                 loop_pins();
                 int b = rx.sample(top->uart_tx);
                 if (b >= 0) { char h[3]; snprintf(h, sizeof h, "%02x", b); out += h; }

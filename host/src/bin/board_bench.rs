@@ -4,8 +4,10 @@
 //! apart), with their ratio; and the wire time of a status against the fake
 //! board paced as a UART at 115200 and 3 Mbaud.
 //!
-//! `cargo run --release -p mosaic-host --bin board_bench [-- --big]`
-//! (`--big` adds a 100 + 5 board on Verilator: a build of several minutes).
+//! `cargo run --release -p mosaic-host --bin board_bench [-- --big] [--verilator-only]`
+//! (`--big` adds a 100 + 5 board on Verilator: a build of several minutes;
+//! `--verilator-only` skips the rust-hdl runs). Each status also reports the
+//! clocks it cost and the simulated clocks per second.
 
 use mosaic_gateware::params::LinkParams;
 use mosaic_host::cli::status::StatusArgs;
@@ -27,26 +29,43 @@ fn connect(path: &str) -> Client {
 
 /// (board start, status seconds, single reads per second).
 fn measure(p: LinkParams, engine: Engine, reads: usize) -> (f64, f64, f64) {
+    let (start, status, rate, _) = measure_clocks(p, engine, reads);
+    (start, status, rate)
+}
+
+/// As [measure], with the clocks the status cost.
+fn measure_clocks(p: LinkParams, engine: Engine, reads: usize) -> (f64, f64, f64, u64) {
     let t = Instant::now();
     let opts = BoardOptions { engine, idle_duty: 1.0, ..BoardOptions::new(4) };
     let board = VirtualBoard::spawn_image(Image::Link(core_config(p)), opts).expect("virtual board");
     let start = t.elapsed().as_secs_f64();
     let mut c = connect(board.path());
-    let t = Instant::now();
+    let (t, c0) = (Instant::now(), board.cycles());
     status().run(&mut c, true, &mut Vec::new()).expect("status");
     let status = t.elapsed().as_secs_f64();
+    let clocks = board.cycles() - c0;
     let t = Instant::now();
     for _ in 0..reads {
         c.read_reg("MAGIC", 0).expect("read");
     }
     let rate = reads as f64 / t.elapsed().as_secs_f64();
-    (start, status, rate)
+    (start, status, rate, clocks)
 }
 
 fn main() {
     let big = std::env::args().any(|a| a == "--big");
+    let only_v = std::env::args().any(|a| a == "--verilator-only");
     println!("virtual board: `mosaic status` and single reads, rust-hdl vs Verilator (UART divisor 4)");
     for (n, s, reads) in [(4, 1, 20), (16, 2, 5)] {
+        if only_v {
+            let p = LinkParams { lanes: n, spares: s, ..LinkParams::DEFAULT };
+            let (start_v, st_v, rd_v, clk) = measure_clocks(p, Engine::Verilator, reads * 20);
+            println!(
+                "  {n:>3} + {s}: status verilator {st_v:6.3} s, {clk} clocks ({:.0} clocks/s); {rd_v:.0} reads/s; start {start_v:.1} s",
+                clk as f64 / st_v
+            );
+            continue;
+        }
         let p = LinkParams { lanes: n, spares: s, ..LinkParams::DEFAULT };
         let (_, st_r, rd_r) = measure(p, Engine::RustHdl, reads);
         let (start_v, st_v, rd_v) = measure(p, Engine::Verilator, reads * 20);
@@ -58,8 +77,14 @@ fn main() {
     }
     if big {
         let p = LinkParams { lanes: 100, spares: 5, osr: 2, ..LinkParams::DEFAULT };
-        let (start_v, st_v, rd_v) = measure(p, Engine::Verilator, 20);
-        println!("  100 + 5: status verilator {st_v:.2} s, {rd_v:.0} reads/s; start {start_v:.0} s (build or cache)");
+        let (start_v, st_v, rd_v, clk) = measure_clocks(p, Engine::Verilator, 20);
+        println!(
+            "  100 + 5: status verilator {st_v:.2} s, {clk} clocks ({:.0} clocks/s), {rd_v:.0} reads/s; start {start_v:.0} s (build or cache)",
+            clk as f64 / st_v
+        );
+    }
+    if only_v {
+        return;
     }
     println!("wire time of `mosaic status` on a paced fake board (the bytes a real UART would carry)");
     // N = 100 needs OSR >= 2 (the gatherer visits one lane per clock).
