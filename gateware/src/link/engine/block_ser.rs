@@ -117,7 +117,7 @@ mod tests {
 
     /// Runs `clocks` clocks at OSR 3, loading `blocks[i]` on clock
     /// `at[i]`; returns the line per clock, the underrun clocks and `full`
-    /// per clock.
+    /// per clock, each sampled after the clock's edge (what the next clock sees).
     fn run(blocks: &[u128], at: &[usize], clocks: usize) -> (Vec<bool>, Vec<usize>, Vec<bool>) {
         let mut uut = BlockSer::try_new(3).unwrap();
         uut.connect_all();
@@ -158,8 +158,9 @@ mod tests {
         assert!(line[0..198].iter().all(|&b| !b), "the first block is zeros");
         // The hold is full from the load until the boundary takes it.
         assert!(!full[4] && full[5] && full[196] && !full[197] && full[200]);
-        // No block loaded for the fourth boundary: one underrun, then zeros.
-        assert_eq!(under, vec![66 * 3 * 3 - 1]);
+        // No block loaded for the fourth boundary (clock 593, seen after 592's edge):
+        // one underrun, then zeros.
+        assert_eq!(under, vec![66 * 3 * 3 - 2]);
         assert!(line[66 * 3 * 3 + 3..].iter().all(|&b| !b));
     }
 
