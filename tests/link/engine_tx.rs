@@ -244,7 +244,11 @@ fn engine_and_per_lane_transmitter_send_the_same_line_bits() {
         let (old, new) = (&r.old[q], &r.new[q]);
         assert!(new[..lag].iter().all(|&b| !b), "lane {q}: zeros before the first block");
         let mismatches: Vec<usize> = (0..clocks - lag).filter(|&t| old[t] != new[t + lag]).collect();
-        assert!(mismatches.is_empty(), "lane {q}: lines differ at old clocks {:?}..", &mismatches[..mismatches.len().min(5)]);
+        assert!(
+            mismatches.is_empty(),
+            "lane {q}: lines differ at old clocks {:?}..",
+            &mismatches[..mismatches.len().min(5)]
+        );
         // Both equal the software encoder's line of the planned blocks.
         let want = BlockEncoder::new().encode_all(&expected_blocks(&plans[q], ids[q], blocks, M));
         let got = line_bits(new, OSR, 66 * OSR + OSR - 1);

@@ -17,8 +17,8 @@
 //! boundary that starts it, for OSR clocks.
 
 use super::ports::LineBlockSink;
-use crate::phy::lane_tx::MAX_OSR;
 use crate::params::ParamError;
+use crate::phy::lane_tx::MAX_OSR;
 use rust_hdl::prelude::*;
 
 /// One lane's 66-bit serializer (see the module docs).
@@ -129,7 +129,8 @@ mod tests {
             let i = at.iter().position(|&c| c == t);
             uut.port.load.next = i.is_some();
             let b = i.map_or(0, |i| blocks[i]);
-            uut.port.block.next = bit_cast::<66, 64>((b as u64).into()) | (bit_cast::<66, 2>(((b >> 64) as u64).into()) << 64);
+            uut.port.block.next =
+                bit_cast::<66, 64>((b as u64).into()) | (bit_cast::<66, 2>(((b >> 64) as u64).into()) << 64);
             cycle(&mut uut);
             line.push(uut.line.val());
             full.push(uut.port.full.val());

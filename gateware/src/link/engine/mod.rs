@@ -38,8 +38,8 @@
 //! Interfaces between the blocks are `LogicInterface` pairs ([ports]).
 
 pub mod block_deser;
-pub mod block_ser;
 pub mod block_lock_step;
+pub mod block_ser;
 pub mod descramble;
 pub mod lane_state;
 pub mod marker_gen;

@@ -193,8 +193,7 @@ impl Logic for TxEngine {
         self.step.word_ctrl.next = self.g_ctrl.val();
         self.load.next = self.a_valid.q.val() & !self.g_full.val();
         for q in 0..self.words.len() {
-            self.words[q].take.next =
-                self.load.val() & !self.step.is_marker.val() & (self.a_slot.q.val().index() == q);
+            self.words[q].take.next = self.load.val() & !self.step.is_marker.val() & (self.a_slot.q.val().index() == q);
         }
         self.b_slot.d.next = self.a_slot.q.val();
         self.b_load.d.next = self.load.val();
