@@ -35,6 +35,15 @@
 //! checks its lines bit for bit against `LaneTx` + `TxFeed`. The TX
 //! schedule bound is at [tx_max_lanes].
 //!
+//! TX area (yosys 0.23, `TxLanes` at OSR 3, 8 and 32 lanes, per lane = the
+//! slope; `tx_lanes_synthesize_...` in tests/link/engine_tx.rs prints it):
+//! iCE40 132 LUT4 a lane (+ ~303 fixed) and 6 SB_RAM40_4K; ECP5 195 LUT4 a
+//! lane (+ ~252) and 3 DP16KD; 145 FF a lane (the serializer's hold and
+//! shift registers). Today's `LaneTx` + `TxFeed` take 215 iCE40 / 279 ECP5
+//! LUT4 a lane, its 64-bit word stage included, which `TxLanes` leaves to
+//! the gearbox (`TxWordSource`); most of the new per-lane LUTs are the
+//! serializer's shift mux and the engine's AND-OR gather of the lane's word.
+//!
 //! Interfaces between the blocks are `LogicInterface` pairs ([ports]).
 
 pub mod block_deser;
