@@ -359,8 +359,8 @@ fn the_rx_engine_locks_on_the_tx_engine_and_counts_one_flipped_bit_as_three_bip_
     rx.reset.next = false;
     let mut data = vec![vec![]; 5];
     for t in 0..lines[0].len() {
-        for q in 0..5 {
-            rx.lines[q].next = lines[q][t];
+        for (input, line) in rx.lines.iter_mut().zip(&lines) {
+            input.next = line[t];
         }
         rx.clock.next = Clock { clk: false };
         simulate(&mut rx, 1000);
