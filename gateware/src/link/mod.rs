@@ -12,3 +12,4 @@ pub mod marker;
 pub mod stream_width;
 pub mod traffic;
 pub mod tx_feed;
+pub mod word_stream;

@@ -1,0 +1,197 @@
+//! The bridge's executer: performs a checked request on the register port,
+//! one access at a time, then hands the outcome to the responder.
+//!
+//! Each access strobes `reg.read` or `reg.write` for one clock with address
+//! and data held, then waits for `reg.ack`, which may come in the strobe's
+//! own clock or up to [REG_ACK_TIMEOUT] clocks later; no ack by then means
+//! the address is not served (status BadAddress, reads 0). WRITE data is
+//! fetched from the buffer (one clock before each strobe: the buffer is a
+//! synchronous RAM); read words are stored in it at their index in the
+//! burst, because the response's status, sent before the data, depends on
+//! every access. SNAPSHOT strobes `snapshot`; PING does nothing.
+//!
+//! Latency: `result.start` strobes one clock after `req.start` for SNAPSHOT
+//! and PING, else in the clock of the last access's ack.
+
+use super::bridge_bus::{BufRead, BufWrite, RequestIn, ResultOut};
+use super::protocol::Opcode;
+use super::reg_bus::RegBusMaster;
+use rust_hdl::prelude::*;
+
+/// Clocks a register access may take before the bridge gives up on it.
+pub const REG_ACK_TIMEOUT: u64 = 256;
+
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+enum ExecState {
+    Idle,
+    /// Start the request: first access, or SNAPSHOT / PING.
+    Dispatch,
+    /// The buffer presents the word to write in the next clock.
+    Fetch,
+    Issue,
+    Wait,
+}
+
+#[derive(LogicBlock)]
+pub struct BridgeExec {
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset, active high: idle.
+    pub reset: Signal<In, Bit>,
+    /// The request, from the parser.
+    pub req: RequestIn,
+    /// The register port, to the core.
+    pub reg_bus: RegBusMaster,
+    /// WRITE data, read from the buffer at the access's index.
+    pub fetch: BufRead,
+    /// Read data, stored in the buffer at the access's index.
+    pub store: BufWrite,
+    /// One-clock strobe: latch every counter (the SNAPSHOT command).
+    pub snapshot: Signal<Out, Bit>,
+    /// The outcome, to the responder.
+    pub result: ResultOut,
+    state: DFF<ExecState>,
+    addr: DFF<Bits<16>>,
+    /// Index of the access in the burst, clocks waited for its ack, any error so far.
+    index: DFF<Bits<8>>,
+    ack_wait: DFF<Bits<8>>,
+    access_error: DFF<Bit>,
+    is_write: Signal<Local, Bit>,
+    is_read: Signal<Local, Bit>,
+    in_access: Signal<Local, Bit>,
+    timed_out: Signal<Local, Bit>,
+    ack_now: Signal<Local, Bit>,
+    ack_timeout_m1: Constant<Bits<8>>,
+    op_read: Constant<Bits<8>>,
+    op_burst: Constant<Bits<8>>,
+    op_write: Constant<Bits<8>>,
+    op_snapshot: Constant<Bits<8>>,
+}
+
+impl Default for BridgeExec {
+    fn default() -> Self {
+        let c8 = |v: u64| Constant::new(Bits::<8>::from(v));
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            req: Default::default(),
+            reg_bus: Default::default(),
+            fetch: Default::default(),
+            store: Default::default(),
+            snapshot: Default::default(),
+            result: Default::default(),
+            state: Default::default(),
+            addr: Default::default(),
+            index: Default::default(),
+            ack_wait: Default::default(),
+            access_error: Default::default(),
+            is_write: Default::default(),
+            is_read: Default::default(),
+            in_access: Default::default(),
+            timed_out: Default::default(),
+            ack_now: Default::default(),
+            ack_timeout_m1: c8(REG_ACK_TIMEOUT - 1),
+            op_read: c8(Opcode::Read as u64),
+            op_burst: c8(Opcode::BurstRead as u64),
+            op_write: c8(Opcode::Write as u64),
+            op_snapshot: c8(Opcode::Snapshot as u64),
+        }
+    }
+}
+
+impl Logic for BridgeExec {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, state, addr, index, ack_wait, access_error);
+        self.is_write.next = self.req.opcode.val() == self.op_write.val();
+        self.is_read.next =
+            (self.req.opcode.val() == self.op_read.val()) || (self.req.opcode.val() == self.op_burst.val());
+        // The request is done when its response is.
+        self.req.done.next = self.result.done.val();
+        self.result.start.next = false;
+        self.result.tag.next = self.req.tag.val();
+        self.result.bad_address.next = self.access_error.q.val();
+        self.result.words.next = 0.into();
+        if self.is_read.val() {
+            self.result.words.next = self.req.count.val();
+        }
+        self.reg_bus.addr.next = self.addr.q.val();
+        self.reg_bus.wdata.next = self.fetch.data.val();
+        self.reg_bus.read.next = false;
+        self.reg_bus.write.next = false;
+        self.snapshot.next = false;
+        self.fetch.addr.next = bit_cast::<5, 8>(self.index.q.val());
+        self.store.addr.next = bit_cast::<5, 8>(self.index.q.val());
+        self.store.enable.next = false;
+        // An access ends with the slave's ack, or after REG_ACK_TIMEOUT clocks
+        // without one (unmapped: reads 0, status BadAddress).
+        self.timed_out.next =
+            (self.state.q.val() == ExecState::Wait) && (self.ack_wait.q.val() == self.ack_timeout_m1.val());
+        self.ack_now.next = self.reg_bus.ack.val() || self.timed_out.val();
+        self.store.data.next = self.reg_bus.rdata.val();
+        if self.timed_out.val() {
+            self.store.data.next = 0.into();
+        }
+
+        self.in_access.next = false;
+        match self.state.q.val() {
+            ExecState::Idle => {
+                if self.req.start.val() {
+                    self.state.d.next = ExecState::Dispatch;
+                }
+            }
+            ExecState::Dispatch => {
+                self.addr.d.next = self.req.addr.val();
+                self.index.d.next = 0.into();
+                self.access_error.d.next = false;
+                if self.is_write.val() {
+                    self.state.d.next = ExecState::Fetch;
+                } else if self.is_read.val() {
+                    self.state.d.next = ExecState::Issue;
+                } else {
+                    self.snapshot.next = self.req.opcode.val() == self.op_snapshot.val();
+                    self.result.start.next = true;
+                    self.state.d.next = ExecState::Idle;
+                }
+            }
+            ExecState::Fetch => {
+                self.state.d.next = ExecState::Issue;
+            }
+            ExecState::Issue => {
+                self.in_access.next = true;
+                self.reg_bus.write.next = self.is_write.val();
+                self.reg_bus.read.next = !self.is_write.val();
+                self.ack_wait.d.next = 0.into();
+                self.state.d.next = ExecState::Wait;
+            }
+            ExecState::Wait => {
+                self.in_access.next = true;
+                self.ack_wait.d.next = self.ack_wait.q.val() + 1;
+            }
+            _ => {
+                self.state.d.next = ExecState::Idle;
+            }
+        }
+
+        if self.in_access.val() && self.ack_now.val() {
+            if self.timed_out.val() || (self.reg_bus.ack.val() && self.reg_bus.error.val()) {
+                self.access_error.d.next = true;
+            }
+            // Reads keep their word for the response; writes are done with it.
+            self.store.enable.next = !self.is_write.val();
+            self.index.d.next = self.index.q.val() + 1;
+            self.addr.d.next = self.addr.q.val() + 1;
+            if (self.index.q.val() + 1) == self.req.count.val() {
+                self.result.start.next = true;
+                self.state.d.next = ExecState::Idle;
+            } else if self.is_write.val() {
+                self.state.d.next = ExecState::Fetch;
+            } else {
+                self.state.d.next = ExecState::Issue;
+            }
+        }
+
+        if self.reset.val() {
+            self.state.d.next = ExecState::Idle;
+        }
+    }
+}

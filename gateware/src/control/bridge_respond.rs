@@ -1,0 +1,168 @@
+//! The bridge's responder: sends `RSP_SOF tag status count data.. crc` for
+//! the executer's result, a byte at a time over a valid/ready byte port;
+//! `count` is the number of data words (READ 1, BURST_READ its count, WRITE,
+//! SNAPSHOT and PING 0), read from the buffer's words 0 ...
+//!
+//! Each byte takes three clocks and the transmitter's ready: fetch (the
+//! buffer's address), load (the byte chosen), send (offered until taken).
+//! `result.done` strobes in the clock the last CRC byte is taken.
+
+use super::bridge_bus::{BufRead, ResultIn};
+use super::crc16::Crc16;
+use super::protocol::{Status, RSP_SOF};
+use rust_hdl::prelude::*;
+
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+enum RespondState {
+    Idle,
+    Start,
+    Fetch,
+    Load,
+    Send,
+}
+
+#[derive(LogicBlock)]
+pub struct BridgeRespond {
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset, active high: idle, nothing offered.
+    pub reset: Signal<In, Bit>,
+    /// What to report, from the executer.
+    pub result: ResultIn,
+    /// The response's data words.
+    pub fetch: BufRead,
+    /// The responder drives `fetch.addr` (fetch, load and send clocks).
+    pub reading: Signal<Out, Bit>,
+    /// Byte to send (to the UART transmitter), valid with `tx_valid`.
+    pub tx_data: Signal<Out, Bits<8>>,
+    /// `tx_data` is offered; it is taken in a clock where `tx_ready` is high.
+    pub tx_valid: Signal<Out, Bit>,
+    /// The transmitter takes a byte this clock.
+    pub tx_ready: Signal<In, Bit>,
+    state: DFF<RespondState>,
+    /// Status, data words, byte being sent (index and value).
+    status: DFF<Bits<8>>,
+    rsp_count: DFF<Bits<8>>,
+    rsp_index: DFF<Bits<8>>,
+    tx_byte: DFF<Bits<8>>,
+    tx_pending: DFF<Bit>,
+    crc: Crc16,
+    /// Data byte index (rsp_index - 4) and the index of the first CRC byte.
+    rsp_offset: Signal<Local, Bits<8>>,
+    rsp_data_end: Signal<Local, Bits<8>>,
+    sof_rsp: Constant<Bits<8>>,
+    status_ok: Constant<Bits<8>>,
+    status_bad_addr: Constant<Bits<8>>,
+}
+
+impl Default for BridgeRespond {
+    fn default() -> Self {
+        let c8 = |v: u64| Constant::new(Bits::<8>::from(v));
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            result: Default::default(),
+            fetch: Default::default(),
+            reading: Default::default(),
+            tx_data: Default::default(),
+            tx_valid: Default::default(),
+            tx_ready: Default::default(),
+            state: Default::default(),
+            status: Default::default(),
+            rsp_count: Default::default(),
+            rsp_index: Default::default(),
+            tx_byte: Default::default(),
+            tx_pending: Default::default(),
+            crc: Default::default(),
+            rsp_offset: Default::default(),
+            rsp_data_end: Default::default(),
+            sof_rsp: c8(RSP_SOF as u64),
+            status_ok: c8(Status::Ok as u64),
+            status_bad_addr: c8(Status::BadAddress as u64),
+        }
+    }
+}
+
+impl Logic for BridgeRespond {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, state, status, rsp_count, rsp_index, tx_byte, tx_pending);
+        clock!(self, clock, crc);
+        self.tx_data.next = self.tx_byte.q.val();
+        self.tx_valid.next = self.tx_pending.q.val();
+        self.result.done.next = false;
+        self.crc.clear.next = false;
+        self.crc.strobe.next = false;
+        self.crc.data.next = self.tx_byte.q.val();
+        self.rsp_offset.next = self.rsp_index.q.val() - 4;
+        self.rsp_data_end.next = (self.rsp_count.q.val() << 2) + 4;
+        self.fetch.addr.next = bit_cast::<5, 8>(self.rsp_offset.val() >> 2);
+        self.reading.next = false;
+
+        match self.state.q.val() {
+            RespondState::Idle => {
+                if self.result.start.val() {
+                    self.state.d.next = RespondState::Start;
+                }
+            }
+            RespondState::Start => {
+                self.status.d.next = self.status_ok.val();
+                if self.result.bad_address.val() {
+                    self.status.d.next = self.status_bad_addr.val();
+                }
+                self.rsp_count.d.next = self.result.words.val();
+                self.rsp_index.d.next = 0.into();
+                self.crc.clear.next = true;
+                self.state.d.next = RespondState::Fetch;
+            }
+            RespondState::Fetch => {
+                self.reading.next = true;
+                self.state.d.next = RespondState::Load;
+            }
+            RespondState::Load => {
+                self.reading.next = true;
+                if self.rsp_index.q.val() == 0 {
+                    self.tx_byte.d.next = self.sof_rsp.val();
+                } else if self.rsp_index.q.val() == 1 {
+                    self.tx_byte.d.next = self.result.tag.val();
+                } else if self.rsp_index.q.val() == 2 {
+                    self.tx_byte.d.next = self.status.q.val();
+                } else if self.rsp_index.q.val() == 3 {
+                    self.tx_byte.d.next = self.rsp_count.q.val();
+                } else if self.rsp_index.q.val() < self.rsp_data_end.val() {
+                    self.tx_byte.d.next =
+                        self.fetch.data.val().get_bits::<8>(((self.rsp_offset.val() & 3) << 3).index());
+                } else if self.rsp_index.q.val() == self.rsp_data_end.val() {
+                    self.tx_byte.d.next = self.crc.crc.val().get_bits::<8>(0);
+                } else {
+                    self.tx_byte.d.next = self.crc.crc.val().get_bits::<8>(8);
+                }
+                self.tx_pending.d.next = true;
+                self.state.d.next = RespondState::Send;
+            }
+            RespondState::Send => {
+                self.reading.next = true;
+                if self.tx_ready.val() {
+                    self.tx_pending.d.next = false;
+                    // The CRC covers every byte after the SOF and before the CRC.
+                    self.crc.strobe.next =
+                        self.rsp_index.q.val().any() && (self.rsp_index.q.val() < self.rsp_data_end.val());
+                    self.rsp_index.d.next = self.rsp_index.q.val() + 1;
+                    if self.rsp_index.q.val() == (self.rsp_data_end.val() + 1) {
+                        self.result.done.next = true;
+                        self.state.d.next = RespondState::Idle;
+                    } else {
+                        self.state.d.next = RespondState::Fetch;
+                    }
+                }
+            }
+            _ => {
+                self.state.d.next = RespondState::Idle;
+            }
+        }
+
+        if self.reset.val() {
+            self.state.d.next = RespondState::Idle;
+            self.tx_pending.d.next = false;
+        }
+    }
+}
