@@ -261,7 +261,7 @@ impl VerilatorModel {
         if let Some(n) = opts.output_split {
             verilate.args(["--output-split".to_string(), n.to_string()]);
         }
-        if top_has_port(verilog, "tx_data") {
+        if top_has_port(verilog, "tx_stream$data") {
             // The link core's host stream: the main ties it off.
             verilate.args(["-CFLAGS", "-DMOSAIC_STREAM"]);
         }
