@@ -195,3 +195,168 @@ impl Logic for BridgeExec {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verilog::{verilator_lint, verilog_of};
+    use std::collections::VecDeque;
+
+    /// An access the executer strobed: (clock, address, write data if a write).
+    type Access = (usize, u64, Option<u64>);
+
+    /// The executer against a slave model and a buffer model: the slave acks
+    /// `latency` clocks after each strobe with data `addr * 3`, with error
+    /// at `refused` and never at `silent`.
+    struct Bench {
+        uut: BridgeExec,
+        t: usize,
+        buffer: [u64; 32],
+        fetch_addr: usize,
+        pending: VecDeque<(usize, u64)>,
+        latency: usize,
+        refused: u64,
+        silent: u64,
+        accesses: Vec<Access>,
+        stored: Vec<(u64, u64)>,
+        results: Vec<usize>,
+        snapshots: Vec<usize>,
+    }
+
+    impl Bench {
+        fn new(latency: usize, refused: u64, silent: u64) -> Self {
+            let mut uut = BridgeExec::default();
+            uut.connect_all();
+            let mut b = Bench {
+                uut,
+                t: 0,
+                buffer: [0; 32],
+                fetch_addr: 0,
+                pending: VecDeque::new(),
+                latency,
+                refused,
+                silent,
+                accesses: vec![],
+                stored: vec![],
+                results: vec![],
+                snapshots: vec![],
+            };
+            b.uut.reset.next = true;
+            b.clock(false);
+            b.uut.reset.next = false;
+            b
+        }
+
+        fn clock(&mut self, start: bool) {
+            let t = self.t;
+            let u = &mut self.uut;
+            u.req.start.next = start;
+            u.fetch.data.next = self.buffer[self.fetch_addr].into();
+            let ack = self.pending.front().filter(|(at, _)| *at == t).map(|(_, a)| *a);
+            u.reg_bus.ack.next = ack.is_some();
+            u.reg_bus.error.next = ack == Some(self.refused);
+            u.reg_bus.rdata.next = (ack.unwrap_or(0) * 3).into();
+            if ack.is_some() {
+                self.pending.pop_front();
+            }
+            simulate(u, 100);
+            let addr = u.reg_bus.addr.val().to_u64();
+            if u.reg_bus.read.val() || u.reg_bus.write.val() {
+                let data = u.reg_bus.write.val().then(|| u.reg_bus.wdata.val().to_u64());
+                self.accesses.push((t, addr, data));
+                if addr != self.silent {
+                    self.pending.push_back((t + self.latency, addr));
+                }
+            }
+            if u.store.enable.val() {
+                self.stored.push((u.store.addr.val().to_u64(), u.store.data.val().to_u64()));
+            }
+            if u.result.start.val() {
+                self.results.push(t);
+            }
+            if u.snapshot.val() {
+                self.snapshots.push(t);
+            }
+            self.fetch_addr = u.fetch.addr.val().index();
+            u.clock.next = Clock { clk: false };
+            simulate(u, 100);
+            u.clock.next = Clock { clk: true };
+            simulate(u, 100);
+            self.t += 1;
+        }
+
+        /// Runs a request until its result (or `limit` clocks).
+        fn run(&mut self, tag: u64, op: Opcode, addr: u64, count: u64, limit: usize) {
+            self.uut.req.tag.next = tag.into();
+            self.uut.req.opcode.next = (op as u64).into();
+            self.uut.req.addr.next = addr.into();
+            self.uut.req.count.next = count.into();
+            self.clock(true);
+            for _ in 0..limit {
+                if !self.results.is_empty() {
+                    break;
+                }
+                self.clock(false);
+            }
+        }
+    }
+
+    #[test]
+    fn a_burst_read_stores_each_word_and_reports_a_refused_address() {
+        let mut b = Bench::new(2, 0x101, 0xFFFF);
+        b.run(0x5C, Opcode::BurstRead, 0x100, 3, 100);
+        let addrs: Vec<(u64, Option<u64>)> = b.accesses.iter().map(|a| (a.1, a.2)).collect();
+        assert_eq!(addrs, vec![(0x100, None), (0x101, None), (0x102, None)]);
+        assert_eq!(b.stored, vec![(0, 0x300), (1, 0x303), (2, 0x306)]);
+        // The result strobes with the last ack.
+        assert_eq!(b.results, vec![b.accesses[2].0 + 2]);
+        b.clock(false);
+        let r = &b.uut.result;
+        assert_eq!((r.tag.val().to_u64(), r.bad_address.val(), r.words.val().to_u64()), (0x5C, true, 3));
+        assert!(b.snapshots.is_empty());
+    }
+
+    #[test]
+    fn a_write_fetches_its_data_and_a_silent_address_times_out() {
+        let mut b = Bench::new(1, 0xFFFF, 0x21);
+        b.buffer[0] = 0xAAAA_0001;
+        b.buffer[1] = 0xBBBB_0002;
+        b.run(1, Opcode::Write, 0x20, 2, 1000);
+        let addrs: Vec<(u64, Option<u64>)> = b.accesses.iter().map(|a| (a.1, a.2)).collect();
+        assert_eq!(addrs, vec![(0x20, Some(0xAAAA_0001)), (0x21, Some(0xBBBB_0002))]);
+        assert!(b.stored.is_empty(), "writes keep nothing");
+        assert_eq!(b.results, vec![b.accesses[1].0 + REG_ACK_TIMEOUT as usize]);
+        b.clock(false);
+        assert!(b.uut.result.bad_address.val());
+        assert_eq!(b.uut.result.words.val().to_u64(), 0);
+    }
+
+    #[test]
+    fn a_timed_out_read_stores_zero() {
+        let mut b = Bench::new(1, 0xFFFF, 0x7);
+        b.run(2, Opcode::Read, 0x7, 1, 1000);
+        assert_eq!(b.stored, vec![(0, 0)]);
+        assert_eq!(b.results, vec![b.accesses[0].0 + REG_ACK_TIMEOUT as usize]);
+    }
+
+    #[test]
+    fn snapshot_strobes_once_and_ping_does_nothing() {
+        let mut b = Bench::new(1, 0xFFFF, 0xFFFF);
+        let t0 = b.t;
+        b.run(3, Opcode::Snapshot, 0, 0, 10);
+        // Both in the clock after the start.
+        assert_eq!((b.snapshots.clone(), b.results.clone()), (vec![t0 + 1], vec![t0 + 1]));
+        b.results.clear();
+        b.run(4, Opcode::Ping, 0, 0, 10);
+        assert_eq!((b.snapshots.len(), b.results.len(), b.accesses.len()), (1, 1, 0));
+        // The response's end is the request's.
+        b.uut.result.done.next = true;
+        simulate(&mut b.uut, 100);
+        assert!(b.uut.req.done.val());
+    }
+
+    #[test]
+    fn bridge_exec_lints() {
+        verilator_lint("bridge_exec", &verilog_of(&mut BridgeExec::default())).unwrap();
+    }
+}

@@ -262,3 +262,147 @@ impl Logic for BridgeParse {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verilog::{verilator_lint, verilog_of};
+
+    const DIVISOR: u32 = 4;
+
+    /// A request frame as the host sends it (CRC over every byte after the SOF).
+    fn frame(tag: u8, op: u8, addr: u16, count: u8, data: &[u32]) -> Vec<u8> {
+        let mut f = vec![REQ_SOF, tag, op, addr as u8, (addr >> 8) as u8, count];
+        f.extend(data.iter().flat_map(|w| w.to_le_bytes()));
+        let crc = crc::Crc::<u16>::new(&crc::CRC_16_IBM_3740).checksum(&f[1..]);
+        f.extend(crc.to_le_bytes());
+        f
+    }
+
+    /// What one clock showed before its edge.
+    #[derive(Debug, Default, PartialEq)]
+    struct Seen {
+        start: bool,
+        stage: Option<(u64, u64)>,
+    }
+
+    struct Bench {
+        uut: BridgeParse,
+    }
+
+    impl Bench {
+        fn new() -> Self {
+            let mut uut = BridgeParse::new(DIVISOR);
+            uut.connect_all();
+            let mut b = Bench { uut };
+            b.uut.reset.next = true;
+            b.clock(None, false);
+            b.uut.reset.next = false;
+            b
+        }
+
+        /// One clock with `byte` (if any) and `done`.
+        fn clock(&mut self, byte: Option<u8>, done: bool) -> Seen {
+            let u = &mut self.uut;
+            u.rx_valid.next = byte.is_some();
+            u.rx_data.next = (byte.unwrap_or(0) as u64).into();
+            u.req.done.next = done;
+            simulate(u, 100);
+            let seen = Seen {
+                start: u.req.start.val(),
+                stage: u.stage.enable.val().then(|| (u.stage.addr.val().to_u64(), u.stage.data.val().to_u64())),
+            };
+            u.clock.next = Clock { clk: false };
+            simulate(u, 100);
+            u.clock.next = Clock { clk: true };
+            simulate(u, 100);
+            seen
+        }
+
+        /// Sends `bytes` two clocks apart; what every clock showed.
+        fn send(&mut self, bytes: &[u8]) -> Vec<Seen> {
+            let mut seen = vec![];
+            for &b in bytes {
+                seen.push(self.clock(Some(b), false));
+                seen.push(self.clock(None, false));
+                seen.push(self.clock(None, false));
+            }
+            seen
+        }
+
+        fn idle(&mut self, clocks: usize) -> Vec<Seen> {
+            (0..clocks).map(|_| self.clock(None, false)).collect()
+        }
+    }
+
+    fn starts(seen: &[Seen]) -> Vec<usize> {
+        seen.iter().enumerate().filter(|(_, s)| s.start).map(|(i, _)| i).collect()
+    }
+
+    #[test]
+    fn a_write_frame_is_staged_then_handed_on_once() {
+        let mut b = Bench::new();
+        let f = frame(0x33, Opcode::Write as u8, 0x1234, 2, &[0xDEAD_BEEF, 0x0102_0304]);
+        let seen = b.send(&f);
+        let staged: Vec<(u64, u64)> = seen.iter().filter_map(|s| s.stage).collect();
+        assert_eq!(staged, vec![(0, 0xDEAD_BEEF), (1, 0x0102_0304)]);
+        // One start, in the clock of the last CRC byte.
+        assert_eq!(starts(&seen), vec![3 * (f.len() - 1)]);
+        let r = &b.uut.req;
+        assert_eq!(
+            (r.tag.val().to_u64(), r.opcode.val().to_u64(), r.addr.val().to_u64(), r.count.val().to_u64()),
+            (0x33, Opcode::Write as u64, 0x1234, 2)
+        );
+        assert!(b.uut.busy.val());
+        // A request is in flight: a whole frame is ignored, even past the timeout.
+        let seen = b.send(&frame(1, Opcode::Ping as u8, 0, 0, &[]));
+        assert!(starts(&seen).is_empty() && seen.iter().all(|s| s.stage.is_none()));
+        b.idle(1000);
+        assert!(b.uut.busy.val());
+        assert_eq!(b.uut.req.addr.val().to_u64(), 0x1234, "fields held until done");
+        // Done: hunting again, the next frame is taken.
+        b.clock(None, true);
+        assert!(!b.uut.busy.val());
+        let seen = b.send(&frame(0x44, Opcode::Read as u8, 0xBEEF, 1, &[]));
+        assert_eq!(starts(&seen).len(), 1);
+        assert_eq!((b.uut.req.tag.val().to_u64(), b.uut.req.addr.val().to_u64()), (0x44, 0xBEEF));
+        assert_eq!(b.uut.dropped.val().to_u64(), 0);
+    }
+
+    #[test]
+    fn bad_frames_are_dropped_and_counted_exactly() {
+        let mut b = Bench::new();
+        let mut bad_crc = frame(5, Opcode::Read as u8, 7, 1, &[]);
+        *bad_crc.last_mut().unwrap() ^= 0x10;
+        let cases: [Vec<u8>; 3] = [
+            bad_crc,
+            // READ takes count 1, PING count 0.
+            frame(6, Opcode::Read as u8, 7, 2, &[]),
+            frame(7, 0x09, 7, 0, &[]),
+        ];
+        for (k, f) in cases.iter().enumerate() {
+            let seen = b.send(f);
+            assert!(starts(&seen).is_empty(), "case {k}");
+            assert_eq!(b.uut.dropped.val().to_u64(), k as u64 + 1, "case {k}");
+        }
+        // Truncated: dropped once the line has been quiet for the timeout.
+        let f = frame(8, Opcode::BurstRead as u8, 7, 4, &[]);
+        b.send(&f[..4]);
+        let timeout = INTERBYTE_TIMEOUT_BYTES * 10 * DIVISOR as usize;
+        b.idle(timeout - 3);
+        assert_eq!(b.uut.dropped.val().to_u64(), 3);
+        b.idle(2);
+        assert_eq!(b.uut.dropped.val().to_u64(), 4);
+        // Garbage before a good frame costs nothing.
+        let mut bytes = vec![0x00, 0xFF, 0x13];
+        bytes.extend(frame(9, Opcode::Ping as u8, 0, 0, &[]));
+        let seen = b.send(&bytes);
+        assert_eq!(starts(&seen).len(), 1);
+        assert_eq!(b.uut.dropped.val().to_u64(), 4);
+    }
+
+    #[test]
+    fn bridge_parse_lints() {
+        verilator_lint("bridge_parse", &verilog_of(&mut BridgeParse::new(DIVISOR))).unwrap();
+    }
+}

@@ -166,3 +166,74 @@ impl Logic for BridgeRespond {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verilog::{verilator_lint, verilog_of};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The response the host expects (CRC over every byte after the SOF).
+    fn expected(tag: u8, status: Status, data: &[u32]) -> Vec<u8> {
+        let mut r = vec![RSP_SOF, tag, status as u8, data.len() as u8];
+        r.extend(data.iter().flat_map(|w| w.to_le_bytes()));
+        let crc = crc::Crc::<u16>::new(&crc::CRC_16_IBM_3740).checksum(&r[1..]);
+        r.extend(crc.to_le_bytes());
+        r
+    }
+
+    /// Sends one response against a transmitter that is ready at random;
+    /// the bytes taken, and the clocks of `done` relative to the last byte.
+    fn respond(uut: &mut BridgeRespond, tag: u8, bad: bool, buffer: &[u32], seed: u64) -> (Vec<u8>, Vec<i64>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (mut bytes, mut dones, mut last) = (vec![], vec![], 0i64);
+        let mut read_addr = 0usize;
+        for t in 0..2000i64 {
+            uut.result.start.next = t == 0;
+            uut.result.tag.next = (tag as u64).into();
+            uut.result.bad_address.next = bad;
+            uut.result.words.next = (buffer.len() as u64).into();
+            uut.fetch.data.next = (*buffer.get(read_addr).unwrap_or(&0xDEAD_0000) as u64).into();
+            uut.tx_ready.next = rng.gen_bool(0.3);
+            simulate(uut, 100);
+            if uut.tx_valid.val() && uut.tx_ready.val() {
+                bytes.push(uut.tx_data.val().to_u8());
+                last = t;
+            }
+            if uut.result.done.val() {
+                dones.push(t);
+            }
+            // The buffer answers the address of the clock before.
+            read_addr = uut.fetch.addr.val().index();
+            uut.clock.next = Clock { clk: false };
+            simulate(uut, 100);
+            uut.clock.next = Clock { clk: true };
+            simulate(uut, 100);
+        }
+        (bytes, dones.iter().map(|d| d - last).collect())
+    }
+
+    #[test]
+    fn responses_are_byte_exact_and_done_comes_with_the_last_byte() {
+        let mut uut = BridgeRespond::default();
+        uut.connect_all();
+        uut.reset.next = true;
+        simulate(&mut uut, 100);
+        uut.clock.next = Clock { clk: true };
+        simulate(&mut uut, 100);
+        uut.reset.next = false;
+        let data = [0x1122_3344, 0xA1B2_C3D4, 0x0000_00FF];
+        let (bytes, dones) = respond(&mut uut, 0x7E, false, &data, 1);
+        assert_eq!(bytes, expected(0x7E, Status::Ok, &data));
+        assert_eq!(dones, vec![0]);
+        let (bytes, dones) = respond(&mut uut, 0x01, true, &[], 2);
+        assert_eq!(bytes, expected(0x01, Status::BadAddress, &[]));
+        assert_eq!(dones, vec![0]);
+    }
+
+    #[test]
+    fn bridge_respond_lints() {
+        verilator_lint("bridge_respond", &verilog_of(&mut BridgeRespond::default())).unwrap();
+    }
+}
