@@ -422,7 +422,7 @@ fn wide_core_at_64_bits_is_the_link_core_clock_for_clock() {
     for (t, (a, b)) in narrow.iter().zip(&wide).enumerate() {
         assert_eq!(
             a, b,
-            "clock {t}: LinkCore vs LinkCoreWide<64> (tx_ready, rx_valid, rx_data, leds, reg_*, tx_lines)"
+            "clock {t}: LinkCore vs LinkCoreWide<64> (tx_stream.ready, rx_stream.valid, rx_stream.data, leds, reg_bus.*, tx_lines)"
         );
     }
 }
@@ -431,7 +431,7 @@ fn wide_core_at_64_bits_is_the_link_core_clock_for_clock() {
 fn wide_core_256_passes_verilator_lint_and_yosys() {
     let p = LinkParams { lanes: 4, spares: 1, osr: 1, marker_period: 8, deskew_depth: 2 };
     let v = verilog_of(&mut LinkCoreWide::<256>::new(&mosaic_gateware::link::core::CoreConfig::new(p)));
-    assert!(v.contains("[255:0] tx_data"), "no 256-bit tx_data port");
+    assert!(v.contains("[255:0] tx_stream$data"), "no 256-bit tx_stream$data port");
     verilator_lint("link_core_wide_256", &v).unwrap();
     let stats = yosys_synth_ice40("link_core_wide_256", &v).unwrap();
     eprintln!("link core 4+1 lanes, 256-bit stream, on iCE40: {stats:?}");
