@@ -52,7 +52,9 @@ fn main() {
     let parts: [Part; 5] = [
         ("link TX", |p| verilog_of(&mut LinkTx::new(p, 1))),
         ("link RX", |p| verilog_of(&mut LinkRx::new(p))),
-        ("channel emulator", |p| verilog_of(&mut ChannelEmu::new(p, 127))),
+        ("channel emulator", |p| {
+            verilog_of(&mut ChannelEmu::new(&mosaic_gateware::control::regmap::RegMap::new(p), 127))
+        }),
         ("link core (all)", |p| verilog_of(&mut LinkCore::new(&CoreConfig::new(*p)))),
         ("BERT core", |p| verilog_of(&mut BertCore::new(&BertConfig::new(*p)))),
     ];

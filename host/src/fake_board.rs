@@ -84,12 +84,7 @@ impl FakeRegs {
     }
 
     fn reset_value(&self, addr: u16) -> u32 {
-        match self.map.decode(addr) {
-            // Permutation registers reset to identity.
-            Some((r, i)) if r.name == "TX_MAP" || r.name == "EMU_SOURCE" => i as u32,
-            Some((r, _)) => r.reset,
-            None => 0,
-        }
+        self.map.decode(addr).map_or(0, |(r, i)| r.reset_of(i))
     }
 
     /// Sets the live value of `name[instance]` (a counter's running count, a status word).
@@ -122,7 +117,7 @@ impl FakeRegs {
             "MAGIC" => self.magic,
             "MAP_VERSION" => self.map_version,
             // A fake of the full link build: every feature.
-            "FEATURES" => mosaic_gateware::link::core::FEATURES,
+            "FEATURES" => mosaic_gateware::link::core::features(&self.map),
             "BRIDGE_DROPPED" => self.dropped as u32,
             _ if r.access == Access::Wo => 0,
             _ if r.counter => self.snap.get(&addr).copied().unwrap_or(0),
@@ -134,12 +129,15 @@ impl FakeRegs {
     /// read-only register, as the gateware answers both.
     pub fn write(&mut self, addr: u16, value: u32) -> bool {
         let Some((r, _)) = self.map.decode(addr) else { return false };
-        if r.access == Access::Ro {
+        // As the gateware: read-only registers and words with a field out
+        // of its range are refused.
+        if r.access == Access::Ro || !r.accepts(value) {
             return false;
         }
+        let clear = r.field("clear").is_some_and(|f| f.get(value) == 1);
         match (r.name, r.access) {
-            ("SNAPSHOT", _) if value & 1 == 1 => self.snapshot(),
-            ("CLEAR", _) if value & 1 == 1 => {
+            ("SNAPSHOT", _) => self.snapshot(),
+            ("CLEAR", _) if clear => {
                 let counters: Vec<u16> = self
                     .map
                     .registers
@@ -152,7 +150,9 @@ impl FakeRegs {
                 }
             }
             (_, Access::Rw) => {
-                self.live.insert(addr, value);
+                // A register keeps its fields (one without fields, the word).
+                let mask = if r.fields.is_empty() { u32::MAX } else { r.fields.iter().fold(0, |m, f| m | f.mask()) };
+                self.live.insert(addr, value & mask);
             }
             _ => {}
         }

@@ -6,15 +6,20 @@
 use mosaic_gateware::bert::core::{BertConfig, BertCore, BERT_FEATURES};
 use mosaic_gateware::control::regmap::RegMap;
 use mosaic_gateware::params::LinkParams;
-use mosaic_link::link::{LinkSim, CTRL_BERT, CTRL_LOOPBACK};
+use mosaic_gateware::phy::prbs::PrbsPattern;
+use mosaic_link::link::{ctrl, word, LinkSim};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 const OSR: usize = 4;
-/// CTRL.bert_pattern code of PRBS31 (x^31 + x^28 + 1).
-const PRBS31: u32 = 4 << 4;
-const LANE_STATUS_BIT_LOCK: u32 = 1 << 0;
-const LANE_STATUS_PRBS_LOCK: u32 = 1 << 3;
+/// CTRL with `pattern` (and loopback when `looped`).
+fn ctrl_prbs(pattern: PrbsPattern, looped: bool) -> u32 {
+    word("CTRL", &[("loopback", looped as u32), ("bert_pattern", pattern.code() as u32)])
+}
+
+fn lane_status(field: &str) -> u32 {
+    word("LANE_STATUS", &[(field, 1)])
+}
 
 fn params() -> LinkParams {
     LinkParams { lanes: 3, spares: 1, osr: OSR, ..LinkParams::DEFAULT }
@@ -59,7 +64,7 @@ fn bert_on_wire() -> (LinkSim<BertCore>, Rc<RefCell<Wire>>) {
 }
 
 fn all_locked(s: &mut LinkSim<BertCore>) -> bool {
-    (0..s.params.physical_lanes()).all(|q| s.read_reg("LANE_STATUS", q) & LANE_STATUS_PRBS_LOCK != 0)
+    (0..s.params.physical_lanes()).all(|q| s.read_reg("LANE_STATUS", q) & lane_status("prbs_lock") != 0)
 }
 
 fn counts(s: &mut LinkSim<BertCore>, name: &str) -> Vec<u32> {
@@ -75,8 +80,8 @@ fn identity_says_bert_and_the_link_registers_answer_with_errors() {
     assert_eq!(s.read_reg("PARAM_LANES", 0), 3);
     assert_eq!(s.read_reg("PARAM_OSR", 0), OSR as u32);
     // CTRL keeps loopback and the pattern; bert_enable always reads 1.
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK | PRBS31 | 1 << 2);
-    assert_eq!(s.read_reg("CTRL", 0), CTRL_LOOPBACK | PRBS31 | CTRL_BERT);
+    s.write_reg("CTRL", 0, ctrl_prbs(PrbsPattern::Prbs31, true) | ctrl(&["traffic_enable"]));
+    assert_eq!(s.read_reg("CTRL", 0), ctrl_prbs(PrbsPattern::Prbs31, true) | ctrl(&["bert_enable"]));
     // Every register of a feature this build lacks is an error, read or write.
     let bert_map = map.clone().with_features(want);
     for r in &map.registers {
@@ -94,12 +99,12 @@ fn identity_says_bert_and_the_link_registers_answer_with_errors() {
 fn every_flip_on_the_wire_is_counted_and_bits_come_in_whole_words() {
     let (mut s, wire) = bert_on_wire();
     let lanes = s.params.physical_lanes();
-    s.write_reg("CTRL", 0, PRBS31);
+    s.write_reg("CTRL", 0, ctrl_prbs(PrbsPattern::Prbs31, false));
     s.run(1000 * OSR as u64);
     assert!(all_locked(&mut s), "lanes not PRBS-locked after 1000 bits");
     assert!(s.h.uut.leds.val().get_bit(0), "LED 0: all locked");
     for q in 0..lanes {
-        assert_ne!(s.read_reg("LANE_STATUS", q) & LANE_STATUS_BIT_LOCK, 0, "lane {q} bit lock");
+        assert_ne!(s.read_reg("LANE_STATUS", q) & lane_status("bit_lock"), 0, "lane {q} bit lock");
     }
     let edge_phase = wire.borrow().edge_phase.expect("lane 0 never toggled");
 
@@ -154,8 +159,8 @@ fn the_emulator_impairs_only_the_lanes_it_is_told_to() {
     let mut s = bert();
     let lanes = s.params.physical_lanes();
     // Internal loopback, PRBS7; lane 2 dead, lane 0 at a bit error rate of 2^-7.
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK);
-    s.write_reg("EMU_CTRL", 2, 1);
+    s.write_reg("CTRL", 0, ctrl(&["loopback"]));
+    s.write_reg("EMU_CTRL", 2, word("EMU_CTRL", &[("stuck", 1)]));
     s.write_reg("EMU_ERROR_RATE", 0, 1 << 25);
     s.run(600 * OSR as u64);
     s.write_reg("CLEAR", 0, 1);
@@ -167,7 +172,7 @@ fn the_emulator_impairs_only_the_lanes_it_is_told_to() {
     eprintln!("status {status:x?} errors {errors:?} bits {bits:?}");
     assert_eq!(status.len(), lanes);
     for (q, st) in status.iter().enumerate() {
-        let locked = st & LANE_STATUS_PRBS_LOCK != 0;
+        let locked = st & lane_status("prbs_lock") != 0;
         assert_eq!(locked, q != 2, "lane {q} lock");
     }
     assert_eq!((errors[1], errors[3]), (0, 0), "clean lanes");
@@ -180,7 +185,7 @@ fn the_emulator_impairs_only_the_lanes_it_is_told_to() {
     // The lane comes back when revived.
     s.write_reg("EMU_CTRL", 2, 0);
     s.run(600 * OSR as u64);
-    assert_ne!(s.read_reg("LANE_STATUS", 2) & LANE_STATUS_PRBS_LOCK, 0, "lane 2 revived");
+    assert_ne!(s.read_reg("LANE_STATUS", 2) & lane_status("prbs_lock"), 0, "lane 2 revived");
 }
 
 #[test]
@@ -201,11 +206,11 @@ fn rust_hdl_and_verilator_agree_on_every_bert_register() {
     let a = |n: &str, i: usize| map.get(n).unwrap().addr_of(i).unwrap();
     let lanes = p.physical_lanes();
     let mut ops = vec![
-        Op::Write { addr: a("CTRL", 0), value: CTRL_LOOPBACK | 2 << 4 }, // PRBS15
+        Op::Write { addr: a("CTRL", 0), value: ctrl_prbs(PrbsPattern::Prbs15, true) },
         Op::Write { addr: a("EMU_DELAY", 1), value: 7 },
         Op::Write { addr: a("EMU_ERROR_RATE", 0), value: 1 << 24 },
-        Op::Write { addr: a("EMU_CTRL", 2), value: 1 }, // dead
-        Op::Write { addr: a("EMU_CTRL", 3), value: 4 }, // inverted: never locks
+        Op::Write { addr: a("EMU_CTRL", 2), value: word("EMU_CTRL", &[("stuck", 1)]) },
+        Op::Write { addr: a("EMU_CTRL", 3), value: word("EMU_CTRL", &[("invert", 1)]) }, // never locks
         Op::WaitLeds { bit: 1, level: true, max: 20_000 },
     ];
     let reads = |ops: &mut Vec<Op>| {
@@ -226,7 +231,7 @@ fn rust_hdl_and_verilator_agree_on_every_bert_register() {
         Op::Run(8_000),
     ]);
     reads(&mut ops);
-    ops.extend([Op::Write { addr: a("CTRL", 0), value: CTRL_LOOPBACK }, Op::Run(4_000)]); // PRBS7
+    ops.extend([Op::Write { addr: a("CTRL", 0), value: ctrl_prbs(PrbsPattern::Prbs7, true) }, Op::Run(4_000)]);
     reads(&mut ops);
     ops.push(Op::Read { addr: map.get("LINK_STATUS").unwrap().addr });
 
@@ -248,9 +253,9 @@ fn rust_hdl_and_verilator_agree_on_every_bert_register() {
     assert!(first[1] > 0 && first[2] > 2000, "noisy lane 0: {first:?}");
     assert!(first[4] == 0 && first[5] > 2900, "lane 1 clean ({first:?})");
     assert_eq!((first[7], first[8]), (0, 0), "dead lane 2 checks nothing");
-    assert_eq!(first[9] & LANE_STATUS_PRBS_LOCK, 0, "inverted lane 3 never locks");
+    assert_eq!(first[9] & lane_status("prbs_lock"), 0, "inverted lane 3 never locks");
     assert_eq!(second[1], 0, "cleared and quiet: {second:?}");
-    assert_ne!(second[6] & LANE_STATUS_PRBS_LOCK, 0, "lane 2 revived: {second:?}");
+    assert_ne!(second[6] & lane_status("prbs_lock"), 0, "lane 2 revived: {second:?}");
     assert!(third[2] > 0 && third[2] < second[2], "CTRL restarted the counters: {third:?}");
     assert_eq!(r.len(), 3 * 13);
 }
@@ -271,11 +276,11 @@ fn hundred_channels_lock_and_count_in_rust_hdl_and_verilator_alike() {
     assert_eq!(lanes, 100);
     let (noisy, dead, inverted) = ([0, 99], 57, 98);
     let mut ops = vec![
-        Op::Write { addr: a("CTRL", 0), value: CTRL_LOOPBACK | PRBS31 },
+        Op::Write { addr: a("CTRL", 0), value: ctrl_prbs(PrbsPattern::Prbs31, true) },
         Op::Write { addr: a("EMU_ERROR_RATE", noisy[0]), value: 1 << 26 }, // 1 bit in 64
         Op::Write { addr: a("EMU_ERROR_RATE", noisy[1]), value: 1 << 24 }, // 1 in 256
-        Op::Write { addr: a("EMU_CTRL", dead), value: 1 },
-        Op::Write { addr: a("EMU_CTRL", inverted), value: 4 },
+        Op::Write { addr: a("EMU_CTRL", dead), value: word("EMU_CTRL", &[("stuck", 1)]) },
+        Op::Write { addr: a("EMU_CTRL", inverted), value: word("EMU_CTRL", &[("invert", 1)]) },
         Op::Run(3_000),
         Op::Write { addr: a("CLEAR", 0), value: 1 },
         Op::Run(6_000),
@@ -313,7 +318,7 @@ fn hundred_channels_lock_and_count_in_rust_hdl_and_verilator_alike() {
     // whole 32-bit words, the same on every clean lane to within a word.
     let min_bits = clean.iter().map(|&q| bits(q)).min().unwrap();
     for &q in &clean {
-        assert_ne!(status(q) & LANE_STATUS_PRBS_LOCK, 0, "lane {q} locked");
+        assert_ne!(status(q) & lane_status("prbs_lock"), 0, "lane {q} locked");
         assert_eq!(errors(q), 0, "lane {q} clean");
         assert!(bits(q) % 32 == 0 && bits(q) - min_bits <= 32, "lane {q}: {} bits", bits(q));
     }
@@ -323,7 +328,7 @@ fn hundred_channels_lock_and_count_in_rust_hdl_and_verilator_alike() {
     }
     assert!(errors(0) > errors(99), "lane 0 is 4x noisier than lane 99");
     assert_eq!((errors(dead), bits(dead)), (0, 0), "dead lane 57 checks nothing");
-    assert_eq!(status(dead) & LANE_STATUS_PRBS_LOCK, 0);
-    assert_eq!(status(inverted) & LANE_STATUS_PRBS_LOCK, 0, "inverted lane 98 never locks");
+    assert_eq!(status(dead) & lane_status("prbs_lock"), 0);
+    assert_eq!(status(inverted) & lane_status("prbs_lock"), 0, "inverted lane 98 never locks");
     assert_eq!((r[3 * lanes], r[3 * lanes + 1]), (98, 2), "PARAM_LANES, PARAM_SPARES");
 }

@@ -1,6 +1,7 @@
 //! The multi-lane link end to end on the link core, in loopback through the
 //! gateware channel emulator: permutation, skew, dead lanes, spares, errors.
 
+use mosaic_gateware::link::marker::UNUSED_LANE_ID;
 use mosaic_gateware::params::LinkParams;
 use mosaic_link::link::*;
 use rand::seq::SliceRandom;
@@ -10,7 +11,6 @@ use rand_chacha::ChaCha8Rng;
 /// 4 data lanes + 2 spares; D = 2 absorbs up to one block (66 bits) of skew,
 /// within the emulator's 127-bit reach.
 const P: LinkParams = LinkParams { lanes: 4, spares: 2, osr: 1, marker_period: 16, deskew_depth: 2 };
-const EMU_STUCK: u32 = 1;
 
 fn up(s: &mut LinkSim) -> u64 {
     s.wait_link_up(600).expect("link did not come up")
@@ -21,7 +21,7 @@ fn up(s: &mut LinkSim) -> u64 {
 #[test]
 fn loopback_traffic_comes_up_clean() {
     let mut s = LinkSim::new(LinkParams { deskew_depth: 4, ..P });
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK | CTRL_TRAFFIC);
+    s.write_reg("CTRL", 0, ctrl(&["loopback", "traffic_enable"]));
     s.wait_link_up(400).expect("link did not come up within 400 block times");
     s.run(66 * 40);
     let (good, bad, lost, _) = s.frames();
@@ -42,7 +42,7 @@ fn permuted_and_skewed_lanes_deliver_every_frame_over_20_seeds() {
             // Skew up to D - 1 blocks less the bit-recovery margin.
             s.write_reg("EMU_DELAY", rx, rng.gen_range(0..=60));
         }
-        s.write_reg("CTRL", 0, CTRL_LOOPBACK | CTRL_TRAFFIC);
+        s.write_reg("CTRL", 0, ctrl(&["loopback", "traffic_enable"]));
         let t = up(&mut s);
         s.run(66 * 30);
         let (good, bad, lost, _) = s.frames();
@@ -52,15 +52,15 @@ fn permuted_and_skewed_lanes_deliver_every_frame_over_20_seeds() {
         // Discovery: each RX lane reports the logical lane its TX lane carries.
         for (rx, &tx) in perm.iter().enumerate() {
             let st = s.read_reg("LANE_STATUS", rx);
-            let id = (st >> 16) & 0xFFF;
-            let marker_locked = st & 4 != 0;
+            let id = s.map.field("LANE_STATUS", "logical_id").get(st);
+            let marker_locked = s.map.field("LANE_STATUS", "marker_lock").get(st) == 1;
             if tx < P.lanes {
                 assert!(marker_locked, "seed {seed}: data lane on rx {rx} not marker-locked");
                 assert_eq!(id, tx as u32, "seed {seed}: rx lane {rx} carries tx lane {tx}");
             } else if marker_locked {
                 // An idle spare may still be hunting for block lock (its lock
                 // time is random); once locked it must read as unused.
-                assert_eq!(id, 0xFFF, "seed {seed}: spare on rx lane {rx}");
+                assert_eq!(id as u64, UNUSED_LANE_ID, "seed {seed}: spare on rx lane {rx}");
             }
         }
         s.snapshot();
@@ -74,7 +74,7 @@ fn external_stream_arrives_bit_exact_and_in_order() {
     for rx in 0..P.physical_lanes() {
         s.write_reg("EMU_DELAY", rx, (rx as u32 * 11) % 61);
     }
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK);
+    s.write_reg("CTRL", 0, ctrl(&["loopback"]));
     up(&mut s);
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let sent: Vec<u64> = (0..600).map(|_| rng.gen()).collect();
@@ -104,14 +104,14 @@ fn external_stream_arrives_bit_exact_and_in_order() {
 #[test]
 fn dead_lanes_fail_over_to_spares_until_spares_run_out() {
     let mut s = LinkSim::new(P);
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK | CTRL_TRAFFIC | CTRL_AUTO_FAILOVER);
+    s.write_reg("CTRL", 0, ctrl(&["loopback", "traffic_enable", "auto_failover"]));
     up(&mut s);
     s.run(66 * 20);
     let (g0, b0, _, _) = s.frames();
     assert!(g0 > 0 && b0 == 0);
     // Kill two data lanes, one at a time: each moves to a spare.
     for (k, dead) in [1usize, 3].iter().enumerate() {
-        s.write_reg("EMU_CTRL", *dead, EMU_STUCK);
+        s.write_reg("EMU_CTRL", *dead, word("EMU_CTRL", &[("stuck", 1)]));
         let start = s.h.cycles();
         // Wait for the drop, then the recovery.
         let mut down_seen = false;
@@ -141,7 +141,7 @@ fn dead_lanes_fail_over_to_spares_until_spares_run_out() {
         assert!(l as u64 <= (blocks + 40) * n / 8 * (k as u64 + 1), "lost frames unbounded: {l}");
     }
     // A third dead lane: no spare left. The link stays down and delivers nothing.
-    s.write_reg("EMU_CTRL", 0, EMU_STUCK);
+    s.write_reg("EMU_CTRL", 0, word("EMU_CTRL", &[("stuck", 1)]));
     s.run(66 * 300);
     assert!(!s.h.uut.leds.val().get_bit(0), "link up with more dead lanes than spares");
     let (g1, _, _, w1) = s.frames();
@@ -155,7 +155,7 @@ fn dead_lanes_fail_over_to_spares_until_spares_run_out() {
 #[test]
 fn bit_errors_show_as_bad_frames_and_bip_errors() {
     let mut s = LinkSim::new(P);
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK | CTRL_TRAFFIC);
+    s.write_reg("CTRL", 0, ctrl(&["loopback", "traffic_enable"]));
     up(&mut s);
     // About one error per 2000 bits on physical lane 2.
     s.write_reg("EMU_ERROR_RATE", 2, ((1u64 << 32) / 2000) as u32);
@@ -176,7 +176,7 @@ fn noisy_lane_fails_over_on_bip_threshold() {
     let mut s = LinkSim::new(P);
     s.write_reg("FAILOVER_THRESHOLD", 0, 2);
     s.write_reg("FAILOVER_WINDOW", 0, 4);
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK | CTRL_TRAFFIC | CTRL_AUTO_FAILOVER);
+    s.write_reg("CTRL", 0, ctrl(&["loopback", "traffic_enable", "auto_failover"]));
     up(&mut s);
     // The spares are idle and unlocked until they lock; give them time so
     // the failover target is ready (holdoff after reset covers this too).
@@ -229,10 +229,10 @@ fn lane_map_returns_to_identity_on_link_reset() {
 #[test]
 fn lanes_found_reads_the_last_whole_scan_while_the_link_is_down() {
     let mut s = LinkSim::new(P);
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK);
+    s.write_reg("CTRL", 0, ctrl(&["loopback"]));
     up(&mut s);
     // One data lane dead and no failover: the scans go on finding the others.
-    s.write_reg("EMU_CTRL", 2, EMU_STUCK);
+    s.write_reg("EMU_CTRL", 2, word("EMU_CTRL", &[("stuck", 1)]));
     s.run(66 * 60);
     assert!(!s.h.uut.leds.val().get_bit(0), "link still up with a dead data lane");
     let found_mask = s.map.get("LINK_STATUS").unwrap().field("lanes_found").unwrap().clone();

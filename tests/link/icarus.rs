@@ -19,7 +19,7 @@ fn icarus_links_up_carries_traffic_and_counts_as_verilator() {
     let a = |n: &str, i: usize| map.get(n).unwrap().addr_of(i).unwrap();
     let mut ops = vec![
         Op::Write { addr: a("EMU_DELAY", 1), value: 23 },
-        Op::Write { addr: a("CTRL", 0), value: 0b101 }, // loopback, traffic
+        Op::Write { addr: a("CTRL", 0), value: map.word("CTRL", &[("loopback", 1), ("traffic_enable", 1)]) },
         Op::WaitLeds { bit: 0, level: true, max: 20_000 },
         Op::Run(66 * 40),
         Op::Snapshot,

@@ -22,7 +22,7 @@ fn lock_bound(p: &LinkParams) -> u64 {
 fn locks_and_carries_traffic(p: LinkParams, rounds: u64) {
     let t = std::time::Instant::now();
     let mut s = LinkSim::new(p);
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK | CTRL_TRAFFIC);
+    s.write_reg("CTRL", 0, ctrl(&["loopback", "traffic_enable"]));
     let bound = lock_bound(&p);
     let up = s.wait_link_up(bound).unwrap_or_else(|| panic!("N = {}: no link within {bound} blocks", p.lanes));
     let blocks = up as f64 / s.block_clocks() as f64;

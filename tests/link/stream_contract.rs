@@ -144,7 +144,7 @@ fn run<C: StreamDut + 'static>(core: C, p: LinkParams, seed: u64, faults: &Fault
         let rx = w.borrow_mut().step(&u.pins(), take, marker);
         u.set_pins(&rx);
     }));
-    let ctrl = if faults.auto_failover { CTRL_AUTO_FAILOVER } else { 0 };
+    let ctrl = if faults.auto_failover { ctrl(&["auto_failover"]) } else { 0 };
     s.write_reg("CTRL", 0, ctrl);
     let mut sb = Scoreboard::default();
     let word = |rng: &mut ChaCha8Rng| (0..C::LIMBS).map(|_| rng.gen()).collect::<Vec<u64>>();

@@ -18,13 +18,16 @@ fn script(map: &RegMap) -> Vec<Op> {
         Op::Write { addr: a("EMU_SOURCE", 0), value: 2 },
         Op::Write { addr: a("EMU_SOURCE", 2), value: 0 },
         Op::Write { addr: a("EMU_DELAY", 1), value: 23 },
-        Op::Write { addr: a("CTRL", 0), value: 0b111 }, // loopback, auto failover, traffic
+        Op::Write {
+            addr: a("CTRL", 0),
+            value: map.word("CTRL", &[("loopback", 1), ("auto_failover", 1), ("traffic_enable", 1)]),
+        },
         Op::WaitLeds { bit: 0, level: true, max: 20_000 },
         Op::Run(66 * 30),
         Op::Write { addr: a("EMU_ERROR_RATE", 1), value: 1 << 22 },
         Op::Run(66 * 20),
         Op::Write { addr: a("EMU_ERROR_RATE", 1), value: 0 },
-        Op::Write { addr: a("EMU_CTRL", 1), value: 1 }, // kill physical RX lane 1
+        Op::Write { addr: a("EMU_CTRL", 1), value: map.word("EMU_CTRL", &[("stuck", 1)]) }, // kill physical RX lane 1
         Op::Run(66 * 300),
         Op::Snapshot,
     ];

@@ -295,7 +295,7 @@ fn wide_core_carries_256_bit_words_in_loopback() {
     for rx in 0..P.physical_lanes() {
         s.write_reg("EMU_DELAY", rx, (rx as u32 * 13) % 61);
     }
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK);
+    s.write_reg("CTRL", 0, ctrl(&["loopback"]));
     s.wait_link_up(600).expect("link did not come up");
     let mut rng = ChaCha8Rng::seed_from_u64(21);
     let sent = random_words(&mut rng, 100, 4);
@@ -317,7 +317,7 @@ fn wide_core_starts_over_at_a_word_boundary_after_a_link_drop() {
     // lane, so a round never holds a word's tail and the next word's head.
     let p = LinkParams { lanes: 5, ..P };
     let mut s = LinkSim::<LinkCoreWide<256>>::wide(p);
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK);
+    s.write_reg("CTRL", 0, ctrl(&["loopback"]));
     s.wait_link_up(600).expect("link did not come up");
     let mut rng = ChaCha8Rng::seed_from_u64(22);
     // Stream back to back and open the loop with link words in flight.
@@ -343,7 +343,7 @@ fn wide_core_starts_over_at_a_word_boundary_after_a_link_drop() {
     assert!(gaps >= 1, "the drop was not flagged on rx_gap");
     s.snapshot();
     assert!(s.read_reg("RX_GAPS", 0) >= 1, "RX_GAPS did not count the drop");
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK);
+    s.write_reg("CTRL", 0, ctrl(&["loopback"]));
     s.wait_link_up(600).expect("link did not come back");
     let second = random_words(&mut rng, 30, 4);
     let got = stream(&mut s, &mut rng, &second, 8_000);
@@ -367,7 +367,7 @@ fn trace_64<C: CorePorts>(
     let mut rng = ChaCha8Rng::seed_from_u64(31);
     let mut trace = vec![];
     s.write_reg("EMU_DELAY", 1, 17);
-    s.write_reg("CTRL", 0, CTRL_LOOPBACK);
+    s.write_reg("CTRL", 0, ctrl(&["loopback"]));
     for t in 0..12_000u64 {
         let (data, valid) = (rng.gen::<u64>(), rng.gen_bool(0.5));
         s.h.cycle(|u| {

@@ -126,7 +126,8 @@ fn bert_image_on(engine: Engine) {
     );
     inject(&mut c, &["--lane", "0", "--ber", "0.01"]);
     inject(&mut c, &["--lane", "2", "--kill"]);
-    let bert = BertArgs { pattern: Pattern::Prbs15, duration: 3.0, keep: false };
+    let bert =
+        BertArgs { pattern: Pattern(mosaic_gateware::phy::prbs::PrbsPattern::Prbs15), duration: 3.0, keep: false };
     let mut out = Vec::new();
     bert.run(&mut c, true, &mut out).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();

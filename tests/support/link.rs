@@ -8,11 +8,16 @@ use mosaic_gateware::link::core_wide::LinkCoreWide;
 use mosaic_gateware::params::LinkParams;
 use mosaic_sim::harness::Harness;
 
-/// CTRL register bits (regmap.rs).
-pub const CTRL_LOOPBACK: u32 = 1 << 0;
-pub const CTRL_AUTO_FAILOVER: u32 = 1 << 1;
-pub const CTRL_TRAFFIC: u32 = 1 << 2;
-pub const CTRL_BERT: u32 = 1 << 3;
+/// The word of register `reg` with the named fields set, where the
+/// register map places them.
+pub fn word(reg: &str, fields: &[(&str, u32)]) -> u32 {
+    RegMap::new(&LinkParams::DEFAULT).word(reg, fields)
+}
+
+/// CTRL with the named one-bit fields set.
+pub fn ctrl(on: &[&str]) -> u32 {
+    word("CTRL", &on.iter().map(|f| (*f, 1)).collect::<Vec<_>>())
+}
 
 /// The control ports [LinkSim] drives (the link core's, the wide core's,
 /// the BERT core's).

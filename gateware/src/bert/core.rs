@@ -32,7 +32,9 @@
 //! a bit error (since the last `CLEAR` or `CTRL` write), 3 heartbeat.
 
 use crate::bert::engine::{max_lanes, BertEngine};
-use crate::control::map_decode::{addr, Identity, MapDecode};
+use crate::control::config_reg::{field_lsb, field_mask, ConfigReg};
+use crate::control::ctrl_fields::CtrlFields;
+use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
 use crate::control::reg_bus::RegBusSlave;
 use crate::control::reg_port::RegPort;
 use crate::control::regmap::RegMap;
@@ -101,7 +103,8 @@ pub struct BertCore {
     emu: ChannelEmu,
     bitrec: Vec<BitRecovery>,
     engine: BertEngine,
-    ctrl: DFF<Bits<16>>,
+    ctrl: ConfigReg,
+    cf: CtrlFields,
     /// One clock with the checkers out of PRBS mode: restarts them.
     restart: DFF<Bit>,
     uptime: DFF<Bits<32>>,
@@ -120,11 +123,18 @@ pub struct BertCore {
     /// Per lane: LANE_STATUS when the read names the lane, else 0 (an
     /// AND-OR read, balanced by synthesis).
     lane_status: Vec<Signal<Local, Bits<32>>>,
-    a_ctrl: Constant<Bits<16>>,
     a_snapshot: Constant<Bits<16>>,
     a_clear: Constant<Bits<16>>,
     a_uptime: Constant<Bits<16>>,
     a_bridge_dropped: Constant<Bits<16>>,
+    at_clear: Constant<Bits<32>>,
+    m_bit_lock: Constant<Bits<32>>,
+    m_prbs_lock: Constant<Bits<32>>,
+    w_status: Constant<Bits<3>>,
+    w_prbs_errors: Constant<Bits<3>>,
+    w_bits: Constant<Bits<3>>,
+    /// EMU_SOURCE's word: the permutation, which this core lacks.
+    w_source: Constant<Bits<2>>,
     ones: Constant<Bits<32>>,
 }
 
@@ -140,7 +150,7 @@ impl BertCore {
         }
         let full = RegMap::new(p);
         let features = full.feature_bits(&BERT_FEATURES);
-        let map = full.with_features(features);
+        let map = full.clone().with_features(features);
         let phys = p.physical_lanes();
         let identity = Identity { features, build_id: cfg.build_id, clock_hz: cfg.clock_hz };
         Self {
@@ -153,10 +163,11 @@ impl BertCore {
             bridge_dropped: Default::default(),
             leds: Default::default(),
             tx: LaneTx::new(p.osr),
-            emu: ChannelEmu::without_permutation(p, cfg.max_delay_bits),
+            emu: ChannelEmu::without_permutation(&full, cfg.max_delay_bits),
             bitrec: (0..phys).map(|_| BitRecovery::new(p.osr)).collect(),
             engine: BertEngine::new(phys, p.osr),
-            ctrl: Default::default(),
+            ctrl: ConfigReg::new(&map, "CTRL", features),
+            cf: CtrlFields::new(&map),
             restart: Default::default(),
             uptime: Default::default(),
             snap_uptime: Default::default(),
@@ -170,11 +181,17 @@ impl BertCore {
             all_locked: Default::default(),
             any_locked: Default::default(),
             lane_status: per_lane(phys),
-            a_ctrl: addr(&map, "CTRL"),
             a_snapshot: addr(&map, "SNAPSHOT"),
             a_clear: addr(&map, "CLEAR"),
             a_uptime: addr(&map, "UPTIME_BLOCKS"),
             a_bridge_dropped: addr(&map, "BRIDGE_DROPPED"),
+            at_clear: field_lsb(&map, "CLEAR", "clear", 1),
+            m_bit_lock: field_mask(&map, "LANE_STATUS", "bit_lock", 1),
+            m_prbs_lock: field_mask(&map, "LANE_STATUS", "prbs_lock", 1),
+            w_status: lane_word(&map, "LANE_STATUS"),
+            w_prbs_errors: lane_word(&map, "LANE_PRBS_ERRORS"),
+            w_bits: lane_word(&map, "LANE_BITS"),
+            w_source: lane_word(&full, "EMU_SOURCE"),
             ones: Constant::new(0xFFFF_FFFFu64.into()),
         }
     }
@@ -183,7 +200,14 @@ impl BertCore {
 impl Logic for BertCore {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, ctrl, restart, uptime, snap_uptime);
+        dff_setup!(self, clock, restart, uptime, snap_uptime);
+        self.ctrl.clock.next = self.clock.val();
+        self.ctrl.reset.next = self.reset.val();
+        self.ctrl.addr.next = self.reg_bus.addr.val();
+        self.ctrl.write.next = self.reg_bus.write.val();
+        self.ctrl.wdata.next = self.reg_bus.wdata.val();
+        self.ctrl.raddr.next = self.regs.raddr.val();
+        self.cf.ctrl.next = self.ctrl.value.val();
         self.emu.clock.next = self.clock.val();
         self.emu.reset.next = self.reset.val();
         self.restart.d.next = false;
@@ -191,7 +215,7 @@ impl Logic for BertCore {
         // function would not reach an earlier read).
         self.clear.next = self.reg_bus.write.val()
             & (self.reg_bus.addr.val() == self.a_clear.val())
-            & self.reg_bus.wdata.val().get_bit(0);
+            & (self.reg_bus.wdata.val() >> self.at_clear.val()).get_bit(0);
         self.take_snapshot.next =
             self.snapshot.val() | (self.reg_bus.write.val() & (self.reg_bus.addr.val() == self.a_snapshot.val()));
 
@@ -202,10 +226,10 @@ impl Logic for BertCore {
         self.tx.block_data.next = 0.into();
         self.tx.block_ctrl.next = false;
         self.tx.cfg_prbs_enable.next = true;
-        self.tx.cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
+        self.tx.cfg_prbs_pattern.next = self.cf.bert_pattern.val();
         self.engine.clock.next = self.clock.val();
         self.engine.reset.next = self.reset.val();
-        self.engine.pattern.next = self.ctrl.q.val().get_bits::<3>(4);
+        self.engine.pattern.next = self.cf.bert_pattern.val();
         self.engine.restart.next = self.restart.q.val();
         self.engine.clear.next = self.clear.val();
         self.engine.snapshot.next = self.take_snapshot.val();
@@ -213,7 +237,7 @@ impl Logic for BertCore {
         self.any_locked.next = false;
         for q in 0..self.bitrec.len() {
             self.tx_lines[q].next = self.tx.tx_line.val();
-            if self.ctrl.q.val().get_bit(0) {
+            if self.cf.loopback.val() {
                 self.emu.line_in[q].next = self.tx.tx_line.val();
             } else {
                 self.emu.line_in[q].next = self.rx_lines[q].val();
@@ -243,16 +267,16 @@ impl Logic for BertCore {
         self.emu.wr_reg.next = self.dec.emu_word.val();
         self.emu.wr_data.next = self.reg_bus.wdata.val();
 
-        // Read value of the latched address `raddr` (reg.addr is held too).
+        // Read value of the latched address `raddr` (reg_bus.addr is held too).
         self.rd_value.next = 0.into();
         self.rd_hit.next = false;
         if self.dec.id_hit.val() {
             self.rd_value.next = self.dec.id_value.val();
             self.rd_hit.next = true;
         }
-        if self.regs.raddr.val() == self.a_ctrl.val() {
-            // bert_enable (bit 3) always reads 1.
-            self.rd_value.next = bit_cast::<32, 16>(self.ctrl.q.val()) | 8;
+        if self.ctrl.rd_hit.val() {
+            // bert_enable is absent here and reads 1 (the map says so).
+            self.rd_value.next = self.ctrl.rd_value.val();
             self.rd_hit.next = true;
         }
         if (self.regs.raddr.val() == self.a_snapshot.val()) | (self.regs.raddr.val() == self.a_clear.val()) {
@@ -268,50 +292,47 @@ impl Logic for BertCore {
         }
         self.engine.rd_lane.next = self.dec.lane.val();
         for q in 0..self.bitrec.len() {
-            // LANE_STATUS: bit_lock (bit 0), prbs_lock (bit 3).
+            // LANE_STATUS: this core has bit_lock and prbs_lock.
             self.lane_status[q].next = 0.into();
             if self.dec.lane.val().index() == q {
                 if self.bitrec[q].bit_lock.val() {
-                    self.lane_status[q].next = self.lane_status[q].val() | 1;
+                    self.lane_status[q].next = self.lane_status[q].val() | self.m_bit_lock.val();
                 }
                 if self.engine.lock[q].val() {
-                    self.lane_status[q].next = self.lane_status[q].val() | 8;
+                    self.lane_status[q].next = self.lane_status[q].val() | self.m_prbs_lock.val();
                 }
             }
         }
         if self.dec.in_lanes.val() {
-            if self.dec.lane_word.val() == 0 {
+            if self.dec.lane_word.val() == self.w_status.val() {
                 self.rd_value.next = 0.into();
                 for q in 0..self.bitrec.len() {
                     self.rd_value.next = self.rd_value.val() | self.lane_status[q].val();
                 }
                 self.rd_hit.next = true;
             }
-            if self.dec.lane_word.val() == 3 {
+            if self.dec.lane_word.val() == self.w_prbs_errors.val() {
                 self.rd_value.next = self.engine.rd_errors.val();
                 self.rd_hit.next = true;
             }
-            if self.dec.lane_word.val() == 6 {
+            if self.dec.lane_word.val() == self.w_bits.val() {
                 self.rd_value.next = self.engine.rd_bits.val();
                 self.rd_hit.next = true;
             }
         }
-        // EMU_SOURCE (word 3) needs the permutation, which this core lacks.
-        if self.dec.in_emu.val() & (self.dec.emu_word.val() != 3) {
+        // EMU_SOURCE needs the permutation, which this core lacks.
+        if self.dec.in_emu.val() & (self.dec.emu_word.val() != self.w_source.val()) {
             self.rd_value.next = self.emu.rd_data.val();
             self.rd_hit.next = true;
         }
 
-        // Writes: which register takes `reg.addr` (RegPort answers).
-        self.wr_hit.next = false;
+        // Writes: which register takes `reg_bus.addr` (RegPort answers).
+        self.wr_hit.next = self.ctrl.wr_hit.val();
+        // A new pattern needs fresh checkers.
+        if self.ctrl.wr_hit.val() {
+            self.restart.d.next = true;
+        }
         if self.reg_bus.write.val() {
-            if self.reg_bus.addr.val() == self.a_ctrl.val() {
-                // loopback (bit 0) and bert_pattern (bits 6..4); a new
-                // pattern needs fresh checkers.
-                self.ctrl.d.next = self.reg_bus.wdata.val().get_bits::<16>(0) & 0x71;
-                self.restart.d.next = true;
-                self.wr_hit.next = true;
-            }
             if self.reg_bus.addr.val() == self.a_clear.val() {
                 self.wr_hit.next = true;
                 if self.clear.val() {
@@ -321,7 +342,7 @@ impl Logic for BertCore {
             if self.reg_bus.addr.val() == self.a_snapshot.val() {
                 self.wr_hit.next = true;
             }
-            if self.dec.in_emu.val() & (self.dec.emu_word.val() != 3) {
+            if self.dec.in_emu.val() & (self.dec.emu_word.val() != self.w_source.val()) & self.emu.wr_ok.val() {
                 self.emu.wr.next = true;
                 self.wr_hit.next = true;
             }
@@ -342,7 +363,6 @@ impl Logic for BertCore {
             | (bit_cast::<8, 1>(self.uptime.q.val().get_bit(12).into()) << 3);
 
         if self.reset.val() {
-            self.ctrl.d.next = 0.into();
             self.uptime.d.next = 0.into();
         }
     }

@@ -21,6 +21,23 @@ pub fn addr(map: &RegMap, name: &str) -> Constant<Bits<16>> {
     Constant::new((r.addr as u64).into())
 }
 
+/// The word of per-lane register `name` within its lane's block, as an HDL
+/// constant as wide as the block's word index.
+pub fn lane_word<const W: usize>(map: &RegMap, name: &str) -> Constant<Bits<W>> {
+    Constant::new((map.lane_word(name) as u64).into())
+}
+
+/// log2 of a block's stride, which must be `1 << word_bits` (the width of
+/// the decode's word index).
+fn stride_shift(stride: u16, word_bits: u32, what: &str) -> Constant<Bits<16>> {
+    assert!(
+        stride == 1 << word_bits,
+        "the {what} decode takes {} words per lane, the map has {stride}",
+        1 << word_bits
+    );
+    Constant::new((word_bits as u64).into())
+}
+
 #[derive(LogicBlock)]
 pub struct MapDecode {
     /// Address of the read in progress (the register port's `raddr`).
@@ -46,20 +63,18 @@ pub struct MapDecode {
     id_value_c: Vec<Constant<Bits<32>>>,
     lane_base: Constant<Bits<16>>,
     emu_base: Constant<Bits<16>>,
+    lane_shift: Constant<Bits<16>>,
+    emu_shift: Constant<Bits<16>>,
     n_phys: Constant<Bits<16>>,
 }
 
 impl MapDecode {
     /// The decode of `map` (identity values from `id`).
     pub fn new(map: &RegMap, id: Identity) -> Self {
-        assert_eq!(regmap::LANE_STRIDE, 8, "the lane decode assumes 8 words per lane");
-        assert_eq!(regmap::EMU_STRIDE, 4, "the emulator decode assumes 4 words per lane");
-        // Identity: read-only plain registers below CTRL, whose value is
-        // their reset value or a build constant.
+        // Identity: read-only plain registers, whose value is their reset
+        // value or a build constant.
         let ident: Vec<(u16, u32)> = map
-            .registers
-            .iter()
-            .filter(|r| r.addr < 0x010 && r.count == 1)
+            .identity()
             .map(|r| {
                 let v = match r.name {
                     "FEATURES" => id.features,
@@ -89,6 +104,8 @@ impl MapDecode {
             id_value_c: ident.iter().map(|(_, v)| Constant::new((*v as u64).into())).collect(),
             lane_base: Constant::new((regmap::LANE_BASE as u64).into()),
             emu_base: Constant::new((regmap::EMU_BASE as u64).into()),
+            lane_shift: stride_shift(regmap::LANE_STRIDE, 3, "lane"),
+            emu_shift: stride_shift(regmap::EMU_STRIDE, 2, "emulator"),
             n_phys: Constant::new((map.params.physical_lanes() as u64).into()),
         }
     }
@@ -106,12 +123,12 @@ impl Logic for MapDecode {
             }
         }
         self.lane_off.next = self.raddr.val() - self.lane_base.val();
-        self.lane_idx.next = self.lane_off.val() >> 3;
+        self.lane_idx.next = self.lane_off.val() >> self.lane_shift.val();
         self.in_lanes.next = (self.raddr.val() >= self.lane_base.val()) & (self.lane_idx.val() < self.n_phys.val());
         self.lane.next = bit_cast::<12, 16>(self.lane_idx.val());
         self.lane_word.next = self.lane_off.val().get_bits::<3>(0);
         self.emu_off.next = self.addr.val() - self.emu_base.val();
-        self.emu_idx.next = self.emu_off.val() >> 2;
+        self.emu_idx.next = self.emu_off.val() >> self.emu_shift.val();
         self.in_emu.next = (self.addr.val() >= self.emu_base.val()) & (self.emu_idx.val() < self.n_phys.val());
         self.emu_lane.next = bit_cast::<12, 16>(self.emu_idx.val());
         self.emu_word.next = bit_cast::<2, 16>(self.emu_off.val());

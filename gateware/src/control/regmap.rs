@@ -10,6 +10,7 @@
 //! registers return the latched values, so a table of counters is consistent.
 
 use crate::params::LinkParams;
+use crate::phy::prbs::PrbsPattern;
 use serde::Serialize;
 
 /// Version of this map; the host refuses a board whose version differs.
@@ -41,15 +42,34 @@ pub struct Field {
     pub doc: &'static str,
     /// Smallest meaningful value (0 for most fields).
     pub min: u32,
-    /// Largest meaningful value: all ones in `width` bits, or less where the
-    /// gateware clamps (a delay line's length).
+    /// Largest meaningful value: all ones in `width` bits, or less (a delay
+    /// line's length, a lane number, a pattern code).
     pub max: u32,
+    /// The `FEATURES` bit a build needs to have this field; a build without
+    /// it stores nothing there and reads `absent`.
+    pub requires: Option<&'static str>,
+    /// What the field reads in a build without `requires`.
+    pub absent: u32,
 }
 
 impl Field {
     /// The values software may write (the host checks its options with it).
+    /// The gateware refuses a write with any field outside its range (the
+    /// answer carries the error bit, the register keeps its value).
     pub fn range(&self) -> std::ops::RangeInclusive<u32> {
         self.min..=self.max
+    }
+    /// The field's bits in place.
+    pub fn mask(&self) -> u32 {
+        ones(self.width) << self.lsb
+    }
+    /// The field's value in `word`.
+    pub fn get(&self, word: u32) -> u32 {
+        (word >> self.lsb) & ones(self.width)
+    }
+    /// `word` with the field set to `value` (None when `value` is too wide).
+    pub fn set(&self, word: u32, value: u32) -> Option<u32> {
+        (value <= ones(self.width)).then(|| (word & !self.mask()) | value << self.lsb)
     }
 }
 
@@ -73,7 +93,10 @@ pub struct Register {
     /// Address step between instances.
     pub stride: u16,
     pub access: Access,
+    /// Value after reset (of every instance, or see `reset_index`).
     pub reset: u32,
+    /// Instance i resets to i (the lane maps: identity).
+    pub reset_index: bool,
     /// True for counters, which read their snapshot.
     pub counter: bool,
     pub fields: Vec<Field>,
@@ -93,6 +116,40 @@ impl Register {
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
+    /// Value of instance `i` after reset.
+    pub fn reset_of(&self, i: usize) -> u32 {
+        if self.reset_index {
+            i as u32
+        } else {
+            self.reset
+        }
+    }
+    /// The fields a build with `FEATURES` = `features` has.
+    pub fn fields_in(&self, map: &RegMap, features: u32) -> Vec<&Field> {
+        self.fields.iter().filter(|f| f.requires.is_none_or(|n| map.has_feature(features, n))).collect()
+    }
+    /// The bits a build with `features` stores: its fields' (all, for a
+    /// register without fields).
+    pub fn stored_mask(&self, map: &RegMap, features: u32) -> u32 {
+        if self.fields.is_empty() {
+            return u32::MAX;
+        }
+        self.fields_in(map, features).iter().fold(0, |m, f| m | f.mask())
+    }
+    /// What the fields a build with `features` lacks read.
+    pub fn absent_bits(&self, map: &RegMap, features: u32) -> u32 {
+        let present = self.fields_in(map, features);
+        self.fields.iter().filter(|f| !present.contains(f)).fold(0, |w, f| w | f.absent << f.lsb)
+    }
+    /// What a read returns after `word` was stored, in a build with `features`.
+    pub fn readback(&self, map: &RegMap, features: u32, word: u32) -> u32 {
+        (word & self.stored_mask(map, features)) | self.absent_bits(map, features)
+    }
+    /// Whether the gateware takes `word` (every field in its range); a
+    /// register without fields takes any word.
+    pub fn accepts(&self, word: u32) -> bool {
+        self.fields.iter().all(|f| f.range().contains(&f.get(word)))
+    }
 }
 
 /// The whole map for one link shape.
@@ -104,7 +161,17 @@ pub struct RegMap {
 }
 
 fn f(name: &'static str, lsb: u32, width: u32, doc: &'static str) -> Field {
-    Field { name, lsb, width, doc, min: 0, max: ones(width) }
+    Field { name, lsb, width, doc, min: 0, max: ones(width), requires: None, absent: 0 }
+}
+
+/// A field only builds with feature `feature` have.
+fn needs(feature: &'static str, field: Field) -> Field {
+    Field { requires: Some(feature), ..field }
+}
+
+/// A lane-number field of a map over `lanes` physical lanes.
+fn lane_field(name: &'static str, lanes: u16, doc: &'static str) -> Field {
+    Field { max: lanes.saturating_sub(1) as u32, ..f(name, 0, 12, doc) }
 }
 
 /// The channel emulator's delay field: wide enough for the longest delay
@@ -140,6 +207,7 @@ impl RegMap {
             stride: 1,
             access,
             reset,
+            reset_index: false,
             counter,
             fields,
             doc,
@@ -168,15 +236,16 @@ impl RegMap {
             plain("CLOCK_HZ", 0x009, Ro, 0, false, vec![], "Link clock frequency in Hz (0 in simulation)."),
             // Control.
             plain("CTRL", 0x010, Rw, 0, false, vec![
-                f("loopback", 0, 1, "1 = internal loopback (TX lanes feed RX lanes through the channel emulator)."),
-                f("auto_failover", 1, 1, "1 = move a down lane to a free spare automatically."),
-                f("traffic_enable", 2, 1, "1 = the traffic generator feeds the link."),
-                f("bert_enable", 3, 1, "1 = every lane sends and checks raw PRBS instead of blocks."),
-                f("bert_pattern", 4, 3, "PRBS pattern: 0=PRBS7 1=PRBS9 2=PRBS15 3=PRBS23 4=PRBS31."),
-                f("link_reset", 8, 1, "1 = hold the link datapath in reset."),
+                needs("internal_loopback", f("loopback", 0, 1, "1 = internal loopback (TX lanes feed RX lanes through the channel emulator).")),
+                needs("auto_failover", f("auto_failover", 1, 1, "1 = move a down lane to a free spare automatically.")),
+                needs("traffic", f("traffic_enable", 2, 1, "1 = the traffic generator feeds the link.")),
+                // Only a link image can leave BERT mode: the BERT image reads 1.
+                Field { absent: 1, ..needs("link", f("bert_enable", 3, 1, "1 = every lane sends and checks raw PRBS instead of blocks (always 1 in the BERT image).")) },
+                Field { max: PrbsPattern::ALL.len() as u32 - 1, ..needs("bert", f("bert_pattern", 4, 3, "PRBS pattern: 0=PRBS7 1=PRBS9 2=PRBS15 3=PRBS23 4=PRBS31.")) },
+                needs("link", f("link_reset", 8, 1, "1 = hold the link datapath in reset.")),
             ], "Link control."),
-            plain("SNAPSHOT", 0x011, Wo, 0, false, vec![], "Write 1: latch every counter (same as the SNAPSHOT command)."),
-            plain("CLEAR", 0x012, Wo, 0, false, vec![], "Write 1: clear every counter."),
+            plain("SNAPSHOT", 0x011, Wo, 0, false, vec![], "Any write: latch every counter (same as the SNAPSHOT command)."),
+            plain("CLEAR", 0x012, Wo, 0, false, vec![f("clear", 0, 1, "Write 1: clear every counter.")], "Write 1: clear every counter."),
             plain("LINK_STATUS", 0x013, Ro, 0, false, vec![
                 f("link_up", 0, 1, "All N logical lanes found, deskewed and aligned."),
                 f("lanes_found", 16, 12, "Logical lanes with marker lock."),
@@ -207,20 +276,25 @@ impl RegMap {
             stride: LANE_STRIDE,
             access,
             reset: 0,
+            reset_index: false,
             counter,
             fields,
             doc,
             requires: None,
         };
         r.extend([
-            lane("LANE_STATUS", 0, Ro, false, vec![
+            Register {
+                // Below OSR 3 there is no bit recovery to lock: bit_lock reads 1.
+                reset: (p.osr < crate::phy::bit_recovery::MIN_ADAPTIVE_OSR) as u32,
+                ..lane("LANE_STATUS", 0, Ro, false, vec![
                 f("bit_lock", 0, 1, "Bit recovery locked (always 1 below OSR 3)."),
                 f("block_lock", 1, 1, "Block lock (64 good sync headers)."),
                 f("marker_lock", 2, 1, "Alignment markers seen on this lane."),
                 f("prbs_lock", 3, 1, "BERT checker locked."),
                 f("inverted", 4, 1, "Lane polarity found inverted and corrected."),
                 f("logical_id", 16, 12, "Logical lane carried (valid with marker_lock)."),
-            ], "Per physical lane: status (live)."),
+            ], "Per physical lane: status (live).")
+            },
             lane("LANE_SYNC_ERRORS", 1, Ro, true, vec![], "Per physical lane: invalid sync headers."),
             lane("LANE_LOCK_LOSSES", 2, Ro, true, vec![], "Per physical lane: block-lock losses."),
             lane("LANE_PRBS_ERRORS", 3, Ro, true, vec![], "Per physical lane: BERT bit errors (saturating)."),
@@ -235,8 +309,9 @@ impl RegMap {
                 stride: 1,
                 access: Rw,
                 reset: 0,
+                reset_index: true,
                 counter: false,
-                fields: vec![],
+                fields: vec![lane_field("physical", phys, "Physical lane (0..N+S-1).")],
                 doc: "Per logical lane: physical lane that sends it (reset: identity). A write swaps: the logical lane that used that physical lane takes the old one, so the map stays a permutation.",
                 requires: None,
             },
@@ -248,6 +323,7 @@ impl RegMap {
             stride: EMU_STRIDE,
             access: Rw,
             reset: 0,
+            reset_index: false,
             counter: false,
             fields,
             doc,
@@ -268,10 +344,11 @@ impl RegMap {
             emu("EMU_ERROR_RATE", 2, vec![], "Per physical lane: flip probability per bit, in units of 2^-32."),
             Register {
                 requires: Some("lane_permutation"),
+                reset_index: true,
                 ..emu(
                     "EMU_SOURCE",
                     3,
-                    vec![],
+                    vec![lane_field("tx_lane", phys, "Physical TX lane (0..N+S-1).")],
                     "Per physical RX lane: the physical TX lane it receives (permutation; reset: identity).",
                 )
             },
@@ -295,6 +372,36 @@ impl RegMap {
         self
     }
 
+    /// Whether `features` (a `FEATURES` value) has the named bit.
+    pub fn has_feature(&self, features: u32, name: &str) -> bool {
+        features & self.feature_bits(&[name]) != 0
+    }
+
+    /// The word of register `reg` with the named fields set (unknown names
+    /// and values too wide for their field are a bug in the caller).
+    pub fn word(&self, reg: &str, fields: &[(&str, u32)]) -> u32 {
+        let r = self.get(reg).unwrap_or_else(|| panic!("no register {reg}"));
+        fields.iter().fold(0, |w, (name, v)| {
+            let f = r.field(name).unwrap_or_else(|| panic!("{reg} has no field {name}"));
+            f.set(w, *v).unwrap_or_else(|| panic!("{reg}.{name} = {v} does not fit"))
+        })
+    }
+
+    /// Field `field` of register `reg` (a name the map lacks is a bug in the
+    /// caller: regmap.rs and the caller disagree).
+    pub fn field(&self, reg: &str, field: &str) -> &Field {
+        self.get(reg)
+            .and_then(|r| r.field(field))
+            .unwrap_or_else(|| panic!("register map has no {reg}.{field}: regmap.rs and the caller disagree"))
+    }
+
+    /// The word offset of per-lane register `reg` within its lane's block.
+    pub fn lane_word(&self, reg: &str) -> u16 {
+        let r = self.get(reg).unwrap_or_else(|| panic!("register map has no {reg}"));
+        let base = if r.addr >= EMU_BASE { EMU_BASE } else { LANE_BASE };
+        r.addr - base
+    }
+
     /// `FEATURES` value with the named bits set (unknown names are a bug).
     pub fn feature_bits(&self, names: &[&str]) -> u32 {
         let fields = &self.get("FEATURES").expect("FEATURES is in every map").fields;
@@ -302,6 +409,13 @@ impl RegMap {
             let f = fields.iter().find(|f| f.name == *n).unwrap_or_else(|| panic!("no FEATURES bit {n}"));
             acc | 1 << f.lsb
         })
+    }
+
+    /// The identity registers: read-only constants of the build, the map's
+    /// first block (everything before `CTRL`).
+    pub fn identity(&self) -> impl Iterator<Item = &Register> {
+        let end = self.get("CTRL").map_or(0, |r| r.addr);
+        self.registers.iter().filter(move |r| r.addr < end && r.count == 1 && r.access == Access::Ro && !r.counter)
     }
 
     /// Register by name.
@@ -363,7 +477,36 @@ mod tests {
         assert_eq!(range("FAILOVER_WINDOW", "periods"), 1..=65535);
         assert_eq!(range("EMU_DELAY", "bits"), 0..=crate::emu::lane::MAX_DELAY_BITS as u32);
         assert_eq!(m.get("EMU_DELAY").unwrap().field("bits").unwrap().width, 7);
-        assert_eq!(range("CTRL", "bert_pattern"), 0..=7);
+        assert_eq!(range("CTRL", "bert_pattern"), 0..=PrbsPattern::ALL.len() as u32 - 1);
+        assert_eq!(range("TX_MAP", "physical"), 0..=p_lanes(&m) - 1);
+        assert_eq!(range("EMU_SOURCE", "tx_lane"), 0..=p_lanes(&m) - 1);
+    }
+
+    fn p_lanes(m: &RegMap) -> u32 {
+        m.params.physical_lanes() as u32
+    }
+
+    #[test]
+    fn pattern_codes_in_the_ctrl_doc_are_the_gateware_codes() {
+        let m = RegMap::new(&LinkParams::DEFAULT);
+        let doc = m.field("CTRL", "bert_pattern").doc;
+        for p in PrbsPattern::ALL {
+            assert!(doc.contains(&format!("{}={}", p.code(), p.name())), "{doc} lacks {}", p.name());
+        }
+    }
+
+    #[test]
+    fn fields_and_words_round_trip() {
+        let m = RegMap::new(&LinkParams::DEFAULT);
+        let w = m.word("CTRL", &[("loopback", 1), ("bert_pattern", 4), ("link_reset", 1)]);
+        assert_eq!(w, 1 | 4 << 4 | 1 << 8);
+        let ctrl = m.get("CTRL").unwrap();
+        assert!(ctrl.accepts(w));
+        assert!(!ctrl.accepts(m.word("CTRL", &[("bert_pattern", 5)])), "pattern 5 is no pattern");
+        assert_eq!(m.field("LINK_STATUS", "lanes_found").get(0x0123_0001), 0x123);
+        assert_eq!(m.get("TX_MAP").unwrap().reset_of(3), 3);
+        assert_eq!(m.lane_word("LANE_BITS"), 6);
+        assert_eq!(m.lane_word("EMU_SOURCE"), 3);
     }
 
     #[test]

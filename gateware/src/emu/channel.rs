@@ -1,19 +1,17 @@
 //! The gateware channel emulator: per physical lane a programmable delay,
 //! error injection, stuck-at and polarity inversion ([EmuLane]), plus a lane
 //! permutation, so a board shows discovery, deskew and sparing without
-//! optics. (The HDL below compares register offsets as literals: rust-hdl
-//! cannot name a Rust const in generated Verilog.) Configured through a small per-lane register port (the link
-//! core maps the `EMU_*` registers onto it).
+//! optics. Configured through a small per-lane register port (the cores map
+//! the `EMU_*` registers onto it); every word offset and field position
+//! comes from the register map.
 
+use crate::control::map_decode::lane_word;
+use crate::control::regmap::RegMap;
 use crate::emu::lane::EmuLane;
-use crate::params::LinkParams;
 use rust_hdl::prelude::*;
 
-/// Register offsets within a lane's emulator block (see regmap.rs EMU_*).
-pub const EMU_REG_CTRL: u64 = 0;
-pub const EMU_REG_DELAY: u64 = 1;
-pub const EMU_REG_ERROR_RATE: u64 = 2;
-pub const EMU_REG_SOURCE: u64 = 3;
+/// The emulator's registers, in the order of its read mux.
+const EMU_REGS: [&str; 4] = ["EMU_CTRL", "EMU_DELAY", "EMU_ERROR_RATE", "EMU_SOURCE"];
 
 #[derive(LogicBlock)]
 pub struct ChannelEmu {
@@ -32,6 +30,9 @@ pub struct ChannelEmu {
     pub rd_lane: Signal<In, Bits<12>>,
     pub rd_reg: Signal<In, Bits<2>>,
     pub rd_data: Signal<Out, Bits<32>>,
+    /// The write on `wr_reg`/`wr_data` has every field in its range (a
+    /// core refuses it otherwise).
+    pub wr_ok: Signal<Out, Bit>,
     lanes: Vec<EmuLane>,
     // Registers only as wide as their fields (the rest read 0).
     ctrl: Vec<DFF<Bits<3>>>,
@@ -48,24 +49,46 @@ pub struct ChannelEmu {
     rd_delay: Signal<Local, Bits<16>>,
     rd_rate: Signal<Local, Bits<32>>,
     rd_source: Signal<Local, Bits<12>>,
+    /// Word of each of EMU_REGS in a lane's block.
+    w: Vec<Constant<Bits<2>>>,
+    m_stuck: Constant<Bits<3>>,
+    m_stuck_value: Constant<Bits<3>>,
+    m_invert: Constant<Bits<3>>,
+    /// Every field of the emulator's registers: its register's word,
+    /// position, width mask and range (for `wr_ok`).
+    f_word: Vec<Constant<Bits<2>>>,
+    f_lsb: Vec<Constant<Bits<32>>>,
+    f_ones: Vec<Constant<Bits<32>>>,
+    f_min: Vec<Constant<Bits<32>>>,
+    f_max: Vec<Constant<Bits<32>>>,
+    /// Each register's field bits.
+    m_ctrl: Constant<Bits<32>>,
+    m_delay: Constant<Bits<32>>,
+    m_source: Constant<Bits<32>>,
 }
 
 impl ChannelEmu {
     /// `max_delay_bits`: largest programmable delay per lane, in line bits.
-    pub fn new(p: &LinkParams, max_delay_bits: usize) -> Self {
-        Self::build(p, max_delay_bits, true)
+    pub fn new(map: &RegMap, max_delay_bits: usize) -> Self {
+        Self::build(map, max_delay_bits, true)
     }
 
     /// An emulator without the lane permutation: each lane carries its own
     /// TX lane, and `EMU_SOURCE` writes are ignored (the BERT core, whose
     /// lanes all send the same pattern, has no use for it; at 100 lanes
     /// the permutation's 100:1 mux per lane costs ~6k ECP5 LUTs).
-    pub fn without_permutation(p: &LinkParams, max_delay_bits: usize) -> Self {
-        Self::build(p, max_delay_bits, false)
+    pub fn without_permutation(map: &RegMap, max_delay_bits: usize) -> Self {
+        Self::build(map, max_delay_bits, false)
     }
 
-    fn build(p: &LinkParams, max_delay_bits: usize, permute: bool) -> Self {
+    fn build(map: &RegMap, max_delay_bits: usize, permute: bool) -> Self {
+        let p = &map.params;
         let phys = p.physical_lanes();
+        let c32 = |v: u32| Constant::new((v as u64).into());
+        let fields: Vec<(u16, &crate::control::regmap::Field)> = EMU_REGS
+            .iter()
+            .flat_map(|n| map.get(n).expect("EMU_* in the map").fields.iter().map(|f| (map.lane_word(n), f)))
+            .collect();
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -78,6 +101,7 @@ impl ChannelEmu {
             rd_lane: Default::default(),
             rd_reg: Default::default(),
             rd_data: Default::default(),
+            wr_ok: Default::default(),
             lanes: (0..phys)
                 .map(|q| EmuLane::new(max_delay_bits, p.osr, 0x9E37_79B9u32.wrapping_mul(q as u32 + 1)))
                 .collect(),
@@ -91,6 +115,18 @@ impl ChannelEmu {
             rd_delay: Default::default(),
             rd_rate: Default::default(),
             rd_source: Default::default(),
+            w: EMU_REGS.iter().map(|n| lane_word(map, n)).collect(),
+            m_stuck: bit_of(map, "stuck"),
+            m_stuck_value: bit_of(map, "stuck_value"),
+            m_invert: bit_of(map, "invert"),
+            f_word: fields.iter().map(|(w, _)| Constant::new((*w as u64).into())).collect(),
+            f_lsb: fields.iter().map(|(_, f)| c32(f.lsb)).collect(),
+            f_ones: fields.iter().map(|(_, f)| c32(f.mask() >> f.lsb)).collect(),
+            f_min: fields.iter().map(|(_, f)| c32(f.min)).collect(),
+            f_max: fields.iter().map(|(_, f)| c32(f.max)).collect(),
+            m_ctrl: c32(field_mask(map, "EMU_CTRL", 3)),
+            m_delay: c32(field_mask(map, "EMU_DELAY", 16)),
+            m_source: c32(field_mask(map, "EMU_SOURCE", 12)),
         }
     }
 }
@@ -102,6 +138,14 @@ impl Logic for ChannelEmu {
         self.rd_delay.next = 0.into();
         self.rd_rate.next = 0.into();
         self.rd_source.next = 0.into();
+        self.wr_ok.next = true;
+        for i in 0..self.f_word.len() {
+            if self.wr_reg.val() == self.f_word[i].val() {
+                self.wr_ok.next = self.wr_ok.val()
+                    & (((self.wr_data.val() >> self.f_lsb[i].val()) & self.f_ones[i].val()) >= self.f_min[i].val())
+                    & (((self.wr_data.val() >> self.f_lsb[i].val()) & self.f_ones[i].val()) <= self.f_max[i].val());
+            }
+        }
         for q in 0..self.lanes.len() {
             self.ctrl[q].clock.next = self.clock.val();
             self.ctrl[q].d.next = self.ctrl[q].q.val();
@@ -113,9 +157,9 @@ impl Logic for ChannelEmu {
             self.source[q].d.next = self.source[q].q.val();
             self.lanes[q].clock.next = self.clock.val();
             self.lanes[q].reset.next = self.reset.val();
-            self.lanes[q].cfg_stuck.next = self.ctrl[q].q.val().get_bit(0);
-            self.lanes[q].cfg_stuck_value.next = self.ctrl[q].q.val().get_bit(1);
-            self.lanes[q].cfg_invert.next = self.ctrl[q].q.val().get_bit(2);
+            self.lanes[q].cfg_stuck.next = (self.ctrl[q].q.val() & self.m_stuck.val()) != 0;
+            self.lanes[q].cfg_stuck_value.next = (self.ctrl[q].q.val() & self.m_stuck_value.val()) != 0;
+            self.lanes[q].cfg_invert.next = (self.ctrl[q].q.val() & self.m_invert.val()) != 0;
             self.lanes[q].cfg_delay.next = self.delay[q].q.val();
             self.lanes[q].cfg_error_rate.next = self.rate[q].q.val();
             // Permutation: RX lane q receives TX lane source[q].
@@ -130,18 +174,20 @@ impl Logic for ChannelEmu {
                 self.lanes[q].line_in.next = self.line_in[q].val();
             }
             self.line_out[q].next = self.lanes[q].line_out.val();
+            // Each register keeps its fields' bits (from the map, whose
+            // fields sit in the low bits the registers hold).
             if self.wr.val() & (self.wr_lane.val().index() == q) {
-                if self.wr_reg.val() == 0 {
-                    self.ctrl[q].d.next = self.wr_data.val().get_bits::<3>(0);
+                if self.wr_reg.val() == self.w[0].val() {
+                    self.ctrl[q].d.next = (self.wr_data.val() & self.m_ctrl.val()).get_bits::<3>(0);
                 }
-                if self.wr_reg.val() == 1 {
-                    self.delay[q].d.next = self.wr_data.val().get_bits::<16>(0);
+                if self.wr_reg.val() == self.w[1].val() {
+                    self.delay[q].d.next = (self.wr_data.val() & self.m_delay.val()).get_bits::<16>(0);
                 }
-                if self.wr_reg.val() == 2 {
+                if self.wr_reg.val() == self.w[2].val() {
                     self.rate[q].d.next = self.wr_data.val();
                 }
-                if (self.wr_reg.val() == 3) & self.permute.val() {
-                    self.source[q].d.next = self.wr_data.val().get_bits::<12>(0);
+                if (self.wr_reg.val() == self.w[3].val()) & self.permute.val() {
+                    self.source[q].d.next = (self.wr_data.val() & self.m_source.val()).get_bits::<12>(0);
                 }
             }
             self.rd_sel[q].next = 0.into();
@@ -159,15 +205,33 @@ impl Logic for ChannelEmu {
                 self.rate[q].d.next = 0.into();
             }
         }
-        self.rd_data.next = bit_cast::<32, 12>(self.rd_source.val());
-        if self.rd_reg.val() == 0 {
+        self.rd_data.next = 0.into();
+        if self.rd_reg.val() == self.w[0].val() {
             self.rd_data.next = bit_cast::<32, 3>(self.rd_ctrl.val());
         }
-        if self.rd_reg.val() == 1 {
+        if self.rd_reg.val() == self.w[1].val() {
             self.rd_data.next = bit_cast::<32, 16>(self.rd_delay.val());
         }
-        if self.rd_reg.val() == 2 {
+        if self.rd_reg.val() == self.w[2].val() {
             self.rd_data.next = self.rd_rate.val();
         }
+        if self.rd_reg.val() == self.w[3].val() {
+            self.rd_data.next = bit_cast::<32, 12>(self.rd_source.val());
+        }
     }
+}
+
+/// The bits of register `reg`'s fields, which must fit the `held` low bits
+/// the emulator keeps of it.
+fn field_mask(map: &RegMap, reg: &str, held: u32) -> u32 {
+    let m = map.get(reg).expect("EMU_* in the map").fields.iter().fold(0, |m, f| m | f.mask());
+    assert!(m >> held == 0, "{reg}'s fields ({m:#x}) do not fit the {held} bits the emulator keeps");
+    m
+}
+
+/// EMU_CTRL's one-bit field `name`, as a mask of the 3 bits the emulator keeps.
+fn bit_of(map: &RegMap, name: &str) -> Constant<Bits<3>> {
+    let f = map.field("EMU_CTRL", name);
+    assert!(f.width == 1 && f.lsb < 3, "EMU_CTRL.{name} must be one of the 3 bits the emulator keeps");
+    Constant::new((1u64 << f.lsb).into())
 }

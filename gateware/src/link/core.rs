@@ -21,11 +21,13 @@
 use super::link_rx::LinkRx;
 use super::link_tx::LinkTx;
 use super::traffic::{TrafficCheck, TrafficGen};
+use crate::control::config_reg::{field_lsb, ConfigReg};
+use crate::control::ctrl_fields::CtrlFields;
+use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
 use super::word_stream::{FlowOut, StreamIn};
-use crate::control::map_decode::{addr, Identity, MapDecode};
 use crate::control::reg_bus::RegBusSlave;
 use crate::control::reg_port::RegPort;
-use crate::control::regmap::{self, RegMap};
+use crate::control::regmap::RegMap;
 use crate::emu::channel::ChannelEmu;
 use crate::params::LinkParams;
 use rust_hdl::prelude::*;
@@ -80,8 +82,14 @@ pub const PORT_DOCS: &[(&str, &str)] = &[
     ("leds", "status: bit 0 link up, 1 a lane marker-locked, 2 good frames seen, 3 heartbeat"),
 ];
 
-/// Feature bits reported in `FEATURES`.
-pub const FEATURES: u32 = 0b111_1111;
+/// The `FEATURES` bits this core has (every one the map knows).
+pub const LINK_FEATURES: [&str; 7] =
+    ["channel_emulator", "internal_loopback", "auto_failover", "traffic", "bert", "link", "lane_permutation"];
+
+/// This core's `FEATURES` value.
+pub fn features(map: &RegMap) -> u32 {
+    map.feature_bits(&LINK_FEATURES)
+}
 
 #[derive(LogicBlock)]
 pub struct LinkCore {
@@ -111,10 +119,11 @@ pub struct LinkCore {
     rx: LinkRx,
     gen: TrafficGen,
     check: TrafficCheck,
-    // Configuration registers.
-    ctrl: DFF<Bits<16>>,
-    fo_threshold: DFF<Bits<32>>,
-    fo_window: DFF<Bits<32>>,
+    // Configuration registers, and CTRL's fields.
+    ctrl: ConfigReg,
+    cf: CtrlFields,
+    fo_threshold: ConfigReg,
+    fo_window: ConfigReg,
     // Counters (live) and their snapshots.
     tx_words: DFF<Bits<32>>,
     rx_words: DFF<Bits<32>>,
@@ -145,14 +154,18 @@ pub struct LinkCore {
     wr_hit: Signal<Local, Bit>,
     cur_retired: Signal<Local, Bit>,
     any_mlock: Signal<Local, Bit>,
-    // Addresses by name.
-    a_ctrl: Constant<Bits<16>>,
+    // Addresses, field positions and lane words, from the map.
     a_snapshot: Constant<Bits<16>>,
     a_clear: Constant<Bits<16>>,
     a_link_status: Constant<Bits<16>>,
-    a_fo_threshold: Constant<Bits<16>>,
-    a_fo_window: Constant<Bits<16>>,
     a_bridge_dropped: Constant<Bits<16>>,
+    at_clear: Constant<Bits<32>>,
+    at_link_up: Constant<Bits<32>>,
+    at_lanes_found: Constant<Bits<32>>,
+    at_fo_markers: Constant<Bits<32>>,
+    at_fo_periods: Constant<Bits<32>>,
+    /// LANE_STATUS, LANE_SYNC_ERRORS, ..., LANE_BAD_MARKERS: the word of each in a lane's block.
+    w_lane: Vec<Constant<Bits<3>>>,
     /// Counter snapshot registers, in the order of `snaps`.
     a_counters: Vec<Constant<Bits<16>>>,
     map_base: Constant<Bits<16>>,
@@ -163,6 +176,18 @@ pub struct LinkCore {
     holdoff_clocks: Constant<Bits<32>>,
     ones: Constant<Bits<32>>,
 }
+
+/// The per-lane registers of the core, in the order of the read mux.
+const LANE_REGS: [&str; 8] = [
+    "LANE_STATUS",
+    "LANE_SYNC_ERRORS",
+    "LANE_LOCK_LOSSES",
+    "LANE_PRBS_ERRORS",
+    "LANE_BIP_ERRORS",
+    "LANE_SKEW",
+    "LANE_BITS",
+    "LANE_BAD_MARKERS",
+];
 
 /// Counter registers of the core, in snapshot order.
 const COUNTERS: [&str; 9] = [
@@ -185,7 +210,8 @@ impl LinkCore {
         }
         let map = RegMap::new(p);
         let phys = p.physical_lanes();
-        let identity = Identity { features: FEATURES, build_id: cfg.build_id, clock_hz: cfg.clock_hz };
+        let features = features(&map);
+        let identity = Identity { features, build_id: cfg.build_id, clock_hz: cfg.clock_hz };
         // A lane needs block lock (64 blocks), marker lock (up to M blocks)
         // and the hunt (up to M blocks) before it is missed: wait that long
         // after reset and after every failover.
@@ -204,13 +230,14 @@ impl LinkCore {
             bridge_dropped: Default::default(),
             leds: Default::default(),
             tx: LinkTx::new(p, cfg.stream_words),
-            emu: ChannelEmu::new(p, cfg.max_delay_bits),
+            emu: ChannelEmu::new(&map, cfg.max_delay_bits),
             rx: LinkRx::new(p),
             gen: Default::default(),
             check: Default::default(),
-            ctrl: Default::default(),
-            fo_threshold: Default::default(),
-            fo_window: Default::default(),
+            ctrl: ConfigReg::new(&map, "CTRL", features),
+            cf: CtrlFields::new(&map),
+            fo_threshold: ConfigReg::new(&map, "FAILOVER_THRESHOLD", features),
+            fo_window: ConfigReg::new(&map, "FAILOVER_WINDOW", features),
             tx_words: Default::default(),
             rx_words: Default::default(),
             uptime: Default::default(),
@@ -237,16 +264,19 @@ impl LinkCore {
             wr_hit: Default::default(),
             cur_retired: Default::default(),
             any_mlock: Default::default(),
-            a_ctrl: addr(&map, "CTRL"),
             a_snapshot: addr(&map, "SNAPSHOT"),
             a_clear: addr(&map, "CLEAR"),
             a_link_status: addr(&map, "LINK_STATUS"),
-            a_fo_threshold: addr(&map, "FAILOVER_THRESHOLD"),
-            a_fo_window: addr(&map, "FAILOVER_WINDOW"),
             a_bridge_dropped: addr(&map, "BRIDGE_DROPPED"),
+            at_clear: field_lsb(&map, "CLEAR", "clear", 1),
+            at_link_up: field_lsb(&map, "LINK_STATUS", "link_up", 1),
+            at_lanes_found: field_lsb(&map, "LINK_STATUS", "lanes_found", 12),
+            at_fo_markers: field_lsb(&map, "FAILOVER_THRESHOLD", "markers", 8),
+            at_fo_periods: field_lsb(&map, "FAILOVER_WINDOW", "periods", 16),
+            w_lane: LANE_REGS.iter().map(|n| lane_word(&map, n)).collect(),
             a_counters: COUNTERS.iter().map(|n| addr(&map, n)).collect(),
-            map_base: Constant::new((regmap::TXMAP_BASE as u64).into()),
-            n_phys: Constant::new((phys as u64).into()),
+            map_base: addr(&map, "TX_MAP"),
+            n_phys: Constant::new((map.field("TX_MAP", "physical").max as u64 + 1).into()),
             n_lanes: Constant::new((p.lanes as u64).into()),
             p_lanes13: Constant::new((phys as u64).into()),
             unused: Constant::new(0xFFFu64.into()),
@@ -260,56 +290,62 @@ impl Logic for LinkCore {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self,
-            clock,
-            ctrl,
-            fo_threshold,
-            fo_window,
-            tx_words,
-            rx_words,
-            uptime,
-            failovers,
-            gaps,
-            rx_phase,
-            fo_busy,
-            fo_lane,
-            fo_phys,
-            holdoff
+            self, clock, tx_words, rx_words, uptime, failovers, gaps, rx_phase, fo_busy, fo_lane, fo_phys, holdoff
         );
         for i in 0..self.snaps.len() {
             self.snaps[i].clock.next = self.clock.val();
             self.snaps[i].d.next = self.snaps[i].q.val();
         }
-        self.link_reset.next = self.reset.val() | self.ctrl.q.val().get_bit(8);
-        self.loopback.next = self.ctrl.q.val().get_bit(0);
+        // Configuration registers and CTRL's fields.
+        self.ctrl.clock.next = self.clock.val();
+        self.fo_threshold.clock.next = self.clock.val();
+        self.fo_window.clock.next = self.clock.val();
+        self.ctrl.reset.next = self.reset.val();
+        self.fo_threshold.reset.next = self.reset.val();
+        self.fo_window.reset.next = self.reset.val();
+        self.ctrl.addr.next = self.reg_bus.addr.val();
+        self.fo_threshold.addr.next = self.reg_bus.addr.val();
+        self.fo_window.addr.next = self.reg_bus.addr.val();
+        self.ctrl.write.next = self.reg_bus.write.val();
+        self.fo_threshold.write.next = self.reg_bus.write.val();
+        self.fo_window.write.next = self.reg_bus.write.val();
+        self.ctrl.wdata.next = self.reg_bus.wdata.val();
+        self.fo_threshold.wdata.next = self.reg_bus.wdata.val();
+        self.fo_window.wdata.next = self.reg_bus.wdata.val();
+        self.ctrl.raddr.next = self.regs.raddr.val();
+        self.fo_threshold.raddr.next = self.regs.raddr.val();
+        self.fo_window.raddr.next = self.regs.raddr.val();
+        self.cf.ctrl.next = self.ctrl.value.val();
+        self.link_reset.next = self.reset.val() | self.cf.link_reset.val();
+        self.loopback.next = self.cf.loopback.val();
 
         // Datapath: source -> TX -> (loopback or pins) -> emulator -> RX.
         self.tx.clock.next = self.clock.val();
         self.tx.reset.next = self.link_reset.val();
         self.tx.link_up.next = self.rx.link_up.val();
-        self.tx.cfg_prbs_enable.next = self.ctrl.q.val().get_bit(3);
-        self.tx.cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
+        self.tx.cfg_prbs_enable.next = self.cf.bert_enable.val();
+        self.tx.cfg_prbs_pattern.next = self.cf.bert_pattern.val();
         self.gen.clock.next = self.clock.val();
         self.gen.reset.next = self.link_reset.val();
-        self.gen.cfg_enable.next = self.ctrl.q.val().get_bit(2);
+        self.gen.cfg_enable.next = self.cf.traffic_enable.val();
         self.gen.stream.ready.next = self.tx.stream.ready.val();
-        if self.ctrl.q.val().get_bit(2) {
+        if self.cf.traffic_enable.val() {
             self.tx.stream.data.next = self.gen.stream.data.val();
             self.tx.stream.valid.next = self.gen.stream.valid.val();
         } else {
             self.tx.stream.data.next = self.tx_stream.data.val();
             self.tx.stream.valid.next = self.tx_stream.valid.val();
         }
-        self.tx_stream.ready.next = self.tx.stream.ready.val() & !self.ctrl.q.val().get_bit(2);
+        self.tx_stream.ready.next = self.tx.stream.ready.val() & !self.cf.traffic_enable.val();
         self.emu.clock.next = self.clock.val();
         self.emu.reset.next = self.reset.val();
         self.rx.clock.next = self.clock.val();
         self.rx.reset.next = self.link_reset.val();
-        self.rx.cfg_prbs_enable.next = self.ctrl.q.val().get_bit(3);
-        self.rx.cfg_prbs_pattern.next = self.ctrl.q.val().get_bits::<3>(4);
+        self.rx.cfg_prbs_enable.next = self.cf.bert_enable.val();
+        self.rx.cfg_prbs_pattern.next = self.cf.bert_pattern.val();
         self.rx.tx_marker_tick.next = self.tx.marker_tick.val();
-        self.rx.cfg_bip_threshold.next = self.fo_threshold.q.val().get_bits::<8>(0);
-        self.rx.cfg_bip_window.next = self.fo_window.q.val().get_bits::<16>(0);
+        self.rx.cfg_bip_threshold.next = (self.fo_threshold.value.val() >> self.at_fo_markers.val()).get_bits::<8>(0);
+        self.rx.cfg_bip_window.next = (self.fo_window.value.val() >> self.at_fo_periods.val()).get_bits::<16>(0);
         self.any_mlock.next = false;
         for q in 0..self.tx_lines.len() {
             self.tx_lines[q].next = self.tx.lines[q].val();
@@ -373,12 +409,13 @@ impl Logic for LinkCore {
         self.tx.map_sel.next = bit_cast::<12, 16>(self.map_off.val());
         self.tx.map_write.next = false;
         self.tx.map_logical.next = bit_cast::<12, 16>(self.map_off.val());
+        // TX_MAP's only field, `physical`, is the whole word below n_phys.
         self.tx.map_physical.next = self.reg_bus.wdata.val().get_bits::<12>(0);
         self.tx.carry_sel.next = bit_cast::<12, 13>(self.fo_phys.q.val());
         self.rx.snapshot.next = self.snapshot.val();
         self.rx.clear.next = false;
 
-        // Read value of the latched address `raddr` (reg.addr is held too).
+        // Read value of the latched address `raddr` (reg_bus.addr is held too).
         self.rd_value.next = 0.into();
         self.rd_hit.next = false;
         if self.dec.id_hit.val() {
@@ -391,24 +428,24 @@ impl Logic for LinkCore {
                 self.rd_hit.next = true;
             }
         }
-        if self.regs.raddr.val() == self.a_ctrl.val() {
-            self.rd_value.next = bit_cast::<32, 16>(self.ctrl.q.val());
+        if self.ctrl.rd_hit.val() {
+            self.rd_value.next = self.ctrl.rd_value.val();
             self.rd_hit.next = true;
         }
         if (self.regs.raddr.val() == self.a_snapshot.val()) | (self.regs.raddr.val() == self.a_clear.val()) {
             self.rd_hit.next = true;
         }
         if self.regs.raddr.val() == self.a_link_status.val() {
-            self.rd_value.next =
-                bit_cast::<32, 1>(self.rx.link_up.val().into()) | (bit_cast::<32, 12>(self.rx.lanes_found.val()) << 16);
+            self.rd_value.next = (bit_cast::<32, 1>(self.rx.link_up.val().into()) << self.at_link_up.val())
+                | (bit_cast::<32, 12>(self.rx.lanes_found.val()) << self.at_lanes_found.val());
             self.rd_hit.next = true;
         }
-        if self.regs.raddr.val() == self.a_fo_threshold.val() {
-            self.rd_value.next = self.fo_threshold.q.val();
+        if self.fo_threshold.rd_hit.val() {
+            self.rd_value.next = self.fo_threshold.rd_value.val();
             self.rd_hit.next = true;
         }
-        if self.regs.raddr.val() == self.a_fo_window.val() {
-            self.rd_value.next = self.fo_window.q.val();
+        if self.fo_window.rd_hit.val() {
+            self.rd_value.next = self.fo_window.rd_value.val();
             self.rd_hit.next = true;
         }
         if self.regs.raddr.val() == self.a_bridge_dropped.val() {
@@ -416,30 +453,30 @@ impl Logic for LinkCore {
             self.rd_hit.next = true;
         }
         if self.dec.in_lanes.val() {
-            // All LANE_STRIDE = 8 words of a lane are registers.
+            // Every word of a lane's block is one of LANE_REGS.
             self.rd_hit.next = true;
-            if self.dec.lane_word.val() == 0 {
+            if self.dec.lane_word.val() == self.w_lane[0].val() {
                 self.rd_value.next = self.rx.sel_status.val();
             }
-            if self.dec.lane_word.val() == 1 {
+            if self.dec.lane_word.val() == self.w_lane[1].val() {
                 self.rd_value.next = self.rx.sel_sync_errors.val();
             }
-            if self.dec.lane_word.val() == 2 {
+            if self.dec.lane_word.val() == self.w_lane[2].val() {
                 self.rd_value.next = self.rx.sel_lock_losses.val();
             }
-            if self.dec.lane_word.val() == 3 {
+            if self.dec.lane_word.val() == self.w_lane[3].val() {
                 self.rd_value.next = self.rx.sel_prbs_errors.val();
             }
-            if self.dec.lane_word.val() == 4 {
+            if self.dec.lane_word.val() == self.w_lane[4].val() {
                 self.rd_value.next = self.rx.sel_bip_errors.val();
             }
-            if self.dec.lane_word.val() == 5 {
+            if self.dec.lane_word.val() == self.w_lane[5].val() {
                 self.rd_value.next = self.rx.sel_latency.val();
             }
-            if self.dec.lane_word.val() == 6 {
+            if self.dec.lane_word.val() == self.w_lane[6].val() {
                 self.rd_value.next = self.rx.sel_bits.val();
             }
-            if self.dec.lane_word.val() == 7 {
+            if self.dec.lane_word.val() == self.w_lane[7].val() {
                 self.rd_value.next = self.rx.sel_bad_markers.val();
             }
         }
@@ -452,24 +489,12 @@ impl Logic for LinkCore {
             self.rd_hit.next = true;
         }
 
-        // Writes: which register takes `reg.addr` (RegPort answers).
-        self.wr_hit.next = false;
+        // Writes: which register takes `reg_bus.addr` (RegPort answers).
+        self.wr_hit.next = self.ctrl.wr_hit.val() | self.fo_threshold.wr_hit.val() | self.fo_window.wr_hit.val();
         if self.reg_bus.write.val() {
-            if self.reg_bus.addr.val() == self.a_ctrl.val() {
-                self.ctrl.d.next = self.reg_bus.wdata.val().get_bits::<16>(0);
-                self.wr_hit.next = true;
-            }
-            if self.reg_bus.addr.val() == self.a_fo_threshold.val() {
-                self.fo_threshold.d.next = self.reg_bus.wdata.val();
-                self.wr_hit.next = true;
-            }
-            if self.reg_bus.addr.val() == self.a_fo_window.val() {
-                self.fo_window.d.next = self.reg_bus.wdata.val();
-                self.wr_hit.next = true;
-            }
             if self.reg_bus.addr.val() == self.a_clear.val() {
                 self.wr_hit.next = true;
-                if self.reg_bus.wdata.val().get_bit(0) {
+                if (self.reg_bus.wdata.val() >> self.at_clear.val()).get_bit(0) {
                     self.rx.clear.next = true;
                     self.tx_words.d.next = 0.into();
                     self.rx_words.d.next = 0.into();
@@ -481,7 +506,7 @@ impl Logic for LinkCore {
             if self.reg_bus.addr.val() == self.a_snapshot.val() {
                 self.wr_hit.next = true;
             }
-            if self.dec.in_emu.val() {
+            if self.dec.in_emu.val() & self.emu.wr_ok.val() {
                 self.emu.wr.next = true;
                 self.wr_hit.next = true;
             }
@@ -528,7 +553,7 @@ impl Logic for LinkCore {
         if !self.fo_busy.q.val() {
             // A lane is down when the receiver cannot find it (block or
             // marker lock lost), or when its BIP errors pass the threshold.
-            if self.ctrl.q.val().get_bit(1) & (self.holdoff.q.val() == 0) {
+            if self.cf.auto_failover.val() & (self.holdoff.q.val() == 0) {
                 if self.rx.missing_valid.val() & !self.rx.link_up.val() {
                     self.fo_busy.d.next = true;
                     self.fo_lane.d.next = self.rx.missing.val();
@@ -574,9 +599,6 @@ impl Logic for LinkCore {
             | (bit_cast::<8, 1>(self.uptime.q.val().get_bit(12).into()) << 3);
 
         if self.reset.val() {
-            self.ctrl.d.next = 0.into();
-            self.fo_threshold.d.next = 4.into();
-            self.fo_window.d.next = 8.into();
             self.tx_words.d.next = 0.into();
             self.rx_words.d.next = 0.into();
             self.uptime.d.next = 0.into();

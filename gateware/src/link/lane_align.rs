@@ -30,7 +30,8 @@
 //! A block that arrives while the previous one still waits is an overflow.
 
 use super::marker::*;
-use crate::params::LinkParams;
+use crate::control::config_reg::field_lsb;
+use crate::control::regmap::RegMap;
 use rust_hdl::prelude::*;
 
 /// Depth of the deskew FIFO's address (D <= 256).
@@ -125,20 +126,28 @@ pub struct LaneAlign {
     marker_seen_l: Signal<Local, Bit>,
     bip_bad_l: Signal<Local, Bit>,
     fold: Signal<Local, Bits<8>>,
-    flags: Signal<Local, Bits<32>>,
     set_pend: Signal<Local, Bit>,
     commit: Signal<Local, Bit>,
     flush: Signal<Local, Bit>,
     do_pop: Signal<Local, Bit>,
     depth: Constant<Bits<PTR_BITS>>,
     ones: Constant<Bits<32>>,
+    // LANE_STATUS field positions.
+    at_bit_lock: Constant<Bits<32>>,
+    at_block_lock: Constant<Bits<32>>,
+    at_marker_lock: Constant<Bits<32>>,
+    at_prbs_lock: Constant<Bits<32>>,
+    at_inverted: Constant<Bits<32>>,
+    at_logical_id: Constant<Bits<32>>,
     last_block: Constant<Bits<17>>,
     fixed_mask: Constant<Bits<64>>,
     fixed_value: Constant<Bits<64>>,
 }
 
 impl LaneAlign {
-    pub fn new(p: &LinkParams) -> Self {
+    /// A lane of a link whose register map is `map`.
+    pub fn new(map: &RegMap) -> Self {
+        let p = &map.params;
         assert!(p.validate().is_ok(), "LaneAlign: invalid link parameters: {:?}", p.validate());
         let d = p.deskew_depth;
         Self {
@@ -201,13 +210,18 @@ impl LaneAlign {
             marker_seen_l: Default::default(),
             bip_bad_l: Default::default(),
             fold: Default::default(),
-            flags: Default::default(),
             set_pend: Default::default(),
             commit: Default::default(),
             flush: Default::default(),
             do_pop: Default::default(),
             depth: Constant::new((d as u64).into()),
             ones: Constant::new(0xFFFF_FFFFu64.into()),
+            at_bit_lock: field_lsb(map, "LANE_STATUS", "bit_lock", 1),
+            at_block_lock: field_lsb(map, "LANE_STATUS", "block_lock", 1),
+            at_marker_lock: field_lsb(map, "LANE_STATUS", "marker_lock", 1),
+            at_prbs_lock: field_lsb(map, "LANE_STATUS", "prbs_lock", 1),
+            at_inverted: field_lsb(map, "LANE_STATUS", "inverted", 1),
+            at_logical_id: field_lsb(map, "LANE_STATUS", "logical_id", 12),
             last_block: Constant::new(((p.marker_period - 1) as u64).into()),
             fixed_mask: Constant::new(MARKER_FIXED_MASK.into()),
             fixed_value: Constant::new(MARKER_FIXED_VALUE.into()),
@@ -412,18 +426,13 @@ impl Logic for LaneAlign {
             self.pending.d.next = false;
         }
 
-        // LANE_STATUS: bit 0 bit lock, 1 block lock, 2 marker lock, 3 PRBS
-        // lock, 4 inverted, 27..16 logical id.
-        self.flags.next = 0.into();
-        if self.bit_lock.val() {
-            self.flags.next = 1.into();
-        }
-        self.status.next = self.flags.val()
-            | (bit_cast::<32, 12>(self.mid.q.val()) << 16)
-            | (bit_cast::<32, 1>(self.block_lock.val().into()) << 1)
-            | (bit_cast::<32, 1>(self.mlock.q.val().into()) << 2)
-            | (bit_cast::<32, 1>(self.prbs_lock.val().into()) << 3)
-            | (bit_cast::<32, 1>(self.inv.q.val().into()) << 4);
+        // LANE_STATUS, its fields where the map puts them.
+        self.status.next = (bit_cast::<32, 1>(self.bit_lock.val().into()) << self.at_bit_lock.val())
+            | (bit_cast::<32, 12>(self.mid.q.val()) << self.at_logical_id.val())
+            | (bit_cast::<32, 1>(self.block_lock.val().into()) << self.at_block_lock.val())
+            | (bit_cast::<32, 1>(self.mlock.q.val().into()) << self.at_marker_lock.val())
+            | (bit_cast::<32, 1>(self.prbs_lock.val().into()) << self.at_prbs_lock.val())
+            | (bit_cast::<32, 1>(self.inv.q.val().into()) << self.at_inverted.val());
         self.marker_lock.next = self.mlock.q.val();
         self.lane_id.next = self.mid.q.val();
         self.inverted.next = self.inv.q.val();

@@ -158,6 +158,7 @@ impl LinkRx {
         assert_eq!(p.validate(), Ok(()), "LinkRx: invalid link parameters");
         let n = p.lanes;
         let phys = p.physical_lanes();
+        let map = crate::control::regmap::RegMap::new(p);
         let v32 = || (0..phys).map(|_| DFF::default()).collect::<Vec<DFF<Bits<32>>>>();
         // Hunting may take up to a marker period plus the deskew depth.
         let hunt_clocks = ((2 * p.marker_period + p.deskew_depth + 4) * 66 * p.osr) as u64;
@@ -192,7 +193,7 @@ impl LinkRx {
             sof: Default::default(),
             gap: Default::default(),
             rx: (0..phys).map(|_| LaneRx::new(p.osr)).collect(),
-            align: (0..phys).map(|_| LaneAlign::new(p)).collect(),
+            align: (0..phys).map(|_| LaneAlign::new(&map)).collect(),
             ram: DeskewRam::new(phys * p.deskew_depth),
             wscan: Default::default(),
             table: (0..n).map(|_| Default::default()).collect(),

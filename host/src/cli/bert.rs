@@ -3,24 +3,35 @@
 use super::common::{ber_text, write_json, Table};
 use crate::client::{field_get, field_set, Client};
 use anyhow::{bail, Context};
+use mosaic_gateware::phy::prbs::PrbsPattern;
 use serde_json::json;
 use std::io::Write;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-/// PRBS patterns of the BERT (ITU-T O.150 polynomials), as CTRL.bert_pattern codes.
-#[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Pattern {
-    Prbs7,
-    Prbs9,
-    Prbs15,
-    Prbs23,
-    Prbs31,
+/// `--pattern`: a PRBS pattern of the gateware's table ([PrbsPattern], the
+/// CTRL.bert_pattern codes), by its name in lower case (`prbs31`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Pattern(pub PrbsPattern);
+
+static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| PrbsPattern::ALL.into_iter().map(Pattern).collect());
+static PATTERN_NAMES: LazyLock<Vec<String>> =
+    LazyLock::new(|| PrbsPattern::ALL.iter().map(|p| p.name().to_lowercase()).collect());
+
+impl clap::ValueEnum for Pattern {
+    fn value_variants<'a>() -> &'a [Self] {
+        &PATTERNS
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let i = PrbsPattern::ALL.iter().position(|p| *p == self.0)?;
+        Some(clap::builder::PossibleValue::new(PATTERN_NAMES[i].as_str()))
+    }
 }
 
 impl Pattern {
     /// The CTRL.bert_pattern code.
     pub fn code(self) -> u32 {
-        self as u32
+        self.0.code() as u32
     }
 }
 

@@ -84,7 +84,7 @@ fn steps() -> Vec<Step> {
         Step {
             title: "Raw bit-error-rate test on every lane",
             command: "mosaic bert --pattern prbs31 --duration 4",
-            run: |c, o| bert::BertArgs { pattern: bert::Pattern::Prbs31, duration: 4.0, keep: false }.run(c, false, o),
+            run: |c, o| bert::BertArgs { pattern: bert::Pattern(mosaic_gateware::phy::prbs::PrbsPattern::Prbs31), duration: 4.0, keep: false }.run(c, false, o),
         },
         Step {
             title: "Scramble the fiber: permute the lanes and skew two of them",

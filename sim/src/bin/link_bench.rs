@@ -24,12 +24,6 @@ use mosaic_gateware::verilog::verilog_of;
 use mosaic_sim::verilator::{run_rust, BuildOptions, Op, Outcome, VerilatorModel};
 use std::time::{Duration, Instant};
 
-const CTRL_LOOPBACK: u32 = 1;
-const CTRL_AUTO_FAILOVER: u32 = 2;
-const CTRL_TRAFFIC: u32 = 4;
-const CTRL_LINK_RESET: u32 = 1 << 8;
-const EMU_STUCK: u32 = 1;
-
 struct Regs(RegMap);
 impl Regs {
     fn a(&self, name: &str, i: usize) -> u16 {
@@ -84,9 +78,9 @@ fn lock_max(p: &LinkParams) -> u64 {
 fn lock_ops(p: &LinkParams, measure_blocks: u64) -> Vec<Op> {
     let r = Regs(RegMap::new(p));
     let bc = 66 * p.osr as u64;
-    let ctrl = CTRL_LOOPBACK | CTRL_TRAFFIC | CTRL_AUTO_FAILOVER;
+    let ctrl = r.0.word("CTRL", &[("loopback", 1), ("traffic_enable", 1), ("auto_failover", 1)]);
     vec![
-        r.w("CTRL", 0, ctrl | CTRL_LINK_RESET),
+        r.w("CTRL", 0, ctrl | r.0.word("CTRL", &[("link_reset", 1)])),
         Op::Run(4),
         r.w("CTRL", 0, ctrl),
         Op::WaitLeds { bit: 0, level: true, max: lock_max(p) },
@@ -116,7 +110,7 @@ fn scenario(p: &LinkParams, measure_blocks: u64, kill: usize) -> Vec<Op> {
     // The lock took at least 64 block times.
     ops.push(Op::Run(holdoff.saturating_sub((64 + 4 + measure_blocks) * bc)));
     ops.extend([
-        r.w("EMU_CTRL", kill, EMU_STUCK),
+        r.w("EMU_CTRL", kill, r.0.word("EMU_CTRL", &[("stuck", 1)])),
         Op::Mark,
         Op::WaitLeds { bit: 0, level: false, max: 40 * bc },
         Op::WaitLeds { bit: 0, level: true, max: lock_max(p) + holdoff },
@@ -207,7 +201,12 @@ fn print_figures(label: &str, p: &LinkParams, f: &Figures) {
 /// Clocks/s of plain running with traffic (after the lock script's start).
 fn speed_ops(p: &LinkParams, clocks: u64) -> Vec<Op> {
     let r = Regs(RegMap::new(p));
-    vec![r.w("CTRL", 0, CTRL_LOOPBACK | CTRL_TRAFFIC), Op::Mark, Op::Run(clocks), Op::Mark]
+    vec![
+        r.w("CTRL", 0, r.0.word("CTRL", &[("loopback", 1), ("traffic_enable", 1)])),
+        Op::Mark,
+        Op::Run(clocks),
+        Op::Mark,
+    ]
 }
 
 fn lane_bits_per_sec(p: &LinkParams, clocks_per_sec: f64) -> f64 {
