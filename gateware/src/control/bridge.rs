@@ -4,13 +4,16 @@
 //!
 //! ```text
 //!  rx bytes ─► BridgeParse ─req─► BridgeExec ─result─► BridgeRespond ─► tx bytes
-//!                  │ stage   reg ◄──┘  │ fetch, store        │ fetch
-//!                  └────────── 32-word buffer (RAM) ─────────┘
+//!                  │ stage            │  │ fetch, store       │ fetch
+//!                  │                  │  └──────┐             │
+//!                  └──────────────── 32-word buffer (RAM) ────┘
+//!                                     │
+//!                          reg_bus (RegBusMaster) ─► core
 //! ```
 //!
 //! - [BridgeParse]: hunts for a frame, checks count and CRC, stages WRITE
 //!   data, drops bad frames (counted in `dropped`) and abandons one whose
-//!   bytes stop for [INTERBYTE_TIMEOUT_BYTES](super::protocol::INTERBYTE_TIMEOUT_BYTES) byte times;
+//!   bytes stop for [super::protocol::INTERBYTE_TIMEOUT_BYTES] byte times;
 //! - [BridgeExec]: one register access at a time, each answered by `ack`
 //!   or given up after [REG_ACK_TIMEOUT] clocks (status BadAddress, reads 0);
 //!   burst reads collect their words in the buffer;

@@ -21,10 +21,10 @@
 use super::link_rx::LinkRx;
 use super::link_tx::LinkTx;
 use super::traffic::{TrafficCheck, TrafficGen};
+use super::word_stream::{FlowOut, StreamIn};
 use crate::control::config_reg::{field_lsb, ConfigReg};
 use crate::control::ctrl_fields::CtrlFields;
 use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
-use super::word_stream::{FlowOut, StreamIn};
 use crate::control::reg_bus::RegBusSlave;
 use crate::control::reg_port::RegPort;
 use crate::control::regmap::RegMap;
