@@ -15,9 +15,10 @@ use mosaic_gateware::link::traffic::{TrafficCheck, TrafficGen};
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::phy::lane_rx::LaneRx;
 use mosaic_gateware::phy::lane_tx::LaneTx;
-use mosaic_gateware::verilog::{verilog_of, yosys_synth_ice40, Ice40Stats};
+use mosaic_gateware::toolchain::YosysStats;
+use mosaic_gateware::verilog::{verilog_of, yosys_synth_ice40};
 
-fn synth(name: &str, verilog: String) -> Ice40Stats {
+fn synth(name: &str, verilog: String) -> YosysStats {
     let s = yosys_synth_ice40(&format!("area_{}", name.replace([' ', ','], "_")), &verilog).unwrap_or_else(|e| {
         eprintln!("area_blocks: {e}");
         std::process::exit(1)
@@ -28,7 +29,7 @@ fn synth(name: &str, verilog: String) -> Ice40Stats {
 
 /// Prints the per-physical-lane and fixed parts of a block measured with
 /// 2 and 4 physical lanes.
-fn split(name: &str, small: &Ice40Stats, large: &Ice40Stats) {
+fn split(name: &str, small: &YosysStats, large: &YosysStats) {
     let lut = (large.luts as f64 - small.luts as f64) / 2.0;
     let ff = (large.ffs as f64 - small.ffs as f64) / 2.0;
     println!(

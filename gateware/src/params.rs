@@ -28,6 +28,21 @@ pub enum ParamError {
     OutOfRange { name: &'static str, rule: String, value: usize },
 }
 
+/// A configuration a core's `try_new` refuses: the core, then the rule
+/// broken with the value given (`LinkCore: osr must be in 1..=8, not 9`).
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[error("{block}: {why}")]
+pub struct CoreError {
+    pub block: &'static str,
+    pub why: String,
+}
+
+impl CoreError {
+    pub fn new(block: &'static str, why: impl ToString) -> Self {
+        CoreError { block, why: why.to_string() }
+    }
+}
+
 /// Largest physical lane count the lane id field (12 bits) can name.
 pub const MAX_PHYSICAL_LANES: usize = 4095;
 

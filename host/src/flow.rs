@@ -11,9 +11,10 @@ pub use mosaic_gateware::boards::CoreKind;
 use mosaic_gateware::boards::{board_verilog, ecp5_pll, ice40_pll, PllConfig, PllError, ShellConfig};
 use mosaic_gateware::control::uart_tx::{divisor_for, MAX_DIVISOR, MIN_DIVISOR};
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::verilog::install_hint;
+use mosaic_gateware::toolchain::{find_any, pnr_stage, run_logged, YosysStats};
+pub use mosaic_gateware::toolchain::{find_tool, PnrReport, ToolError, Used};
 use serde::Serialize;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -73,23 +74,6 @@ impl BuildOptions {
     }
 }
 
-/// Cells used of those available.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Used {
-    pub used: u64,
-    pub available: u64,
-}
-
-impl Used {
-    pub fn percent(&self) -> f64 {
-        if self.available == 0 {
-            0.0
-        } else {
-            100.0 * self.used as f64 / self.available as f64
-        }
-    }
-}
-
 /// The result of a build.
 #[derive(Clone, Debug, Serialize)]
 pub struct BuildReport {
@@ -139,10 +123,9 @@ pub enum FlowError {
     Options(String),
     #[error(transparent)]
     Pll(#[from] PllError),
-    #[error("`{tool}` not found on PATH: install it with `{install}` (or run `bash .ci/setup.sh`)")]
-    MissingTool { tool: String, install: String },
-    #[error("{tool} failed: {summary} (full log: {})", log.display())]
-    Tool { tool: String, summary: String, log: PathBuf },
+    /// A tool missing, or a tool run that failed (its first error and log).
+    #[error(transparent)]
+    Tool(#[from] ToolError),
     #[error(
         "timing not met on {board}: the link clock needs {required_mhz:.2} MHz, place-and-route reached {fmax_mhz:.2} MHz \
          (lower --freq or --lanes, or raise --osr)"
@@ -168,29 +151,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FlowError + '_ {
     move |err| FlowError::Io { path: path.to_path_buf(), err }
 }
 
-/// Finds `tool` on `search_path` (or PATH); the error says how to install it.
-pub fn find_tool(tool: &str, search_path: Option<&OsString>) -> Result<PathBuf, FlowError> {
-    let path = search_path.cloned().or_else(|| std::env::var_os("PATH")).unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join(tool))
-        .find(|p| p.is_file())
-        .ok_or_else(|| FlowError::MissingTool { tool: tool.to_string(), install: install_hint(tool) })
-}
-
-/// The first of `tools` that is installed (native before yowasp builds).
-fn find_any(tools: &[&str], search_path: Option<&OsString>) -> Result<PathBuf, FlowError> {
-    let mut first_err = None;
-    for t in tools {
-        match find_tool(t, search_path) {
-            Ok(p) => return Ok(p),
-            Err(e) => {
-                first_err.get_or_insert(e);
-            }
-        }
-    }
-    Err(first_err.expect("at least one tool"))
-}
-
 /// The tools a board's flow runs, resolved to paths.
 #[derive(Clone, Debug)]
 pub struct Toolchain {
@@ -201,7 +161,7 @@ pub struct Toolchain {
 
 impl Toolchain {
     /// Resolves every tool first, so a missing one is reported before any work.
-    pub fn find(family: Family, search_path: Option<&OsString>) -> Result<Self, FlowError> {
+    pub fn find(family: Family, search_path: Option<&OsStr>) -> Result<Self, FlowError> {
         let yosys = find_tool("yosys", search_path)?;
         let (pnr, pack) = match family {
             Family::Ice40 => (find_tool("nextpnr-ice40", search_path)?, find_tool("icepack", search_path)?),
@@ -211,69 +171,6 @@ impl Toolchain {
             ),
         };
         Ok(Self { yosys, pnr, pack })
-    }
-}
-
-/// Runs one step in `dir`, its output to `<name>.log` as it comes (a
-/// 20-minute place and route is followed live with `tail -f`); each output
-/// line goes to `on_line` too (stage detection). Errors cite the log.
-fn run_step(
-    name: &str,
-    cmd: &mut Command,
-    dir: &Path,
-    search_path: Option<&OsString>,
-    on_line: &mut dyn FnMut(&str),
-) -> Result<(), FlowError> {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    if let Some(p) = search_path {
-        cmd.env("PATH", p);
-    }
-    let log = dir.join(format!("{name}.log"));
-    let mut file = std::fs::File::create(&log).map_err(io(&log))?;
-    let mut child = cmd.current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(io(&log))?;
-    // Both pipes drain into one channel, so neither can fill up and stall the tool.
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let mut readers = vec![];
-    let out: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("piped stdout"));
-    let err: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("piped stderr"));
-    for pipe in [out, err] {
-        let tx = tx.clone();
-        readers.push(std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        }));
-    }
-    drop(tx);
-    let mut first_error = None;
-    for line in rx {
-        let _ = writeln!(file, "{line}");
-        if first_error.is_none() && (line.contains("ERROR") || line.contains("Error")) {
-            first_error = Some(line.trim().to_string());
-        }
-        on_line(&line);
-    }
-    for r in readers {
-        let _ = r.join();
-    }
-    let status = child.wait().map_err(io(&log))?;
-    if status.success() {
-        return Ok(());
-    }
-    let summary = first_error.unwrap_or_else(|| "non-zero exit".to_string());
-    Err(FlowError::Tool { tool: name.to_string(), summary, log })
-}
-
-/// The nextpnr stage a log line starts, if any: placement, then routing.
-fn pnr_stage(line: &str) -> Option<&'static str> {
-    let l = line.to_ascii_lowercase();
-    if l.contains("running main analytical placer") || l.contains("running simulated annealing placer") {
-        Some("place")
-    } else if l.contains("routing globals") || l.contains("running router") || l.starts_with("info: routing") {
-        Some("route")
-    } else {
-        None
     }
 }
 
@@ -329,71 +226,6 @@ fn lane_plan(o: &BuildOptions) -> Result<(LinkParams, usize), FlowError> {
     Ok((params, ext))
 }
 
-/// Utilization and Fmax read from nextpnr's `--report` JSON.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PnrReport {
-    /// (cell type, used, available)
-    pub utilization: Vec<(String, Used)>,
-    /// (clock net, achieved MHz, constraint MHz)
-    pub fmax: Vec<(String, f64, f64)>,
-}
-
-impl PnrReport {
-    pub fn parse(json: &str) -> Result<Self, String> {
-        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        let mut r = PnrReport::default();
-        if let Some(u) = v.get("utilization").and_then(|u| u.as_object()) {
-            for (cell, c) in u {
-                let n = |k: &str| c.get(k).and_then(|x| x.as_u64()).unwrap_or(0);
-                r.utilization.push((cell.clone(), Used { used: n("used"), available: n("available") }));
-            }
-        } else {
-            return Err("no \"utilization\" object".into());
-        }
-        if let Some(f) = v.get("fmax").and_then(|f| f.as_object()) {
-            for (clk, c) in f {
-                let n = |k: &str| c.get(k).and_then(|x| x.as_f64()).unwrap_or(0.0);
-                r.fmax.push((clk.clone(), n("achieved"), n("constraint")));
-            }
-        }
-        if r.fmax.is_empty() {
-            return Err("no clock in \"fmax\" (is the design clocked?)".into());
-        }
-        Ok(r)
-    }
-
-    /// Cells of the first of `types` present in the report.
-    pub fn used(&self, types: &[&str]) -> Used {
-        types.iter().find_map(|t| self.utilization.iter().find(|(c, _)| c == t).map(|(_, u)| *u)).unwrap_or_default()
-    }
-
-    /// The slowest clock: (net, achieved, constraint).
-    pub fn slowest(&self) -> (String, f64, f64) {
-        self.fmax
-            .iter()
-            .cloned()
-            .min_by(|a, b| (a.1 / a.2.max(1e-9)).total_cmp(&(b.1 / b.2.max(1e-9))))
-            .expect("parse ensures a clock")
-    }
-}
-
-/// LUT4 and FF counts from a yosys `stat` report (iCE40 or ECP5 cells).
-pub fn parse_yosys_stat(stat: &str) -> (u64, u64) {
-    let (mut luts, mut ffs) = (0, 0);
-    for line in stat.lines() {
-        let mut it = line.split_whitespace();
-        let (Some(name), Some(n)) = (it.next(), it.next().and_then(|n| n.parse::<u64>().ok())) else {
-            continue;
-        };
-        if name == "SB_LUT4" || name == "LUT4" {
-            luts += n;
-        } else if name.starts_with("SB_DFF") || name == "TRELLIS_FF" {
-            ffs += n;
-        }
-    }
-    (luts, ffs)
-}
-
 /// The yosys script: `top.v` in, `top.json` and `stat.txt` out.
 ///
 /// On ECP5 the flip-flops are legalized by hand before `synth_ecp5` maps
@@ -434,7 +266,8 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
     let link_mhz = pll.fout_mhz();
     let baud = o.baud.unwrap_or_else(|| b.uart_baud(link_mhz));
     let uart_divisor = uart_divisor(link_mhz, baud)?;
-    let tools = Toolchain::find(b.family, o.search_path.as_ref())?;
+    let search_path = o.search_path.as_deref();
+    let tools = Toolchain::find(b.family, search_path)?;
     let dir = o.out_dir.clone().unwrap_or_else(|| crate::outputs::board_dir(b.name));
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     // Absolute, so that the paths printed are usable from anywhere.
@@ -459,7 +292,7 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
 
     say(log, "yosys synthesis".into());
     let ys = synth_script(b.family);
-    run_step("yosys", Command::new(&tools.yosys).args(["-q", "-p", &ys]), &dir, o.search_path.as_ref(), &mut |_| {})?;
+    run_logged("yosys", Command::new(&tools.yosys).args(["-q", "-p", &ys]), &dir, search_path, &mut |_| {})?;
 
     say(log, format!("place and route ({})", tools.pnr.file_name().unwrap_or_default().to_string_lossy()));
     let freq = format!("{link_mhz}");
@@ -483,7 +316,7 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
         }
     };
     let mut stage = "";
-    run_step("nextpnr", &mut pnr, &dir, o.search_path.as_ref(), &mut |line| {
+    run_logged("nextpnr", &mut pnr, &dir, search_path, &mut |line| {
         if let Some(s) = pnr_stage(line).filter(|s| *s != stage) {
             stage = s;
             say(log, format!("{s} (log: {})", dir.join("nextpnr.log").display()));
@@ -496,13 +329,13 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
         Family::Ice40 => pack.args(["top.asc", "top.bin"]),
         Family::Ecp5 => pack.args(["--compress", "top.config", "top.bit"]),
     };
-    run_step("pack", &mut pack, &dir, o.search_path.as_ref(), &mut |_| {})?;
+    run_logged("pack", &mut pack, &dir, search_path, &mut |_| {})?;
 
     let report_path = dir.join("report.json");
     let text = std::fs::read_to_string(&report_path).map_err(io(&report_path))?;
     let pnr = PnrReport::parse(&text).map_err(|why| FlowError::Report { path: report_path.clone(), why })?;
-    let stat = std::fs::read_to_string(dir.join("stat.txt")).unwrap_or_default();
-    let (luts, ffs) = parse_yosys_stat(&stat);
+    let stat = dir.join("stat.txt");
+    let YosysStats { luts, ffs, .. } = YosysStats::parse(&std::fs::read_to_string(&stat).map_err(io(&stat))?);
     let (_, fmax_mhz, _) = pnr.slowest();
     let lane_mbps = link_mhz / o.osr as f64;
     let report = BuildReport {
@@ -629,7 +462,7 @@ pub fn program_command(
     board: &Board,
     bitstream: &Path,
     sram: bool,
-    search_path: Option<&OsString>,
+    search_path: Option<&OsStr>,
 ) -> Result<ProgramCommand, FlowError> {
     let file = bitstream.display().to_string();
     match find_tool("openFPGALoader", search_path) {
@@ -643,14 +476,14 @@ pub fn program_command(
                 args.push(file);
                 Ok(ProgramCommand { program, args })
             }
-            Err(_) => Err(missing),
+            Err(_) => Err(missing.into()),
         },
-        Err(missing) => Err(missing),
+        Err(missing) => Err(missing.into()),
     }
 }
 
 /// Runs a [program_command]; a missing board is [FlowError::NoBoard].
-pub fn program(board: &Board, cmd: &ProgramCommand, search_path: Option<&OsString>) -> Result<(), FlowError> {
+pub fn program(board: &Board, cmd: &ProgramCommand, search_path: Option<&OsStr>) -> Result<(), FlowError> {
     let mut c = Command::new(&cmd.program);
     c.args(&cmd.args);
     if let Some(p) = search_path {
@@ -713,57 +546,8 @@ pub fn write_summary(r: &BuildReport, out: &mut dyn Write) -> std::io::Result<()
 #[cfg(test)]
 mod tests {
 
-    #[test]
-    fn a_step_streams_its_log_and_reports_the_place_and_route_stages() {
-        let dir = std::env::temp_dir().join(format!("mosaic-flow-step-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let script = "echo 'Info: Running main analytical placer.' >&2; echo 'Info: placed'; \
-                      echo 'Info: Routing globals...' >&2; echo 'Info: Running router2...' >&2";
-        let mut stages = vec![];
-        run_step("nextpnr", Command::new("sh").args(["-c", script]), &dir, None, &mut |l| {
-            if let Some(s) = pnr_stage(l) {
-                stages.push(s);
-            }
-        })
-        .unwrap();
-        assert_eq!(stages, ["place", "route", "route"]);
-        let log = std::fs::read_to_string(dir.join("nextpnr.log")).unwrap();
-        assert!(log.contains("analytical placer") && log.contains("Info: placed") && log.contains("router2"), "{log}");
-        // A failing step names its first error line and the log.
-        let e = run_step(
-            "yosys",
-            Command::new("sh").args(["-c", "echo 'ERROR: no top' >&2; exit 1"]),
-            &dir,
-            None,
-            &mut |_| {},
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.starts_with("yosys failed: ERROR: no top (full log: ") && e.ends_with("yosys.log)"), "{e}");
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
     use super::*;
     use crate::boards::board;
-
-    #[test]
-    fn report_json_is_parsed() {
-        let json = r#"{"utilization": {"ICESTORM_LC": {"used": 100, "available": 5280},
-            "ICESTORM_RAM": {"used": 2, "available": 30}},
-            "fmax": {"clk_out": {"achieved": 41.5, "constraint": 24.0}}}"#;
-        let r = PnrReport::parse(json).unwrap();
-        assert_eq!(r.used(&["ICESTORM_LC"]), Used { used: 100, available: 5280 });
-        assert_eq!(r.used(&["DP16KD", "ICESTORM_RAM"]).used, 2);
-        assert_eq!(r.slowest(), ("clk_out".to_string(), 41.5, 24.0));
-        assert!(PnrReport::parse(r#"{"utilization": {}, "fmax": {}}"#).unwrap_err().contains("no clock"));
-    }
-
-    #[test]
-    fn yosys_stat_counts_luts_and_ffs() {
-        let stat = "   Number of cells:   10\n     SB_DFFE   3\n     SB_DFFSR 2\n     SB_LUT4  5\n";
-        assert_eq!(parse_yosys_stat(stat), (5, 5));
-        assert_eq!(parse_yosys_stat("  LUT4 7\n  TRELLIS_FF 4\n"), (7, 4));
-    }
 
     #[test]
     fn bad_options_are_errors() {

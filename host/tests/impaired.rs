@@ -1,6 +1,7 @@
 //! Drops, corruption, truncation and garbage between host and board: the
 //! client either returns the right value or an error, never a wrong value.
 
+use mosaic_gateware::control::regmap::Register;
 use mosaic_host::fake_board::{FakeBoard, FakeOptions};
 use mosaic_host::impair::{ImpairedTransport, Impairments};
 use mosaic_host::{Client, ClientOptions, SerialTransport};
@@ -21,20 +22,26 @@ fn board() -> FakeBoard {
 /// Returns (ok, failed) operation counts.
 fn exercise(c: &mut Client, b: &FakeBoard, seed: u64, ops: usize) -> (usize, usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let rw: Vec<u16> = c
+    let rw: Vec<(u16, Register)> = c
         .map()
         .registers
         .iter()
         .filter(|r| r.access == mosaic_gateware::control::regmap::Access::Rw)
-        .flat_map(|r| (0..r.count as usize).map(move |i| r.addr_of(i).unwrap()))
+        .flat_map(|r| (0..r.count as usize).map(move |i| (r.addr_of(i).unwrap(), r.clone())))
         .collect();
     let mut model: HashMap<u16, Vec<u32>> = HashMap::new();
     let (mut ok, mut failed) = (0, 0);
     for _ in 0..ops {
         match rng.gen_range(0..4) {
             0 => {
-                let a = rw[rng.gen_range(0..rw.len())];
-                let v: u32 = rng.gen();
+                let (a, r) = &rw[rng.gen_range(0..rw.len())];
+                let a = *a;
+                // A word the register keeps as written: each field in its range.
+                let v = if r.fields.is_empty() {
+                    rng.gen()
+                } else {
+                    r.fields.iter().fold(0, |w, f| f.set(w, rng.gen_range(f.range())).unwrap())
+                };
                 match c.write(a, v) {
                     Ok(()) => {
                         model.insert(a, vec![v]);
@@ -50,7 +57,7 @@ fn exercise(c: &mut Client, b: &FakeBoard, seed: u64, ops: usize) -> (usize, usi
                 }
             }
             1 => {
-                let a = rw[rng.gen_range(0..rw.len())];
+                let a = rw[rng.gen_range(0..rw.len())].0;
                 let allowed = model.get(&a).cloned().unwrap_or_else(|| vec![b.regs().read(a).unwrap()]);
                 match c.read(a) {
                     Ok(v) => {

@@ -34,9 +34,12 @@ fn typed_access_to_the_real_register_decode() {
     c.burst_write(0x1000, &[4, 2, 1, 0]).unwrap();
     assert_eq!(c.burst_read(0x1000, 4).unwrap(), vec![4, 2, 1, 0]);
     // A field write leaves the rest of CTRL alone.
-    c.write_reg("FAILOVER_THRESHOLD", 0, 0x1234_5678).unwrap();
+    c.write_reg("FAILOVER_THRESHOLD", 0, 0x78).unwrap();
     c.write_field("CTRL", 0, "bert_pattern", 3).unwrap();
-    assert_eq!(c.read_regs(&["CTRL", "FAILOVER_THRESHOLD"], 0).unwrap(), vec![3 << 4, 0x1234_5678]);
+    assert_eq!(c.read_regs(&["CTRL", "FAILOVER_THRESHOLD"], 0).unwrap(), vec![3 << 4, 0x78]);
+    // A word with a field out of range is refused, and nothing changes.
+    assert!(c.write_field("CTRL", 0, "bert_pattern", 7).is_err(), "pattern 7 is no pattern");
+    assert_eq!(c.read_reg("CTRL", 0).unwrap(), 3 << 4);
     // The bridge answers an address outside the map with BadAddress.
     assert!(matches!(c.read(0x0030), Err(ClientError::BadAddress { addr: 0x30 })));
     c.snapshot().unwrap();

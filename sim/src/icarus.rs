@@ -11,7 +11,8 @@
 
 use crate::verilator::{parse_output, script_text, Op, Outcome};
 use mosaic_gateware::control::bridge::REG_ACK_TIMEOUT;
-use mosaic_gateware::verilog::{ports, require_tool, scratch_dir, ToolError};
+use mosaic_gateware::toolchain::{run_logged, ToolError};
+use mosaic_gateware::verilog::{ports, scratch_dir};
 use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Instant;
@@ -104,36 +105,17 @@ endmodule
 /// Runs `ops` on the core whose Verilog (top module `top`) is `verilog`,
 /// in Icarus Verilog; `name` names its scratch folder under `target/`.
 pub fn run_icarus(name: &str, verilog: &str, ops: &[Op]) -> Result<Outcome, ToolError> {
-    require_tool("iverilog")?;
-    require_tool("vvp")?;
     let dir = scratch_dir("icarus", name)?;
-    let io = |p: &std::path::Path| {
-        let path = p.display().to_string();
-        move |err: std::io::Error| ToolError::Io { path: path.clone(), err }
-    };
     for (file, text) in [("top.v", verilog.to_string()), ("tb.v", testbench(verilog)), ("script.txt", script_text(ops))]
     {
-        let path = dir.join(file);
-        std::fs::write(&path, text).map_err(io(&path))?;
+        std::fs::write(dir.join(file), text).map_err(ToolError::io(dir.join(file)))?;
     }
-    let failed = |tool: &str, out: &std::process::Output| ToolError::Failed {
-        tool: tool.into(),
-        file: dir.display().to_string(),
-        summary: String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("non-zero exit").to_string(),
-        log: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
-    };
-    let out = Command::new("iverilog")
-        .current_dir(&dir)
-        .args(["-o", "sim.vvp", "tb.v", "top.v"])
-        .output()
-        .map_err(io(&dir))?;
-    if !out.status.success() {
-        return Err(failed("iverilog", &out));
-    }
+    let mut compile = Command::new("iverilog");
+    compile.args(["-o", "sim.vvp", "tb.v", "top.v"]);
+    run_logged("iverilog", &mut compile, &dir, None, &mut |_| {})?;
     let t0 = Instant::now();
-    let out = Command::new("vvp").current_dir(&dir).args(["-n", "sim.vvp"]).output().map_err(io(&dir))?;
+    let text = run_logged("vvp", Command::new("vvp").args(["-n", "sim.vvp"]), &dir, None, &mut |_| {})?;
     let elapsed = t0.elapsed();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
     // vvp prints a `$finish` notice; keep only the script's lines.
     let lines: String = text
         .lines()
@@ -142,16 +124,11 @@ pub fn run_icarus(name: &str, verilog: &str, ops: &[Op]) -> Result<Outcome, Tool
         })
         .map(|l| format!("{l}\n"))
         .collect();
-    if !out.status.success() || lines.contains("\nX ") || lines.starts_with("X ") {
-        let why = lines.lines().find(|l| l.starts_with('X')).unwrap_or("vvp failed").to_string();
-        return Err(ToolError::Failed { tool: "vvp".into(), file: dir.display().to_string(), summary: why, log: text });
+    let failed = |summary: String| ToolError::Failed { tool: "vvp".into(), summary, log: dir.join("vvp.log") };
+    if let Some(why) = lines.lines().find(|l| l.starts_with('X')) {
+        return Err(failed(why.to_string()));
     }
-    let mut o = parse_output(&lines).map_err(|summary| ToolError::Failed {
-        tool: "vvp".into(),
-        file: dir.display().to_string(),
-        summary,
-        log: text.clone(),
-    })?;
+    let mut o = parse_output(&lines).map_err(failed)?;
     o.elapsed = elapsed;
     Ok(o)
 }

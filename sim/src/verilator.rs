@@ -19,7 +19,8 @@
 
 use crate::harness::Harness;
 use crate::reg_ports::RegPorts;
-use mosaic_gateware::verilog::{require_tool, target_dir, ToolError};
+use mosaic_gateware::toolchain::{require_tool, run_logged, ToolError, VERILATOR_WAIVERS};
+use mosaic_gateware::verilog::{ports, target_dir};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -112,8 +113,6 @@ pub(crate) fn script_text(ops: &[Op]) -> String {
 
 /// The C++ main: executes a script file (argv[1]) on the model, printing one
 /// line per reported event and `E <cycles> <seconds>` at the end.
-/// The C++ main: executes a script file (argv[1]) on the model, printing one
-/// line per reported event and `E <cycles> <seconds>` at the end.
 const MAIN_CPP: &str = include_str!("verilator_script_main.cpp");
 
 /// What every main of this crate starts with: the model, its clock count, `tick`.
@@ -161,30 +160,6 @@ pub struct VerilatorModel {
     /// Size of the generated C++ (.cpp and .h files), bytes, and its file count.
     pub cpp_bytes: u64,
     pub cpp_files: usize,
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ToolError + '_ {
-    move |err| ToolError::Io { path: path.display().to_string(), err }
-}
-
-/// Runs a build step in `dir`, appending its output to `log`; a failure is
-/// [ToolError::Failed] with the first error line as its summary.
-fn build_step(tool: &str, dir: &Path, vfile: &Path, cmd: &mut Command, log: &mut String) -> Result<(), ToolError> {
-    require_tool(tool)?;
-    let out = cmd.current_dir(dir).output().map_err(io(dir))?;
-    log.push_str(&String::from_utf8_lossy(&out.stdout));
-    log.push_str(&String::from_utf8_lossy(&out.stderr));
-    let _ = std::fs::write(dir.join("build.log"), &log);
-    if out.status.success() {
-        return Ok(());
-    }
-    let summary = log
-        .lines()
-        .find(|l| l.contains("%Error") || l.contains("error:"))
-        .unwrap_or("non-zero exit")
-        .trim()
-        .to_string();
-    Err(ToolError::Failed { tool: tool.into(), file: vfile.display().to_string(), summary, log: log.clone() })
 }
 
 /// Total size and number of the C++ sources and headers in `dir`.
@@ -243,30 +218,23 @@ impl VerilatorModel {
         let final_dir = dir;
         let dir = final_dir.with_extension(format!("tmp-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let vfile = dir.join("top.v");
-        std::fs::write(&vfile, verilog).map_err(io(&vfile))?;
-        let cfile = dir.join("main.cpp");
-        std::fs::write(&cfile, main).map_err(io(&cfile))?;
+        std::fs::create_dir_all(&dir).map_err(ToolError::io(&dir))?;
+        for (file, text) in [("top.v", verilog), ("main.cpp", main)] {
+            std::fs::write(dir.join(file), text).map_err(ToolError::io(dir.join(file)))?;
+        }
         let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).to_string();
-        let mut log = String::new();
         let t = Instant::now();
         let mut verilate = Command::new("verilator");
-        verilate
-            .args(["--cc", "--exe", "-O2", "--top-module", "top"])
-            // Warnings rust-hdl's generator produces by construction.
-            .args(["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNUSED", "-Wno-DECLFILENAME", "-Wno-UNDRIVEN"])
-            .args(["-Wno-PINCONNECTEMPTY", "-Wno-CASEINCOMPLETE", "-Wno-MULTIDRIVEN", "-Wno-UNOPTFLAT"])
-            .args(["-Wno-LATCH", "-Wno-CMPCONST", "-Wno-UNSIGNED"]);
+        verilate.args(["--cc", "--exe", "-O2", "--top-module", "top"]).args(VERILATOR_WAIVERS);
         if let Some(n) = opts.output_split {
             verilate.args(["--output-split".to_string(), n.to_string()]);
         }
-        if top_has_port(verilog, "tx_stream$data") {
+        if ports(verilog).iter().any(|p| p.name == "tx_stream$data") {
             // The link core's host stream: the main ties it off.
             verilate.args(["-CFLAGS", "-DMOSAIC_STREAM"]);
         }
         verilate.args(["--Mdir", "obj", "-o", "vtop", "top.v", "main.cpp"]);
-        build_step("verilator", &dir, &vfile, &mut verilate, &mut log)?;
+        run_logged("verilator", &mut verilate, &dir, None, &mut |_| {})?;
         let verilate_time = t.elapsed();
         let (cpp_bytes, cpp_files) = cpp_size(&obj(&dir));
         // What `verilator --build -j N` runs.
@@ -276,15 +244,11 @@ impl VerilatorModel {
         if let Some(o) = opts.opt_fast {
             make.arg(format!("OPT_FAST={o}"));
         }
-        build_step("make", &dir, &vfile, &mut make, &mut log)?;
+        run_logged("make", &mut make, &dir, None, &mut |_| {})?;
         let compile_time = t.elapsed();
         if !obj(&dir).join("vtop").is_file() {
-            return Err(ToolError::Failed {
-                tool: "make".into(),
-                file: vfile.display().to_string(),
-                summary: "no executable built".into(),
-                log,
-            });
+            let log = dir.join("make.log");
+            return Err(ToolError::Failed { tool: "make".into(), summary: "no executable built".into(), log });
         }
         if !obj(&final_dir).join("vtop").is_file() {
             // A leftover without a model (an interrupted build): replace it.
@@ -296,10 +260,8 @@ impl VerilatorModel {
         }
         let exe = obj(&final_dir).join("vtop");
         if !exe.is_file() {
-            return Err(ToolError::Io {
-                path: exe.display().to_string(),
-                err: std::io::Error::new(std::io::ErrorKind::NotFound, "built model missing after rename"),
-            });
+            let err = std::io::Error::new(std::io::ErrorKind::NotFound, "built model missing after rename");
+            return Err(ToolError::Io { path: exe, err });
         }
         Ok(VerilatorModel {
             dir: final_dir,
@@ -319,15 +281,15 @@ impl VerilatorModel {
         static SERIAL: AtomicUsize = AtomicUsize::new(0);
         let n = SERIAL.fetch_add(1, Ordering::Relaxed);
         let sfile = self.dir.join(format!("script-{}-{n}.txt", std::process::id()));
-        std::fs::write(&sfile, script_text(ops)).map_err(io(&sfile))?;
-        let out = Command::new(&self.exe).arg(&sfile).output().map_err(io(&self.exe))?;
+        std::fs::write(&sfile, script_text(ops)).map_err(ToolError::io(&sfile))?;
+        let out = Command::new(&self.exe).arg(&sfile).output().map_err(ToolError::io(&self.exe))?;
         let _ = std::fs::remove_file(&sfile);
         let text = String::from_utf8_lossy(&out.stdout).to_string();
-        let failed = |summary: String| ToolError::Failed {
-            tool: "vtop".into(),
-            file: self.exe.display().to_string(),
-            summary,
-            log: format!("{text}{}", String::from_utf8_lossy(&out.stderr)),
+        // The model's own output is kept only when the run failed.
+        let failed = |summary: String| {
+            let log = sfile.with_extension("log");
+            let _ = std::fs::write(&log, format!("{text}{}", String::from_utf8_lossy(&out.stderr)));
+            ToolError::Failed { tool: "vtop".into(), summary, log }
         };
         if !out.status.success() {
             let why = text.lines().find(|l| l.starts_with('X')).unwrap_or("non-zero exit").to_string();
@@ -366,14 +328,6 @@ pub(crate) fn parse_output(text: &str) -> Result<Outcome, String> {
     } else {
         Err("the model stopped before the end of the script".into())
     }
-}
-
-/// True when module `top`'s port list names `port`.
-fn top_has_port(verilog: &str, port: &str) -> bool {
-    let Some(start) = verilog.find("module top(") else { return false };
-    let header = &verilog[start..];
-    let header = &header[..header.find(");").unwrap_or(header.len())];
-    header.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).any(|w| w == port)
 }
 
 fn idle<C: RegPorts>(u: &mut C) {

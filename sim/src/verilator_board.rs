@@ -7,7 +7,7 @@
 //! board at ~1.5k clocks/s; the same board in Verilator runs ~100x faster.
 
 use crate::verilator::{BuildOptions, VerilatorModel};
-use mosaic_gateware::verilog::ToolError;
+use mosaic_gateware::toolchain::ToolError;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};

@@ -69,7 +69,7 @@ pub enum Engine {
 impl Engine {
     /// Verilator when it is installed, else rust-hdl.
     pub fn best_available() -> Engine {
-        if mosaic_gateware::verilog::require_tool("verilator").is_ok() {
+        if mosaic_gateware::toolchain::require_tool("verilator").is_ok() {
             Engine::Verilator
         } else {
             Engine::RustHdl

@@ -147,10 +147,10 @@ fn iceprog_is_the_ice40_fallback() {
     let _ = std::fs::remove_file(dir.join("iceprog"));
     std::os::unix::fs::symlink(&iceprog, dir.join("iceprog")).unwrap();
     let path = Some(dir.clone().into_os_string());
-    let cmd = flow::program_command(board("icebreaker").unwrap(), Path::new("t.bin"), true, path.as_ref()).unwrap();
+    let cmd = flow::program_command(board("icebreaker").unwrap(), Path::new("t.bin"), true, path.as_deref()).unwrap();
     assert_eq!(cmd.display(), format!("{} -S t.bin", dir.join("iceprog").display()));
     // ECP5 has no fallback: the error names openFPGALoader.
-    let e = flow::program_command(board("ulx3s").unwrap(), Path::new("t.bit"), false, path.as_ref()).unwrap_err();
+    let e = flow::program_command(board("ulx3s").unwrap(), Path::new("t.bit"), false, path.as_deref()).unwrap_err();
     assert_eq!(
         e.to_string(),
         "`openFPGALoader` not found on PATH: install it with `apt-get install -y openfpgaloader` (or run `bash .ci/setup.sh`)"

@@ -11,7 +11,8 @@ use mosaic_gateware::control::bridge::Bridge;
 use mosaic_gateware::control::protocol::REQ_SOF;
 use mosaic_gateware::control::uart_rx::UartRx;
 use mosaic_gateware::control::uart_tx::UartTx;
-use mosaic_gateware::verilog::{require_tool, scratch_dir, verilog_of};
+use mosaic_gateware::toolchain::run_logged;
+use mosaic_gateware::verilog::{scratch_dir, verilog_of};
 use mosaic_sim::bridge_model::encode_request;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -66,8 +67,6 @@ fn icarus(
     outputs: &[&str],
     stim: &[Vec<u64>],
 ) -> Vec<Vec<Option<u64>>> {
-    require_tool("iverilog").unwrap();
-    require_tool("vvp").unwrap();
     let dir = scratch_dir("cosim", name).unwrap();
     let n = stim.len();
     let mut tb = String::from("module tb;\n  reg clock = 0;\n");
@@ -96,13 +95,11 @@ fn icarus(
     tb.push_str("    end\n    $finish;\n  end\nendmodule\n");
     std::fs::write(dir.join("tb.v"), tb).unwrap();
     std::fs::write(dir.join("top.v"), verilog).unwrap();
-    let run = |cmd: &mut Command| {
-        let out = cmd.current_dir(&dir).output().unwrap();
-        assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
+    let run = |tool: &str, args: &[&str]| {
+        run_logged(tool, Command::new(tool).args(args), &dir, None, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
     };
-    run(Command::new("iverilog").args(["-o", "sim.vvp", "tb.v", "top.v"]));
-    let text = run(Command::new("vvp").args(["-n", "sim.vvp"]));
+    run("iverilog", &["-o", "sim.vvp", "tb.v", "top.v"]);
+    let text = run("vvp", &["-n", "sim.vvp"]);
     let rows: Vec<Vec<Option<u64>>> = text
         .lines()
         .filter_map(|l| l.strip_prefix("@ "))

@@ -351,10 +351,15 @@ fn wide_core_starts_over_at_a_word_boundary_after_a_link_drop() {
 }
 
 #[test]
-#[should_panic(expected = "it needs N >= W/64 = 4 data lanes, not 3")]
 fn wide_core_refuses_fewer_lanes_than_link_words_per_stream_word() {
     let p = LinkParams { lanes: 3, ..P };
-    LinkCoreWide::<256>::new(&mosaic_gateware::link::core::CoreConfig::new(p));
+    let e = LinkCoreWide::<256>::try_new(&mosaic_gateware::link::core::CoreConfig::new(p)).err().expect("refused");
+    assert_eq!(
+        e.to_string(),
+        "LinkCoreWide: a 256-bit stream word travels in one gearbox round: it needs N >= W/64 = 4 data lanes, not 3"
+    );
+    let e = LinkCoreWide::<96>::try_new(&mosaic_gateware::link::core::CoreConfig::new(P)).err().expect("refused");
+    assert_eq!(e.to_string(), "LinkCoreWide: stream width (W) must be a multiple of 64 in 64..=1024, not 96");
 }
 
 /// Drives a core through a loopback scenario (register writes, link up, a

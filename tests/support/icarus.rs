@@ -1,7 +1,8 @@
 //! Runs rust-hdl's generated Verilog in Icarus Verilog, clock by clock, so
 //! tests compare it with the rust-hdl simulation of the same block.
 
-use mosaic_gateware::verilog::{require_tool, scratch_dir};
+use mosaic_gateware::toolchain::run_logged;
+use mosaic_gateware::verilog::scratch_dir;
 use std::fmt::Write as _;
 use std::process::Command;
 
@@ -40,8 +41,6 @@ pub fn icarus_hex(
     stim: &[Vec<String>],
     pokes: &[(usize, &str)],
 ) -> Vec<Vec<String>> {
-    require_tool("iverilog").unwrap();
-    require_tool("vvp").unwrap();
     let dir = scratch_dir("cosim", name).unwrap();
     let n = stim.len();
     let mut tb = String::from("`timescale 1ns/1ps\nmodule tb;\n  reg clock = 0;\n");
@@ -79,11 +78,11 @@ pub fn icarus_hex(
     .unwrap();
     std::fs::write(dir.join("tb.v"), tb).unwrap();
     std::fs::write(dir.join("top.v"), verilog).unwrap();
-    let out = Command::new("iverilog").current_dir(&dir).args(["-o", "sim.vvp", "tb.v", "top.v"]).output().unwrap();
-    assert!(out.status.success(), "iverilog: {}", String::from_utf8_lossy(&out.stderr));
-    let out = Command::new("vvp").current_dir(&dir).args(["-n", "sim.vvp"]).output().unwrap();
-    assert!(out.status.success(), "vvp: {}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let run = |tool: &str, args: &[&str]| {
+        run_logged(tool, Command::new(tool).args(args), &dir, None, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
+    };
+    run("iverilog", &["-o", "sim.vvp", "tb.v", "top.v"]);
+    let text = run("vvp", &["-n", "sim.vvp"]);
     let rows: Vec<Vec<String>> = text
         .lines()
         .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_hexdigit() || c == ' ' || c == 'x' || c == 'z'))

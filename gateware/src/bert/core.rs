@@ -32,14 +32,15 @@
 //! a bit error (since the last `CLEAR` or `CTRL` write), 3 heartbeat.
 
 use crate::bert::engine::{max_lanes, BertEngine};
-use crate::control::config_reg::{field_lsb, field_mask, ConfigReg};
+use crate::control::config_reg::{field_mask, ConfigReg};
 use crate::control::ctrl_fields::CtrlFields;
 use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
 use crate::control::reg_bus::RegBusSlave;
 use crate::control::reg_port::RegPort;
 use crate::control::regmap::RegMap;
 use crate::emu::channel::ChannelEmu;
-use crate::params::LinkParams;
+use crate::emu::lane::MAX_DELAY_BITS;
+use crate::params::{CoreError, LinkParams};
 use crate::phy::bit_recovery::BitRecovery;
 use crate::phy::lane_tx::LaneTx;
 use rust_hdl::prelude::*;
@@ -62,8 +63,8 @@ pub struct BertConfig {
 }
 
 impl BertConfig {
-    /// Whether this core can be built: valid parameters, and no more lanes
-    /// than one checker engine serves at this OSR.
+    /// Whether this core can be built: valid parameters, no more lanes than
+    /// one checker engine serves at this OSR, a delay line the emulator has.
     pub fn check(&self) -> Result<(), String> {
         let p = &self.params;
         p.validate().map_err(|e| e.to_string())?;
@@ -74,6 +75,9 @@ impl BertConfig {
                 p.osr,
                 p.physical_lanes()
             ));
+        }
+        if self.max_delay_bits > MAX_DELAY_BITS {
+            return Err(format!("max_delay_bits must be in 0..={MAX_DELAY_BITS}, not {}", self.max_delay_bits));
         }
         Ok(())
     }
@@ -143,11 +147,19 @@ fn per_lane<T: Default>(phys: usize) -> Vec<T> {
 }
 
 impl BertCore {
+    /// The core for `cfg`, or the rule `cfg` breaks ([BertConfig::check]).
+    pub fn try_new(cfg: &BertConfig) -> Result<Self, CoreError> {
+        cfg.check().map_err(|why| CoreError::new("BertCore", why))?;
+        Ok(Self::build(cfg))
+    }
+
+    /// As [BertCore::try_new], panicking with its message (tests, fixed configurations).
     pub fn new(cfg: &BertConfig) -> Self {
+        Self::try_new(cfg).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn build(cfg: &BertConfig) -> Self {
         let p = &cfg.params;
-        if let Err(e) = cfg.check() {
-            panic!("BertCore: {e}");
-        }
         let full = RegMap::new(p);
         let features = full.feature_bits(&BERT_FEATURES);
         let map = full.clone().with_features(features);
@@ -185,7 +197,7 @@ impl BertCore {
             a_clear: addr(&map, "CLEAR"),
             a_uptime: addr(&map, "UPTIME_BLOCKS"),
             a_bridge_dropped: addr(&map, "BRIDGE_DROPPED"),
-            at_clear: field_lsb(&map, "CLEAR", "clear", 1),
+            at_clear: field_mask(&map, "CLEAR", "clear", 1),
             m_bit_lock: field_mask(&map, "LANE_STATUS", "bit_lock", 1),
             m_prbs_lock: field_mask(&map, "LANE_STATUS", "prbs_lock", 1),
             w_status: lane_word(&map, "LANE_STATUS"),
@@ -215,7 +227,7 @@ impl Logic for BertCore {
         // function would not reach an earlier read).
         self.clear.next = self.reg_bus.write.val()
             & (self.reg_bus.addr.val() == self.a_clear.val())
-            & (self.reg_bus.wdata.val() >> self.at_clear.val()).get_bit(0);
+            & ((self.reg_bus.wdata.val() & self.at_clear.val()) != 0);
         self.take_snapshot.next =
             self.snapshot.val() | (self.reg_bus.write.val() & (self.reg_bus.addr.val() == self.a_snapshot.val()));
 
@@ -365,5 +377,25 @@ impl Logic for BertCore {
         if self.reset.val() {
             self.uptime.d.next = 0.into();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn try_new_refuses_what_the_parts_would_assert() {
+        let p = LinkParams { lanes: 4, spares: 1, osr: 3, ..LinkParams::DEFAULT };
+        assert!(BertCore::try_new(&BertConfig::new(p)).is_ok());
+        let many = BertConfig::new(LinkParams { lanes: 100, spares: 2, ..p });
+        let e = BertCore::try_new(&many).err().expect("102 lanes at OSR 3 must be refused").to_string();
+        assert_eq!(
+            e,
+            "BertCore: a BERT core checks at most 92 lanes at OSR 3 (102 asked): use fewer lanes or a higher OSR"
+        );
+        let long = BertConfig { max_delay_bits: 200, ..BertConfig::new(p) };
+        let e = BertCore::try_new(&long).err().expect("a 200-bit delay line must be refused").to_string();
+        assert_eq!(e, "BertCore: max_delay_bits must be in 0..=127, not 200");
     }
 }

@@ -1,7 +1,7 @@
 //! `CTRL` decoded once into named signals, at the positions the register
 //! map gives (both cores use it).
 
-use crate::control::config_reg::field_lsb;
+use crate::control::config_reg::{field_lsb, field_mask};
 use crate::control::regmap::RegMap;
 use rust_hdl::prelude::*;
 
@@ -20,6 +20,7 @@ pub struct CtrlFields {
     at_bert_enable: Constant<Bits<32>>,
     at_bert_pattern: Constant<Bits<32>>,
     at_link_reset: Constant<Bits<32>>,
+    pattern_word: Signal<Local, Bits<32>>,
 }
 
 impl CtrlFields {
@@ -32,12 +33,13 @@ impl CtrlFields {
             bert_enable: Default::default(),
             bert_pattern: Default::default(),
             link_reset: Default::default(),
-            at_loopback: field_lsb(map, "CTRL", "loopback", 1),
-            at_auto_failover: field_lsb(map, "CTRL", "auto_failover", 1),
-            at_traffic_enable: field_lsb(map, "CTRL", "traffic_enable", 1),
-            at_bert_enable: field_lsb(map, "CTRL", "bert_enable", 1),
+            at_loopback: field_mask(map, "CTRL", "loopback", 1),
+            at_auto_failover: field_mask(map, "CTRL", "auto_failover", 1),
+            at_traffic_enable: field_mask(map, "CTRL", "traffic_enable", 1),
+            at_bert_enable: field_mask(map, "CTRL", "bert_enable", 1),
             at_bert_pattern: field_lsb(map, "CTRL", "bert_pattern", 3),
-            at_link_reset: field_lsb(map, "CTRL", "link_reset", 1),
+            at_link_reset: field_mask(map, "CTRL", "link_reset", 1),
+            pattern_word: Default::default(),
         }
     }
 }
@@ -45,11 +47,13 @@ impl CtrlFields {
 impl Logic for CtrlFields {
     #[hdl_gen]
     fn update(&mut self) {
-        self.loopback.next = (self.ctrl.val() >> self.at_loopback.val()).get_bit(0);
-        self.auto_failover.next = (self.ctrl.val() >> self.at_auto_failover.val()).get_bit(0);
-        self.traffic_enable.next = (self.ctrl.val() >> self.at_traffic_enable.val()).get_bit(0);
-        self.bert_enable.next = (self.ctrl.val() >> self.at_bert_enable.val()).get_bit(0);
-        self.bert_pattern.next = (self.ctrl.val() >> self.at_bert_pattern.val()).get_bits::<3>(0);
-        self.link_reset.next = (self.ctrl.val() >> self.at_link_reset.val()).get_bit(0);
+        self.loopback.next = (self.ctrl.val() & self.at_loopback.val()) != 0;
+        self.auto_failover.next = (self.ctrl.val() & self.at_auto_failover.val()) != 0;
+        self.traffic_enable.next = (self.ctrl.val() & self.at_traffic_enable.val()) != 0;
+        self.bert_enable.next = (self.ctrl.val() & self.at_bert_enable.val()) != 0;
+        // Verilog cannot slice an expression: shift into a signal, then slice.
+        self.pattern_word.next = self.ctrl.val() >> self.at_bert_pattern.val();
+        self.bert_pattern.next = self.pattern_word.val().get_bits::<3>(0);
+        self.link_reset.next = (self.ctrl.val() & self.at_link_reset.val()) != 0;
     }
 }

@@ -62,9 +62,9 @@ pub struct ChannelEmu {
     f_min: Vec<Constant<Bits<32>>>,
     f_max: Vec<Constant<Bits<32>>>,
     /// Each register's field bits.
-    m_ctrl: Constant<Bits<32>>,
-    m_delay: Constant<Bits<32>>,
-    m_source: Constant<Bits<32>>,
+    m_ctrl: Constant<Bits<3>>,
+    m_delay: Constant<Bits<16>>,
+    m_source: Constant<Bits<12>>,
 }
 
 impl ChannelEmu {
@@ -124,9 +124,9 @@ impl ChannelEmu {
             f_ones: fields.iter().map(|(_, f)| c32(f.mask() >> f.lsb)).collect(),
             f_min: fields.iter().map(|(_, f)| c32(f.min)).collect(),
             f_max: fields.iter().map(|(_, f)| c32(f.max)).collect(),
-            m_ctrl: c32(field_mask(map, "EMU_CTRL", 3)),
-            m_delay: c32(field_mask(map, "EMU_DELAY", 16)),
-            m_source: c32(field_mask(map, "EMU_SOURCE", 12)),
+            m_ctrl: Constant::new((field_mask(map, "EMU_CTRL", 3) as u64).into()),
+            m_delay: Constant::new((field_mask(map, "EMU_DELAY", 16) as u64).into()),
+            m_source: Constant::new((field_mask(map, "EMU_SOURCE", 12) as u64).into()),
         }
     }
 }
@@ -178,16 +178,16 @@ impl Logic for ChannelEmu {
             // fields sit in the low bits the registers hold).
             if self.wr.val() & (self.wr_lane.val().index() == q) {
                 if self.wr_reg.val() == self.w[0].val() {
-                    self.ctrl[q].d.next = (self.wr_data.val() & self.m_ctrl.val()).get_bits::<3>(0);
+                    self.ctrl[q].d.next = self.wr_data.val().get_bits::<3>(0) & self.m_ctrl.val();
                 }
                 if self.wr_reg.val() == self.w[1].val() {
-                    self.delay[q].d.next = (self.wr_data.val() & self.m_delay.val()).get_bits::<16>(0);
+                    self.delay[q].d.next = self.wr_data.val().get_bits::<16>(0) & self.m_delay.val();
                 }
                 if self.wr_reg.val() == self.w[2].val() {
                     self.rate[q].d.next = self.wr_data.val();
                 }
                 if (self.wr_reg.val() == self.w[3].val()) & self.permute.val() {
-                    self.source[q].d.next = (self.wr_data.val() & self.m_source.val()).get_bits::<12>(0);
+                    self.source[q].d.next = self.wr_data.val().get_bits::<12>(0) & self.m_source.val();
                 }
             }
             self.rd_sel[q].next = 0.into();

@@ -22,14 +22,15 @@ use super::link_rx::LinkRx;
 use super::link_tx::LinkTx;
 use super::traffic::{TrafficCheck, TrafficGen};
 use super::word_stream::{FlowOut, StreamIn};
-use crate::control::config_reg::{field_lsb, ConfigReg};
+use crate::control::config_reg::{field_lsb, field_mask, ConfigReg};
 use crate::control::ctrl_fields::CtrlFields;
 use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
 use crate::control::reg_bus::RegBusSlave;
 use crate::control::reg_port::RegPort;
 use crate::control::regmap::RegMap;
 use crate::emu::channel::ChannelEmu;
-use crate::params::LinkParams;
+use crate::emu::lane::MAX_DELAY_BITS;
+use crate::params::{CoreError, LinkParams};
 use rust_hdl::prelude::*;
 
 /// Build-time options of a link core beyond the link shape.
@@ -53,6 +54,23 @@ impl CoreConfig {
         // blocks); larger skews are tested with the software channel model.
         let max_delay_bits = 127;
         CoreConfig { params, max_delay_bits, build_id: 0, clock_hz: 0, stream_words: 1 }
+    }
+
+    /// Every rule the core's parts would otherwise assert; the first broken
+    /// one, naming the parameter, the rule and the value.
+    pub fn check(&self) -> Result<(), String> {
+        self.params.validate().map_err(|e| e.to_string())?;
+        let (n, k) = (self.params.lanes, self.stream_words);
+        // The transmitter starts a stream word only where all of it fits the round.
+        if !(1..=16).contains(&k) || k > n {
+            return Err(format!(
+                "a stream word must fit one gearbox round: stream_words (W/64) must be in 1..=min(16, N = {n}), not {k}"
+            ));
+        }
+        if self.max_delay_bits > MAX_DELAY_BITS {
+            return Err(format!("max_delay_bits must be in 0..={MAX_DELAY_BITS}, not {}", self.max_delay_bits));
+        }
+        Ok(())
     }
 }
 
@@ -160,6 +178,8 @@ pub struct LinkCore {
     a_link_status: Constant<Bits<16>>,
     a_bridge_dropped: Constant<Bits<16>>,
     at_clear: Constant<Bits<32>>,
+    fo_markers: Signal<Local, Bits<32>>,
+    fo_periods: Signal<Local, Bits<32>>,
     at_link_up: Constant<Bits<32>>,
     at_lanes_found: Constant<Bits<32>>,
     at_fo_markers: Constant<Bits<32>>,
@@ -203,11 +223,19 @@ const COUNTERS: [&str; 9] = [
 ];
 
 impl LinkCore {
+    /// The core for `cfg`, or the rule `cfg` breaks ([CoreConfig::check]).
+    pub fn try_new(cfg: &CoreConfig) -> Result<Self, CoreError> {
+        cfg.check().map_err(|why| CoreError::new("LinkCore", why))?;
+        Ok(Self::build(cfg))
+    }
+
+    /// As [LinkCore::try_new], panicking with its message (tests, fixed configurations).
     pub fn new(cfg: &CoreConfig) -> Self {
+        Self::try_new(cfg).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn build(cfg: &CoreConfig) -> Self {
         let p = &cfg.params;
-        if let Err(e) = p.validate() {
-            panic!("LinkCore: {e}");
-        }
         let map = RegMap::new(p);
         let phys = p.physical_lanes();
         let features = features(&map);
@@ -268,7 +296,9 @@ impl LinkCore {
             a_clear: addr(&map, "CLEAR"),
             a_link_status: addr(&map, "LINK_STATUS"),
             a_bridge_dropped: addr(&map, "BRIDGE_DROPPED"),
-            at_clear: field_lsb(&map, "CLEAR", "clear", 1),
+            at_clear: field_mask(&map, "CLEAR", "clear", 1),
+            fo_markers: Default::default(),
+            fo_periods: Default::default(),
             at_link_up: field_lsb(&map, "LINK_STATUS", "link_up", 1),
             at_lanes_found: field_lsb(&map, "LINK_STATUS", "lanes_found", 12),
             at_fo_markers: field_lsb(&map, "FAILOVER_THRESHOLD", "markers", 8),
@@ -344,8 +374,11 @@ impl Logic for LinkCore {
         self.rx.cfg_prbs_enable.next = self.cf.bert_enable.val();
         self.rx.cfg_prbs_pattern.next = self.cf.bert_pattern.val();
         self.rx.tx_marker_tick.next = self.tx.marker_tick.val();
-        self.rx.cfg_bip_threshold.next = (self.fo_threshold.value.val() >> self.at_fo_markers.val()).get_bits::<8>(0);
-        self.rx.cfg_bip_window.next = (self.fo_window.value.val() >> self.at_fo_periods.val()).get_bits::<16>(0);
+        // Verilog cannot slice an expression: shift into a signal, then slice.
+        self.fo_markers.next = self.fo_threshold.value.val() >> self.at_fo_markers.val();
+        self.fo_periods.next = self.fo_window.value.val() >> self.at_fo_periods.val();
+        self.rx.cfg_bip_threshold.next = self.fo_markers.val().get_bits::<8>(0);
+        self.rx.cfg_bip_window.next = self.fo_periods.val().get_bits::<16>(0);
         self.any_mlock.next = false;
         for q in 0..self.tx_lines.len() {
             self.tx_lines[q].next = self.tx.lines[q].val();
@@ -494,7 +527,7 @@ impl Logic for LinkCore {
         if self.reg_bus.write.val() {
             if self.reg_bus.addr.val() == self.a_clear.val() {
                 self.wr_hit.next = true;
-                if (self.reg_bus.wdata.val() >> self.at_clear.val()).get_bit(0) {
+                if (self.reg_bus.wdata.val() & self.at_clear.val()) != 0 {
                     self.rx.clear.next = true;
                     self.tx_words.d.next = 0.into();
                     self.rx_words.d.next = 0.into();
@@ -611,5 +644,35 @@ impl Logic for LinkCore {
                 self.retired[q].d.next = false;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(cfg: &CoreConfig) -> String {
+        LinkCore::try_new(cfg).err().expect("the configuration must be refused").to_string()
+    }
+
+    #[test]
+    fn try_new_refuses_what_the_parts_would_assert() {
+        let p = LinkParams { lanes: 2, spares: 1, ..LinkParams::DEFAULT };
+        assert!(LinkCore::try_new(&CoreConfig::new(p)).is_ok());
+        let bad = CoreConfig::new(LinkParams { osr: 9, ..p });
+        assert_eq!(refusal(&bad), "LinkCore: osr must be in 1..=8, not 9");
+        let wide = CoreConfig { stream_words: 4, ..CoreConfig::new(p) };
+        assert_eq!(
+            refusal(&wide),
+            "LinkCore: a stream word must fit one gearbox round: stream_words (W/64) must be in 1..=min(16, N = 2), not 4"
+        );
+        let long = CoreConfig { max_delay_bits: 128, ..CoreConfig::new(p) };
+        assert_eq!(refusal(&long), "LinkCore: max_delay_bits must be in 0..=127, not 128");
+    }
+
+    #[test]
+    #[should_panic(expected = "LinkCore: osr must be in 1..=8, not 0")]
+    fn new_panics_with_the_refusal() {
+        LinkCore::new(&CoreConfig::new(LinkParams { osr: 0, ..LinkParams::DEFAULT }));
     }
 }

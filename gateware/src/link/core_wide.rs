@@ -34,6 +34,7 @@ use super::core::{CoreConfig, LinkCore};
 use super::stream_width::{check_width, StreamJoin, StreamSplit};
 use super::word_stream::{FlowOut, StreamIn, StreamOut};
 use crate::control::reg_bus::RegBusSlave;
+use crate::params::CoreError;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -64,15 +65,27 @@ pub struct LinkCoreWide<const W: usize> {
 }
 
 impl<const W: usize> LinkCoreWide<W> {
-    pub fn new(cfg: &CoreConfig) -> Self {
-        check_width("LinkCoreWide", W);
+    /// The core for `cfg` with a W-bit stream, or the rule W or `cfg` breaks.
+    pub fn try_new(cfg: &CoreConfig) -> Result<Self, CoreError> {
+        check_width("LinkCoreWide", W)?;
         let lanes = cfg.params.lanes;
-        assert!(
-            W / 64 <= lanes,
-            "LinkCoreWide: a {W}-bit stream word travels in one gearbox round: it needs N >= W/64 = {} data lanes, not {lanes}",
-            W / 64
-        );
-        let core = LinkCore::new(&CoreConfig { stream_words: W / 64, ..cfg.clone() });
+        if W / 64 > lanes {
+            let why = format!(
+                "a {W}-bit stream word travels in one gearbox round: it needs N >= W/64 = {} data lanes, not {lanes}",
+                W / 64
+            );
+            return Err(CoreError::new("LinkCoreWide", why));
+        }
+        let core = LinkCore::try_new(&CoreConfig { stream_words: W / 64, ..cfg.clone() })?;
+        Ok(Self::with_core(core))
+    }
+
+    /// As [LinkCoreWide::try_new], panicking with its message (tests, fixed configurations).
+    pub fn new(cfg: &CoreConfig) -> Self {
+        Self::try_new(cfg).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn with_core(core: LinkCore) -> Self {
         let phys = core.tx_lines.len();
         Self {
             clock: Default::default(),

@@ -21,16 +21,21 @@
 //! words it gets.
 
 use super::word_stream::{FlowIn, FlowOut, StreamIn, StreamOut};
+use crate::params::CoreError;
 use rust_hdl::prelude::*;
 
 /// Widest stream the converters take.
 pub const MAX_WIDTH: usize = 1024;
 
-/// Panics unless `w` is a stream width the converters take.
-pub fn check_width(block: &str, w: usize) {
+/// Ok when `w` is a stream width the converters take; the error names `block`.
+pub fn check_width(block: &'static str, w: usize) -> Result<(), CoreError> {
     if !w.is_multiple_of(64) || !(64..=MAX_WIDTH).contains(&w) {
-        panic!("{block}: stream width (W) must be a multiple of 64 in 64..={MAX_WIDTH}, not {w}");
+        return Err(CoreError::new(
+            block,
+            format!("stream width (W) must be a multiple of 64 in 64..={MAX_WIDTH}, not {w}"),
+        ));
     }
+    Ok(())
 }
 
 fn chunk_index(k: usize) -> Constant<Bits<4>> {
@@ -58,7 +63,7 @@ pub struct ChunkCount<const W: usize> {
 
 impl<const W: usize> ChunkCount<W> {
     pub fn new() -> Self {
-        check_width("ChunkCount", W);
+        check_width("ChunkCount", W).unwrap_or_else(|e| panic!("{e}"));
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -119,7 +124,7 @@ pub struct StreamSplit<const W: usize> {
 
 impl<const W: usize> StreamSplit<W> {
     pub fn new() -> Self {
-        check_width("StreamSplit", W);
+        check_width("StreamSplit", W).unwrap_or_else(|e| panic!("{e}"));
         let chunks = W / 64;
         Self {
             clock: Default::default(),
@@ -178,7 +183,7 @@ pub struct StreamJoin<const W: usize> {
 
 impl<const W: usize> StreamJoin<W> {
     pub fn new() -> Self {
-        check_width("StreamJoin", W);
+        check_width("StreamJoin", W).unwrap_or_else(|e| panic!("{e}"));
         Self {
             clock: Default::default(),
             reset: Default::default(),

@@ -21,7 +21,7 @@ pub fn choose(arg: Option<EngineArg>) -> anyhow::Result<Engine> {
     match arg {
         Some(EngineArg::RustHdl) => Ok(Engine::RustHdl),
         Some(EngineArg::Verilator) => {
-            mosaic_gateware::verilog::require_tool("verilator")
+            mosaic_gateware::toolchain::require_tool("verilator")
                 .map_err(|e| anyhow::anyhow!("--engine verilator: {e}"))?;
             Ok(Engine::Verilator)
         }

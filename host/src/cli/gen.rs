@@ -2,7 +2,7 @@
 
 use super::common::{parse_u32, write_json};
 use anyhow::Context;
-use mosaic_gateware::params::LinkParams;
+use mosaic_gateware::params::{CoreError, LinkParams};
 use mosaic_gateware::verilog::verilog_of;
 pub use mosaic_gateware::verilog::{ports, Port};
 use rust_hdl::prelude::Block;
@@ -82,20 +82,9 @@ fn verilog<B: Block>(mut b: B) -> String {
     verilog_of(&mut b)
 }
 
-/// Runs a core constructor, turning its parameter panics into an error line.
-fn build_core(f: impl FnOnce() -> String + std::panic::UnwindSafe) -> anyhow::Result<String> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let r = std::panic::catch_unwind(f);
-    std::panic::set_hook(hook);
-    r.map_err(|e| {
-        let msg = e
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "unknown reason".into());
-        anyhow::anyhow!("cannot build the core: {}", msg.replace('\n', " "))
-    })
+/// A core's refusal of its configuration, as `mosaic gen` reports it.
+fn refused(e: CoreError) -> anyhow::Error {
+    anyhow::anyhow!("cannot build the core: {e}")
 }
 
 impl GenArgs {
@@ -121,11 +110,12 @@ impl GenArgs {
         if self.width != 64 && self.core != Core::Link {
             anyhow::bail!("--width is for the link core only ({:?} has no stream)", self.core);
         }
-        match self.core {
-            Core::Prbs => build_core(|| verilog(mosaic_gateware::phy::prbs::PrbsGen::new())),
-            Core::PrbsCheck => build_core(|| verilog(mosaic_gateware::phy::prbs::PrbsCheck::new())),
-            Core::LaneTx => build_core(move || verilog(mosaic_gateware::phy::lane_tx::LaneTx::new(osr))),
-            Core::LaneRx => build_core(move || verilog(mosaic_gateware::phy::lane_rx::LaneRx::new(osr))),
+        // The PHY blocks take any OSR that `params` accepted.
+        Ok(match self.core {
+            Core::Prbs => verilog(mosaic_gateware::phy::prbs::PrbsGen::new()),
+            Core::PrbsCheck => verilog(mosaic_gateware::phy::prbs::PrbsCheck::new()),
+            Core::LaneTx => verilog(mosaic_gateware::phy::lane_tx::LaneTx::new(osr)),
+            Core::LaneRx => verilog(mosaic_gateware::phy::lane_rx::LaneRx::new(osr)),
             Core::Link => {
                 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
                 use mosaic_gateware::link::core_wide::LinkCoreWide;
@@ -133,13 +123,14 @@ impl GenArgs {
                 // W is a type parameter: one arm per width in LINK_WIDTHS.
                 // 64 is the link core itself (LinkCoreWide<64> behaves the same).
                 match self.width {
-                    128 => build_core(move || verilog(LinkCoreWide::<128>::new(&cfg))),
-                    256 => build_core(move || verilog(LinkCoreWide::<256>::new(&cfg))),
-                    512 => build_core(move || verilog(LinkCoreWide::<512>::new(&cfg))),
-                    _ => build_core(move || verilog(LinkCore::new(&cfg))),
+                    128 => LinkCoreWide::<128>::try_new(&cfg).map(verilog),
+                    256 => LinkCoreWide::<256>::try_new(&cfg).map(verilog),
+                    512 => LinkCoreWide::<512>::try_new(&cfg).map(verilog),
+                    _ => LinkCore::try_new(&cfg).map(verilog),
                 }
+                .map_err(refused)?
             }
-        }
+        })
     }
 
     /// The Verilog with its module names, and the top's ports.
@@ -239,6 +230,17 @@ mod tests {
                 .collect()
         };
         assert_eq!(others(&v), others(&v64));
+    }
+
+    #[test]
+    fn a_link_the_core_refuses_is_an_error_line() {
+        // A 512-bit word is 8 link words: it cannot travel on 4 lanes.
+        let e = gen(&["link", "--lanes", "4", "--spares", "1", "--width", "512"]).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "cannot build the core: LinkCoreWide: a 512-bit stream word travels in one gearbox round: \
+             it needs N >= W/64 = 8 data lanes, not 4"
+        );
     }
 
     #[test]

@@ -1,0 +1,46 @@
+//! The time-shared link engine, RX half (issue 14): per physical lane only
+//! what must see every line bit ([block_deser::BlockDeser] after bit
+//! recovery), and one [rx_engine::RxEngine] that does everything a lane
+//! does once per block - clause-49 block lock, descrambling, marker lock,
+//! lane id, polarity, BIP-8, the per-lane counters and their snapshot - for
+//! every lane, visiting one lane per clock with each lane's state in block
+//! RAM ([lane_state::LaneStateRam]). [rx_lanes::RxLanes] puts them together.
+//! It replaces `LaneRx` + `LaneAlign` block for block: tests/link/engine_rx.rs
+//! runs both on the same lines and compares counters and blocks.
+//!
+//! Schedule bound. A lane gives a block every 66 line bits, i.e. every
+//! 66 x OSR clocks, less what bit recovery may move its strobe meanwhile
+//! (at most OSR / 2 per 64-bit window, so at most OSR per block): blocks
+//! come at least 64 x OSR clocks apart. The engine visits SLOTS =
+//! max(lanes, 4) slots per round; a block waits at most SLOTS - 1 clocks for
+//! its slot, and its slip (if hunting) reaches the lane's front end two
+//! clocks after the visit, before the next block completes, when
+//! SLOTS + 3 <= 64 x OSR. [max_lanes] keeps one more clock of margin and the
+//! 8-bit slot (256 lanes); [rx_engine::RxEngine::try_new] refuses more with
+//! a message naming the bound. More lanes than that take two engines.
+//!
+//! Area (yosys 0.23, `RxLanes` at OSR 3, 8 and 32 lanes, per lane = the
+//! slope; `rx_lanes_synthesize_...` in tests/link/engine_rx.rs prints it):
+//! iCE40 ~163 LUT4 a lane (+ ~1.15k fixed) and 25 SB_RAM40_4K; ECP5 133 to
+//! 248 LUT4 a lane between runs whose netlists differ only outside the
+//! lanes (plain `synth_ecp5` maps the 66-bit gather's mux tree unstably)
+//! and 13 DP16KD; ~186 FF a lane (the front end's 66-bit shift and hold
+//! registers are most of it). Today's `LaneRx` + `LaneAlign` take 740
+//! iCE40 / 559 ECP5 LUT4 a lane, before `LinkRx`'s per-lane snapshots.
+//!
+//! Interfaces between the blocks are `LogicInterface` pairs ([ports]).
+
+pub mod block_deser;
+pub mod block_lock_step;
+pub mod descramble;
+pub mod lane_state;
+pub mod marker_step;
+pub mod ports;
+pub mod rx_engine;
+pub mod rx_lanes;
+
+/// Largest physical lane count one RX engine serves at `osr` (see the
+/// module docs).
+pub fn max_lanes(osr: usize) -> usize {
+    (64 * osr).saturating_sub(4).min(1 << ports::SLOT_BITS)
+}

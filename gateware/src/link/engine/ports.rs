@@ -1,0 +1,115 @@
+//! The typed interfaces between the RX engine's blocks, each a
+//! `LogicInterface` pair joined with `#[join]` (one side's `Out` is the
+//! other's `In`), so a parent wires a whole port with one
+//! `Type::join(&mut a, &mut b)` instead of signal by signal.
+
+use rust_hdl::prelude::*;
+
+/// Slot (physical lane index) width of one engine: up to 256 lanes.
+pub const SLOT_BITS: usize = 8;
+
+/// A lane front end's side of its block handshake (see [super::block_deser]).
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "BlockSink"]
+pub struct BlockSource {
+    /// The last complete 66-bit block, line bit k in bit k (sync header in
+    /// bits 0 and 1, payload bit i in bit 2 + i, still scrambled).
+    pub hold: Signal<Out, Bits<66>>,
+    /// `hold` has a block the engine has not taken yet.
+    pub full: Signal<Out, Bit>,
+    /// The engine takes `hold` this clock.
+    pub take: Signal<In, Bit>,
+    /// Block lock hunts: move the framing one bit later (the block in
+    /// progress completes one bit later).
+    pub slip: Signal<In, Bit>,
+}
+
+/// The engine's side of a lane's block handshake.
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "BlockSource"]
+pub struct BlockSink {
+    pub hold: Signal<In, Bits<66>>,
+    pub full: Signal<In, Bit>,
+    pub take: Signal<Out, Bit>,
+    pub slip: Signal<Out, Bit>,
+}
+
+/// One aligned block per clock at most, from the engine to the deskew write
+/// side: what `LaneRx` + `LaneAlign` hand the deskew FIFO today, plus the
+/// lane's marker state after the block.
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "AlignedBlockSink"]
+pub struct AlignedBlockSource {
+    /// A block-locked lane delivered a block (one clock).
+    pub valid: Signal<Out, Bit>,
+    /// Its physical lane.
+    pub lane: Signal<Out, Bits<SLOT_BITS>>,
+    /// The payload, descrambled (and complemented on an inverted lane).
+    pub payload: Signal<Out, Bits<64>>,
+    /// Control block (header `1,0`), or an invalid header.
+    pub ctrl: Signal<Out, Bit>,
+    /// Invalid sync header (`0,0` or `1,1`): never deliver it as data.
+    pub bad: Signal<Out, Bit>,
+    /// A well-formed alignment marker (any id).
+    pub is_marker: Signal<Out, Bit>,
+    /// The deskew FIFO's marker flag: the lane's marker slot (unless the
+    /// block there is data), or any well-formed marker.
+    pub marker_slot: Signal<Out, Bit>,
+    /// The block goes into the lane's deskew FIFO: the lane is marker-locked,
+    /// or this marker brings the lock.
+    pub write: Signal<Out, Bit>,
+    /// Marker lock and the logical lane id after this block.
+    pub marker_lock: Signal<Out, Bit>,
+    pub lane_id: Signal<Out, Bits<12>>,
+    /// A marker with the lane's id arrived (for the latency measurement).
+    pub marker_seen: Signal<Out, Bit>,
+    /// That marker's BIP-8 disagreed (for the BIP alarm).
+    pub bip_bad: Signal<Out, Bit>,
+}
+
+/// The consumer's side of [AlignedBlockSource].
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "AlignedBlockSource"]
+pub struct AlignedBlockSink {
+    pub valid: Signal<In, Bit>,
+    pub lane: Signal<In, Bits<SLOT_BITS>>,
+    pub payload: Signal<In, Bits<64>>,
+    pub ctrl: Signal<In, Bit>,
+    pub bad: Signal<In, Bit>,
+    pub is_marker: Signal<In, Bit>,
+    pub marker_slot: Signal<In, Bit>,
+    pub write: Signal<In, Bit>,
+    pub marker_lock: Signal<In, Bit>,
+    pub lane_id: Signal<In, Bits<12>>,
+    pub marker_seen: Signal<In, Bit>,
+    pub bip_bad: Signal<In, Bit>,
+}
+
+/// The register decode's read port into the engine (the responder side):
+/// one clock after `lane`, the lane's snapshot counters and live status.
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "LaneReadController"]
+pub struct LaneReadResponder {
+    pub lane: Signal<In, Bits<SLOT_BITS>>,
+    /// `LANE_STATUS` with the engine's fields (block lock, marker lock,
+    /// inverted, logical id); the front end's bit lock and the BERT lock are
+    /// ORed in by the register decode.
+    pub status: Signal<Out, Bits<32>>,
+    /// Snapshot counters (`LANE_SYNC_ERRORS` .. `LANE_BAD_MARKERS`).
+    pub sync_errors: Signal<Out, Bits<32>>,
+    pub lock_losses: Signal<Out, Bits<32>>,
+    pub bip_errors: Signal<Out, Bits<32>>,
+    pub bad_markers: Signal<Out, Bits<32>>,
+}
+
+/// The register decode's side of [LaneReadResponder].
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "LaneReadResponder"]
+pub struct LaneReadController {
+    pub lane: Signal<Out, Bits<SLOT_BITS>>,
+    pub status: Signal<In, Bits<32>>,
+    pub sync_errors: Signal<In, Bits<32>>,
+    pub lock_losses: Signal<In, Bits<32>>,
+    pub bip_errors: Signal<In, Bits<32>>,
+    pub bad_markers: Signal<In, Bits<32>>,
+}

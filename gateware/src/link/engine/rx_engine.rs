@@ -1,0 +1,486 @@
+//! The shared RX engine: everything a lane does once per block, for every
+//! lane, in one pipeline that visits one lane per clock with the lanes'
+//! state in block RAM ([LaneStateRam]); per lane only the 66-bit front end
+//! ([BlockDeser](super::block_deser::BlockDeser)) runs at the line rate.
+//!
+//! ```text
+//!  lanes[q] (BlockSink) ─► A: gather slot s, read its record ─► B: block lock, descramble, polarity
+//!        ▲ take (A), slip (C)                                   ─► C: marker lock, BIP, counters, write back ─► out
+//! ```
+//!
+//! Schedule: a round visits slots 0..SLOTS-1, SLOTS = max(lanes, 4) (a lane
+//! is written back before it is read again). See the module docs of
+//! [super] for the bound on SLOTS ([max_lanes]).
+//!
+//! Pipeline, for the lane in slot s (clock t):
+//! * A (t): the lane's block, if one is waiting, is taken into a register;
+//!   the lane's record and counters are read;
+//! * B (t + 1): the clause-49 step on the sync header ([BlockLockStep]), the
+//!   payload descrambled against the record's history ([Descramble64]) and
+//!   complemented on an inverted lane;
+//! * C (t + 2): the marker step ([MarkerStep]), the counters, the record
+//!   written back, a slip sent to the lane, and the block's event
+//!   registered onto `out` (valid at t + 3).
+//!
+//! Polarity: an inverted lane is corrected here, after descrambling (the
+//! descrambler has three taps, so a complemented line descrambles to the
+//! complemented payload) and on the header (`01` and `10` swap; invalid
+//! headers stay invalid), so bit recovery and block lock never see the
+//! change. Today's path inverts the line in front of bit recovery instead:
+//! the blocks in flight at the toggle differ (and it may count a sync error
+//! on the header the toggle splits), nothing after them.
+//!
+//! Counters (saturating at 2^32 - 1, as `LaneRx` + `LaneAlign`): sync-header
+//! errors while locked, block-lock losses, BIP-8 bit errors, bad markers.
+//!
+//! Requests (`restart`, `clear`, `snapshot` pulses) are taken at the next
+//! round boundary and applied to every lane during one whole round (as the
+//! BERT engine): `restart` zeroes every lane's record, counters and
+//! snapshot; `clear` zeroes the counters; `snapshot` copies them into the
+//! snapshot RAM. `busy` is high from a snapshot or restart request until the
+//! round that took it is in the snapshot RAM (at most two rounds and four
+//! clocks).
+
+use super::block_lock_step::BlockLockStep;
+use super::descramble::Descramble64;
+use super::lane_state::{LaneStateRam, COUNT_BITS, STATE_BITS};
+use super::marker_step::MarkerStep;
+use super::max_lanes;
+use super::ports::{AlignedBlockSource, BlockSink, LaneReadResponder, SLOT_BITS};
+use crate::control::regmap::RegMap;
+use crate::params::{LinkParams, ParamError};
+use rust_hdl::prelude::*;
+
+/// The time-shared RX engine (see the module docs).
+#[derive(LogicBlock)]
+pub struct RxEngine {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset, active high: the first round restarts every lane.
+    pub reset: Signal<In, Bit>,
+    /// Every lane's block handshake, joined to its front end.
+    pub lanes: Vec<BlockSink>,
+    /// Pulses: zero every lane's state, counters and snapshot; zero the
+    /// counters; snapshot them.
+    pub restart: Signal<In, Bit>,
+    pub clear: Signal<In, Bit>,
+    pub snapshot: Signal<In, Bit>,
+    /// A snapshot or restart is requested or under way.
+    pub busy: Signal<Out, Bit>,
+    /// Per lane: marker-locked (as of the lane's last visit).
+    pub marker_lock: Vec<Signal<Out, Bit>>,
+    /// The aligned blocks, one per visited lane that delivered one.
+    pub out: AlignedBlockSource,
+    /// The register decode's read port (snapshot counters, live status).
+    pub read: LaneReadResponder,
+    ram: LaneStateRam,
+    lock_step: BlockLockStep,
+    descr: Descramble64,
+    marker: MarkerStep,
+    mlocked: Vec<DFF<Bit>>,
+    slot: DFF<Bits<SLOT_BITS>>,
+    req_restart: DFF<Bit>,
+    req_clear: DFF<Bit>,
+    req_snap: DFF<Bit>,
+    round_restart: DFF<Bit>,
+    round_clear: DFF<Bit>,
+    round_snap: DFF<Bit>,
+    busy_tail: DFF<Bit>,
+    // Stage A -> B.
+    a_slot: DFF<Bits<SLOT_BITS>>,
+    a_valid: DFF<Bit>,
+    a_full: DFF<Bit>,
+    a_block: DFF<Bits<66>>,
+    /// Round flags: bit 0 restart, 1 clear, 2 snapshot.
+    a_flags: DFF<Bits<3>>,
+    // Stage B -> C.
+    b_slot: DFF<Bits<SLOT_BITS>>,
+    b_valid: DFF<Bit>,
+    b_full: DFF<Bit>,
+    b_flags: DFF<Bits<3>>,
+    b_state: DFF<Bits<STATE_BITS>>,
+    b_counts: DFF<Bits<COUNT_BITS>>,
+    b_payload: DFF<Bits<64>>,
+    b_ctrl: DFF<Bit>,
+    b_bad: DFF<Bit>,
+    b_history: DFF<Bits<58>>,
+    b_locked: DFF<Bit>,
+    b_sh_cnt: DFF<Bits<7>>,
+    b_bad_cnt: DFF<Bits<5>>,
+    b_deliver: DFF<Bit>,
+    b_sh_error: DFF<Bit>,
+    b_lock_lost: DFF<Bit>,
+    b_slip: DFF<Bit>,
+    // Stage C -> out.
+    o_valid: DFF<Bit>,
+    o_lane: DFF<Bits<SLOT_BITS>>,
+    o_payload: DFF<Bits<64>>,
+    o_ctrl: DFF<Bit>,
+    o_bad: DFF<Bit>,
+    o_is_marker: DFF<Bit>,
+    o_slot: DFF<Bit>,
+    o_write: DFF<Bit>,
+    o_mlock: DFF<Bit>,
+    o_id: DFF<Bits<12>>,
+    o_seen: DFF<Bit>,
+    o_bip_bad: DFF<Bit>,
+    // Stage A, combinational.
+    gather_block: Signal<Local, Bits<66>>,
+    gather_full: Signal<Local, Bit>,
+    // Stage B, combinational.
+    inv: Signal<Local, Bit>,
+    // Stage C, combinational.
+    sync_cnt: Signal<Local, Bits<32>>,
+    loss_cnt: Signal<Local, Bits<32>>,
+    bip_cnt: Signal<Local, Bits<33>>,
+    badm_cnt: Signal<Local, Bits<32>>,
+    new_state: Signal<Local, Bits<STATE_BITS>>,
+    new_counts: Signal<Local, Bits<COUNT_BITS>>,
+    last_slot: Constant<Bits<SLOT_BITS>>,
+    saturated: Constant<Bits<33>>,
+}
+
+impl RxEngine {
+    /// An engine for a link's physical lanes (N + S) at its OSR and marker
+    /// period; more lanes than [max_lanes] at that OSR are refused.
+    pub fn try_new(p: &LinkParams) -> Result<Self, ParamError> {
+        p.validate()?;
+        let (lanes, osr) = (p.physical_lanes(), p.osr);
+        if lanes > max_lanes(osr) {
+            return Err(ParamError::OutOfRange {
+                name: "lanes + spares (N + S)",
+                rule: format!(
+                    "at most {} for one RX engine at OSR {osr} (a lane gives a block every 66 x OSR clocks)",
+                    max_lanes(osr)
+                ),
+                value: lanes,
+            });
+        }
+        let slots = lanes.max(4);
+        Ok(Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            lanes: (0..lanes).map(|_| Default::default()).collect(),
+            restart: Default::default(),
+            clear: Default::default(),
+            snapshot: Default::default(),
+            busy: Default::default(),
+            marker_lock: (0..lanes).map(|_| Default::default()).collect(),
+            out: Default::default(),
+            read: Default::default(),
+            ram: LaneStateRam::new(&RegMap::new(p)),
+            lock_step: Default::default(),
+            descr: Default::default(),
+            marker: MarkerStep::new(p.marker_period),
+            mlocked: (0..lanes).map(|_| Default::default()).collect(),
+            slot: Default::default(),
+            req_restart: Default::default(),
+            req_clear: Default::default(),
+            req_snap: Default::default(),
+            round_restart: Default::default(),
+            round_clear: Default::default(),
+            round_snap: Default::default(),
+            busy_tail: Default::default(),
+            a_slot: Default::default(),
+            a_valid: Default::default(),
+            a_full: Default::default(),
+            a_block: Default::default(),
+            a_flags: Default::default(),
+            b_slot: Default::default(),
+            b_valid: Default::default(),
+            b_full: Default::default(),
+            b_flags: Default::default(),
+            b_state: Default::default(),
+            b_counts: Default::default(),
+            b_payload: Default::default(),
+            b_ctrl: Default::default(),
+            b_bad: Default::default(),
+            b_history: Default::default(),
+            b_locked: Default::default(),
+            b_sh_cnt: Default::default(),
+            b_bad_cnt: Default::default(),
+            b_deliver: Default::default(),
+            b_sh_error: Default::default(),
+            b_lock_lost: Default::default(),
+            b_slip: Default::default(),
+            o_valid: Default::default(),
+            o_lane: Default::default(),
+            o_payload: Default::default(),
+            o_ctrl: Default::default(),
+            o_bad: Default::default(),
+            o_is_marker: Default::default(),
+            o_slot: Default::default(),
+            o_write: Default::default(),
+            o_mlock: Default::default(),
+            o_id: Default::default(),
+            o_seen: Default::default(),
+            o_bip_bad: Default::default(),
+            gather_block: Default::default(),
+            gather_full: Default::default(),
+            inv: Default::default(),
+            sync_cnt: Default::default(),
+            loss_cnt: Default::default(),
+            bip_cnt: Default::default(),
+            badm_cnt: Default::default(),
+            new_state: Default::default(),
+            new_counts: Default::default(),
+            last_slot: Constant::new(((slots - 1) as u64).into()),
+            saturated: Constant::new(0xFFFF_FFFFu64.into()),
+        })
+    }
+}
+
+impl Logic for RxEngine {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            slot,
+            req_restart,
+            req_clear,
+            req_snap,
+            round_restart,
+            round_clear,
+            round_snap,
+            busy_tail,
+            a_slot,
+            a_valid,
+            a_full,
+            a_block,
+            a_flags,
+            b_slot,
+            b_valid,
+            b_full,
+            b_flags,
+            b_state,
+            b_counts,
+            b_payload,
+            b_ctrl,
+            b_bad,
+            b_history,
+            b_locked,
+            b_sh_cnt,
+            b_bad_cnt,
+            b_deliver,
+            b_sh_error,
+            b_lock_lost,
+            b_slip,
+            o_valid,
+            o_lane,
+            o_payload,
+            o_ctrl,
+            o_bad,
+            o_is_marker,
+            o_slot,
+            o_write,
+            o_mlock,
+            o_id,
+            o_seen,
+            o_bip_bad
+        );
+        self.ram.clock.next = self.clock.val();
+        LaneReadResponder::link(&mut self.read, &mut self.ram.read);
+
+        // Requests wait for the next round.
+        self.req_restart.d.next = self.req_restart.q.val() | self.restart.val();
+        self.req_clear.d.next = self.req_clear.q.val() | self.clear.val();
+        self.req_snap.d.next = self.req_snap.q.val() | self.snapshot.val();
+        if self.slot.q.val() == self.last_slot.val() {
+            self.slot.d.next = 0.into();
+            self.round_restart.d.next = self.req_restart.q.val() | self.restart.val();
+            self.round_clear.d.next = self.req_clear.q.val() | self.clear.val();
+            self.round_snap.d.next = self.req_snap.q.val() | self.snapshot.val();
+            self.req_restart.d.next = false;
+            self.req_clear.d.next = false;
+            self.req_snap.d.next = false;
+        } else {
+            self.slot.d.next = self.slot.q.val() + 1;
+        }
+
+        // Stage A: gather the slot's block (an AND-OR over the lanes, which
+        // synthesis can balance) and read the lane's record. Stage C's slip
+        // goes back to its lane here too.
+        self.gather_block.next = 0.into();
+        self.gather_full.next = false;
+        for q in 0..self.lanes.len() {
+            self.lanes[q].take.next = self.slot.q.val().index() == q;
+            self.lanes[q].slip.next =
+                self.b_valid.q.val() & self.b_full.q.val() & self.b_slip.q.val() & (self.b_slot.q.val().index() == q);
+            if self.slot.q.val().index() == q {
+                self.gather_block.next = self.gather_block.val() | self.lanes[q].hold.val();
+                self.gather_full.next = self.gather_full.val() | self.lanes[q].full.val();
+            }
+        }
+        self.ram.rd_addr.next = self.slot.q.val();
+        self.a_slot.d.next = self.slot.q.val();
+        self.a_valid.d.next = true;
+        self.a_full.d.next = self.gather_full.val();
+        self.a_block.d.next = self.gather_block.val();
+        self.a_flags.d.next = bit_cast::<3, 1>(self.round_restart.q.val().into())
+            | (bit_cast::<3, 1>(self.round_clear.q.val().into()) << 1)
+            | (bit_cast::<3, 1>(self.round_snap.q.val().into()) << 2);
+
+        // Stage B: block lock on the header, the payload descrambled
+        // (record bit offsets: see lane_state.rs's LaneRecord).
+        self.lock_step.locked.next = self.ram.rd_state.val().get_bit(58);
+        self.lock_step.sh_cnt.next = self.ram.rd_state.val().get_bits::<7>(59);
+        self.lock_step.bad_cnt.next = self.ram.rd_state.val().get_bits::<5>(66);
+        self.lock_step.hdr0.next = self.a_block.q.val().get_bit(0);
+        self.lock_step.hdr1.next = self.a_block.q.val().get_bit(1);
+        self.descr.history.next = self.ram.rd_state.val().get_bits::<58>(0);
+        self.descr.scrambled.next = self.a_block.q.val().get_bits::<64>(2);
+        self.inv.next = self.ram.rd_state.val().get_bit(104);
+        self.b_payload.d.next = self.descr.plain.val();
+        if self.inv.val() {
+            self.b_payload.d.next = !self.descr.plain.val();
+        }
+        self.b_ctrl.d.next = self.lock_step.sh_ctrl.val() ^ (self.inv.val() & self.lock_step.sh_valid.val());
+        self.b_bad.d.next = !self.lock_step.sh_valid.val();
+        self.b_history.d.next = self.descr.next_history.val();
+        self.b_locked.d.next = self.lock_step.next_locked.val();
+        self.b_sh_cnt.d.next = self.lock_step.next_sh_cnt.val();
+        self.b_bad_cnt.d.next = self.lock_step.next_bad_cnt.val();
+        self.b_deliver.d.next = self.lock_step.deliver.val();
+        self.b_sh_error.d.next = self.lock_step.sh_error.val();
+        self.b_lock_lost.d.next = self.lock_step.lock_lost.val();
+        self.b_slip.d.next = self.lock_step.slip.val();
+        self.b_slot.d.next = self.a_slot.q.val();
+        self.b_valid.d.next = self.a_valid.q.val();
+        self.b_full.d.next = self.a_full.q.val();
+        self.b_flags.d.next = self.a_flags.q.val();
+        self.b_state.d.next = self.ram.rd_state.val();
+        self.b_counts.d.next = self.ram.rd_counts.val();
+
+        // Stage C: marker lock and BIP on the delivered block.
+        self.marker.valid.next = self.b_full.q.val() & self.b_deliver.q.val();
+        self.marker.block_lock.next = self.b_locked.q.val();
+        self.marker.payload.next = self.b_payload.q.val();
+        self.marker.ctrl.next = self.b_ctrl.q.val();
+        self.marker.bad.next = self.b_bad.q.val();
+        self.marker.mlock.next = self.b_state.q.val().get_bit(71);
+        self.marker.mid.next = self.b_state.q.val().get_bits::<12>(72);
+        self.marker.bcount.next = self.b_state.q.val().get_bits::<17>(84);
+        self.marker.bad_run.next = self.b_state.q.val().get_bits::<3>(101);
+        self.marker.inv.next = self.b_state.q.val().get_bit(104);
+        self.marker.cand.next = self.b_state.q.val().get_bits::<12>(105);
+        self.marker.cand_ok.next = self.b_state.q.val().get_bit(117);
+        self.marker.bip_acc.next = self.b_state.q.val().get_bits::<8>(118);
+
+        // Counters, saturating.
+        self.sync_cnt.next = self.b_counts.q.val().get_bits::<32>(0);
+        self.loss_cnt.next = self.b_counts.q.val().get_bits::<32>(32);
+        self.bip_cnt.next = bit_cast::<33, 32>(self.b_counts.q.val().get_bits::<32>(64));
+        self.badm_cnt.next = self.b_counts.q.val().get_bits::<32>(96);
+        if self.b_flags.q.val().get_bit(1) {
+            self.sync_cnt.next = 0.into();
+            self.loss_cnt.next = 0.into();
+            self.bip_cnt.next = 0.into();
+            self.badm_cnt.next = 0.into();
+        }
+        self.new_state.next = self.b_state.q.val();
+        if self.b_full.q.val() {
+            if self.b_sh_error.q.val() & !self.sync_cnt.val().all() {
+                self.sync_cnt.next = self.sync_cnt.val() + 1;
+            }
+            if self.b_lock_lost.q.val() & !self.loss_cnt.val().all() {
+                self.loss_cnt.next = self.loss_cnt.val() + 1;
+            }
+            if self.marker.bad_marker.val() & !self.badm_cnt.val().all() {
+                self.badm_cnt.next = self.badm_cnt.val() + 1;
+            }
+            self.bip_cnt.next = self.bip_cnt.val() + bit_cast::<33, 6>(self.marker.bip_errors.val());
+            self.new_state.next = bit_cast::<STATE_BITS, 58>(self.b_history.q.val())
+                | (bit_cast::<STATE_BITS, 1>(self.b_locked.q.val().into()) << 58)
+                | (bit_cast::<STATE_BITS, 7>(self.b_sh_cnt.q.val()) << 59)
+                | (bit_cast::<STATE_BITS, 5>(self.b_bad_cnt.q.val()) << 66)
+                | (bit_cast::<STATE_BITS, 1>(self.marker.next_mlock.val().into()) << 71)
+                | (bit_cast::<STATE_BITS, 12>(self.marker.next_mid.val()) << 72)
+                | (bit_cast::<STATE_BITS, 17>(self.marker.next_bcount.val()) << 84)
+                | (bit_cast::<STATE_BITS, 3>(self.marker.next_bad_run.val()) << 101)
+                | (bit_cast::<STATE_BITS, 1>(self.marker.next_inv.val().into()) << 104)
+                | (bit_cast::<STATE_BITS, 12>(self.marker.next_cand.val()) << 105)
+                | (bit_cast::<STATE_BITS, 1>(self.marker.next_cand_ok.val().into()) << 117)
+                | (bit_cast::<STATE_BITS, 8>(self.marker.next_bip_acc.val()) << 118);
+        }
+        if self.bip_cnt.val() > self.saturated.val() {
+            self.bip_cnt.next = self.saturated.val();
+        }
+        self.new_counts.next = bit_cast::<COUNT_BITS, 32>(self.sync_cnt.val())
+            | (bit_cast::<COUNT_BITS, 32>(self.loss_cnt.val()) << 32)
+            | (bit_cast::<COUNT_BITS, 32>(self.bip_cnt.val().get_bits::<32>(0)) << 64)
+            | (bit_cast::<COUNT_BITS, 32>(self.badm_cnt.val()) << 96);
+        if self.b_flags.q.val().get_bit(0) {
+            self.new_state.next = 0.into();
+            self.new_counts.next = 0.into();
+        }
+        self.ram.wr_en.next = self.b_valid.q.val();
+        self.ram.wr_addr.next = self.b_slot.q.val();
+        self.ram.wr_state.next = self.new_state.val();
+        self.ram.wr_counts.next = self.new_counts.val();
+        // Status: block lock 0, marker lock 1, inverted 2, lane id 15..4.
+        self.ram.wr_status.next = bit_cast::<16, 1>(self.new_state.val().get_bits::<1>(58))
+            | (bit_cast::<16, 1>(self.new_state.val().get_bits::<1>(71)) << 1)
+            | (bit_cast::<16, 1>(self.new_state.val().get_bits::<1>(104)) << 2)
+            | (bit_cast::<16, 12>(self.new_state.val().get_bits::<12>(72)) << 4);
+        self.ram.wr_snap.next = self.b_flags.q.val().get_bit(2) | self.b_flags.q.val().get_bit(0);
+        for q in 0..self.mlocked.len() {
+            self.mlocked[q].clock.next = self.clock.val();
+            self.mlocked[q].d.next = self.mlocked[q].q.val();
+            if self.b_valid.q.val() & (self.b_slot.q.val().index() == q) {
+                self.mlocked[q].d.next = self.new_state.val().get_bit(71);
+            }
+            self.marker_lock[q].next = self.mlocked[q].q.val();
+        }
+
+        // The block's event.
+        self.o_valid.d.next = self.marker.valid.val() & !self.b_flags.q.val().get_bit(0);
+        self.o_lane.d.next = self.b_slot.q.val();
+        self.o_payload.d.next = self.b_payload.q.val();
+        self.o_ctrl.d.next = self.b_ctrl.q.val();
+        self.o_bad.d.next = self.b_bad.q.val();
+        self.o_is_marker.d.next = self.marker.is_marker.val();
+        self.o_slot.d.next = self.marker.marker_slot.val();
+        self.o_write.d.next = self.marker.write.val();
+        self.o_mlock.d.next = self.new_state.val().get_bit(71);
+        self.o_id.d.next = self.new_state.val().get_bits::<12>(72);
+        self.o_seen.d.next = self.marker.marker_seen.val();
+        self.o_bip_bad.d.next = self.marker.bip_bad.val();
+        self.out.valid.next = self.o_valid.q.val();
+        self.out.lane.next = self.o_lane.q.val();
+        self.out.payload.next = self.o_payload.q.val();
+        self.out.ctrl.next = self.o_ctrl.q.val();
+        self.out.bad.next = self.o_bad.q.val();
+        self.out.is_marker.next = self.o_is_marker.q.val();
+        self.out.marker_slot.next = self.o_slot.q.val();
+        self.out.write.next = self.o_write.q.val();
+        self.out.marker_lock.next = self.o_mlock.q.val();
+        self.out.lane_id.next = self.o_id.q.val();
+        self.out.marker_seen.next = self.o_seen.q.val();
+        self.out.bip_bad.next = self.o_bip_bad.q.val();
+
+        // Snapshot RAM writes (snapshot and restart rounds) still to come.
+        self.busy_tail.d.next = self.b_flags.q.val().get_bit(2) | self.b_flags.q.val().get_bit(0);
+        self.busy.next = self.req_snap.q.val()
+            | self.req_restart.q.val()
+            | self.round_snap.q.val()
+            | self.round_restart.q.val()
+            | (self.a_flags.q.val() & 5).any()
+            | (self.b_flags.q.val() & 5).any()
+            | self.busy_tail.q.val();
+
+        if self.reset.val() {
+            // The first round clears every lane's record, counters and snapshot.
+            self.slot.d.next = 0.into();
+            self.round_restart.d.next = true;
+            self.round_clear.d.next = false;
+            self.round_snap.d.next = false;
+            self.req_restart.d.next = false;
+            self.req_clear.d.next = false;
+            self.req_snap.d.next = false;
+            self.a_valid.d.next = false;
+            self.b_valid.d.next = false;
+            self.o_valid.d.next = false;
+        }
+    }
+}
