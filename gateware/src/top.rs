@@ -11,6 +11,7 @@
 
 use crate::bert::core::{BertConfig, BertCore};
 use crate::control::host_port::HostPort;
+use crate::control::reg_bus::RegBusMaster;
 use crate::link::core::{CoreConfig, LinkCore};
 use rust_hdl::prelude::*;
 
@@ -125,23 +126,17 @@ impl Logic for LinkTop {
         self.core.reset.next = self.reset.val();
         self.host.uart_rx.next = self.uart_rx.val();
         self.uart_tx.next = self.host.uart_tx.val();
-        self.core.reg_addr.next = self.host.reg_addr.val();
-        self.core.reg_wdata.next = self.host.reg_wdata.val();
-        self.core.reg_read.next = self.host.reg_read.val();
-        self.core.reg_write.next = self.host.reg_write.val();
+        RegBusMaster::join(&mut self.host.reg_bus, &mut self.core.reg_bus);
         self.core.snapshot.next = self.host.snapshot.val();
         self.core.bridge_dropped.next = self.host.dropped.val();
-        self.host.reg_ack.next = self.core.reg_ack.val();
-        self.host.reg_rdata.next = self.core.reg_rdata.val();
-        self.host.reg_error.next = self.core.reg_error.val();
         for i in 0..self.tx_lines.len() {
             self.tx_lines[i].next = self.core.tx_lines[i].val();
             self.core.rx_lines[i].next = self.rx_lines[i].val();
         }
         self.leds.next = self.core.leds.val();
         // The host stream is unused on a board: the core's traffic generator feeds the link.
-        self.core.tx_data.next = 0.into();
-        self.core.tx_valid.next = false;
+        self.core.tx_stream.data.next = 0.into();
+        self.core.tx_stream.valid.next = false;
     }
 }
 
@@ -153,15 +148,9 @@ impl Logic for BertTop {
         self.core.reset.next = self.reset.val();
         self.host.uart_rx.next = self.uart_rx.val();
         self.uart_tx.next = self.host.uart_tx.val();
-        self.core.reg_addr.next = self.host.reg_addr.val();
-        self.core.reg_wdata.next = self.host.reg_wdata.val();
-        self.core.reg_read.next = self.host.reg_read.val();
-        self.core.reg_write.next = self.host.reg_write.val();
+        RegBusMaster::join(&mut self.host.reg_bus, &mut self.core.reg_bus);
         self.core.snapshot.next = self.host.snapshot.val();
         self.core.bridge_dropped.next = self.host.dropped.val();
-        self.host.reg_ack.next = self.core.reg_ack.val();
-        self.host.reg_rdata.next = self.core.reg_rdata.val();
-        self.host.reg_error.next = self.core.reg_error.val();
         for i in 0..self.tx_lines.len() {
             self.tx_lines[i].next = self.core.tx_lines[i].val();
             self.core.rx_lines[i].next = self.rx_lines[i].val();

@@ -17,26 +17,36 @@ use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Instant;
 
-/// Inputs the testbench drives; every other input of `top` is tied to 0.
-const DRIVEN: [&str; 7] = ["clock", "reset", "reg_addr", "reg_wdata", "reg_read", "reg_write", "snapshot"];
+/// Ports of `top` the testbench connects, and its own signal for each
+/// (rust-hdl names an interface's ports `reg_bus$addr` ..); every other
+/// input of `top` is tied to 0.
+const CONNECTED: [(&str, &str); 11] = [
+    ("clock", "clock"),
+    ("reset", "reset"),
+    ("reg_bus$addr", "reg_addr"),
+    ("reg_bus$wdata", "reg_wdata"),
+    ("reg_bus$read", "reg_read"),
+    ("reg_bus$write", "reg_write"),
+    ("snapshot", "snapshot"),
+    ("reg_bus$ack", "reg_ack"),
+    ("reg_bus$error", "reg_error"),
+    ("reg_bus$rdata", "reg_rdata"),
+    ("leds", "leds"),
+];
 
 fn testbench(verilog: &str) -> String {
-    let inputs: Vec<(String, u32)> =
-        ports(verilog).into_iter().filter(|p| p.dir == "input").map(|p| (p.name, p.width)).collect();
+    let ports = ports(verilog);
     let mut tb = String::from("`timescale 1ns/1ps\nmodule tb;\n");
     tb += "  reg clock = 0, reset = 0, reg_read = 0, reg_write = 0, snapshot = 0;\n";
     tb += "  reg [15:0] reg_addr = 0;\n  reg [31:0] reg_wdata = 0;\n";
     tb += "  wire reg_ack, reg_error;\n  wire [31:0] reg_rdata;\n  wire [7:0] leds;\n";
     let mut conns = vec![];
-    for (name, width) in &inputs {
-        if DRIVEN.contains(&name.as_str()) {
-            conns.push(format!(".{name}({name})"));
-        } else {
-            conns.push(format!(".{name}({width}'d0)"));
+    for p in &ports {
+        match CONNECTED.iter().find(|(port, _)| *port == p.name) {
+            Some((port, local)) => conns.push(format!(".{port}({local})")),
+            None if p.dir == "input" => conns.push(format!(".{}({}'d0)", p.name, p.width)),
+            None => {}
         }
-    }
-    for out in ["reg_ack", "reg_error", "reg_rdata", "leds"] {
-        conns.push(format!(".{out}({out})"));
     }
     writeln!(tb, "  top dut({});", conns.join(", ")).unwrap();
     tb += r#"  integer fd, rc, k, ok, n, i;

@@ -33,13 +33,13 @@ macro_rules! reg_ports {
         impl<$($g)*> RegPorts for $t {
             fn clock(&mut self) -> &mut Signal<In, Clock> { &mut self.clock }
             fn reset(&mut self) -> &mut Signal<In, Bit> { &mut self.reset }
-            fn reg_addr(&mut self) -> &mut Signal<In, Bits<16>> { &mut self.reg_addr }
-            fn reg_wdata(&mut self) -> &mut Signal<In, Bits<32>> { &mut self.reg_wdata }
-            fn reg_read(&mut self) -> &mut Signal<In, Bit> { &mut self.reg_read }
-            fn reg_write(&mut self) -> &mut Signal<In, Bit> { &mut self.reg_write }
+            fn reg_addr(&mut self) -> &mut Signal<In, Bits<16>> { &mut self.reg_bus.addr }
+            fn reg_wdata(&mut self) -> &mut Signal<In, Bits<32>> { &mut self.reg_bus.wdata }
+            fn reg_read(&mut self) -> &mut Signal<In, Bit> { &mut self.reg_bus.read }
+            fn reg_write(&mut self) -> &mut Signal<In, Bit> { &mut self.reg_bus.write }
             fn snapshot(&mut self) -> &mut Signal<In, Bit> { &mut self.snapshot }
             fn reg_reply(&self) -> (bool, bool, u32) {
-                (self.reg_ack.val(), self.reg_error.val(), self.reg_rdata.val().to_u64() as u32)
+                (self.reg_bus.ack.val(), self.reg_bus.error.val(), self.reg_bus.rdata.val().to_u64() as u32)
             }
             fn led_bits(&self) -> Bits<8> { self.leds.val() }
         }

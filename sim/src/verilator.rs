@@ -229,7 +229,7 @@ impl VerilatorModel {
         if let Some(n) = opts.output_split {
             verilate.args(["--output-split".to_string(), n.to_string()]);
         }
-        if ports(verilog).iter().any(|p| p.name == "tx_data") {
+        if ports(verilog).iter().any(|p| p.name == "tx_stream$data") {
             // The link core's host stream: the main ties it off.
             verilate.args(["-CFLAGS", "-DMOSAIC_STREAM"]);
         }

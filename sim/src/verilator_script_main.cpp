@@ -1,5 +1,6 @@
 // Verilator main of the register-port cores: executes a script file (see
 // verilator.rs, which prepends verilator_common.cpp and fills ACK_TIMEOUT).
+// Verilator spells rust-hdl's interface ports `reg_bus$addr` as `reg_bus__024addr`.
 #include <chrono>
 
 // Clocks a register access may take: the bridge's acknowledge timeout,
@@ -7,8 +8,8 @@
 #define ACK_TIMEOUT @ACK_TIMEOUT@
 
 static void idle() {
-    top->reg_read = 0;
-    top->reg_write = 0;
+    top->reg_bus__024read = 0;
+    top->reg_bus__024write = 0;
     top->snapshot = 0;
     top->reset = 0;
 }
@@ -25,8 +26,8 @@ int main(int argc, char** argv) {
     VerilatedContext* ctx = new VerilatedContext;
     top = new Vtop{ctx};
 #ifdef MOSAIC_STREAM
-    top->tx_data = 0;
-    top->tx_valid = 0;
+    top->tx_stream__024data = 0;
+    top->tx_stream__024valid = 0;
 #endif
     top->bridge_dropped = 0;
     idle();
@@ -46,16 +47,16 @@ int main(int argc, char** argv) {
             if (fscanf(f, "%u", &a) != 1) return 2;
             if (op[0] == 'W' && fscanf(f, "%u", &v) != 1) return 2;
             idle();
-            top->reg_addr = a;
-            top->reg_wdata = v;
-            if (op[0] == 'W') top->reg_write = 1; else top->reg_read = 1;
+            top->reg_bus__024addr = a;
+            top->reg_bus__024wdata = v;
+            if (op[0] == 'W') top->reg_bus__024write = 1; else top->reg_bus__024read = 1;
             tick();
             idle();
             int k = 0;
             for (; k < ACK_TIMEOUT; k++) {
-                if (top->reg_ack) {
-                    if (op[0] == 'R') printf("R %u %u %u\n", a, (unsigned)top->reg_rdata, (unsigned)top->reg_error);
-                    else if (top->reg_error) fail("write", a);
+                if (top->reg_bus__024ack) {
+                    if (op[0] == 'R') printf("R %u %u %u\n", a, (unsigned)top->reg_bus__024rdata, (unsigned)top->reg_bus__024error);
+                    else if (top->reg_bus__024error) fail("write", a);
                     tick();
                     break;
                 }

@@ -34,15 +34,15 @@ fn probe(u: &Bench) -> Vec<u64> {
         g.rx_data.val().to_u64(),
         b(g.rx_valid.val()),
         b(g.tx_ready.val()),
-        b(g.reg_ack.val()),
-        g.reg_rdata.val().to_u64(),
-        b(g.reg_error.val()),
+        b(g.reg_bus.ack.val()),
+        g.reg_bus.rdata.val().to_u64(),
+        b(g.reg_bus.error.val()),
         g.tx_data.val().to_u64(),
         b(g.tx_valid.val()),
-        g.reg_addr.val().to_u64(),
-        g.reg_wdata.val().to_u64(),
-        b(g.reg_read.val()),
-        b(g.reg_write.val()),
+        g.reg_bus.addr.val().to_u64(),
+        g.reg_bus.wdata.val().to_u64(),
+        b(g.reg_bus.read.val()),
+        b(g.reg_bus.write.val()),
         b(g.snapshot.val()),
         g.dropped.val().to_u64(),
         b(g.busy.val()),
@@ -174,12 +174,21 @@ fn bridge_and_uart_verilog_match_rust_simulation() {
         ("rx_data", 8),
         ("rx_valid", 1),
         ("tx_ready", 1),
-        ("reg_ack", 1),
-        ("reg_rdata", 32),
-        ("reg_error", 1),
+        ("reg_bus$ack", 1),
+        ("reg_bus$rdata", 32),
+        ("reg_bus$error", 1),
     ];
-    let outputs =
-        ["tx_data", "tx_valid", "reg_addr", "reg_wdata", "reg_read", "reg_write", "snapshot", "dropped", "busy"];
+    let outputs = [
+        "tx_data",
+        "tx_valid",
+        "reg_bus$addr",
+        "reg_bus$wdata",
+        "reg_bus$read",
+        "reg_bus$write",
+        "snapshot",
+        "dropped",
+        "busy",
+    ];
     let stim: Vec<Vec<u64>> = rows.iter().map(|(_, before, _)| before[0..7].to_vec()).collect();
     let rust: Vec<Vec<u64>> = rows.iter().map(|(_, _, after)| after[7..16].to_vec()).collect();
     let ver = icarus("bridge", &verilog_of(&mut Bridge::new(DIVISOR)), &inputs, &outputs, &stim);

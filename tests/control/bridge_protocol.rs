@@ -1,7 +1,8 @@
 //! The UART bridge driven through real UART bit timing (software line sender
 //! and receiver at `divisor` clocks per bit) against a test register slave
 //! with random ack latency (1..=16 clocks), unmapped addresses (ack with
-//! error) and silent addresses (no ack: the bridge's 64-clock timeout).
+//! error) and silent addresses (no ack: the bridge's 256-clock timeout,
+//! [REG_ACK_TIMEOUT](mosaic_gateware::control::bridge::REG_ACK_TIMEOUT)).
 //!
 //! Expected behaviour comes from independent software models: the request
 //! parser rules ([ParserModel]), a model of the slave, and the `crc` crate.

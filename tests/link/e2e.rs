@@ -80,19 +80,19 @@ fn external_stream_arrives_bit_exact_and_in_order() {
     let sent: Vec<u64> = (0..600).map(|_| rng.gen()).collect();
     let (mut i, mut got) = (0usize, vec![]);
     for _ in 0..12_000 {
-        let take = s.h.uut.tx_ready.val() && i < sent.len();
+        let take = s.h.uut.tx_stream.ready.val() && i < sent.len();
         let w = sent.get(i).copied().unwrap_or(0);
         s.h.cycle(|u| {
-            u.reg_read.next = false;
-            u.reg_write.next = false;
-            u.tx_data.next = w.into();
-            u.tx_valid.next = i < sent.len();
+            u.reg_bus.read.next = false;
+            u.reg_bus.write.next = false;
+            u.tx_stream.data.next = w.into();
+            u.tx_stream.valid.next = i < sent.len();
         });
         if take {
             i += 1;
         }
-        if s.h.uut.rx_valid.val() {
-            got.push(s.h.uut.rx_data.val().to_u64());
+        if s.h.uut.rx_stream.valid.val() {
+            got.push(s.h.uut.rx_stream.data.val().to_u64());
         }
     }
     // Sent once the link is up: every word arrives, bit-exact and in order.

@@ -38,7 +38,7 @@ trait StreamDut: CorePorts {
 macro_rules! same_ports {
     () => {
         fn tx_ready(&self) -> bool {
-            self.tx_ready.val()
+            self.tx_stream.ready.val()
         }
         fn rx_gap(&self) -> bool {
             self.rx_gap.val()
@@ -57,11 +57,11 @@ macro_rules! same_ports {
 impl StreamDut for LinkCore {
     const LIMBS: usize = 1;
     fn set_tx(&mut self, w: &[u64], valid: bool) {
-        self.tx_data.next = w[0].into();
-        self.tx_valid.next = valid;
+        self.tx_stream.data.next = w[0].into();
+        self.tx_stream.valid.next = valid;
     }
     fn rx(&self) -> Option<Vec<u64>> {
-        self.rx_valid.val().then(|| vec![self.rx_data.val().to_u64()])
+        self.rx_stream.valid.val().then(|| vec![self.rx_stream.data.val().to_u64()])
     }
     fn ticks(&self) -> (bool, bool) {
         (self.tx.block_tick.val(), self.tx.marker_tick.val())
@@ -75,12 +75,12 @@ impl StreamDut for LinkCoreWide<128> {
         let mut b = Bits::<128>::default();
         b.set_bits::<64>(0, w[0].into());
         b.set_bits::<64>(64, w[1].into());
-        self.tx_data.next = b;
-        self.tx_valid.next = valid;
+        self.tx_stream.data.next = b;
+        self.tx_stream.valid.next = valid;
     }
     fn rx(&self) -> Option<Vec<u64>> {
-        let d = self.rx_data.val();
-        self.rx_valid.val().then(|| vec![d.get_bits::<64>(0).to_u64(), d.get_bits::<64>(64).to_u64()])
+        let d = self.rx_stream.data.val();
+        self.rx_stream.valid.val().then(|| vec![d.get_bits::<64>(0).to_u64(), d.get_bits::<64>(64).to_u64()])
     }
     same_ports!();
     fn ticks(&self) -> (bool, bool) {

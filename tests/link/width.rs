@@ -106,19 +106,19 @@ impl<const W: usize> Logic for SplitJoin<W> {
         self.splitter.reset.next = self.reset.val();
         self.joiner.reset.next = self.reset.val();
         self.hold.d.next = self.stall.val();
-        self.splitter.in_data.next = self.in_data.val();
-        self.splitter.in_valid.next = self.in_valid.val();
-        self.in_ready.next = self.splitter.in_ready.val();
-        self.splitter.out_ready.next = !self.hold.q.val();
-        self.moving.next = self.splitter.out_valid.val() & !self.hold.q.val();
-        self.joiner.in_data.next = self.splitter.out_data.val();
-        self.joiner.in_valid.next = self.moving.val();
+        self.splitter.wide.data.next = self.in_data.val();
+        self.splitter.wide.valid.next = self.in_valid.val();
+        self.in_ready.next = self.splitter.wide.ready.val();
+        self.splitter.narrow.ready.next = !self.hold.q.val();
+        self.moving.next = self.splitter.narrow.valid.val() & !self.hold.q.val();
+        self.joiner.narrow.data.next = self.splitter.narrow.data.val();
+        self.joiner.narrow.valid.next = self.moving.val();
         // A plain channel has no rounds: word boundaries come from reset alone.
-        self.joiner.in_sof.next = false;
-        self.mid_data_r.d.next = self.splitter.out_data.val();
+        self.joiner.narrow_sof.next = false;
+        self.mid_data_r.d.next = self.splitter.narrow.data.val();
         self.mid_valid_r.d.next = self.moving.val();
-        self.out_data_r.d.next = self.joiner.out_data.val();
-        self.out_valid_r.d.next = self.joiner.out_valid.val();
+        self.out_data_r.d.next = self.joiner.wide.data.val();
+        self.out_valid_r.d.next = self.joiner.wide.valid.val();
         self.mid_data.next = self.mid_data_r.q.val();
         self.mid_valid.next = self.mid_valid_r.q.val();
         self.out_data.next = self.out_data_r.q.val();
@@ -267,19 +267,19 @@ fn stream<const W: usize>(
         if !offering && i < words.len() {
             offering = rng.gen_bool(0.8);
         }
-        let taken = offering && s.h.uut.tx_ready.val();
+        let taken = offering && s.h.uut.tx_stream.ready.val();
         let data = if offering { to_bits::<W>(&words[i]) } else { Bits::default() };
         s.h.cycle(|u| {
             LinkSim::idle(u);
-            u.tx_data.next = data;
-            u.tx_valid.next = offering;
+            u.tx_stream.data.next = data;
+            u.tx_stream.valid.next = offering;
         });
         if taken {
             i += 1;
             offering = false;
         }
-        if s.h.uut.rx_valid.val() {
-            got.push(limbs::<W>(s.h.uut.rx_data.val()));
+        if s.h.uut.rx_stream.valid.val() {
+            got.push(limbs::<W>(s.h.uut.rx_stream.data.val()));
         }
         if got.len() == words.len() {
             break;
@@ -324,19 +324,19 @@ fn wide_core_starts_over_at_a_word_boundary_after_a_link_drop() {
     let first = random_words(&mut rng, 40, 4);
     let (mut i, mut link_words, mut gaps) = (0usize, 0u64, 0u32);
     while !(i >= 10 && link_words % 4 == 2) {
-        let taken = s.h.uut.tx_ready.val();
+        let taken = s.h.uut.tx_stream.ready.val();
         let data = to_bits::<256>(&first[i]);
         s.h.cycle(|u| {
             LinkSim::idle(u);
-            u.tx_data.next = data;
-            u.tx_valid.next = true;
+            u.tx_stream.data.next = data;
+            u.tx_stream.valid.next = true;
         });
         i += taken as usize;
-        link_words += s.h.uut.core.rx_valid.val() as u64;
+        link_words += s.h.uut.core.rx_stream.valid.val() as u64;
     }
     s.write_reg("CTRL", 0, 0);
     while s.h.uut.leds.val().get_bit(0) {
-        s.h.cycle(|u| u.tx_valid.next = false);
+        s.h.cycle(|u| u.tx_stream.valid.next = false);
         gaps += s.h.uut.rx_gap.val() as u32;
     }
     s.run(2);
@@ -393,18 +393,18 @@ macro_rules! outputs_of {
     ($t:ty) => {
         (
             (|u: &mut $t, data: u64, valid: bool| {
-                u.tx_data.next = data.into();
-                u.tx_valid.next = valid;
+                u.tx_stream.data.next = data.into();
+                u.tx_stream.valid.next = valid;
             }) as fn(&mut $t, u64, bool),
             (|u: &$t| {
                 let mut o = vec![
-                    u.tx_ready.val() as u64,
-                    u.rx_valid.val() as u64,
-                    u.rx_data.val().to_u64(),
+                    u.tx_stream.ready.val() as u64,
+                    u.rx_stream.valid.val() as u64,
+                    u.rx_stream.data.val().to_u64(),
                     u.leds.val().to_u64(),
-                    u.reg_ack.val() as u64,
-                    u.reg_rdata.val().to_u64(),
-                    u.reg_error.val() as u64,
+                    u.reg_bus.ack.val() as u64,
+                    u.reg_bus.rdata.val().to_u64(),
+                    u.reg_bus.error.val() as u64,
                 ];
                 o.extend(u.tx_lines.iter().map(|l| l.val() as u64));
                 o
@@ -427,7 +427,7 @@ fn wide_core_at_64_bits_is_the_link_core_clock_for_clock() {
     for (t, (a, b)) in narrow.iter().zip(&wide).enumerate() {
         assert_eq!(
             a, b,
-            "clock {t}: LinkCore vs LinkCoreWide<64> (tx_ready, rx_valid, rx_data, leds, reg_*, tx_lines)"
+            "clock {t}: LinkCore vs LinkCoreWide<64> (tx_stream.ready, rx_stream.valid, rx_stream.data, leds, reg_bus.*, tx_lines)"
         );
     }
 }
@@ -436,7 +436,7 @@ fn wide_core_at_64_bits_is_the_link_core_clock_for_clock() {
 fn wide_core_256_passes_verilator_lint_and_yosys() {
     let p = LinkParams { lanes: 4, spares: 1, osr: 1, marker_period: 8, deskew_depth: 2 };
     let v = verilog_of(&mut LinkCoreWide::<256>::new(&mosaic_gateware::link::core::CoreConfig::new(p)));
-    assert!(v.contains("[255:0] tx_data"), "no 256-bit tx_data port");
+    assert!(v.contains("[255:0] tx_stream$data"), "no 256-bit tx_stream$data port");
     verilator_lint("link_core_wide_256", &v).unwrap();
     let stats = yosys_synth_ice40("link_core_wide_256", &v).unwrap();
     eprintln!("link core 4+1 lanes, 256-bit stream, on iCE40: {stats:?}");

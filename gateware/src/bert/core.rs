@@ -35,6 +35,7 @@ use crate::bert::engine::{max_lanes, BertEngine};
 use crate::control::config_reg::{field_mask, ConfigReg};
 use crate::control::ctrl_fields::CtrlFields;
 use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
+use crate::control::reg_bus::RegBusSlave;
 use crate::control::reg_port::RegPort;
 use crate::control::regmap::RegMap;
 use crate::emu::channel::ChannelEmu;
@@ -96,13 +97,7 @@ pub struct BertCore {
     pub tx_lines: Vec<Signal<Out, Bit>>,
     pub rx_lines: Vec<Signal<In, Bit>>,
     /// Register port (the bridge's contract, as on the link core).
-    pub reg_addr: Signal<In, Bits<16>>,
-    pub reg_wdata: Signal<In, Bits<32>>,
-    pub reg_read: Signal<In, Bit>,
-    pub reg_write: Signal<In, Bit>,
-    pub reg_ack: Signal<Out, Bit>,
-    pub reg_rdata: Signal<Out, Bits<32>>,
-    pub reg_error: Signal<Out, Bit>,
+    pub reg_bus: RegBusSlave,
     pub snapshot: Signal<In, Bit>,
     /// Bridge frames dropped (live), readable as BRIDGE_DROPPED.
     pub bridge_dropped: Signal<In, Bits<32>>,
@@ -175,13 +170,7 @@ impl BertCore {
             reset: Default::default(),
             tx_lines: per_lane(phys),
             rx_lines: per_lane(phys),
-            reg_addr: Default::default(),
-            reg_wdata: Default::default(),
-            reg_read: Default::default(),
-            reg_write: Default::default(),
-            reg_ack: Default::default(),
-            reg_rdata: Default::default(),
-            reg_error: Default::default(),
+            reg_bus: Default::default(),
             snapshot: Default::default(),
             bridge_dropped: Default::default(),
             leds: Default::default(),
@@ -226,9 +215,9 @@ impl Logic for BertCore {
         dff_setup!(self, clock, restart, uptime, snap_uptime);
         self.ctrl.clock.next = self.clock.val();
         self.ctrl.reset.next = self.reset.val();
-        self.ctrl.addr.next = self.reg_addr.val();
-        self.ctrl.write.next = self.reg_write.val();
-        self.ctrl.wdata.next = self.reg_wdata.val();
+        self.ctrl.addr.next = self.reg_bus.addr.val();
+        self.ctrl.write.next = self.reg_bus.write.val();
+        self.ctrl.wdata.next = self.reg_bus.wdata.val();
         self.ctrl.raddr.next = self.regs.raddr.val();
         self.cf.ctrl.next = self.ctrl.value.val();
         self.emu.clock.next = self.clock.val();
@@ -236,11 +225,11 @@ impl Logic for BertCore {
         self.restart.d.next = false;
         // Decoded before the lanes use them (a later assignment in this
         // function would not reach an earlier read).
-        self.clear.next = self.reg_write.val()
-            & (self.reg_addr.val() == self.a_clear.val())
-            & ((self.reg_wdata.val() & self.at_clear.val()) != 0);
+        self.clear.next = self.reg_bus.write.val()
+            & (self.reg_bus.addr.val() == self.a_clear.val())
+            & ((self.reg_bus.wdata.val() & self.at_clear.val()) != 0);
         self.take_snapshot.next =
-            self.snapshot.val() | (self.reg_write.val() & (self.reg_addr.val() == self.a_snapshot.val()));
+            self.snapshot.val() | (self.reg_bus.write.val() & (self.reg_bus.addr.val() == self.a_snapshot.val()));
 
         // Lanes: PRBS out, through the emulator (internal loopback) or the
         // pins, into bit recovery and the shared checker.
@@ -282,15 +271,15 @@ impl Logic for BertCore {
 
         // Register decode: which region, and the index within it.
         self.dec.raddr.next = self.regs.raddr.val();
-        self.dec.addr.next = self.reg_addr.val();
+        self.dec.addr.next = self.reg_bus.addr.val();
         self.emu.rd_lane.next = self.dec.emu_lane.val();
         self.emu.rd_reg.next = self.dec.emu_word.val();
         self.emu.wr.next = false;
         self.emu.wr_lane.next = self.dec.emu_lane.val();
         self.emu.wr_reg.next = self.dec.emu_word.val();
-        self.emu.wr_data.next = self.reg_wdata.val();
+        self.emu.wr_data.next = self.reg_bus.wdata.val();
 
-        // Read value of the latched address `raddr` (reg_addr is held too).
+        // Read value of the latched address `raddr` (reg_bus.addr is held too).
         self.rd_value.next = 0.into();
         self.rd_hit.next = false;
         if self.dec.id_hit.val() {
@@ -349,20 +338,20 @@ impl Logic for BertCore {
             self.rd_hit.next = true;
         }
 
-        // Writes: which register takes `reg_addr` (RegPort answers).
+        // Writes: which register takes `reg_bus.addr` (RegPort answers).
         self.wr_hit.next = self.ctrl.wr_hit.val();
         // A new pattern needs fresh checkers.
         if self.ctrl.wr_hit.val() {
             self.restart.d.next = true;
         }
-        if self.reg_write.val() {
-            if self.reg_addr.val() == self.a_clear.val() {
+        if self.reg_bus.write.val() {
+            if self.reg_bus.addr.val() == self.a_clear.val() {
                 self.wr_hit.next = true;
                 if self.clear.val() {
                     self.uptime.d.next = 0.into();
                 }
             }
-            if self.reg_addr.val() == self.a_snapshot.val() {
+            if self.reg_bus.addr.val() == self.a_snapshot.val() {
                 self.wr_hit.next = true;
             }
             if self.dec.in_emu.val() & (self.dec.emu_word.val() != self.w_source.val()) & self.emu.wr_ok.val() {
@@ -373,17 +362,12 @@ impl Logic for BertCore {
         // Register port protocol: reads answer after the lane muxes settle.
         self.regs.clock.next = self.clock.val();
         self.regs.reset.next = self.reset.val();
-        self.regs.reg_addr.next = self.reg_addr.val();
-        self.regs.reg_read.next = self.reg_read.val();
-        self.regs.reg_write.next = self.reg_write.val();
+        RegBusSlave::link(&mut self.reg_bus, &mut self.regs.bus);
         self.regs.rd_value.next = self.rd_value.val();
         self.regs.rd_hit.next = self.rd_hit.val();
         self.regs.wr_hit.next = self.wr_hit.val();
         // Counter reads wait for a snapshot (or restart) under way.
         self.regs.rd_hold.next = self.engine.busy.val() & self.dec.in_lanes.val();
-        self.reg_ack.next = self.regs.reg_ack.val();
-        self.reg_rdata.next = self.regs.reg_rdata.val();
-        self.reg_error.next = self.regs.reg_error.val();
 
         self.leds.next = bit_cast::<8, 1>(self.all_locked.val().into())
             | (bit_cast::<8, 1>(self.any_locked.val().into()) << 1)

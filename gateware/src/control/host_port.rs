@@ -7,6 +7,7 @@
 //! ```
 
 use super::bridge::Bridge;
+use super::reg_bus::RegBusMaster;
 use super::uart_rx::UartRx;
 use super::uart_tx::UartTx;
 use rust_hdl::prelude::*;
@@ -22,13 +23,8 @@ pub struct HostPort {
     /// Serial line to the host (idle high).
     pub uart_tx: Signal<Out, Bit>,
     /// Register port to the core (see the bridge's contract).
-    pub reg_addr: Signal<Out, Bits<16>>,
-    pub reg_wdata: Signal<Out, Bits<32>>,
-    pub reg_read: Signal<Out, Bit>,
-    pub reg_write: Signal<Out, Bit>,
-    pub reg_ack: Signal<In, Bit>,
-    pub reg_rdata: Signal<In, Bits<32>>,
-    pub reg_error: Signal<In, Bit>,
+    pub reg_bus: RegBusMaster,
+    /// One-clock strobe: latch every counter (the SNAPSHOT command).
     pub snapshot: Signal<Out, Bit>,
     /// Frames the bridge dropped.
     pub dropped: Signal<Out, Bits<32>>,
@@ -48,13 +44,7 @@ impl HostPort {
             reset: Default::default(),
             uart_rx: Default::default(),
             uart_tx: Default::default(),
-            reg_addr: Default::default(),
-            reg_wdata: Default::default(),
-            reg_read: Default::default(),
-            reg_write: Default::default(),
-            reg_ack: Default::default(),
-            reg_rdata: Default::default(),
-            reg_error: Default::default(),
+            reg_bus: Default::default(),
             snapshot: Default::default(),
             dropped: Default::default(),
             busy: Default::default(),
@@ -79,15 +69,9 @@ impl Logic for HostPort {
         self.uart_out.tx_valid.next = self.bridge.tx_valid.val();
         self.bridge.tx_ready.next = self.uart_out.tx_ready.val();
         self.uart_tx.next = self.uart_out.txd.val();
-        self.reg_addr.next = self.bridge.reg_addr.val();
-        self.reg_wdata.next = self.bridge.reg_wdata.val();
-        self.reg_read.next = self.bridge.reg_read.val();
-        self.reg_write.next = self.bridge.reg_write.val();
+        RegBusMaster::link(&mut self.reg_bus, &mut self.bridge.reg_bus);
         self.snapshot.next = self.bridge.snapshot.val();
         self.dropped.next = self.bridge.dropped.val();
-        self.bridge.reg_ack.next = self.reg_ack.val();
-        self.bridge.reg_rdata.next = self.reg_rdata.val();
-        self.bridge.reg_error.next = self.reg_error.val();
         self.busy.next = self.bridge.busy.val() | !self.uart_out.tx_ready.val();
     }
 }

@@ -6,26 +6,21 @@
 //! the address (`rd_hit` / `wr_hit`), so an address of a feature a build
 //! lacks is refused, never silently read as 0.
 
+use super::reg_bus::RegBusSlave;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
 pub struct RegPort {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
-    /// From the bridge.
-    pub reg_addr: Signal<In, Bits<16>>,
-    pub reg_read: Signal<In, Bit>,
-    pub reg_write: Signal<In, Bit>,
-    /// To the bridge.
-    pub reg_ack: Signal<Out, Bit>,
-    pub reg_rdata: Signal<Out, Bits<32>>,
-    pub reg_error: Signal<Out, Bit>,
+    /// The register port, from the bridge (`wdata` is the core's to decode).
+    pub bus: RegBusSlave,
     /// The address of the read in progress (held until its answer).
     pub raddr: Signal<Out, Bits<16>>,
     /// A read is in progress.
     pub busy: Signal<Out, Bit>,
     /// From the core: the value at `raddr` and whether it exists; whether a
-    /// write to `reg_addr` this clock was taken.
+    /// write to `bus.addr` this clock was taken.
     pub rd_value: Signal<In, Bits<32>>,
     pub rd_hit: Signal<In, Bit>,
     pub wr_hit: Signal<In, Bit>,
@@ -45,8 +40,8 @@ impl Logic for RegPort {
     fn update(&mut self) {
         dff_setup!(self, clock, raddr_r, rpending, rwait, ack, rdata, rerror);
         self.ack.d.next = false;
-        if self.reg_read.val() {
-            self.raddr_r.d.next = self.reg_addr.val();
+        if self.bus.read.val() {
+            self.raddr_r.d.next = self.bus.addr.val();
             self.rpending.d.next = true;
             self.rwait.d.next = 0.into();
         }
@@ -62,7 +57,7 @@ impl Logic for RegPort {
                 self.rwait.d.next = self.rwait.q.val() + 1;
             }
         }
-        if self.reg_write.val() {
+        if self.bus.write.val() {
             self.ack.d.next = true;
             self.rdata.d.next = 0.into();
             self.rerror.d.next = !self.wr_hit.val();
@@ -72,8 +67,8 @@ impl Logic for RegPort {
         }
         self.raddr.next = self.raddr_r.q.val();
         self.busy.next = self.rpending.q.val();
-        self.reg_ack.next = self.ack.q.val();
-        self.reg_rdata.next = self.rdata.q.val();
-        self.reg_error.next = self.rerror.q.val();
+        self.bus.ack.next = self.ack.q.val();
+        self.bus.rdata.next = self.rdata.q.val();
+        self.bus.error.next = self.rerror.q.val();
     }
 }

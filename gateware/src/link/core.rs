@@ -4,13 +4,14 @@
 //!
 //! Ports (the standalone core `mosaic gen link` writes; [PORT_DOCS] documents each):
 //! - `clock`, `reset` (synchronous, active high);
-//! - stream in `tx_data/tx_valid/tx_ready`, stream out `rx_data/rx_valid`
-//!   with `rx_sof` and `rx_gap` (used when the traffic generator is off;
-//!   the checker always watches). See [super::link_rx] for the contract:
+//! - stream in `tx_stream` (a [StreamIn]: `tx_stream$data/valid/ready`),
+//!   stream out `rx_stream` (a [FlowOut]: `rx_stream$data/valid`) with
+//!   `rx_sof` and `rx_gap` (used when the traffic generator is off; the
+//!   checker always watches). See [super::link_rx] for the contract:
 //!   words come out in order, and any words lost are flagged by `rx_gap`;
-//!   `tx_ready` is low until the link is up;
+//!   `tx_stream$ready` is low until the link is up;
 //! - physical lanes `tx_lines$k` (out) and `rx_lines$k` (in), k < N + S;
-//! - the register port `reg_*` and `snapshot` (see the bridge's contract);
+//! - the register port `reg_bus` (a [RegBusSlave]: `reg_bus$addr` ..) and `snapshot`;
 //! - `bridge_dropped` (shown as `BRIDGE_DROPPED`), `leds`.
 //!
 //! The address decode takes every address from [RegMap]: identity registers
@@ -20,9 +21,11 @@
 use super::link_rx::LinkRx;
 use super::link_tx::LinkTx;
 use super::traffic::{TrafficCheck, TrafficGen};
+use super::word_stream::{FlowOut, StreamIn};
 use crate::control::config_reg::{field_lsb, field_mask, ConfigReg};
 use crate::control::ctrl_fields::CtrlFields;
 use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
+use crate::control::reg_bus::RegBusSlave;
 use crate::control::reg_port::RegPort;
 use crate::control::regmap::RegMap;
 use crate::emu::channel::ChannelEmu;
@@ -76,22 +79,22 @@ impl CoreConfig {
 pub const PORT_DOCS: &[(&str, &str)] = &[
     ("clock", "link clock: one line sample per clock on every lane"),
     ("reset", "synchronous reset, active high: clears the link, identity lane map"),
-    ("tx_data", "stream in: a W-bit word (the lowest 64 bits go first on the link)"),
-    ("tx_valid", "stream in: tx_data is offered; hold tx_data and tx_valid until tx_ready"),
-    ("tx_ready", "stream in: the word is taken this clock; low until the link is up, and while a word would not fit the current round"),
-    ("rx_data", "stream out: a W-bit word, valid for one clock; no back-pressure (take every word)"),
-    ("rx_valid", "stream out: rx_data holds the next word, in order"),
-    ("rx_sof", "stream out (W = 64 core): with rx_valid, the first word of a gearbox round"),
+    ("tx_stream$data", "stream in: a W-bit word (the lowest 64 bits go first on the link)"),
+    ("tx_stream$valid", "stream in: tx_stream$data is offered; hold it and tx_stream$valid until tx_stream$ready"),
+    ("tx_stream$ready", "stream in: the word is taken this clock; low until the link is up, and while a word would not fit the current round"),
+    ("rx_stream$data", "stream out: a W-bit word, valid for one clock; no back-pressure (take every word)"),
+    ("rx_stream$valid", "stream out: rx_stream$data holds the next word, in order"),
+    ("rx_sof", "stream out (W = 64 core): with rx_stream$valid, the first word of a gearbox round"),
     ("rx_gap", "stream out: one-clock strobe, stream words were lost before the next one delivered (counted in RX_GAPS)"),
     ("tx_lines$", "physical TX lane k (N + S lanes), one line bit per OSR clocks"),
     ("rx_lines$", "physical RX lane k, sampled every clock (any order, any skew within the deskew depth)"),
-    ("reg_addr", "register port: address (see `mosaic regs`)"),
-    ("reg_wdata", "register port: write data"),
-    ("reg_read", "register port: read strobe, hold reg_addr until reg_ack"),
-    ("reg_write", "register port: write strobe, hold reg_addr/reg_wdata until reg_ack"),
-    ("reg_ack", "register port: the access is done this clock"),
-    ("reg_rdata", "register port: read data, with reg_ack"),
-    ("reg_error", "register port: with reg_ack, the address is unmapped or read only"),
+    ("reg_bus$addr", "register port: address (see `mosaic regs`)"),
+    ("reg_bus$wdata", "register port: write data"),
+    ("reg_bus$read", "register port: read strobe, hold reg_bus$addr until reg_bus$ack"),
+    ("reg_bus$write", "register port: write strobe, hold reg_bus$addr/reg_bus$wdata until reg_bus$ack"),
+    ("reg_bus$ack", "register port: the access is done this clock"),
+    ("reg_bus$rdata", "register port: read data, with reg_bus$ack"),
+    ("reg_bus$error", "register port: with reg_bus$ack, the address is unmapped or read only"),
     ("snapshot", "latch every counter into its snapshot register (one clock)"),
     ("bridge_dropped", "count of frames your host bridge dropped, shown as BRIDGE_DROPPED (tie to 0 if none)"),
     ("leds", "status: bit 0 link up, 1 a lane marker-locked, 2 good frames seen, 3 heartbeat"),
@@ -111,13 +114,10 @@ pub struct LinkCore {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     /// Stream in (when the traffic generator is off).
-    pub tx_data: Signal<In, Bits<64>>,
-    pub tx_valid: Signal<In, Bit>,
-    pub tx_ready: Signal<Out, Bit>,
+    pub tx_stream: StreamIn<64>,
     /// Stream out.
-    pub rx_data: Signal<Out, Bits<64>>,
-    pub rx_valid: Signal<Out, Bit>,
-    /// With `rx_valid`: the first word of a gearbox round (a stream-word boundary).
+    pub rx_stream: FlowOut<64>,
+    /// With `rx_stream.valid`: the first word of a gearbox round (a stream-word boundary).
     pub rx_sof: Signal<Out, Bit>,
     /// One-clock strobe: words were lost before the next one delivered.
     pub rx_gap: Signal<Out, Bit>,
@@ -125,13 +125,7 @@ pub struct LinkCore {
     pub tx_lines: Vec<Signal<Out, Bit>>,
     pub rx_lines: Vec<Signal<In, Bit>>,
     /// Register port.
-    pub reg_addr: Signal<In, Bits<16>>,
-    pub reg_wdata: Signal<In, Bits<32>>,
-    pub reg_read: Signal<In, Bit>,
-    pub reg_write: Signal<In, Bit>,
-    pub reg_ack: Signal<Out, Bit>,
-    pub reg_rdata: Signal<Out, Bits<32>>,
-    pub reg_error: Signal<Out, Bit>,
+    pub reg_bus: RegBusSlave,
     pub snapshot: Signal<In, Bit>,
     /// Bridge frames dropped (live), readable as BRIDGE_DROPPED.
     pub bridge_dropped: Signal<In, Bits<32>>,
@@ -253,22 +247,13 @@ impl LinkCore {
         Self {
             clock: Default::default(),
             reset: Default::default(),
-            tx_data: Default::default(),
-            tx_valid: Default::default(),
-            tx_ready: Default::default(),
-            rx_data: Default::default(),
-            rx_valid: Default::default(),
+            tx_stream: Default::default(),
+            rx_stream: Default::default(),
             rx_sof: Default::default(),
             rx_gap: Default::default(),
             tx_lines: (0..phys).map(|_| Default::default()).collect(),
             rx_lines: (0..phys).map(|_| Default::default()).collect(),
-            reg_addr: Default::default(),
-            reg_wdata: Default::default(),
-            reg_read: Default::default(),
-            reg_write: Default::default(),
-            reg_ack: Default::default(),
-            reg_rdata: Default::default(),
-            reg_error: Default::default(),
+            reg_bus: Default::default(),
             snapshot: Default::default(),
             bridge_dropped: Default::default(),
             leds: Default::default(),
@@ -348,15 +333,15 @@ impl Logic for LinkCore {
         self.ctrl.reset.next = self.reset.val();
         self.fo_threshold.reset.next = self.reset.val();
         self.fo_window.reset.next = self.reset.val();
-        self.ctrl.addr.next = self.reg_addr.val();
-        self.fo_threshold.addr.next = self.reg_addr.val();
-        self.fo_window.addr.next = self.reg_addr.val();
-        self.ctrl.write.next = self.reg_write.val();
-        self.fo_threshold.write.next = self.reg_write.val();
-        self.fo_window.write.next = self.reg_write.val();
-        self.ctrl.wdata.next = self.reg_wdata.val();
-        self.fo_threshold.wdata.next = self.reg_wdata.val();
-        self.fo_window.wdata.next = self.reg_wdata.val();
+        self.ctrl.addr.next = self.reg_bus.addr.val();
+        self.fo_threshold.addr.next = self.reg_bus.addr.val();
+        self.fo_window.addr.next = self.reg_bus.addr.val();
+        self.ctrl.write.next = self.reg_bus.write.val();
+        self.fo_threshold.write.next = self.reg_bus.write.val();
+        self.fo_window.write.next = self.reg_bus.write.val();
+        self.ctrl.wdata.next = self.reg_bus.wdata.val();
+        self.fo_threshold.wdata.next = self.reg_bus.wdata.val();
+        self.fo_window.wdata.next = self.reg_bus.wdata.val();
         self.ctrl.raddr.next = self.regs.raddr.val();
         self.fo_threshold.raddr.next = self.regs.raddr.val();
         self.fo_window.raddr.next = self.regs.raddr.val();
@@ -373,15 +358,15 @@ impl Logic for LinkCore {
         self.gen.clock.next = self.clock.val();
         self.gen.reset.next = self.link_reset.val();
         self.gen.cfg_enable.next = self.cf.traffic_enable.val();
-        self.gen.ready.next = self.tx.ready.val();
+        self.gen.stream.ready.next = self.tx.stream.ready.val();
         if self.cf.traffic_enable.val() {
-            self.tx.data.next = self.gen.data.val();
-            self.tx.valid.next = self.gen.valid.val();
+            self.tx.stream.data.next = self.gen.stream.data.val();
+            self.tx.stream.valid.next = self.gen.stream.valid.val();
         } else {
-            self.tx.data.next = self.tx_data.val();
-            self.tx.valid.next = self.tx_valid.val();
+            self.tx.stream.data.next = self.tx_stream.data.val();
+            self.tx.stream.valid.next = self.tx_stream.valid.val();
         }
-        self.tx_ready.next = self.tx.ready.val() & !self.cf.traffic_enable.val();
+        self.tx_stream.ready.next = self.tx.stream.ready.val() & !self.cf.traffic_enable.val();
         self.emu.clock.next = self.clock.val();
         self.emu.reset.next = self.reset.val();
         self.rx.clock.next = self.clock.val();
@@ -406,14 +391,14 @@ impl Logic for LinkCore {
             self.retired[q].clock.next = self.clock.val();
             self.retired[q].d.next = self.retired[q].q.val();
         }
-        self.rx_data.next = self.rx.data.val();
-        self.rx_valid.next = self.rx.valid.val();
+        self.rx_stream.data.next = self.rx.stream.data.val();
+        self.rx_stream.valid.next = self.rx.stream.valid.val();
         self.rx_sof.next = self.rx.sof.val();
         self.rx_gap.next = self.rx.gap.val();
         self.check.clock.next = self.clock.val();
         self.check.reset.next = self.link_reset.val();
-        self.check.data.next = self.rx.data.val();
-        self.check.valid.next = self.rx.valid.val();
+        self.check.stream.data.next = self.rx.stream.data.val();
+        self.check.stream.valid.next = self.rx.stream.valid.val();
 
         // Counters.
         // Stream words: the last link word of each; a round starts a new one.
@@ -424,8 +409,8 @@ impl Logic for LinkCore {
         if self.rx.sof.val() {
             self.rx_idx.next = 0.into();
         }
-        self.rx_word_end.next = self.rx.valid.val() & (self.rx_idx.val() == self.last_chunk.val());
-        if self.rx.valid.val() {
+        self.rx_word_end.next = self.rx.stream.valid.val() & (self.rx_idx.val() == self.last_chunk.val());
+        if self.rx.stream.valid.val() {
             if self.rx_word_end.val() {
                 self.rx_phase.d.next = 0.into();
             } else {
@@ -443,27 +428,27 @@ impl Logic for LinkCore {
         }
 
         // Register decode: which region, and the index within it.
-        self.map_off.next = self.reg_addr.val() - self.map_base.val();
+        self.map_off.next = self.reg_bus.addr.val() - self.map_base.val();
         self.dec.raddr.next = self.regs.raddr.val();
-        self.dec.addr.next = self.reg_addr.val();
-        self.in_map.next = (self.reg_addr.val() >= self.map_base.val()) & (self.map_off.val() < self.n_lanes.val());
+        self.dec.addr.next = self.reg_bus.addr.val();
+        self.in_map.next = (self.reg_bus.addr.val() >= self.map_base.val()) & (self.map_off.val() < self.n_lanes.val());
         self.rx.lane_sel.next = self.dec.lane.val();
         self.emu.rd_lane.next = self.dec.emu_lane.val();
         self.emu.rd_reg.next = self.dec.emu_word.val();
         self.emu.wr.next = false;
         self.emu.wr_lane.next = self.dec.emu_lane.val();
         self.emu.wr_reg.next = self.dec.emu_word.val();
-        self.emu.wr_data.next = self.reg_wdata.val();
+        self.emu.wr_data.next = self.reg_bus.wdata.val();
         self.tx.map_sel.next = bit_cast::<12, 16>(self.map_off.val());
         self.tx.map_write.next = false;
         self.tx.map_logical.next = bit_cast::<12, 16>(self.map_off.val());
         // TX_MAP's only field, `physical`, is the whole word below n_phys.
-        self.tx.map_physical.next = self.reg_wdata.val().get_bits::<12>(0);
+        self.tx.map_physical.next = self.reg_bus.wdata.val().get_bits::<12>(0);
         self.tx.carry_sel.next = bit_cast::<12, 13>(self.fo_phys.q.val());
         self.rx.snapshot.next = self.snapshot.val();
         self.rx.clear.next = false;
 
-        // Read value of the latched address `raddr` (reg_addr is held too).
+        // Read value of the latched address `raddr` (reg_bus.addr is held too).
         self.rd_value.next = 0.into();
         self.rd_hit.next = false;
         if self.dec.id_hit.val() {
@@ -537,12 +522,12 @@ impl Logic for LinkCore {
             self.rd_hit.next = true;
         }
 
-        // Writes: which register takes `reg_addr` (RegPort answers).
+        // Writes: which register takes `reg_bus.addr` (RegPort answers).
         self.wr_hit.next = self.ctrl.wr_hit.val() | self.fo_threshold.wr_hit.val() | self.fo_window.wr_hit.val();
-        if self.reg_write.val() {
-            if self.reg_addr.val() == self.a_clear.val() {
+        if self.reg_bus.write.val() {
+            if self.reg_bus.addr.val() == self.a_clear.val() {
                 self.wr_hit.next = true;
-                if (self.reg_wdata.val() & self.at_clear.val()) != 0 {
+                if (self.reg_bus.wdata.val() & self.at_clear.val()) != 0 {
                     self.rx.clear.next = true;
                     self.tx_words.d.next = 0.into();
                     self.rx_words.d.next = 0.into();
@@ -551,14 +536,14 @@ impl Logic for LinkCore {
                     self.gaps.d.next = 0.into();
                 }
             }
-            if self.reg_addr.val() == self.a_snapshot.val() {
+            if self.reg_bus.addr.val() == self.a_snapshot.val() {
                 self.wr_hit.next = true;
             }
             if self.dec.in_emu.val() & self.emu.wr_ok.val() {
                 self.emu.wr.next = true;
                 self.wr_hit.next = true;
             }
-            if self.in_map.val() & (self.reg_wdata.val() < bit_cast::<32, 16>(self.n_phys.val())) {
+            if self.in_map.val() & (self.reg_bus.wdata.val() < bit_cast::<32, 16>(self.n_phys.val())) {
                 self.tx.map_write.next = true;
                 self.wr_hit.next = true;
             }
@@ -566,19 +551,14 @@ impl Logic for LinkCore {
         // Register port protocol: reads answer after the lane muxes settle.
         self.regs.clock.next = self.clock.val();
         self.regs.reset.next = self.reset.val();
-        self.regs.reg_addr.next = self.reg_addr.val();
-        self.regs.reg_read.next = self.reg_read.val();
-        self.regs.reg_write.next = self.reg_write.val();
+        RegBusSlave::link(&mut self.reg_bus, &mut self.regs.bus);
         self.regs.rd_value.next = self.rd_value.val();
         self.regs.rd_hit.next = self.rd_hit.val();
         self.regs.wr_hit.next = self.wr_hit.val();
         self.regs.rd_hold.next = false;
-        self.reg_ack.next = self.regs.reg_ack.val();
-        self.reg_rdata.next = self.regs.reg_rdata.val();
-        self.reg_error.next = self.regs.reg_error.val();
 
         // Snapshot: every core counter in the same clock.
-        if self.snapshot.val() | (self.reg_write.val() & (self.reg_addr.val() == self.a_snapshot.val())) {
+        if self.snapshot.val() | (self.reg_bus.write.val() & (self.reg_bus.addr.val() == self.a_snapshot.val())) {
             self.rx.snapshot.next = true;
             self.snaps[0].d.next = self.rx.realigns.val();
             self.snaps[1].d.next = self.failovers.q.val();
@@ -617,7 +597,7 @@ impl Logic for LinkCore {
                     self.fo_phys.d.next = 0.into();
                 }
             }
-        } else if !(self.reg_write.val() | self.reg_read.val() | self.regs.busy.val()) {
+        } else if !(self.reg_bus.write.val() | self.reg_bus.read.val() | self.regs.busy.val()) {
             self.tx.map_sel.next = self.fo_lane.q.val();
             if self.fo_phys.q.val() == self.p_lanes13.val() {
                 // No free spare: the link stays down; look again later.

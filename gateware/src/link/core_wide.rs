@@ -4,15 +4,15 @@
 //!
 //! Ports (the standalone core `mosaic gen link --width W` writes):
 //! - `clock`, `reset` (synchronous, active high);
-//! - stream in `tx_data` (W bits) `/tx_valid/tx_ready`: the word is sent as
-//!   W/64 link words, lowest 64 bits first; hold `tx_data` and `tx_valid`
-//!   until `tx_ready` (used when the traffic generator is off);
-//! - stream out `rx_data` (W bits) `/rx_valid`: W/64 link words gathered,
+//! - stream in `tx_stream` ([StreamIn], `tx_stream$data` W bits): the word
+//!   is sent as W/64 link words, lowest 64 bits first; hold data and valid
+//!   until ready (used when the traffic generator is off);
+//! - stream out `rx_stream` ([FlowOut], `rx_stream$data` W bits): W/64 link words gathered,
 //!   the first in the lowest bits, valid for one clock; `rx_gap` strobes
 //!   when stream words were lost before the next one delivered. No
 //!   back-pressure: the receiver must take a word every clock it is valid;
 //! - physical lanes `tx_lines$k` (out) and `rx_lines$k` (in), k < N + S;
-//! - the register port `reg_*` and `snapshot` (see the bridge's contract);
+//! - the register port `reg_bus` ([RegBusSlave]) and `snapshot`;
 //! - `bridge_dropped` (shown as `BRIDGE_DROPPED`), `leds`.
 //!
 //! All but the two streams are [LinkCore]'s ports, passed through.
@@ -32,6 +32,8 @@
 
 use super::core::{CoreConfig, LinkCore};
 use super::stream_width::{check_width, StreamJoin, StreamSplit};
+use super::word_stream::{FlowOut, StreamIn, StreamOut};
+use crate::control::reg_bus::RegBusSlave;
 use crate::params::CoreError;
 use rust_hdl::prelude::*;
 
@@ -40,25 +42,16 @@ pub struct LinkCoreWide<const W: usize> {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     /// Stream in (when the traffic generator is off).
-    pub tx_data: Signal<In, Bits<W>>,
-    pub tx_valid: Signal<In, Bit>,
-    pub tx_ready: Signal<Out, Bit>,
+    pub tx_stream: StreamIn<W>,
     /// Stream out.
-    pub rx_data: Signal<Out, Bits<W>>,
-    pub rx_valid: Signal<Out, Bit>,
+    pub rx_stream: FlowOut<W>,
     /// One-clock strobe: stream words were lost before the next one delivered.
     pub rx_gap: Signal<Out, Bit>,
     /// Physical lanes to and from the pins.
     pub tx_lines: Vec<Signal<Out, Bit>>,
     pub rx_lines: Vec<Signal<In, Bit>>,
     /// Register port.
-    pub reg_addr: Signal<In, Bits<16>>,
-    pub reg_wdata: Signal<In, Bits<32>>,
-    pub reg_read: Signal<In, Bit>,
-    pub reg_write: Signal<In, Bit>,
-    pub reg_ack: Signal<Out, Bit>,
-    pub reg_rdata: Signal<Out, Bits<32>>,
-    pub reg_error: Signal<Out, Bit>,
+    pub reg_bus: RegBusSlave,
     pub snapshot: Signal<In, Bit>,
     /// Bridge frames dropped (live), readable as BRIDGE_DROPPED.
     pub bridge_dropped: Signal<In, Bits<32>>,
@@ -97,21 +90,12 @@ impl<const W: usize> LinkCoreWide<W> {
         Self {
             clock: Default::default(),
             reset: Default::default(),
-            tx_data: Default::default(),
-            tx_valid: Default::default(),
-            tx_ready: Default::default(),
-            rx_data: Default::default(),
-            rx_valid: Default::default(),
+            tx_stream: Default::default(),
+            rx_stream: Default::default(),
             rx_gap: Default::default(),
             tx_lines: (0..phys).map(|_| Default::default()).collect(),
             rx_lines: (0..phys).map(|_| Default::default()).collect(),
-            reg_addr: Default::default(),
-            reg_wdata: Default::default(),
-            reg_read: Default::default(),
-            reg_write: Default::default(),
-            reg_ack: Default::default(),
-            reg_rdata: Default::default(),
-            reg_error: Default::default(),
+            reg_bus: Default::default(),
             snapshot: Default::default(),
             bridge_dropped: Default::default(),
             leds: Default::default(),
@@ -134,33 +118,21 @@ impl<const W: usize> Logic for LinkCoreWide<W> {
         self.rx_join.reset.next = self.reset.val() | !self.core.leds.val().get_bit(0);
 
         // Stream in: W bits -> 64-bit words.
-        self.tx_split.in_data.next = self.tx_data.val();
-        self.tx_split.in_valid.next = self.tx_valid.val();
-        self.tx_ready.next = self.tx_split.in_ready.val();
-        self.core.tx_data.next = self.tx_split.out_data.val();
-        self.core.tx_valid.next = self.tx_split.out_valid.val();
-        self.tx_split.out_ready.next = self.core.tx_ready.val();
+        StreamIn::<W>::link(&mut self.tx_stream, &mut self.tx_split.wide);
+        StreamOut::<64>::join(&mut self.tx_split.narrow, &mut self.core.tx_stream);
 
         // Stream out: 64-bit words -> W bits.
-        self.rx_join.in_data.next = self.core.rx_data.val();
-        self.rx_join.in_valid.next = self.core.rx_valid.val();
-        self.rx_join.in_sof.next = self.core.rx_sof.val();
+        FlowOut::<64>::join(&mut self.core.rx_stream, &mut self.rx_join.narrow);
+        self.rx_join.narrow_sof.next = self.core.rx_sof.val();
         self.rx_gap.next = self.core.rx_gap.val();
-        self.rx_data.next = self.rx_join.out_data.val();
-        self.rx_valid.next = self.rx_join.out_valid.val();
+        FlowOut::<W>::link(&mut self.rx_stream, &mut self.rx_join.wide);
 
         // Everything else passes through.
         for q in 0..self.tx_lines.len() {
             self.tx_lines[q].next = self.core.tx_lines[q].val();
             self.core.rx_lines[q].next = self.rx_lines[q].val();
         }
-        self.core.reg_addr.next = self.reg_addr.val();
-        self.core.reg_wdata.next = self.reg_wdata.val();
-        self.core.reg_read.next = self.reg_read.val();
-        self.core.reg_write.next = self.reg_write.val();
-        self.reg_ack.next = self.core.reg_ack.val();
-        self.reg_rdata.next = self.core.reg_rdata.val();
-        self.reg_error.next = self.core.reg_error.val();
+        RegBusSlave::link(&mut self.reg_bus, &mut self.core.reg_bus);
         self.core.snapshot.next = self.snapshot.val();
         self.core.bridge_dropped.next = self.bridge_dropped.val();
         self.leds.next = self.core.leds.val();

@@ -30,6 +30,7 @@
 
 use super::deskew_ram::DeskewRam;
 use super::lane_align::LaneAlign;
+use super::word_stream::FlowOut;
 use crate::params::LinkParams;
 use crate::phy::lane_rx::LaneRx;
 use rust_hdl::prelude::*;
@@ -46,8 +47,7 @@ pub struct LinkRx {
     /// The P physical lanes, one sample per clock (Verilog ports `lines$0` ..).
     pub lines: Vec<Signal<In, Bit>>,
     /// Stream out: one 64-bit word per clock when `valid`.
-    pub data: Signal<Out, Bits<64>>,
-    pub valid: Signal<Out, Bit>,
+    pub stream: FlowOut<64>,
     /// With `valid`: the first word of a round (logical lane 0).
     pub sof: Signal<Out, Bit>,
     /// One-clock strobe: words were lost since the last delivered word (or
@@ -166,8 +166,7 @@ impl LinkRx {
             clock: Default::default(),
             reset: Default::default(),
             lines: (0..phys).map(|_| Default::default()).collect(),
-            data: Default::default(),
-            valid: Default::default(),
+            stream: Default::default(),
             cfg_prbs_enable: Default::default(),
             cfg_prbs_pattern: Default::default(),
             snapshot: Default::default(),
@@ -591,8 +590,8 @@ impl Logic for LinkRx {
         for q in 0..self.align.len() {
             self.align[q].pop.next = self.round_end.val() & self.needed[q].q.val();
         }
-        self.data.next = self.ram.rd_data.val();
-        self.valid.next = self.out_valid.q.val();
+        self.stream.data.next = self.ram.rd_data.val();
+        self.stream.valid.next = self.out_valid.q.val();
         self.sof.next = self.out_sof.q.val();
         self.gap.next = self.gap_r.q.val();
         self.link_up.next = self.state.q.val() == self.st_aligned.val();

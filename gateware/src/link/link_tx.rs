@@ -25,6 +25,7 @@
 //! the old logical lane. `reset` restores the identity map.
 
 use super::tx_feed::TxFeed;
+use super::word_stream::StreamIn;
 use crate::params::LinkParams;
 use crate::phy::lane_tx::LaneTx;
 use rust_hdl::prelude::*;
@@ -34,9 +35,7 @@ pub struct LinkTx {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     /// Stream in: one 64-bit word per clock when `valid & ready`.
-    pub data: Signal<In, Bits<64>>,
-    pub valid: Signal<In, Bit>,
-    pub ready: Signal<Out, Bit>,
+    pub stream: StreamIn<64>,
     /// The link can carry words (the receiver's `link_up`).
     pub link_up: Signal<In, Bit>,
     /// One-clock strobe: the last link word of a stream word was taken.
@@ -128,9 +127,7 @@ impl LinkTx {
         Self {
             clock: Default::default(),
             reset: Default::default(),
-            data: Default::default(),
-            valid: Default::default(),
-            ready: Default::default(),
+            stream: Default::default(),
             link_up: Default::default(),
             word_end: Default::default(),
             lines: (0..phys).map(|_| Default::default()).collect(),
@@ -264,9 +261,10 @@ impl Logic for LinkTx {
             & ((self.phase.q.val() != 0) | self.word_start_ok.val())
             & !self.reset.val()
             & !self.cfg_prbs_enable.val();
-        self.ready.next = self.accept.val();
-        self.word_end.next = self.valid.val() & self.accept.val() & (self.phase.q.val() == self.last_chunk.val());
-        if self.valid.val() & self.accept.val() {
+        self.stream.ready.next = self.accept.val();
+        self.word_end.next =
+            self.stream.valid.val() & self.accept.val() & (self.phase.q.val() == self.last_chunk.val());
+        if self.stream.valid.val() & self.accept.val() {
             self.fill.d.next = self.fill.q.val() + 1;
             if self.phase.q.val() == self.last_chunk.val() {
                 self.phase.d.next = 0.into();
@@ -291,8 +289,8 @@ impl Logic for LinkTx {
             self.carry[q].d.next = self.carry[q].q.val();
             self.feeds[q].clock.next = self.clock.val();
             self.feeds[q].reset.next = self.reset.val();
-            self.feeds[q].wdata.next = self.data.val();
-            self.feeds[q].we.next = self.valid.val() & self.accept.val() & (self.fill_phys.val().index() == q);
+            self.feeds[q].wdata.next = self.stream.data.val();
+            self.feeds[q].we.next = self.stream.valid.val() & self.accept.val() & (self.fill_phys.val().index() == q);
             self.feeds[q].take.next = self.take.val();
             self.feeds[q].marker_round.next = self.marker_round.val();
             self.feeds[q].lane_id.next = self.live_carry[q].q.val();

@@ -13,3 +13,4 @@ pub mod marker;
 pub mod stream_width;
 pub mod traffic;
 pub mod tx_feed;
+pub mod word_stream;

@@ -1,16 +1,17 @@
 //! Stream width converters between a W-bit user stream and the link's
 //! 64-bit word stream (W a multiple of 64, 64..=1024).
 //!
-//! - [StreamSplit]: a W-bit word with valid/ready in, its 64-bit chunks with
-//!   valid/ready out, lowest 64 bits first. It holds no copy of the word:
-//!   it reads the chunks from `in_data`, so the source must keep the word
-//!   and `in_valid` steady until `in_ready` (the usual valid/ready rule).
-//!   `in_ready` is high on the clock the last chunk is taken, so a steady
-//!   source moves 64 bits per clock, as the 64-bit stream does.
-//! - [StreamJoin]: 64-bit words with valid in (no back-pressure, like the
-//!   link's receive stream), a W-bit word with valid out, the first word
-//!   in the lowest bits. The last word goes straight through to the output,
-//!   so `out_valid` is high on the clock of that word. `in_sof` marks a
+//! - [StreamSplit]: a W-bit word with valid/ready in (`wide`), its 64-bit
+//!   chunks with valid/ready out (`narrow`), lowest 64 bits first. It holds
+//!   no copy of the word: it reads the chunks from `wide.data`, so the source
+//!   must keep the word and `wide.valid` steady until `wide.ready` (the usual
+//!   valid/ready rule). `wide.ready` is high on the clock the last chunk is
+//!   taken, so a steady source moves 64 bits per clock, as the 64-bit
+//!   stream does.
+//! - [StreamJoin]: 64-bit words with valid in (`narrow`, no back-pressure,
+//!   like the link's receive stream), a W-bit word with valid out (`wide`),
+//!   the first word in the lowest bits. The last word goes straight through
+//!   to the output, so `wide.valid` is high on the clock of that word. `narrow_sof` marks a
 //!   word that starts a W-bit word (the link's round start): a partial word
 //!   before it is dropped, so the join realigns on the next whole word
 //!   after a gap.
@@ -19,6 +20,7 @@
 //! both at the start of a W-bit word; at W > 64 a join in reset drops the
 //! words it gets.
 
+use super::word_stream::{FlowIn, FlowOut, StreamIn, StreamOut};
 use crate::params::CoreError;
 use rust_hdl::prelude::*;
 
@@ -110,13 +112,9 @@ pub struct StreamSplit<const W: usize> {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     /// W-bit words in.
-    pub in_data: Signal<In, Bits<W>>,
-    pub in_valid: Signal<In, Bit>,
-    pub in_ready: Signal<Out, Bit>,
+    pub wide: StreamIn<W>,
     /// 64-bit chunks out, lowest first.
-    pub out_data: Signal<Out, Bits<64>>,
-    pub out_valid: Signal<Out, Bit>,
-    pub out_ready: Signal<In, Bit>,
+    pub narrow: StreamOut<64>,
     /// Chunk of the current word being offered.
     count: ChunkCount<W>,
     /// Per chunk k: its index and its lowest bit (64 k).
@@ -131,12 +129,8 @@ impl<const W: usize> StreamSplit<W> {
         Self {
             clock: Default::default(),
             reset: Default::default(),
-            in_data: Default::default(),
-            in_valid: Default::default(),
-            in_ready: Default::default(),
-            out_data: Default::default(),
-            out_valid: Default::default(),
-            out_ready: Default::default(),
+            wide: Default::default(),
+            narrow: Default::default(),
             count: ChunkCount::new(),
             chunk_no: (0..chunks).map(chunk_index).collect(),
             chunk_lo: (0..chunks).map(|k| Constant::new(((64 * k) as u64).into())).collect(),
@@ -155,16 +149,16 @@ impl<const W: usize> Logic for StreamSplit<W> {
     fn update(&mut self) {
         self.count.clock.next = self.clock.val();
         self.count.reset.next = self.reset.val();
-        self.count.step.next = self.in_valid.val() & self.out_ready.val();
+        self.count.step.next = self.wide.valid.val() & self.narrow.ready.val();
         self.count.restart.next = false;
-        self.out_data.next = self.in_data.val().get_bits::<64>(0);
+        self.narrow.data.next = self.wide.data.val().get_bits::<64>(0);
         for k in 0..self.chunk_no.len() {
             if self.count.index.val() == self.chunk_no[k].val() {
-                self.out_data.next = self.in_data.val().get_bits::<64>(self.chunk_lo[k].val().index());
+                self.narrow.data.next = self.wide.data.val().get_bits::<64>(self.chunk_lo[k].val().index());
             }
         }
-        self.out_valid.next = self.in_valid.val();
-        self.in_ready.next = self.out_ready.val() & self.count.at_last.val();
+        self.narrow.valid.next = self.wide.valid.val();
+        self.wide.ready.next = self.narrow.ready.val() & self.count.at_last.val();
     }
 }
 
@@ -173,13 +167,11 @@ pub struct StreamJoin<const W: usize> {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     /// 64-bit words in, first of a W-bit word first.
-    pub in_data: Signal<In, Bits<64>>,
-    pub in_valid: Signal<In, Bit>,
-    /// With `in_valid`: this word starts a W-bit word.
-    pub in_sof: Signal<In, Bit>,
+    pub narrow: FlowIn<64>,
+    /// With `narrow.valid`: this word starts a W-bit word.
+    pub narrow_sof: Signal<In, Bit>,
     /// W-bit words out.
-    pub out_data: Signal<Out, Bits<W>>,
-    pub out_valid: Signal<Out, Bit>,
+    pub wide: FlowOut<W>,
     /// Words of the current W-bit word so far, shifting down: the newest
     /// enters at the top, so after W/64 words the first is at the bottom.
     acc: DFF<Bits<W>>,
@@ -195,11 +187,9 @@ impl<const W: usize> StreamJoin<W> {
         Self {
             clock: Default::default(),
             reset: Default::default(),
-            in_data: Default::default(),
-            in_valid: Default::default(),
-            in_sof: Default::default(),
-            out_data: Default::default(),
-            out_valid: Default::default(),
+            narrow: Default::default(),
+            narrow_sof: Default::default(),
+            wide: Default::default(),
             acc: Default::default(),
             count: ChunkCount::new(),
             shifted: Default::default(),
@@ -220,12 +210,12 @@ impl<const W: usize> Logic for StreamJoin<W> {
         dff_setup!(self, clock, acc);
         self.count.clock.next = self.clock.val();
         self.count.reset.next = self.reset.val();
-        self.count.step.next = self.in_valid.val();
-        self.count.restart.next = self.in_valid.val() & self.in_sof.val();
-        self.shifted.next = (self.acc.q.val() >> 64) | (bit_cast::<W, 64>(self.in_data.val()) << self.top_lo.val());
-        self.out_data.next = self.shifted.val();
-        self.out_valid.next = self.in_valid.val() & self.count.at_last.val();
-        if self.in_valid.val() {
+        self.count.step.next = self.narrow.valid.val();
+        self.count.restart.next = self.narrow.valid.val() & self.narrow_sof.val();
+        self.shifted.next = (self.acc.q.val() >> 64) | (bit_cast::<W, 64>(self.narrow.data.val()) << self.top_lo.val());
+        self.wide.data.next = self.shifted.val();
+        self.wide.valid.next = self.narrow.valid.val() & self.count.at_last.val();
+        if self.narrow.valid.val() {
             self.acc.d.next = self.shifted.val();
         }
     }

@@ -14,6 +14,7 @@
 //! be counted as good if it passes CRC-32 and both sequence fields.
 
 use super::crc32::Crc32Step;
+use super::word_stream::{FlowIn, StreamOut};
 use rust_hdl::prelude::*;
 
 /// Words per frame.
@@ -33,9 +34,7 @@ pub struct TrafficGen {
     /// 1 = generate frames.
     pub cfg_enable: Signal<In, Bit>,
     /// Stream out.
-    pub data: Signal<Out, Bits<64>>,
-    pub valid: Signal<Out, Bit>,
-    pub ready: Signal<In, Bit>,
+    pub stream: StreamOut<64>,
     /// Words accepted by the sink.
     pub words: Signal<Out, Bits<32>>,
     index: DFF<Bits<4>>,
@@ -56,9 +55,7 @@ impl Default for TrafficGen {
             clock: Default::default(),
             reset: Default::default(),
             cfg_enable: Default::default(),
-            data: Default::default(),
-            valid: Default::default(),
-            ready: Default::default(),
+            stream: Default::default(),
             words: Default::default(),
             index: Default::default(),
             seq: Default::default(),
@@ -78,21 +75,21 @@ impl Logic for TrafficGen {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, index, seq, crc, lfsr, word_count);
-        self.data.next = self.lfsr.q.val();
+        self.stream.data.next = self.lfsr.q.val();
         if self.index.q.val() == 0 {
-            self.data.next = self.magic.val() | bit_cast::<64, 32>(self.seq.q.val());
+            self.stream.data.next = self.magic.val() | bit_cast::<64, 32>(self.seq.q.val());
         }
         if self.index.q.val() == self.last.val() {
-            self.data.next = (bit_cast::<64, 32>(self.seq.q.val()) << 32)
+            self.stream.data.next = (bit_cast::<64, 32>(self.seq.q.val()) << 32)
                 // `^`, not `!`: in the generated Verilog a `~` inside this
                 // 64-bit expression would set the upper 32 bits too.
                 | bit_cast::<64, 32>(self.crc.q.val() ^ self.ones.val());
         }
-        self.valid.next = self.cfg_enable.val();
+        self.stream.valid.next = self.cfg_enable.val();
         self.step.crc_in.next = self.crc.q.val();
-        self.step.word.next = self.data.val();
+        self.step.word.next = self.stream.data.val();
         self.words.next = self.word_count.q.val();
-        if self.cfg_enable.val() & self.ready.val() {
+        if self.cfg_enable.val() & self.stream.ready.val() {
             if self.word_count.q.val() != self.ones.val() {
                 self.word_count.d.next = self.word_count.q.val() + 1;
             }
@@ -127,8 +124,7 @@ pub struct TrafficCheck {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     /// Stream in (always ready).
-    pub data: Signal<In, Bits<64>>,
-    pub valid: Signal<In, Bit>,
+    pub stream: FlowIn<64>,
     /// Counters (saturating).
     pub words: Signal<Out, Bits<32>>,
     pub good_frames: Signal<Out, Bits<32>>,
@@ -156,8 +152,7 @@ impl Default for TrafficCheck {
         Self {
             clock: Default::default(),
             reset: Default::default(),
-            data: Default::default(),
-            valid: Default::default(),
+            stream: Default::default(),
             words: Default::default(),
             good_frames: Default::default(),
             bad_frames: Default::default(),
@@ -186,22 +181,22 @@ impl Logic for TrafficCheck {
     fn update(&mut self) {
         dff_setup!(self, clock, index, seq, expected, synced, crc, word_count, good, bad, lost);
         self.step.crc_in.next = self.crc.q.val();
-        self.step.word.next = self.data.val();
+        self.step.word.next = self.stream.data.val();
         self.words.next = self.word_count.q.val();
         self.good_frames.next = self.good.q.val();
         self.bad_frames.next = self.bad.q.val();
         self.lost_frames.next = self.lost.q.val();
         self.gap.next = self.seq.q.val() - self.expected.q.val();
-        self.trailer_ok.next = (self.data.val().get_bits::<32>(0) == !self.crc.q.val())
-            & (self.data.val().get_bits::<32>(32) == self.seq.q.val());
-        if self.valid.val() {
+        self.trailer_ok.next = (self.stream.data.val().get_bits::<32>(0) == !self.crc.q.val())
+            & (self.stream.data.val().get_bits::<32>(32) == self.seq.q.val());
+        if self.stream.valid.val() {
             if self.word_count.q.val() != self.ones.val() {
                 self.word_count.d.next = self.word_count.q.val() + 1;
             }
             if self.index.q.val() == 0 {
                 // Hunting for a header; anything else is skipped.
-                if self.data.val().get_bits::<32>(32) == self.magic.val() {
-                    self.seq.d.next = self.data.val().get_bits::<32>(0);
+                if self.stream.data.val().get_bits::<32>(32) == self.magic.val() {
+                    self.seq.d.next = self.stream.data.val().get_bits::<32>(0);
                     self.crc.d.next = self.step.crc_out.val();
                     self.index.d.next = 1.into();
                 }

@@ -217,15 +217,15 @@ mod tests {
         let width_of = |v: &str, name: &str| ports(v).iter().find(|p| p.name == name).map(|p| p.width);
         let v64 = small("64").unwrap();
         assert_eq!(gen(&["link", "--lanes", "4", "--spares", "1"]).unwrap(), v64, "64 is the default");
-        assert_eq!((width_of(&v64, "tx_data"), width_of(&v64, "rx_data")), (Some(64), Some(64)));
+        assert_eq!((width_of(&v64, "tx_stream$data"), width_of(&v64, "rx_stream$data")), (Some(64), Some(64)));
         let v = small("256").unwrap();
-        assert_eq!((width_of(&v, "tx_data"), width_of(&v, "rx_data")), (Some(256), Some(256)));
+        assert_eq!((width_of(&v, "tx_stream$data"), width_of(&v, "rx_stream$data")), (Some(256), Some(256)));
         // Every other port is the link core's (but `rx_sof`: a wide word is
         // whole, the round start is the join's business).
         let others = |v: &str| -> Vec<(String, u32)> {
             ports(v)
                 .into_iter()
-                .filter(|p| !p.name.ends_with("_data") && p.name != "rx_sof")
+                .filter(|p| !p.name.ends_with("_stream$data") && p.name != "rx_sof")
                 .map(|p| (p.name, p.width))
                 .collect()
         };

@@ -1,12 +1,13 @@
 //! Shared bench of the bridge tests: the UART receiver, transmitter and
 //! bridge wired to a test register slave with random ack latency (1..=16
 //! clocks), unmapped addresses (ack with error) and silent addresses (no ack:
-//! the bridge's 64-clock timeout), and a host at the other end of the serial
+//! the bridge's 256-clock timeout, REG_ACK_TIMEOUT), and a host at the other end of the serial
 //! line that checks every answer against independent software models.
 #![allow(dead_code)]
 
 use mosaic_gateware::control::bridge::Bridge;
 use mosaic_gateware::control::protocol::{response_len, Opcode, Status, INTERBYTE_TIMEOUT_BYTES, MAX_BURST};
+use mosaic_gateware::control::reg_bus::{RegBusMaster, RegBusSlave};
 use mosaic_gateware::control::regmap::{MAGIC, MAP_VERSION};
 
 // The HDL slave below answers address 1 with this literal.
@@ -31,13 +32,7 @@ pub const SILENT_BASE: u16 = 0xF000;
 #[derive(LogicBlock, Default)]
 pub struct TestSlave {
     clock: Signal<In, Clock>,
-    reg_addr: Signal<In, Bits<16>>,
-    reg_wdata: Signal<In, Bits<32>>,
-    reg_read: Signal<In, Bit>,
-    reg_write: Signal<In, Bit>,
-    reg_ack: Signal<Out, Bit>,
-    reg_rdata: Signal<Out, Bits<32>>,
-    reg_error: Signal<Out, Bit>,
+    reg_bus: RegBusSlave,
     snapshot: Signal<In, Bit>,
     /// Strobes while busy, or read and write together.
     pub violations: Signal<Out, Bits<16>>,
@@ -58,33 +53,33 @@ impl Logic for TestSlave {
         dff_setup!(self, clock, pending, is_write, wait, latency, snapshots, violation_count, addr_held, wdata_held);
         self.scratch.read_clock.next = self.clock.val();
         self.scratch.write_clock.next = self.clock.val();
-        self.scratch.read_address.next = self.reg_addr.val().get_bits::<3>(0);
-        self.scratch.write_address.next = self.reg_addr.val().get_bits::<3>(0);
-        self.scratch.write_data.next = self.reg_wdata.val();
+        self.scratch.read_address.next = self.reg_bus.addr.val().get_bits::<3>(0);
+        self.scratch.write_address.next = self.reg_bus.addr.val().get_bits::<3>(0);
+        self.scratch.write_data.next = self.reg_bus.wdata.val();
         self.scratch.write_enable.next = false;
-        self.reg_ack.next = false;
-        self.reg_error.next = false;
-        self.reg_rdata.next = 0.into();
+        self.reg_bus.ack.next = false;
+        self.reg_bus.error.next = false;
+        self.reg_bus.rdata.next = 0.into();
         self.violations.next = self.violation_count.q.val();
         // Latency pseudo-random over 1..=16 clocks.
         self.latency.d.next = self.latency.q.val() + 7;
         if self.snapshot.val() {
             self.snapshots.d.next = self.snapshots.q.val() + 1;
         }
-        if self.reg_read.val() || self.reg_write.val() {
-            if self.pending.q.val() || (self.reg_read.val() && self.reg_write.val()) {
+        if self.reg_bus.read.val() || self.reg_bus.write.val() {
+            if self.pending.q.val() || (self.reg_bus.read.val() && self.reg_bus.write.val()) {
                 self.violation_count.d.next = self.violation_count.q.val() + 1;
             }
             self.pending.d.next = true;
-            self.is_write.d.next = self.reg_write.val();
+            self.is_write.d.next = self.reg_bus.write.val();
             self.wait.d.next = self.latency.q.val();
-            self.addr_held.d.next = self.reg_addr.val();
-            self.wdata_held.d.next = self.reg_wdata.val();
+            self.addr_held.d.next = self.reg_bus.addr.val();
+            self.wdata_held.d.next = self.reg_bus.wdata.val();
         }
         if self.pending.q.val() {
             // The master must hold address and data until the ack.
-            if (self.addr_held.q.val() != self.reg_addr.val())
-                || (self.is_write.q.val() && (self.wdata_held.q.val() != self.reg_wdata.val()))
+            if (self.addr_held.q.val() != self.reg_bus.addr.val())
+                || (self.is_write.q.val() && (self.wdata_held.q.val() != self.reg_bus.wdata.val()))
             {
                 self.violation_count.d.next = self.violation_count.q.val() + 1;
             }
@@ -92,23 +87,23 @@ impl Logic for TestSlave {
                 self.wait.d.next = self.wait.q.val() - 1;
             } else {
                 self.pending.d.next = false;
-                if self.reg_addr.val() < 0xF000 {
-                    self.reg_ack.next = true;
-                    if self.reg_addr.val() == 0 {
-                        self.reg_rdata.next = 0x4D53_4C4B.into();
-                    } else if self.reg_addr.val() == 1 {
+                if self.reg_bus.addr.val() < 0xF000 {
+                    self.reg_bus.ack.next = true;
+                    if self.reg_bus.addr.val() == 0 {
+                        self.reg_bus.rdata.next = 0x4D53_4C4B.into();
+                    } else if self.reg_bus.addr.val() == 1 {
                         // MAP_VERSION (a Rust const cannot appear here; see below).
-                        self.reg_rdata.next = 4.into();
-                    } else if (self.reg_addr.val() >> 3) == (0x40 >> 3) {
-                        self.reg_rdata.next = self.scratch.read_data.val();
+                        self.reg_bus.rdata.next = 4.into();
+                    } else if (self.reg_bus.addr.val() >> 3) == (0x40 >> 3) {
+                        self.reg_bus.rdata.next = self.scratch.read_data.val();
                         self.scratch.write_enable.next = self.is_write.q.val();
-                    } else if self.reg_addr.val() == 0x50 {
-                        self.reg_rdata.next = self.snapshots.q.val();
+                    } else if self.reg_bus.addr.val() == 0x50 {
+                        self.reg_bus.rdata.next = self.snapshots.q.val();
                     } else {
-                        self.reg_error.next = true;
+                        self.reg_bus.error.next = true;
                     }
                     if self.is_write.q.val() {
-                        self.reg_rdata.next = 0.into();
+                        self.reg_bus.rdata.next = 0.into();
                     }
                 }
             }
@@ -155,14 +150,8 @@ impl Logic for Bench {
         self.utx.tx_valid.next = self.bridge.tx_valid.val();
         self.bridge.tx_ready.next = self.utx.tx_ready.val();
         self.txd.next = self.utx.txd.val();
-        self.slave.reg_addr.next = self.bridge.reg_addr.val();
-        self.slave.reg_wdata.next = self.bridge.reg_wdata.val();
-        self.slave.reg_read.next = self.bridge.reg_read.val();
-        self.slave.reg_write.next = self.bridge.reg_write.val();
+        RegBusMaster::join(&mut self.bridge.reg_bus, &mut self.slave.reg_bus);
         self.slave.snapshot.next = self.bridge.snapshot.val();
-        self.bridge.reg_ack.next = self.slave.reg_ack.val();
-        self.bridge.reg_rdata.next = self.slave.reg_rdata.val();
-        self.bridge.reg_error.next = self.slave.reg_error.val();
     }
 }
 

@@ -1,4 +1,4 @@
-//! The time-shared link engine, RX half (issue 14): per physical lane only
+//! The time-shared link engine (issue 14), RX and TX halves. RX: per physical lane only
 //! what must see every line bit ([block_deser::BlockDeser] after bit
 //! recovery), and one [rx_engine::RxEngine] that does everything a lane
 //! does once per block - clause-49 block lock, descrambling, marker lock,
@@ -28,19 +28,55 @@
 //! registers are most of it). Today's `LaneRx` + `LaneAlign` take 740
 //! iCE40 / 559 ECP5 LUT4 a lane, before `LinkRx`'s per-lane snapshots.
 //!
+//! TX: per physical lane only a 66-bit serializer ([block_ser::BlockSer]);
+//! one [tx_engine::TxEngine] chooses, marks and scrambles every lane's next
+//! block with its state in block RAM ([tx_state::TxStateRam]);
+//! [tx_lanes::TxLanes] puts them together, and tests/link/engine_tx.rs
+//! checks its lines bit for bit against `LaneTx` + `TxFeed`. The TX
+//! schedule bound is at [tx_max_lanes].
+//!
+//! TX area (yosys 0.23, `TxLanes` at OSR 3, 8 and 32 lanes, per lane = the
+//! slope; `tx_lanes_synthesize_...` in tests/link/engine_tx.rs prints it):
+//! iCE40 132 LUT4 a lane (+ ~303 fixed) and 6 SB_RAM40_4K; ECP5 195 LUT4 a
+//! lane (+ ~252) and 3 DP16KD; 145 FF a lane (the serializer's hold and
+//! shift registers). Today's `LaneTx` + `TxFeed` take 215 iCE40 / 279 ECP5
+//! LUT4 a lane, its 64-bit word stage included, which `TxLanes` leaves to
+//! the gearbox (`TxWordSource`); most of the new per-lane LUTs are the
+//! serializer's shift mux and the engine's AND-OR gather of the lane's word.
+//!
 //! Interfaces between the blocks are `LogicInterface` pairs ([ports]).
 
 pub mod block_deser;
 pub mod block_lock_step;
+pub mod block_ser;
 pub mod descramble;
 pub mod lane_state;
+pub mod marker_gen;
 pub mod marker_step;
 pub mod ports;
 pub mod rx_engine;
 pub mod rx_lanes;
+pub mod scramble;
+pub mod tx_engine;
+pub mod tx_lanes;
+pub mod tx_state;
 
 /// Largest physical lane count one RX engine serves at `osr` (see the
 /// module docs).
 pub fn max_lanes(osr: usize) -> usize {
     (64 * osr).saturating_sub(4).min(1 << ports::SLOT_BITS)
+}
+
+/// Largest physical lane count one TX engine serves at `osr`. A
+/// serializer's hold register empties at a block boundary, every 66 x OSR
+/// clocks; in the worst case the lane's stage B saw it full on that very
+/// clock, so the next visit's stage B comes SLOTS clocks later and its
+/// load is in the hold register two clocks after that: in time for the
+/// next boundary when SLOTS + 2 <= 66 x OSR. Two more clocks of margin and
+/// the 8-bit slot (256 lanes) give the bound; [tx_engine::TxEngine::try_new]
+/// refuses more with a message naming it. The first round after reset
+/// meets the same bound (lane q is loaded by clock q + 3, the first
+/// boundary is at clock 66 x OSR - 1).
+pub fn tx_max_lanes(osr: usize) -> usize {
+    (66 * osr).saturating_sub(4).min(1 << ports::SLOT_BITS)
 }

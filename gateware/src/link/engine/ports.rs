@@ -113,3 +113,70 @@ pub struct LaneReadController {
     pub bip_errors: Signal<In, Bits<32>>,
     pub bad_markers: Signal<In, Bits<32>>,
 }
+
+/// What the gearbox dealt a physical lane for its next data block, the
+/// producer's side (see [super::tx_engine]). A valid word stays until taken.
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "TxWordSink"]
+pub struct TxWordSource {
+    /// `payload` and `ctrl` hold the lane's next word.
+    pub valid: Signal<Out, Bit>,
+    /// Payload, unscrambled (payload bit 0 first on the line).
+    pub payload: Signal<Out, Bits<64>>,
+    /// Send it as a control block (header `1,0`), else as data (`0,1`).
+    pub ctrl: Signal<Out, Bit>,
+    /// One clock: the lane's data block was sent, the word if `valid`, an
+    /// idle block if not (never in a marker round): stage the next one.
+    pub take: Signal<In, Bit>,
+}
+
+/// The TX engine's side of [TxWordSource].
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "TxWordSource"]
+pub struct TxWordSink {
+    pub valid: Signal<In, Bit>,
+    pub payload: Signal<In, Bits<64>>,
+    pub ctrl: Signal<In, Bit>,
+    pub take: Signal<Out, Bit>,
+}
+
+/// The TX engine's side of a lane serializer's hold register (see
+/// [super::block_ser]).
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "LineBlockSink"]
+pub struct LineBlockSource {
+    /// The next 66-bit block, line bit k in bit k (sync header in bits 0
+    /// and 1, scrambled payload bit i in bit 2 + i): valid with `load`.
+    pub block: Signal<Out, Bits<66>>,
+    /// Load `block` into the hold register this clock (only while not `full`).
+    pub load: Signal<Out, Bit>,
+    /// The hold register has a block the serializer has not started yet.
+    pub full: Signal<In, Bit>,
+}
+
+/// A lane serializer's side of [LineBlockSource].
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "LineBlockSource"]
+pub struct LineBlockSink {
+    pub block: Signal<In, Bits<66>>,
+    pub load: Signal<In, Bit>,
+    pub full: Signal<Out, Bit>,
+}
+
+/// The TX engine's read of the lane map (the controller side): the
+/// logical lane id physical lane `lane` carries, one clock later (a
+/// registered read, so the map may live in block RAM). 0xFFF: none.
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "LaneIdResponder"]
+pub struct LaneIdController {
+    pub lane: Signal<Out, Bits<SLOT_BITS>>,
+    pub id: Signal<In, Bits<12>>,
+}
+
+/// The lane map's side of [LaneIdController].
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "LaneIdController"]
+pub struct LaneIdResponder {
+    pub lane: Signal<In, Bits<SLOT_BITS>>,
+    pub id: Signal<Out, Bits<12>>,
+}
