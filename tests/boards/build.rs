@@ -47,7 +47,7 @@ fn icebreaker_default_bitstream_meets_timing() {
 fn alchitry_cu_full_link_bitstream_meets_timing() {
     // The default image: UART bridge + link core + channel emulator, one lane on pins.
     let r = build("alchitry-cu-v1", "alchitry-cu-v1", |_| {});
-    assert_eq!(r.core, "Mosaic");
+    assert_eq!(r.core, "Link");
     assert_eq!((r.data_lanes, r.spares, r.external_lanes, r.internal_lanes), (1, 0, 1, 0));
     assert_eq!(r.logic.available, 7680);
     assert!(r.brams.used >= 1, "{:?}", r.brams);
@@ -75,7 +75,7 @@ fn ulx3s_full_link_bitstream_meets_timing() {
     let r = build("ulx3s", "ulx3s", |o| {
         (o.core, o.lanes, o.spares, o.link_mhz) = (CoreKind::Link, 2, 1, 50.0);
     });
-    assert_eq!(r.core, "Mosaic");
+    assert_eq!(r.core, "Link");
     assert_eq!((r.external_lanes, r.internal_lanes), (3, 0));
     assert_eq!(r.logic.available, 83640);
     assert!(r.bitstream.extension().unwrap() == "bit");
