@@ -15,7 +15,7 @@
 //! depth and [LinkParams::traffic_step_bits] rule out on a working link.
 //!
 //! ```text
-//!  stream ─► [WordFifo, B < 64] ─► word ─► >> offset ─► Crc32Step (B bits) ─► crc
+//!  stream ─► [WordFifo, B < 64] ─► word ─► >> part x B ─► Crc32Step (B bits) ─► crc
 //!                                     └─► header / trailer compare ─► counters
 //! ```
 //! Counters saturate at 0xFFFFFFFF and clear on `reset`; `words` counts the
@@ -49,8 +49,11 @@ pub struct TrafficCheck {
     good: DFF<Bits<32>>,
     bad: DFF<Bits<32>>,
     lost: DFF<Bits<32>>,
-    /// Bit offset of the current word's next piece for the CRC.
-    offset: DFF<Bits<8>>,
+    /// The current word's next piece for the CRC (of 64 / B).
+    part: DFF<Bits<3>>,
+    /// `part` x B: a shift whose low log2(B) bits are zero, so the piece
+    /// select is a 64 / B to 1 mux of B bits.
+    piece_shift: Signal<Local, Bits<6>>,
     /// The received words' queue: one for B < 64, none for B = 64.
     fifo: Vec<WordFifo>,
     /// The word being checked, and whether there is one.
@@ -68,8 +71,8 @@ pub struct TrafficCheck {
     last: Constant<Bits<4>>,
     magic: Constant<Bits<32>>,
     ones: Constant<Bits<32>>,
-    step_bits: Constant<Bits<8>>,
-    last_offset: Constant<Bits<8>>,
+    log2_step: Constant<Bits<6>>,
+    last_part: Constant<Bits<3>>,
 }
 
 impl TrafficCheck {
@@ -95,7 +98,8 @@ impl TrafficCheck {
             good: Default::default(),
             bad: Default::default(),
             lost: Default::default(),
-            offset: Default::default(),
+            part: Default::default(),
+            piece_shift: Default::default(),
             fifo: if step_bits < 64 { vec![WordFifo::new(fifo_words)] } else { vec![] },
             word: Default::default(),
             word_valid: Default::default(),
@@ -109,8 +113,8 @@ impl TrafficCheck {
             last: Constant::new((FRAME_WORDS - 1).into()),
             magic: Constant::new(FRAME_MAGIC.into()),
             ones: Constant::new(0xFFFF_FFFFu64.into()),
-            step_bits: Constant::new((step_bits as u64).into()),
-            last_offset: Constant::new(((64 - step_bits) as u64).into()),
+            log2_step: Constant::new((step_bits.trailing_zeros() as u64).into()),
+            last_part: Constant::new(((64 / step_bits - 1) as u64).into()),
         }
     }
 
@@ -138,7 +142,7 @@ impl Default for TrafficCheck {
 impl Logic for TrafficCheck {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, index, seq, expected, synced, crc, word_count, good, bad, lost, offset);
+        dff_setup!(self, clock, index, seq, expected, synced, crc, word_count, good, bad, lost, part);
         self.word.next = self.stream.data.val();
         self.word_valid.next = self.stream.valid.val();
         for i in 0..self.fifo.len() {
@@ -148,15 +152,18 @@ impl Logic for TrafficCheck {
             self.fifo[i].push.valid.next = self.stream.valid.val();
             self.word.next = self.fifo[i].pop.data.val();
             self.word_valid.next = self.fifo[i].pop.valid.val();
-            self.fifo[i].pop.ready.next = self.take.val();
         }
         self.is_header.next = self.word.val().get_bits::<32>(32) == self.magic.val();
         self.crc_word.next = ((self.index.q.val() == 0) & self.is_header.val())
             | ((self.index.q.val() != 0) & (self.index.q.val() != self.last.val()));
-        self.at_last_piece.next = self.offset.q.val() == self.last_offset.val();
+        self.at_last_piece.next = self.part.q.val() == self.last_part.val();
+        self.piece_shift.next = bit_cast::<6, 3>(self.part.q.val()) << self.log2_step.val();
         self.take.next = self.word_valid.val() & (self.at_last_piece.val() | !self.crc_word.val());
+        for i in 0..self.fifo.len() {
+            self.fifo[i].pop.ready.next = self.take.val();
+        }
         self.step.crc_in.next = self.crc.q.val();
-        self.step.word.next = self.word.val() >> self.offset.q.val();
+        self.step.word.next = self.word.val() >> self.piece_shift.val();
         self.words.next = self.word_count.q.val();
         self.good_frames.next = self.good.q.val();
         self.bad_frames.next = self.bad.q.val();
@@ -170,10 +177,10 @@ impl Logic for TrafficCheck {
         // The pieces before the last go in on the clocks before the word is taken.
         if self.word_valid.val() & self.crc_word.val() & !self.at_last_piece.val() {
             self.crc.d.next = self.step.crc_out.val();
-            self.offset.d.next = self.offset.q.val() + self.step_bits.val();
+            self.part.d.next = self.part.q.val() + 1;
         }
         if self.take.val() {
-            self.offset.d.next = 0.into();
+            self.part.d.next = 0.into();
             if self.index.q.val() == 0 {
                 // Hunting for a header; anything else is skipped.
                 if self.is_header.val() {
@@ -220,7 +227,7 @@ impl Logic for TrafficCheck {
             self.good.d.next = 0.into();
             self.bad.d.next = 0.into();
             self.lost.d.next = 0.into();
-            self.offset.d.next = 0.into();
+            self.part.d.next = 0.into();
         }
     }
 }

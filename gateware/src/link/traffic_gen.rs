@@ -10,7 +10,7 @@
 //! ```text
 //!  seq, LFSR ─► word mux (header / payload / trailer) ─► stream.data
 //!                   │
-//!                   └─► >> offset ─► Crc32Step (B bits) ─► crc
+//!                   └─► >> part x B ─► Crc32Step (B bits) ─► crc
 //! ```
 
 use super::crc32::{Crc32Step, STEP_BITS};
@@ -36,8 +36,11 @@ pub struct TrafficGen {
     crc: DFFWithInit<Bits<32>>,
     lfsr: DFFWithInit<Bits<64>>,
     word_count: DFF<Bits<32>>,
-    /// Bit offset of the offered word's next piece for the CRC.
-    offset: DFF<Bits<8>>,
+    /// The offered word's next piece for the CRC (of 64 / B).
+    part: DFF<Bits<3>>,
+    /// `part` x B: a shift whose low log2(B) bits are zero, so the piece
+    /// select is a 64 / B to 1 mux of B bits.
+    piece_shift: Signal<Local, Bits<6>>,
     word: Signal<Local, Bits<64>>,
     /// The offered word is covered by the CRC (not the trailer).
     crc_word: Signal<Local, Bit>,
@@ -48,8 +51,8 @@ pub struct TrafficGen {
     magic: Constant<Bits<64>>,
     ones: Constant<Bits<32>>,
     taps: Constant<Bits<64>>,
-    step_bits: Constant<Bits<8>>,
-    last_offset: Constant<Bits<8>>,
+    log2_step: Constant<Bits<6>>,
+    last_part: Constant<Bits<3>>,
 }
 
 impl TrafficGen {
@@ -67,7 +70,8 @@ impl TrafficGen {
             crc: DFFWithInit::new(0xFFFF_FFFFu64.into()),
             lfsr: DFFWithInit::new(PAYLOAD_LFSR_SEED.into()),
             word_count: Default::default(),
-            offset: Default::default(),
+            part: Default::default(),
+            piece_shift: Default::default(),
             word: Default::default(),
             crc_word: Default::default(),
             at_last_piece: Default::default(),
@@ -77,8 +81,8 @@ impl TrafficGen {
             magic: Constant::new((FRAME_MAGIC << 32).into()),
             ones: Constant::new(0xFFFF_FFFFu64.into()),
             taps: Constant::new(PAYLOAD_LFSR_TAPS.into()),
-            step_bits: Constant::new((step_bits as u64).into()),
-            last_offset: Constant::new(((64 - step_bits) as u64).into()),
+            log2_step: Constant::new((step_bits.trailing_zeros() as u64).into()),
+            last_part: Constant::new(((64 / step_bits - 1) as u64).into()),
         }
     }
 
@@ -98,7 +102,7 @@ impl Default for TrafficGen {
 impl Logic for TrafficGen {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, index, seq, crc, lfsr, word_count, offset);
+        dff_setup!(self, clock, index, seq, crc, lfsr, word_count, part);
         self.word.next = self.lfsr.q.val();
         if self.index.q.val() == 0 {
             self.word.next = self.magic.val() | bit_cast::<64, 32>(self.seq.q.val());
@@ -111,19 +115,20 @@ impl Logic for TrafficGen {
         }
         self.stream.data.next = self.word.val();
         self.crc_word.next = self.index.q.val() != self.last.val();
-        self.at_last_piece.next = self.offset.q.val() == self.last_offset.val();
+        self.at_last_piece.next = self.part.q.val() == self.last_part.val();
+        self.piece_shift.next = bit_cast::<6, 3>(self.part.q.val()) << self.log2_step.val();
         self.stream.valid.next = self.cfg_enable.val() & (self.at_last_piece.val() | !self.crc_word.val());
         self.take.next = self.cfg_enable.val() & (self.at_last_piece.val() | !self.crc_word.val()) & self.stream.ready.val();
         self.step.crc_in.next = self.crc.q.val();
-        self.step.word.next = self.word.val() >> self.offset.q.val();
+        self.step.word.next = self.word.val() >> self.piece_shift.val();
         self.words.next = self.word_count.q.val();
         // The pieces before the last go in while the word waits to be offered.
         if self.cfg_enable.val() & self.crc_word.val() & !self.at_last_piece.val() {
             self.crc.d.next = self.step.crc_out.val();
-            self.offset.d.next = self.offset.q.val() + self.step_bits.val();
+            self.part.d.next = self.part.q.val() + 1;
         }
         if self.take.val() {
-            self.offset.d.next = 0.into();
+            self.part.d.next = 0.into();
             if self.word_count.q.val() != self.ones.val() {
                 self.word_count.d.next = self.word_count.q.val() + 1;
             }
@@ -148,7 +153,7 @@ impl Logic for TrafficGen {
             self.seq.d.next = 0.into();
             self.crc.d.next = self.ones.val();
             self.word_count.d.next = 0.into();
-            self.offset.d.next = 0.into();
+            self.part.d.next = 0.into();
         }
     }
 }

@@ -9,8 +9,11 @@
 //!  push ─► DeskewRam (depth words, registered read) ─► pop (data, valid / ready)
 //! ```
 //! A word pushed at a clock edge can be popped from the second clock after
-//! it; after a pop the next word shows one clock later, so words leave at
-//! most every other clock (the checker takes them every 64 / B >= 2 clocks).
+//! it. The read port is addressed with the pointer as it will be after this
+//! clock (show-ahead), so after a pop the next word shows at once and a word
+//! can leave every clock. The only read of a word in the clock it is
+//! written is of an empty FIFO's head, which is not shown until the next
+//! clock, so the RAM needs no old-word logic for that case.
 //! A word pushed while the FIFO is full is dropped (the checker then counts
 //! the frame it belonged to as bad); [WordFifo::new]'s depth is chosen so
 //! that this does not happen while the checker keeps up with the link.
@@ -37,8 +40,8 @@ pub struct WordFifo {
     rd_ptr: DFF<Bits<RAM_ADDR_BITS>>,
     /// `wr_ptr` a clock late: the words the registered read port can show.
     readable: DFF<Bits<RAM_ADDR_BITS>>,
-    /// A word left last clock: the read port still shows it.
-    popped: DFF<Bit>,
+    take: Signal<Local, Bit>,
+    next_rd: Signal<Local, Bits<RAM_ADDR_BITS>>,
     held: Signal<Local, Bits<RAM_ADDR_BITS>>,
     full: Signal<Local, Bit>,
     addr_mask: Constant<Bits<RAM_ADDR_BITS>>,
@@ -57,11 +60,12 @@ impl WordFifo {
             reset: Default::default(),
             push: Default::default(),
             pop: Default::default(),
-            ram: DeskewRam::new(depth),
+            ram: DeskewRam::never_reading_while_writing(depth),
             wr_ptr: Default::default(),
             rd_ptr: Default::default(),
             readable: Default::default(),
-            popped: Default::default(),
+            take: Default::default(),
+            next_rd: Default::default(),
             held: Default::default(),
             full: Default::default(),
             addr_mask: Constant::new(((depth - 1) as u64).into()),
@@ -73,29 +77,30 @@ impl WordFifo {
 impl Logic for WordFifo {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, wr_ptr, rd_ptr, readable, popped);
+        dff_setup!(self, clock, wr_ptr, rd_ptr, readable);
         self.ram.clock.next = self.clock.val();
         self.held.next = self.wr_ptr.q.val() - self.rd_ptr.q.val();
         self.full.next = self.held.val() == self.depth.val();
         self.ram.wr_en.next = self.push.valid.val() & !self.full.val();
         self.ram.wr_addr.next = self.wr_ptr.q.val() & self.addr_mask.val();
         self.ram.wr_data.next = self.push.data.val();
-        self.ram.rd_addr.next = self.rd_ptr.q.val() & self.addr_mask.val();
         self.pop.data.next = self.ram.rd_data.val();
-        self.pop.valid.next = (self.readable.q.val() != self.rd_ptr.q.val()) & !self.popped.q.val();
+        self.pop.valid.next = self.readable.q.val() != self.rd_ptr.q.val();
+        self.take.next = self.pop.valid.val() & self.pop.ready.val();
+        self.next_rd.next = self.rd_ptr.q.val();
+        if self.take.val() {
+            self.next_rd.next = self.rd_ptr.q.val() + 1;
+        }
+        self.ram.rd_addr.next = self.next_rd.val() & self.addr_mask.val();
+        self.rd_ptr.d.next = self.next_rd.val();
         if self.push.valid.val() & !self.full.val() {
             self.wr_ptr.d.next = self.wr_ptr.q.val() + 1;
         }
         self.readable.d.next = self.wr_ptr.q.val();
-        self.popped.d.next = self.pop.valid.val() & self.pop.ready.val();
-        if self.pop.valid.val() & self.pop.ready.val() {
-            self.rd_ptr.d.next = self.rd_ptr.q.val() + 1;
-        }
         if self.reset.val() {
             self.wr_ptr.d.next = 0.into();
             self.rd_ptr.d.next = 0.into();
             self.readable.d.next = 0.into();
-            self.popped.d.next = false;
         }
     }
 }
