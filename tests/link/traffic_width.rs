@@ -228,9 +228,9 @@ fn checker_agrees_with_the_model_on_random_damage_at_every_width() {
         let mut words = vec![];
         for w in model::frames(50) {
             match rng.gen_range(0..100) {
-                0..=1 => {}                                      // dropped
+                0..=1 => {}                                           // dropped
                 2..=3 => words.push(w ^ (1 << rng.gen_range(0..64))), // one bit flipped
-                4 => words.extend([w, rng.gen()]),               // a stray word after it
+                4 => words.extend([w, rng.gen()]),                    // a stray word after it
                 _ => words.push(w),
             }
         }
@@ -245,10 +245,16 @@ fn every_width_synthesizes_smaller_with_its_fifo_in_block_ram() {
     for b in STEP_BITS {
         let gen = verilog_of(&mut TrafficGen::new(b));
         let check = verilog_of(&mut TrafficCheck::new(b, 256));
-        let ice = [yosys_synth_ice40(&format!("traffic_gen_{b}"), &gen), yosys_synth_ice40(&format!("traffic_check_{b}"), &check)]
-            .map(|s| s.unwrap_or_else(|e| panic!("B = {b}: {e}")));
-        let ecp = [yosys_synth_ecp5(&format!("traffic_gen_{b}"), &gen), yosys_synth_ecp5(&format!("traffic_check_{b}"), &check)]
-            .map(|s| s.unwrap_or_else(|e| panic!("B = {b}: {e}")));
+        let ice = [
+            yosys_synth_ice40(&format!("traffic_gen_{b}"), &gen),
+            yosys_synth_ice40(&format!("traffic_check_{b}"), &check),
+        ]
+        .map(|s| s.unwrap_or_else(|e| panic!("B = {b}: {e}")));
+        let ecp = [
+            yosys_synth_ecp5(&format!("traffic_gen_{b}"), &gen),
+            yosys_synth_ecp5(&format!("traffic_check_{b}"), &check),
+        ]
+        .map(|s| s.unwrap_or_else(|e| panic!("B = {b}: {e}")));
         eprintln!(
             "B = {b:>2}: iCE40 gen {} + check {} = {} LUT4 ({} + {} FF, {} EBR); ECP5 gen {} + check {} = {} LUT4 ({} DP16KD, {} LUT-RAM)",
             ice[0].luts,
@@ -276,5 +282,8 @@ fn every_width_synthesizes_smaller_with_its_fifo_in_block_ram() {
         assert!(i0 < i1, "iCE40: B = {b0} ({i0} LUT4) is not smaller than B = {b1} ({i1})");
     }
     let ((_, i8, e8), (_, i64, e64)) = (rows[0], rows[3]);
-    assert!(4 * i8 < 3 * i64 && 4 * e8 < 3 * e64, "B = 8 ({i8} / {e8} LUT4) saves less than a quarter of B = 64 ({i64} / {e64})");
+    assert!(
+        4 * i8 < 3 * i64 && 4 * e8 < 3 * e64,
+        "B = 8 ({i8} / {e8} LUT4) saves less than a quarter of B = 64 ({i64} / {e64})"
+    );
 }

@@ -80,7 +80,10 @@ impl TrafficCheck {
     /// [STEP_BITS]); for B < 64 with a FIFO of `fifo_words` words (a power
     /// of two), ignored for B = 64.
     pub fn new(step_bits: usize, fifo_words: usize) -> Self {
-        assert!(STEP_BITS.contains(&step_bits), "TrafficCheck: step_bits must be one of {STEP_BITS:?}, not {step_bits}");
+        assert!(
+            STEP_BITS.contains(&step_bits),
+            "TrafficCheck: step_bits must be one of {STEP_BITS:?}, not {step_bits}"
+        );
         Self {
             clock: Default::default(),
             reset: Default::default(),

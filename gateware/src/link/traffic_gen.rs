@@ -118,7 +118,8 @@ impl Logic for TrafficGen {
         self.at_last_piece.next = self.part.q.val() == self.last_part.val();
         self.piece_shift.next = bit_cast::<6, 3>(self.part.q.val()) << self.log2_step.val();
         self.stream.valid.next = self.cfg_enable.val() & (self.at_last_piece.val() | !self.crc_word.val());
-        self.take.next = self.cfg_enable.val() & (self.at_last_piece.val() | !self.crc_word.val()) & self.stream.ready.val();
+        self.take.next =
+            self.cfg_enable.val() & (self.at_last_piece.val() | !self.crc_word.val()) & self.stream.ready.val();
         self.step.crc_in.next = self.crc.q.val();
         self.step.word.next = self.word.val() >> self.piece_shift.val();
         self.words.next = self.word_count.q.val();
