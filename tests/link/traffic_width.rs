@@ -12,7 +12,8 @@
 //!   delivers them, at the most lanes each B is chosen for;
 //! - yosys `synth_ice40` and `synth_ecp5` of each B: it synthesizes, the
 //!   checker's FIFO is block RAM, narrower is smaller on iCE40, and B = 8
-//!   saves over a quarter of B = 64 on both.
+//!   saves over a quarter of B = 64 on both;
+//! - the checker's FIFO alone: what a burst past its depth keeps, and its timing.
 
 use mosaic_gateware::link::crc32::STEP_BITS;
 use mosaic_gateware::link::traffic::{
@@ -286,4 +287,38 @@ fn every_width_synthesizes_smaller_with_its_fifo_in_block_ram() {
         4 * i8 < 3 * i64 && 4 * e8 < 3 * e64,
         "B = 8 ({i8} / {e8} LUT4) saves less than a quarter of B = 64 ({i64} / {e64})"
     );
+}
+
+/// The checker's FIFO alone: a burst beyond its depth keeps the first
+/// `depth` words, which then leave one per clock, in order.
+#[test]
+fn word_fifo_keeps_the_first_depth_words_and_pops_one_per_clock() {
+    use mosaic_gateware::link::word_fifo::WordFifo;
+    let mut h = Harness::new(WordFifo::new(4), |u| &mut u.clock);
+    h.cycle(|u| u.reset.next = true);
+    for w in 1..=6u64 {
+        h.cycle(|u| {
+            u.reset.next = false;
+            u.push.valid.next = true;
+            u.push.data.next = (w * 0x0101_0101_0101_0101).into();
+        });
+    }
+    h.cycle(|u| u.push.valid.next = false);
+    let mut out = vec![];
+    for clock in 0..8 {
+        let (valid, data) = (h.uut.pop.valid.val(), h.uut.pop.data.val().to_u64());
+        if valid {
+            out.push((clock, data / 0x0101_0101_0101_0101));
+        }
+        h.cycle(|u| u.pop.ready.next = true);
+    }
+    assert_eq!(out, [(0, 1), (1, 2), (2, 3), (3, 4)], "words kept, in order, one per clock");
+    // A word pushed into the empty FIFO shows the clock after the next.
+    h.cycle(|u| {
+        u.push.valid.next = true;
+        u.push.data.next = 7u64.into();
+    });
+    assert!(!h.uut.pop.valid.val(), "shown before the RAM could read it");
+    h.cycle(|u| u.push.valid.next = false);
+    assert_eq!((h.uut.pop.valid.val(), h.uut.pop.data.val().to_u64()), (true, 7));
 }
