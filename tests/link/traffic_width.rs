@@ -10,7 +10,7 @@
 //!   so as B = 64) on streams with flipped bits and dropped words, delivered
 //!   a round of N words at a time on consecutive clocks, as the receiver
 //!   delivers them, at the most lanes each B is chosen for;
-//! - yosys `synth_ice40` and `synth_ecp5` of each B: it synthesizes, the
+//! - Verilator lint, yosys `synth_ice40` and `synth_ecp5` of each B: it synthesizes, the
 //!   checker's FIFO is block RAM, narrower is smaller on iCE40, and B = 8
 //!   saves over a quarter of B = 64 on both;
 //! - the checker's FIFO alone: what a burst past its depth keeps, and its timing.
@@ -20,7 +20,7 @@ use mosaic_gateware::link::traffic::{
     TrafficCheck, TrafficGen, FRAME_MAGIC, FRAME_WORDS, PAYLOAD_LFSR_SEED, PAYLOAD_LFSR_TAPS,
 };
 use mosaic_gateware::params::LinkParams;
-use mosaic_gateware::verilog::{verilog_of, yosys_synth_ecp5, yosys_synth_ice40};
+use mosaic_gateware::verilog::{verilator_lint, verilog_of, yosys_synth_ecp5, yosys_synth_ice40};
 use mosaic_sim::harness::Harness;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -241,11 +241,13 @@ fn checker_agrees_with_the_model_on_random_damage_at_every_width() {
 }
 
 #[test]
-fn every_width_synthesizes_smaller_with_its_fifo_in_block_ram() {
+fn every_width_lints_and_synthesizes_smaller_with_its_fifo_in_block_ram() {
     let mut rows = vec![];
     for b in STEP_BITS {
         let gen = verilog_of(&mut TrafficGen::new(b));
         let check = verilog_of(&mut TrafficCheck::new(b, 256));
+        verilator_lint(&format!("traffic_gen_{b}"), &gen).unwrap_or_else(|e| panic!("B = {b}: {e}"));
+        verilator_lint(&format!("traffic_check_{b}"), &check).unwrap_or_else(|e| panic!("B = {b}: {e}"));
         let ice = [
             yosys_synth_ice40(&format!("traffic_gen_{b}"), &gen),
             yosys_synth_ice40(&format!("traffic_check_{b}"), &check),
