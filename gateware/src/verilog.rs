@@ -123,6 +123,17 @@ pub fn verilator_lint(name: &str, verilog: &str) -> Result<(), ToolError> {
     run_logged("verilator", &mut lint, &dir, None, &mut |_| {}).map(|_| ())
 }
 
+/// Reads `verilog` in yosys with implicit nets refused (`default_nettype
+/// none`): an identifier rust-hdl wrote but never declared (e.g. a Rust
+/// constant used as a bit index) is an error here, where synthesis would
+/// only warn and wire it to nothing.
+pub fn yosys_read_strict(name: &str, verilog: &str) -> Result<(), ToolError> {
+    let dir = scratch_dir("read_strict", name)?;
+    write(&dir.join(format!("{name}.v")), verilog)?;
+    let script = format!("read_verilog -noautowire {name}.v");
+    run_logged("yosys", Command::new("yosys").args(["-q", "-p", &script]), &dir, None, &mut |_| {}).map(|_| ())
+}
+
 /// Synthesizes `verilog` with yosys `synth_ice40` and returns its resource use.
 pub fn yosys_synth_ice40(name: &str, verilog: &str) -> Result<YosysStats, ToolError> {
     let dir = scratch_dir("synth", name)?;

@@ -116,6 +116,9 @@ macro_rules! board_shell {
             /// Lanes with pins (a build-time count, not a signal).
             _ext: usize,
             leds_invert: Constant<Bits<L>>,
+            /// The heartbeat's LED bit (a constant: hdl_gen would write a
+            /// Rust constant used as a bit index as an undeclared net).
+            heartbeat_mask: Constant<Bits<8>>,
             /// The ~1 Hz heartbeat LED.
             beat: Heartbeat,
             /// The core's LEDs with the heartbeat in place of its own.
@@ -143,6 +146,7 @@ macro_rules! board_shell {
                     core: $top_new(clock_hz)?,
                     _ext: $cfg.ext_lanes.min(E),
                     leds_invert: Constant::new(($cfg.leds_active_low as u64).into()),
+                    heartbeat_mask: Constant::new((1u64 << HEARTBEAT_LED).into()),
                     beat: Heartbeat::new(clock_hz),
                     leds_core: Default::default(),
                 })
@@ -187,7 +191,11 @@ impl<const E: usize, const L: usize> Logic for LinkShell<E, L> {
             self.core.rx_lines[i].next = false;
         }
         self.beat.clock.next = self.cr.clock.val();
-        self.leds_core.next = self.core.leds.val().replace_bit(HEARTBEAT_LED, self.beat.beat.val());
+        if self.beat.beat.val() {
+            self.leds_core.next = self.core.leds.val() | self.heartbeat_mask.val();
+        } else {
+            self.leds_core.next = self.core.leds.val() & !self.heartbeat_mask.val();
+        }
         self.leds.next = bit_cast::<L, 8>(self.leds_core.val()) ^ self.leds_invert.val();
     }
 }
@@ -214,7 +222,11 @@ impl<const E: usize, const L: usize> Logic for BertShell<E, L> {
             self.core.rx_lines[i].next = false;
         }
         self.beat.clock.next = self.cr.clock.val();
-        self.leds_core.next = self.core.leds.val().replace_bit(HEARTBEAT_LED, self.beat.beat.val());
+        if self.beat.beat.val() {
+            self.leds_core.next = self.core.leds.val() | self.heartbeat_mask.val();
+        } else {
+            self.leds_core.next = self.core.leds.val() & !self.heartbeat_mask.val();
+        }
         self.leds.next = bit_cast::<L, 8>(self.leds_core.val()) ^ self.leds_invert.val();
     }
 }
@@ -231,6 +243,7 @@ mod tests {
         let cfg =
             ShellConfig { pll, params, ext_lanes: 21, leds_active_low: 0, core: CoreKind::Link, uart_divisor: 434 };
         let v = board_verilog(21, 8, &cfg).unwrap();
+        crate::verilog::yosys_read_strict("link_shell", &v).unwrap();
         assert!(v.contains("EHXPLLL") && v.contains(".CLKOP_DIV(12)"), "PLL");
         // 21 lanes reach pins, lane 21 (the 22nd) is tied dark.
         assert!(v.contains("core$rx_lines$20 = rx_sync$q[20]"), "pin lane 20");
@@ -270,6 +283,7 @@ mod tests {
         let cfg =
             ShellConfig { pll, params, ext_lanes: 3, leds_active_low: 3, core: CoreKind::Bert, uart_divisor: 208 };
         let v = board_verilog(8, 7, &cfg).unwrap();
+        crate::verilog::yosys_read_strict("bert_shell", &v).unwrap();
         assert!(v.contains("SB_PLL40_PAD") && v.contains("module top"));
         // The UART goes through the bridge (not echoed), lanes 0..3 reach
         // pins and lanes 3 and 4 are dark outside the FPGA.
