@@ -120,7 +120,17 @@ pub fn verilator_lint(name: &str, verilog: &str) -> Result<(), ToolError> {
     write(&dir.join(&file), verilog)?;
     let mut lint = Command::new("verilator");
     lint.args(["--lint-only", "--top-module", "top"]).args(VERILATOR_WAIVERS).arg(&file);
-    run_logged("verilator", &mut lint, &dir, None, &mut |_| {}).map(|_| ())
+    let out = run_logged("verilator", &mut lint, &dir, None, &mut |_| {})?;
+    // An implicit net is an identifier hdl_gen wrote but never declared (a
+    // Rust constant used as an index, say): a bug, though only a warning.
+    match out.lines().find(|l| l.contains("%Warning-IMPLICIT")) {
+        Some(line) => Err(ToolError::Failed {
+            tool: "verilator".into(),
+            summary: line.trim().to_string(),
+            log: dir.join("verilator.log"),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Reads `verilog` in yosys with implicit nets refused (`default_nettype
@@ -153,4 +163,21 @@ pub fn yosys_synth_ecp5(name: &str, verilog: &str) -> Result<YosysStats, ToolErr
     run_logged("yosys", Command::new("yosys").args(["-q", "-p", &script]), &dir, None, &mut |_| {})?;
     let stat = dir.join("stat.txt");
     Ok(YosysStats::parse(&std::fs::read_to_string(&stat).map_err(ToolError::io(&stat))?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lint_refuses_an_implicit_net() {
+        let v = "module sub(output o); assign o = 1'b1; endmodule\n\
+                 module top(output y); sub u(.o(w)); assign y = w; endmodule\n";
+        let e = verilator_lint("implicit_net", v).unwrap_err().to_string();
+        assert!(e.contains("IMPLICIT") && e.contains("'w'"), "{e}");
+        let ok = "module top(output y); wire w; assign w = 1'b1; assign y = w; endmodule\n";
+        verilator_lint("declared_net", ok).unwrap();
+        assert!(yosys_read_strict("implicit_net", v).is_err());
+        yosys_read_strict("declared_net", ok).unwrap();
+    }
 }
