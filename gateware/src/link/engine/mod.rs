@@ -53,6 +53,7 @@ pub mod descramble;
 pub mod lane_state;
 pub mod marker_gen;
 pub mod marker_step;
+pub mod prbs_block_check;
 pub mod ports;
 pub mod rx_engine;
 pub mod rx_lanes;
