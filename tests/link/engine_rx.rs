@@ -204,9 +204,10 @@ fn run(lines: &[Vec<bool>]) -> Run {
         for q in 0..n {
             let rx = &uut.old_rx[q];
             // A loss of block lock overrides what the block did.
-            let ev = rx.block_valid.val().then(|| {
-                model[q].block(rx.block_data.val().to_u64(), rx.block_ctrl.val(), rx.block_bad.val())
-            });
+            let ev = rx
+                .block_valid
+                .val()
+                .then(|| model[q].block(rx.block_data.val().to_u64(), rx.block_ctrl.val(), rx.block_bad.val()));
             if !rx.block_lock.val() {
                 model[q].block_lock_lost();
             }
@@ -507,10 +508,12 @@ fn prbs_mode_checks_every_lane_in_the_engine_like_the_per_lane_checker() {
     // a burst of 40 that must drop the lock, which then comes back.
     let pattern = PrbsPattern::Prbs31;
     let blocks = 40;
-    let flips: [Vec<usize>; 3] = [vec![], vec![20 * 66 + 5, 25 * 66 + 40, 25 * 66 + 41], (30 * 66..30 * 66 + 40).collect()];
+    let flips: [Vec<usize>; 3] =
+        [vec![], vec![20 * 66 + 5, 25 * 66 + 40, 25 * 66 + 41], (30 * 66..30 * 66 + 40).collect()];
     let lines: Vec<Vec<bool>> = (0..3u64)
         .map(|q| {
-            let mut bits: Vec<bool> = PrbsModel::with_history(pattern, 0x1234_5677 * (q + 1)).take((blocks + 12) * 66).collect();
+            let mut bits: Vec<bool> =
+                PrbsModel::with_history(pattern, 0x1234_5677 * (q + 1)).take((blocks + 12) * 66).collect();
             for &k in &flips[q as usize] {
                 bits[k] = !bits[k];
             }
@@ -555,7 +558,11 @@ fn prbs_mode_checks_every_lane_in_the_engine_like_the_per_lane_checker() {
         uut.new.read.lane.next = (q as u64).into();
         step(&mut uut, &mut t);
         let rd = &uut.new.read;
-        new.push(((rd.status.val().to_u64() >> at_prbs) & 1 == 1, rd.prbs_errors.val().to_u64(), rd.bits.val().to_u64()));
+        new.push((
+            (rd.status.val().to_u64() >> at_prbs) & 1 == 1,
+            rd.prbs_errors.val().to_u64(),
+            rd.bits.val().to_u64(),
+        ));
         // Link mode is off: no block lock, no marker lock.
         assert_eq!(rd.status.val().to_u64() & !(1 << at_prbs), 0, "lane {q}: only the PRBS lock");
         assert_eq!((rd.sync_errors.val().to_u64(), rd.lock_losses.val().to_u64()), (0, 0), "lane {q}");
@@ -567,7 +574,11 @@ fn prbs_mode_checks_every_lane_in_the_engine_like_the_per_lane_checker() {
         // lane 2 the relock.
         assert_eq!(new[q].2 % 66, 0, "lane {q}: bits {}", new[q].2);
         let lost = if q == 2 { 4 } else { 0 };
-        assert!(new[q].2 >= (blocks as u64 - 6 - lost) * 66 && new[q].2 <= blocks as u64 * 66, "lane {q}: bits {}", new[q].2);
+        assert!(
+            new[q].2 >= (blocks as u64 - 6 - lost) * 66 && new[q].2 <= blocks as u64 * 66,
+            "lane {q}: bits {}",
+            new[q].2
+        );
     }
     assert_eq!((new[0].1, old[0].1), (0, 0), "lane 0: clean");
     assert_eq!((new[1].1, old[1].1), (3, 3), "lane 1: one error per flipped bit");

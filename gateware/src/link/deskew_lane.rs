@@ -130,8 +130,7 @@ impl Logic for DeskewLane {
             }
         }
         self.over.next = self.write.val() & self.full.val();
-        self.take.next =
-            (self.fill.val() != 0) & (self.pop.val() | (self.hunt.val() & !self.head.val().get_bit(1)));
+        self.take.next = (self.fill.val() != 0) & (self.pop.val() | (self.hunt.val() & !self.head.val().get_bit(1)));
         if self.write.val() {
             self.wptr.d.next = self.wptr.q.val() + 1;
         }

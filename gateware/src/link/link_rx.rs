@@ -359,8 +359,8 @@ impl Logic for LinkRx {
             }
         }
         self.sel_bit_lock.d.next = self.sel_bit_lock_now.val();
-        self.sel_status.next =
-            self.lanes.read.status.val() | (bit_cast::<32, 1>(self.sel_bit_lock.q.val().into()) << self.at_bit_lock.val());
+        self.sel_status.next = self.lanes.read.status.val()
+            | (bit_cast::<32, 1>(self.sel_bit_lock.q.val().into()) << self.at_bit_lock.val());
         self.sel_sync_errors.next = self.lanes.read.sync_errors.val();
         self.sel_lock_losses.next = self.lanes.read.lock_losses.val();
         self.sel_prbs_errors.next = self.lanes.read.prbs_errors.val();
@@ -380,7 +380,8 @@ impl Logic for LinkRx {
         for q in 0..self.fifo.len() {
             self.fifo[q].clock.next = self.clock.val();
             self.fifo[q].reset.next = self.reset.val();
-            self.fifo[q].write.next = self.lanes.out.valid.val() & self.lanes.out.write.val() & (self.lanes.out.lane.val().index() == q);
+            self.fifo[q].write.next =
+                self.lanes.out.valid.val() & self.lanes.out.write.val() & (self.lanes.out.lane.val().index() == q);
             self.fifo[q].wr_flags.next = bit_cast::<3, 1>(self.lanes.out.ctrl.val().into())
                 | (bit_cast::<3, 1>(self.lanes.out.marker_slot.val().into()) << 1)
                 | (bit_cast::<3, 1>(self.lanes.out.bad.val().into()) << 2);
@@ -440,8 +441,8 @@ impl Logic for LinkRx {
         // RAM word = lane * D + slot (D is a power of two).
         self.ram.wr_en.next = self.lanes.out.valid.val() & self.lanes.out.write.val();
         self.ram.wr_data.next = self.lanes.out.payload.val();
-        self.ram.wr_addr.next =
-            (bit_cast::<16, SLOT_BITS>(self.lanes.out.lane.val()) << self.d_shift.val()) | bit_cast::<16, 8>(self.wr_slot.val());
+        self.ram.wr_addr.next = (bit_cast::<16, SLOT_BITS>(self.lanes.out.lane.val()) << self.d_shift.val())
+            | bit_cast::<16, 8>(self.wr_slot.val());
         self.ram.rd_addr.next =
             (bit_cast::<16, 12>(self.walk_phys.val()) << self.d_shift.val()) | bit_cast::<16, 8>(self.rd_slot.val());
         self.out_valid.d.next = false;

@@ -35,7 +35,7 @@ pub struct BlockSink {
 }
 
 /// One aligned block per clock at most, from the engine to the deskew write
-/// side: what `LaneRx` + `LaneAlign` hand the deskew FIFO today, plus the
+/// side: a lane's delivered block with its deskew FIFO flags, plus the
 /// lane's marker state after the block.
 #[derive(Clone, Debug, Default, LogicInterface)]
 #[join = "AlignedBlockSink"]

@@ -30,8 +30,9 @@
 //! the blocks in flight at the toggle differ (and it may count a sync error
 //! on the header the toggle splits), nothing after them.
 //!
-//! Counters (saturating at 2^32 - 1, as `LaneRx` + `LaneAlign`): sync-header
-//! errors while locked, block-lock losses, BIP-8 bit errors, bad markers.
+//! Counters (saturating at 2^32 - 1, as `LaneRx`): sync-header errors while
+//! locked, block-lock losses, BIP-8 bit errors, bad markers, PRBS bit errors
+//! and PRBS bits checked.
 //!
 //! PRBS (BERT) mode (`cfg_prbs_enable`): every lane's 66-bit blocks, as
 //! the front end frames them (no slip, no descrambling; complemented on a
@@ -70,8 +71,8 @@ use super::descramble::Descramble64;
 use super::lane_state::{LaneStateRam, COUNT_BITS, LINK_BITS, STATE_BITS};
 use super::marker_step::MarkerStep;
 use super::max_lanes;
-use super::prbs_block_check::PrbsBlockCheck;
 use super::ports::{AlignedBlockSource, BlockSink, LaneReadResponder, SLOT_BITS};
+use super::prbs_block_check::PrbsBlockCheck;
 use crate::control::regmap::RegMap;
 use crate::params::{LinkParams, ParamError};
 use rust_hdl::prelude::*;
