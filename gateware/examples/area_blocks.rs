@@ -9,6 +9,7 @@ use mosaic_gateware::bert::core::{BertConfig, BertCore};
 use mosaic_gateware::control::bridge::Bridge;
 use mosaic_gateware::emu::channel::ChannelEmu;
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
+use mosaic_gateware::link::crc32::STEP_BITS;
 use mosaic_gateware::link::link_rx::LinkRx;
 use mosaic_gateware::link::link_tx::LinkTx;
 use mosaic_gateware::link::traffic::{TrafficCheck, TrafficGen};
@@ -45,8 +46,10 @@ fn main() {
     println!("== blocks (OSR 4)");
     synth("lane receiver", verilog_of(&mut LaneRx::new(4)));
     synth("lane transmitter", verilog_of(&mut LaneTx::new(4)));
-    synth("traffic generator", verilog_of(&mut TrafficGen::default()));
-    synth("traffic checker", verilog_of(&mut TrafficCheck::default()));
+    for b in STEP_BITS {
+        synth(&format!("traffic generator B{b}"), verilog_of(&mut TrafficGen::new(b)));
+        synth(&format!("traffic checker B{b}"), verilog_of(&mut TrafficCheck::new(b, 256)));
+    }
     synth("UART bridge", verilog_of(&mut Bridge::new(434)));
     println!("== link parts at 2 and 4 physical lanes");
     type Part = (&'static str, fn(&LinkParams) -> String);

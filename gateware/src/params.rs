@@ -63,6 +63,17 @@ impl LinkParams {
         self.lanes + self.spares
     }
 
+    /// Bits per clock of the traffic generator's and checker's CRC-32 step:
+    /// the smallest of 8, 16, 32, 64 that fills every data round with a
+    /// quarter of the round to spare. A round carries N words in 66 * OSR
+    /// clocks and a B-bit step makes or checks a word every 64 / B clocks;
+    /// the spare quarter covers the round's take, the checker's FIFO bubbles
+    /// and trailers, so the traffic still saturates the link.
+    pub fn traffic_step_bits(&self) -> usize {
+        let round = 66 * self.osr;
+        [8, 16, 32].into_iter().find(|&b| 4 * self.lanes * (64 / b) <= 3 * round).unwrap_or(64)
+    }
+
     /// Checks every parameter; the first violation is returned.
     pub fn validate(&self) -> Result<(), ParamError> {
         check("lanes (N)", self.lanes, self.lanes >= 1, "at least 1")?;
@@ -139,6 +150,18 @@ mod tests {
     #[test]
     fn default_is_valid() {
         assert_eq!(LinkParams::DEFAULT.validate(), Ok(()));
+    }
+
+    #[test]
+    fn traffic_step_is_the_narrowest_that_fills_three_quarters_of_a_round() {
+        let step = |lanes, osr| LinkParams { lanes, spares: 1, osr, ..LinkParams::DEFAULT }.traffic_step_bits();
+        // iCEBreaker 4 + 1 at OSR 3, Alchitry Cu 8 + 1 at OSR 4, ULX3S 16 + 2 at OSR 4.
+        assert_eq!((step(4, 3), step(8, 4), step(16, 4)), (8, 8, 8));
+        // 16 lanes at OSR 1 need 15.5 bits a clock: 16 would leave no spare.
+        assert_eq!(step(16, 1), 32);
+        assert_eq!((step(20, 2), step(100, 4), step(100, 2)), (16, 64, 64));
+        // At the bounds: 4 N (64 / B) <= 3 (66 OSR).
+        assert_eq!((step(6, 1), step(7, 1)), (8, 16));
     }
 
     #[test]

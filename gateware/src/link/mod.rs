@@ -12,5 +12,8 @@ pub mod link_tx;
 pub mod marker;
 pub mod stream_width;
 pub mod traffic;
+pub mod traffic_check;
+pub mod traffic_gen;
 pub mod tx_feed;
+pub mod word_fifo;
 pub mod word_stream;
