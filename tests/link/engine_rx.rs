@@ -201,15 +201,15 @@ fn run(lines: &[Vec<bool>]) -> Run {
         }
         uut.clock.next = Clock { clk: false };
         assert!(simulate(&mut uut, 1000));
-        for q in 0..n {
+        for (q, m) in model.iter_mut().enumerate() {
             let rx = &uut.old_rx[q];
             // A loss of block lock overrides what the block did.
             let ev = rx
                 .block_valid
                 .val()
-                .then(|| model[q].block(rx.block_data.val().to_u64(), rx.block_ctrl.val(), rx.block_bad.val()));
+                .then(|| m.block(rx.block_data.val().to_u64(), rx.block_ctrl.val(), rx.block_bad.val()));
             if !rx.block_lock.val() {
-                model[q].block_lock_lost();
+                m.block_lock_lost();
             }
             if let Some(ev) = ev {
                 let (payload, ctrl, bad) = (rx.block_data.val().to_u64(), rx.block_ctrl.val(), rx.block_bad.val());
@@ -217,8 +217,8 @@ fn run(lines: &[Vec<bool>]) -> Run {
                     payload,
                     ctrl,
                     bad,
-                    marker_lock: model[q].locked,
-                    lane_id: model[q].lane_id,
+                    marker_lock: m.locked,
+                    lane_id: m.lane_id,
                     marker_seen: ev.marker_seen,
                     bip_bad: ev.bip_bad,
                 });
@@ -530,8 +530,8 @@ fn prbs_mode_checks_every_lane_in_the_engine_like_the_per_lane_checker() {
     let end = blocks * 66 * OSR;
     let mut t = 0;
     let step = |uut: &mut Both, t: &mut usize| {
-        for q in 0..3 {
-            uut.lines[q].next = lines[q][*t];
+        for (q, line) in lines.iter().enumerate() {
+            uut.lines[q].next = line[*t];
         }
         *t += 1;
         cycle(uut);

@@ -233,10 +233,10 @@ mod tests {
         uut.locked.next = false;
         cycle(&mut uut);
         simulate(&mut uut, 100);
-        assert_eq!(head(&uut).0, false);
+        assert!(!head(&uut).0, "emptied");
         assert_eq!(write(&mut uut, 0), (0, false), "nothing is kept while unlocked");
         simulate(&mut uut, 100);
-        assert_eq!(head(&uut).0, false);
+        assert!(!head(&uut).0);
     }
 
     #[test]
