@@ -43,9 +43,27 @@
 //! registered: values one clock after `lane_sel`, counters from the last
 //! snapshot, which `busy` says is not complete yet.
 //!
-//! Area (yosys 0.23, `LinkRx` at OSR 3, M = 64, D = 4; per lane = the slope
-//! between 8 and 32 lanes): see `link_rx_synthesizes_...` in
-//! tests/link/engine_rx.rs, which prints them.
+//! Differences from the per-lane receiver it replaced (`LaneRx` +
+//! `LaneAlign` per lane): counters are cleared and snapshot at the engine's
+//! next round (within SLOTS clocks; `busy` until the snapshot is readable,
+//! which the register port waits for); `LANE_LATENCY` includes the engine's
+//! wait for the lane's slot and its pipeline (at most a round and 4 clocks
+//! more); the BIP alarm follows a lane's count at most a round late; a
+//! PRBS lane unlocks on 16 errors within one 66-bit block (64 bits before).
+//!
+//! Area (yosys 0.23, `LinkRx` at OSR 3, M = 64, D = 4, no spares; per lane =
+//! the slope between 8 and 32 lanes; `link_rx_synthesizes_at_8_and_32_lanes`
+//! in tests/link/engine_rx.rs prints them):
+//!
+//! | LinkRx            | 8 lanes ECP5 / iCE40 | 32 lanes ECP5 / iCE40 | per lane ECP5 / iCE40 |
+//! |-------------------|----------------------|-----------------------|-----------------------|
+//! | before (main)     | 6295 / 8398 LUT4     | 23411 / 33006 LUT4    | 713 / 1025            |
+//! | time-shared (now) | 5270 / 5281 LUT4     | NEW32                 | NEWSLOPE              |
+//!
+//! Block RAM now: 20 DP16KD / 43 SB_RAM40_4K at 8 lanes (the engine's
+//! state, counters and snapshot are 167 + 192 + 192 bits wide: a lot of
+//! iCE40 blocks at 16 bits each, which a small iCE40 cannot spare);
+//! before: 0 / 4.
 
 use super::deskew_lane::DeskewLane;
 use super::deskew_ram::DeskewRam;
