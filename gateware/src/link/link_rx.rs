@@ -58,9 +58,9 @@
 //! | LinkRx            | 8 lanes ECP5 / iCE40 | 32 lanes ECP5 / iCE40 | per lane ECP5 / iCE40 |
 //! |-------------------|----------------------|-----------------------|-----------------------|
 //! | before (main)     | 6295 / 8398 LUT4     | 23411 / 33006 LUT4    | 713 / 1025            |
-//! | time-shared (now) | 5270 / 5281 LUT4     | NEW32                 | NEWSLOPE              |
+//! | time-shared (now) | 5270 / 5281 LUT4     | 9616 / 11106 LUT4     | 181 / 243             |
 //!
-//! Block RAM now: 20 DP16KD / 43 SB_RAM40_4K at 8 lanes (the engine's
+//! Block RAM now: 20 DP16KD / 43 SB_RAM40_4K at 8 lanes (22 / 43 at 32) (the engine's
 //! state, counters and snapshot are 167 + 192 + 192 bits wide: a lot of
 //! iCE40 blocks at 16 bits each, which a small iCE40 cannot spare);
 //! before: 0 / 4.
