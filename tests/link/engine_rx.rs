@@ -1,20 +1,24 @@
-//! The time-shared RX engine against today's per-lane receiver: the same
-//! line samples go into `LaneRx` + `LaneAlign` per lane (as `LinkRx` wires
-//! them) and into `RxLanes` (bit recovery + 66-bit front ends + one engine);
-//! every lane's delivered blocks (payload, header kind, marker state after
-//! the block, marker and BIP strobes) and its four counters must be equal,
-//! and the counters equal what the injected errors must cost.
+//! The time-shared RX engine against independent references: the same line
+//! samples go into a per-lane `LaneRx` (bit recovery, block lock,
+//! descrambler: the single-lane PHY) followed by the software marker lock
+//! model (`mosaic_sim::models::MarkerLockModel`), and into `RxLanes` (bit
+//! recovery + 66-bit front ends + one engine); every lane's delivered
+//! blocks (payload, header kind, marker state after the block, marker and
+//! BIP strobes) and its four counters must be equal, and the counters equal
+//! what the injected errors must cost. PRBS mode is checked against
+//! `LaneRx`'s bit-serial checker and the exact cost of the injected errors.
 
 use mosaic_gateware::control::regmap::RegMap;
 use mosaic_gateware::link::engine::max_lanes;
 use mosaic_gateware::link::engine::rx_engine::RxEngine;
 use mosaic_gateware::link::engine::rx_lanes::RxLanes;
-use mosaic_gateware::link::lane_align::LaneAlign;
+use mosaic_gateware::link::link_rx::LinkRx;
 use mosaic_gateware::link::marker::{bip_fold, marker_payload};
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::phy::lane_rx::LaneRx;
+use mosaic_gateware::phy::prbs::PrbsPattern;
 use mosaic_gateware::verilog::{verilator_lint, verilog_of, yosys_synth_ecp5, yosys_synth_ice40};
-use mosaic_sim::models::{samples_from_bits, BlockEncoder};
+use mosaic_sim::models::{samples_from_bits, BlockEncoder, MarkerLockModel, PrbsModel};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
@@ -22,29 +26,34 @@ use rust_hdl::prelude::*;
 const OSR: usize = 3;
 const M: usize = 16;
 
-/// Both receivers side by side on the same lines.
+/// Both receivers side by side on the same lines (the reference's marker
+/// lock runs in software beside it, see [run]).
 #[derive(LogicBlock)]
 struct Both {
     clock: Signal<In, Clock>,
     reset: Signal<In, Bit>,
     lines: Vec<Signal<In, Bit>>,
+    /// The reference lanes' polarity, from the marker model.
+    invert: Vec<Signal<In, Bit>>,
     snapshot: Signal<In, Bit>,
+    prbs: Signal<In, Bit>,
+    pattern: Signal<In, Bits<3>>,
     old_rx: Vec<LaneRx>,
-    old_al: Vec<LaneAlign>,
     new: RxLanes,
 }
 
 impl Both {
     fn new(lanes: usize) -> Self {
         let p = LinkParams { lanes, spares: 0, osr: OSR, marker_period: M, deskew_depth: 4 };
-        let map = RegMap::new(&p);
         Self {
             clock: Default::default(),
             reset: Default::default(),
             lines: (0..lanes).map(|_| Default::default()).collect(),
+            invert: (0..lanes).map(|_| Default::default()).collect(),
             snapshot: Default::default(),
+            prbs: Default::default(),
+            pattern: Default::default(),
             old_rx: (0..lanes).map(|_| LaneRx::new(OSR)).collect(),
-            old_al: (0..lanes).map(|_| LaneAlign::new(&map)).collect(),
             new: RxLanes::try_new(&p).unwrap(),
         }
     }
@@ -53,28 +62,15 @@ impl Both {
 impl Logic for Both {
     fn update(&mut self) {
         for q in 0..self.lines.len() {
-            let (rx, al) = (&mut self.old_rx[q], &mut self.old_al[q]);
+            let rx = &mut self.old_rx[q];
             rx.clock.next = self.clock.val();
             rx.reset.next = self.reset.val();
             rx.rx_line.next = self.lines[q].val();
-            rx.cfg_invert.next = al.inverted.val();
-            rx.cfg_prbs_enable.next = false;
-            rx.cfg_prbs_pattern.next = 0.into();
+            rx.cfg_invert.next = self.invert[q].val();
+            rx.cfg_prbs_enable.next = self.prbs.val();
+            rx.cfg_prbs_pattern.next = self.pattern.val();
             rx.cfg_freeze.next = false;
             rx.cfg_clear.next = false;
-            al.clock.next = self.clock.val();
-            al.reset.next = self.reset.val();
-            al.blk_data.next = rx.block_data.val();
-            al.blk_ctrl.next = rx.block_ctrl.val();
-            al.blk_bad.next = rx.block_bad.val();
-            al.blk_valid.next = rx.block_valid.val();
-            al.block_lock.next = rx.block_lock.val();
-            al.clear.next = false;
-            al.bit_lock.next = rx.bit_lock.val();
-            al.prbs_lock.next = rx.prbs_lock.val();
-            al.hunt.next = true;
-            al.pop.next = false;
-            al.wr_grant.next = true;
             self.new.lines[q].next = self.lines[q].val();
         }
         self.new.clock.next = self.clock.val();
@@ -82,6 +78,11 @@ impl Logic for Both {
         self.new.restart.next = false;
         self.new.clear.next = false;
         self.new.snapshot.next = self.snapshot.val();
+        self.new.cfg_prbs_enable.next = self.prbs.val();
+        self.new.cfg_prbs_pattern.next = self.pattern.val();
+        self.new.cfg_bip_threshold.next = 0.into();
+        self.new.bip_epoch.next = false;
+        self.new.scan_lane.next = 0.into();
     }
 }
 
@@ -191,29 +192,36 @@ fn run(lines: &[Vec<bool>]) -> Run {
         old_inverted: vec![],
         new_inverted: vec![],
     };
+    let mut model: Vec<MarkerLockModel> = (0..n).map(|_| MarkerLockModel::new(M)).collect();
     let len = lines.iter().map(|l| l.len()).min().unwrap();
     for t in 0..len {
         for (q, line) in lines.iter().enumerate() {
             uut.lines[q].next = line[t];
+            uut.invert[q].next = model[q].inverted;
         }
         uut.clock.next = Clock { clk: false };
         assert!(simulate(&mut uut, 1000));
-        let mut pending = vec![];
-        for q in 0..n {
-            let (rx, al) = (&uut.old_rx[q], &uut.old_al[q]);
-            if rx.block_valid.val() {
-                pending.push((
-                    q,
-                    Delivered {
-                        payload: rx.block_data.val().to_u64(),
-                        ctrl: rx.block_ctrl.val(),
-                        bad: rx.block_bad.val(),
-                        marker_lock: false,
-                        lane_id: 0,
-                        marker_seen: al.marker_seen.val(),
-                        bip_bad: al.bip_bad.val(),
-                    },
-                ));
+        for (q, m) in model.iter_mut().enumerate() {
+            let rx = &uut.old_rx[q];
+            // A loss of block lock overrides what the block did.
+            let ev = rx
+                .block_valid
+                .val()
+                .then(|| m.block(rx.block_data.val().to_u64(), rx.block_ctrl.val(), rx.block_bad.val()));
+            if !rx.block_lock.val() {
+                m.block_lock_lost();
+            }
+            if let Some(ev) = ev {
+                let (payload, ctrl, bad) = (rx.block_data.val().to_u64(), rx.block_ctrl.val(), rx.block_bad.val());
+                r.old_blocks[q].push(Delivered {
+                    payload,
+                    ctrl,
+                    bad,
+                    marker_lock: m.locked,
+                    lane_id: m.lane_id,
+                    marker_seen: ev.marker_seen,
+                    bip_bad: ev.bip_bad,
+                });
             }
         }
         let o = &uut.new.out;
@@ -230,30 +238,38 @@ fn run(lines: &[Vec<bool>]) -> Run {
         }
         uut.clock.next = Clock { clk: true };
         assert!(simulate(&mut uut, 1000));
-        // The old aligner's marker state after the block shows after the edge.
-        for (q, mut d) in pending {
-            d.marker_lock = uut.old_al[q].marker_lock.val();
-            d.lane_id = uut.old_al[q].lane_id.val().to_u64();
-            r.old_blocks[q].push(d);
-        }
     }
     // The lines end in a clean tail, so no counter moves any more: snapshot.
+    // (The last block of a lane cut short at the end still arrives, on both
+    // sides: the model goes on seeing blocks.)
+    let step = |uut: &mut Both, model: &mut Vec<MarkerLockModel>| {
+        cycle(uut);
+        for (q, m) in model.iter_mut().enumerate() {
+            let rx = &uut.old_rx[q];
+            if rx.block_valid.val() {
+                m.block(rx.block_data.val().to_u64(), rx.block_ctrl.val(), rx.block_bad.val());
+            }
+            if !rx.block_lock.val() {
+                m.block_lock_lost();
+            }
+        }
+    };
     uut.snapshot.next = true;
-    cycle(&mut uut);
+    step(&mut uut, &mut model);
     uut.snapshot.next = false;
     while uut.new.busy.val() {
-        cycle(&mut uut);
+        step(&mut uut, &mut model);
     }
     for q in 0..n {
         r.old_counts.push(Counters {
             sync_errors: uut.old_rx[q].sync_errors.val().to_u64(),
             lock_losses: uut.old_rx[q].lock_losses.val().to_u64(),
-            bip_errors: uut.old_al[q].bip_errors.val().to_u64(),
-            bad_markers: uut.old_al[q].bad_markers.val().to_u64(),
+            bip_errors: model[q].bip_errors as u64,
+            bad_markers: model[q].bad_markers as u64,
         });
-        r.old_lock.push((uut.old_al[q].marker_lock.val(), uut.old_al[q].lane_id.val().to_u64()));
+        r.old_lock.push((model[q].locked, model[q].lane_id));
         uut.new.read.lane.next = (q as u64).into();
-        cycle(&mut uut);
+        step(&mut uut, &mut model);
         let rd = &uut.new.read;
         r.new_counts.push(Counters {
             sync_errors: rd.sync_errors.val().to_u64(),
@@ -264,10 +280,16 @@ fn run(lines: &[Vec<bool>]) -> Run {
         let status = rd.status.val().to_u64();
         // The whole LANE_STATUS word, once the decode ORs in the front end's bit lock.
         let map = RegMap::new(&LinkParams { lanes: n, spares: 0, osr: OSR, marker_period: M, deskew_depth: 4 });
-        let bit_lock = (uut.new.bit_lock[q].val() as u64) << map.field("LANE_STATUS", "bit_lock").lsb;
-        assert_eq!(status | bit_lock, uut.old_al[q].status.val().to_u64(), "lane {q}: LANE_STATUS");
+        let at = |f: &str| map.field("LANE_STATUS", f).lsb;
+        let bit_lock = (uut.new.bit_lock[q].val() as u64) << at("bit_lock");
+        let expected = (uut.old_rx[q].bit_lock.val() as u64) << at("bit_lock")
+            | (uut.old_rx[q].block_lock.val() as u64) << at("block_lock")
+            | (model[q].locked as u64) << at("marker_lock")
+            | (model[q].inverted as u64) << at("inverted")
+            | model[q].lane_id << at("logical_id");
+        assert_eq!(status | bit_lock, expected, "lane {q}: LANE_STATUS");
         r.new_lock.push(((status >> 2) & 1 == 1, (status >> 16) & 0xFFF));
-        r.old_inverted.push(uut.old_al[q].inverted.val());
+        r.old_inverted.push(model[q].inverted);
         r.new_inverted.push((status >> 4) & 1 == 1);
     }
     r
@@ -480,17 +502,99 @@ fn max_lanes_bound_is_refused_with_a_message() {
 }
 
 #[test]
+fn prbs_mode_checks_every_lane_in_the_engine_like_the_per_lane_checker() {
+    // PRBS31 on three lanes at different phases: lane 0 clean, lane 1 three
+    // flipped bits (one error each: the check free-runs once locked), lane 2
+    // a burst of 40 that must drop the lock, which then comes back.
+    let pattern = PrbsPattern::Prbs31;
+    let blocks = 40;
+    let flips: [Vec<usize>; 3] =
+        [vec![], vec![20 * 66 + 5, 25 * 66 + 40, 25 * 66 + 41], (30 * 66..30 * 66 + 40).collect()];
+    let lines: Vec<Vec<bool>> = (0..3u64)
+        .map(|q| {
+            let mut bits: Vec<bool> =
+                PrbsModel::with_history(pattern, 0x1234_5677 * (q + 1)).take((blocks + 12) * 66).collect();
+            for &k in &flips[q as usize] {
+                bits[k] = !bits[k];
+            }
+            samples_from_bits(&bits, OSR)
+        })
+        .collect();
+    let mut uut = Both::new(3);
+    uut.connect_all();
+    uut.prbs.next = true;
+    uut.pattern.next = (pattern.code() as u64).into();
+    uut.reset.next = true;
+    cycle(&mut uut);
+    uut.reset.next = false;
+    let end = blocks * 66 * OSR;
+    let mut t = 0;
+    let step = |uut: &mut Both, t: &mut usize| {
+        for (q, line) in lines.iter().enumerate() {
+            uut.lines[q].next = line[*t];
+        }
+        *t += 1;
+        cycle(uut);
+    };
+    while t < end {
+        step(&mut uut, &mut t);
+    }
+    let old: Vec<(bool, u64, u64)> = (0..3)
+        .map(|q| {
+            let rx = &uut.old_rx[q];
+            (rx.prbs_lock.val(), rx.prbs_errors.val().to_u64(), rx.prbs_bits.val().to_u64())
+        })
+        .collect();
+    uut.snapshot.next = true;
+    step(&mut uut, &mut t);
+    uut.snapshot.next = false;
+    while uut.new.busy.val() {
+        step(&mut uut, &mut t);
+    }
+    let map = RegMap::new(&LinkParams { lanes: 3, spares: 0, osr: OSR, marker_period: M, deskew_depth: 4 });
+    let at_prbs = map.field("LANE_STATUS", "prbs_lock").lsb;
+    let mut new = vec![];
+    for q in 0..3 {
+        uut.new.read.lane.next = (q as u64).into();
+        step(&mut uut, &mut t);
+        let rd = &uut.new.read;
+        new.push((
+            (rd.status.val().to_u64() >> at_prbs) & 1 == 1,
+            rd.prbs_errors.val().to_u64(),
+            rd.bits.val().to_u64(),
+        ));
+        // Link mode is off: no block lock, no marker lock.
+        assert_eq!(rd.status.val().to_u64() & !(1 << at_prbs), 0, "lane {q}: only the PRBS lock");
+        assert_eq!((rd.sync_errors.val().to_u64(), rd.lock_losses.val().to_u64()), (0, 0), "lane {q}");
+    }
+    for q in 0..3 {
+        assert!(new[q].0 && old[q].0, "lane {q}: both checkers locked at the end: {:?} {:?}", new[q], old[q]);
+        // Whole blocks while locked: all but the few before lock (bit
+        // recovery, one block to fill the history, one to lock), and on
+        // lane 2 the relock.
+        assert_eq!(new[q].2 % 66, 0, "lane {q}: bits {}", new[q].2);
+        let lost = if q == 2 { 4 } else { 0 };
+        assert!(
+            new[q].2 >= (blocks as u64 - 6 - lost) * 66 && new[q].2 <= blocks as u64 * 66,
+            "lane {q}: bits {}",
+            new[q].2
+        );
+    }
+    assert_eq!((new[0].1, old[0].1), (0, 0), "lane 0: clean");
+    assert_eq!((new[1].1, old[1].1), (3, 3), "lane 1: one error per flipped bit");
+    assert!(new[2].1 >= 16 && old[2].1 >= 16, "lane 2: the burst is counted: {} {}", new[2].1, old[2].1);
+}
+
+#[test]
 fn rx_lanes_synthesize_with_state_in_block_ram_and_fewer_luts_per_lane() {
-    // Today's per-lane receive path, per lane (the deskew FIFO flags in
-    // LaneAlign included; LinkRx's per-lane snapshot registers not).
+    // The single-lane PHY (LaneRx) per lane, for scale: the first link's
+    // per-lane receive path was LaneRx plus a per-lane aligner (740 iCE40 /
+    // 559 ECP5 LUT4 together).
     let p = LinkParams { lanes: 1, spares: 0, osr: OSR, marker_period: 64, deskew_depth: 4 };
     let old_rx = verilog_of(&mut LaneRx::new(OSR));
-    let old_al = verilog_of(&mut LaneAlign::new(&RegMap::new(&p)));
-    let old_ice = yosys_synth_ice40("old_lane_rx", &old_rx).unwrap().luts
-        + yosys_synth_ice40("old_lane_align", &old_al).unwrap().luts;
-    let old_ecp = yosys_synth_ecp5("old_lane_rx", &old_rx).unwrap().luts
-        + yosys_synth_ecp5("old_lane_align", &old_al).unwrap().luts;
-    println!("LaneRx + LaneAlign per lane: {old_ice} iCE40 LUT4, {old_ecp} ECP5 LUT4");
+    let old_ice = yosys_synth_ice40("old_lane_rx", &old_rx).unwrap().luts;
+    let old_ecp = yosys_synth_ecp5("old_lane_rx", &old_rx).unwrap().luts;
+    println!("LaneRx per lane: {old_ice} iCE40 LUT4, {old_ecp} ECP5 LUT4");
     let mut rows = vec![];
     // 4 and 16 lanes: enough for the slope, and half the synthesis time of 8 and 32.
     for lanes in [4u64, 16] {
@@ -503,8 +607,8 @@ fn rx_lanes_synthesize_with_state_in_block_ram_and_fewer_luts_per_lane() {
             "RxLanes {lanes} lanes: iCE40 {} LUT4 {} FF {} SB_RAM40_4K; ECP5 {} LUT4 {} FF {} DP16KD {} LUT-RAM",
             ice.luts, ice.ffs, ice.brams, ecp.luts, ecp.ffs, ecp.brams, ecp.lutrams
         );
-        // The state, counts and snapshot RAMs (126, 128, 128 bits x 256) and
-        // the status RAM must all be block RAM, not LUT RAM or flip-flops.
+        // The state, counts and snapshot RAMs (167, 192, 192 bits x 256) and
+        // the status RAMs must all be block RAM, not LUT RAM or flip-flops.
         assert!(ice.brams >= 4 && ecp.brams >= 4, "{lanes} lanes: RAMs not in block RAM: {ice:?} {ecp:?}");
         assert_eq!(ecp.lutrams, 0);
         rows.push((lanes, ice, ecp));
@@ -518,6 +622,54 @@ fn rx_lanes_synthesize_with_state_in_block_ram_and_fewer_luts_per_lane() {
         i4.luts as f64 - ice_lane * *l4 as f64,
         e4.luts as f64 - ecp_lane * *l4 as f64
     );
-    assert!(ecp_lane * 2.0 < old_ecp as f64, "per-lane ECP5 LUTs {ecp_lane:.0} not under half of today's {old_ecp}");
-    assert!(ice_lane * 2.0 < old_ice as f64, "per-lane iCE40 LUTs {ice_lane:.0} not under half of today's {old_ice}");
+    // The whole per-lane link receive path in less than the single-lane PHY.
+    assert!(ice_lane < old_ice as f64, "per-lane iCE40 LUTs {ice_lane:.0} not under LaneRx's {old_ice}");
+    assert!(ecp_lane < old_ecp as f64, "per-lane ECP5 LUTs {ecp_lane:.0} not under LaneRx's {old_ecp}");
+}
+
+#[test]
+fn link_rx_synthesizes_at_8_and_32_lanes() {
+    // LinkRx whole (front ends, engine, deskew bookkeeping and RAM,
+    // discovery, aligner, gearbox) at OSR 3; the per-lane slope is the
+    // issue's measure. Figures in link_rx.rs's module docs.
+    let mut rows = vec![];
+    for lanes in [8usize, 32] {
+        let p = LinkParams { lanes, spares: 0, osr: OSR, marker_period: 64, deskew_depth: 4 };
+        let name = format!("link_rx_{lanes}");
+        let v = verilog_of(&mut LinkRx::try_new(&p).unwrap());
+        verilator_lint(&name, &v).unwrap();
+        let ice = yosys_synth_ice40(&name, &v).unwrap();
+        let ecp = yosys_synth_ecp5(&name, &v).unwrap();
+        println!(
+            "LinkRx {lanes} lanes: iCE40 {} LUT4 {} FF {} SB_RAM40_4K; ECP5 {} LUT4 {} FF {} DP16KD {} LUT-RAM",
+            ice.luts, ice.ffs, ice.brams, ecp.luts, ecp.ffs, ecp.brams, ecp.lutrams
+        );
+        // The engine's RAMs in block RAM (the deskew RAM's few words of
+        // (N + S) x D may go to LUT RAM, as they did before).
+        assert!(ecp.brams >= 6 && ice.brams >= 6, "{lanes} lanes: engine RAMs not in block RAM: {ice:?} {ecp:?}");
+        rows.push((lanes as f64, ice.luts as f64, ecp.luts as f64));
+    }
+    let (l8, i8_, e8) = rows[0];
+    let (l32, i32_, e32) = rows[1];
+    let (ice_lane, ecp_lane) = ((i32_ - i8_) / (l32 - l8), (e32 - e8) / (l32 - l8));
+    println!(
+        "LinkRx per lane: {ice_lane:.0} iCE40 LUT4 (fixed {:.0}), {ecp_lane:.0} ECP5 LUT4 (fixed {:.0})",
+        i8_ - ice_lane * l8,
+        e8 - ecp_lane * l8
+    );
+    // The budget for the whole link, TX included, is 400 ECP5 LUT4 a lane.
+    assert!(ecp_lane < 400.0 && ice_lane < 400.0, "per lane: {ice_lane:.0} iCE40, {ecp_lane:.0} ECP5");
+}
+
+#[test]
+fn link_rx_refuses_more_lanes_than_one_engine_serves() {
+    let p = LinkParams { lanes: 60, spares: 1, osr: 1, marker_period: 64, deskew_depth: 4 };
+    let e = LinkRx::try_new(&p).err().expect("61 lanes at OSR 1 must be refused").to_string();
+    assert_eq!(
+        e,
+        "lanes + spares (N + S) must be at most 60 for one RX engine at OSR 1 (a lane gives a block every 66 x OSR clocks), not 61"
+    );
+    assert!(LinkRx::try_new(&LinkParams { spares: 0, ..p }).is_ok());
+    let panic = std::panic::catch_unwind(|| LinkRx::new(&p)).err().expect("new must panic");
+    assert_eq!(panic.downcast_ref::<String>().map(String::as_str), Some(format!("LinkRx: {e}").as_str()));
 }

@@ -2,7 +2,7 @@
 //! cocotb): link-up and traffic at 2 + 1 lanes, and every counter read the
 //! same as Verilator running the same Verilog. (Icarus looped forever at
 //! link-up while cross-module ports were assigned default-then-override in
-//! `always @(*)` blocks; see LaneAlign.)
+//! `always @(*)` blocks; see DeskewLane.)
 
 use mosaic_gateware::control::regmap::RegMap;
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};

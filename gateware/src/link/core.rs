@@ -59,7 +59,8 @@ impl CoreConfig {
     /// Every rule the core's parts would otherwise assert; the first broken
     /// one, naming the parameter, the rule and the value.
     pub fn check(&self) -> Result<(), String> {
-        self.params.validate().map_err(|e| e.to_string())?;
+        // The link's rules, then the lanes one RX engine serves.
+        super::engine::rx_engine::RxEngine::check(&self.params).map_err(|e| e.to_string())?;
         let (n, k) = (self.params.lanes, self.stream_words);
         // The transmitter starts a stream word only where all of it fits the round.
         if !(1..=16).contains(&k) || k > n {
@@ -555,7 +556,9 @@ impl Logic for LinkCore {
         self.regs.rd_value.next = self.rd_value.val();
         self.regs.rd_hit.next = self.rd_hit.val();
         self.regs.wr_hit.next = self.wr_hit.val();
-        self.regs.rd_hold.next = false;
+        // Lane counter reads wait for a snapshot under way in the RX engine
+        // (its lane read port itself answers within the port's three clocks).
+        self.regs.rd_hold.next = self.rx.busy.val() & self.dec.in_lanes.val();
 
         // Snapshot: every core counter in the same clock.
         if self.snapshot.val() | (self.reg_bus.write.val() & (self.reg_bus.addr.val() == self.a_snapshot.val())) {

@@ -1,5 +1,8 @@
-//! Link receiver: P lane receivers, per-lane marker lock and deskew FIFOs
-//! ([LaneAlign]), lane discovery, alignment and the RX gearbox.
+//! Link receiver: the time-shared RX path ([RxLanes]: per physical lane bit
+//! recovery and a 66-bit front end, one [RxEngine](super::engine::rx_engine::RxEngine)
+//! for block lock, descrambling, marker lock, BIP, PRBS and every counter),
+//! per-lane deskew FIFO bookkeeping ([DeskewLane]), lane discovery,
+//! alignment and the RX gearbox.
 //!
 //! Lane discovery needs no configuration: a scan visits the physical lanes
 //! one per clock and records, from each marker-locked lane's id, which
@@ -23,16 +26,52 @@
 //! aligned state. `sof` marks the word of logical lane 0, the first of a
 //! round: the transmitter starts every round at a stream-word boundary.
 //!
-//! The deskew FIFOs' data share one RAM ([DeskewRam]): a write port visits
-//! the physical lanes one per clock (`wscan`) and stores a lane's pending
-//! block; the gatherer reads the head of the lane it walks, and the RAM's
-//! registered read is the stream's output register.
+//! The deskew FIFOs' data share one RAM ([DeskewRam]): the engine's event
+//! stream brings at most one aligned block per clock, written at once at
+//! `lane * D + wr_slot`; the gatherer reads the head of the lane it walks,
+//! and the RAM's registered read is the stream's output register.
+//!
+//! Per lane nothing is 32 bits wide any more: the counters and their
+//! snapshots are the engine's (in block RAM), the loopback latency is a RAM
+//! written on each marker with the lane's id (`since_marker` then: the
+//! engine's pipeline and wait for the lane's slot, at most a round and four
+//! clocks, are included), and the BIP alarm's windows are counted in the
+//! engine's lane records (`bip_epoch` toggles every `cfg_bip_window` TX
+//! marker periods). Lane discovery reads each lane's marker lock and id
+//! from the engine's scan port (one clock later, so the scan runs one clock
+//! behind its address). The lane read port (`lane_sel` -> `sel_*`) is
+//! registered: values one clock after `lane_sel`, counters from the last
+//! snapshot, which `busy` says is not complete yet.
+//!
+//! Differences from the per-lane receiver it replaced (`LaneRx` +
+//! `LaneAlign` per lane): counters are cleared and snapshot at the engine's
+//! next round (within SLOTS clocks; `busy` until the snapshot is readable,
+//! which the register port waits for); `LANE_LATENCY` includes the engine's
+//! wait for the lane's slot and its pipeline (at most a round and 4 clocks
+//! more); the BIP alarm follows a lane's count at most a round late; a
+//! PRBS lane unlocks on 16 errors within one 66-bit block (64 bits before).
+//!
+//! Area (yosys 0.23, `LinkRx` at OSR 3, M = 64, D = 4, no spares; per lane =
+//! the slope between 8 and 32 lanes; `link_rx_synthesizes_at_8_and_32_lanes`
+//! in tests/link/engine_rx.rs prints them):
+//!
+//! | LinkRx            | 8 lanes ECP5 / iCE40 | 32 lanes ECP5 / iCE40 | per lane ECP5 / iCE40 |
+//! |-------------------|----------------------|-----------------------|-----------------------|
+//! | before (main)     | 6295 / 8398 LUT4     | 23411 / 33006 LUT4    | 713 / 1025            |
+//! | time-shared (now) | 5270 / 5281 LUT4     | 9616 / 11106 LUT4     | 181 / 243             |
+//!
+//! Block RAM now: 20 DP16KD / 43 SB_RAM40_4K at 8 lanes (22 / 43 at 32) (the engine's
+//! state, counters and snapshot are 167 + 192 + 192 bits wide: a lot of
+//! iCE40 blocks at 16 bits each, which a small iCE40 cannot spare);
+//! before: 0 / 4.
 
+use super::deskew_lane::DeskewLane;
 use super::deskew_ram::DeskewRam;
-use super::lane_align::LaneAlign;
+use super::engine::ports::SLOT_BITS;
+use super::engine::rx_lanes::RxLanes;
 use super::word_stream::FlowOut;
-use crate::params::LinkParams;
-use crate::phy::lane_rx::LaneRx;
+use crate::control::config_reg::field_lsb;
+use crate::params::{LinkParams, ParamError};
 use rust_hdl::prelude::*;
 
 /// Aligner states.
@@ -56,9 +95,13 @@ pub struct LinkRx {
     /// BERT mode on every lane.
     pub cfg_prbs_enable: Signal<In, Bit>,
     pub cfg_prbs_pattern: Signal<In, Bits<3>>,
-    /// Latch every counter into its snapshot / clear every counter.
+    /// Latch every counter into its snapshot / clear every counter (taken
+    /// at the engine's next round).
     pub snapshot: Signal<In, Bit>,
     pub clear: Signal<In, Bit>,
+    /// A snapshot (or the restart after reset) is under way: the lane
+    /// counters read by `lane_sel` are not all from it yet.
+    pub busy: Signal<Out, Bit>,
     /// Strobe from the transmitter when it starts a marker round (loopback
     /// latency measurement).
     pub tx_marker_tick: Signal<In, Bit>,
@@ -78,7 +121,8 @@ pub struct LinkRx {
     pub cfg_bip_window: Signal<In, Bits<16>>,
     pub bip_alarm: Signal<Out, Bit>,
     pub bip_alarm_lane: Signal<Out, Bits<12>>,
-    /// Lane read port: values of physical lane `lane_sel` (counters: snapshot).
+    /// Lane read port: values of physical lane `lane_sel`, one clock later
+    /// (counters: snapshot).
     pub lane_sel: Signal<In, Bits<12>>,
     pub sel_status: Signal<Out, Bits<32>>,
     pub sel_sync_errors: Signal<Out, Bits<32>>,
@@ -88,22 +132,16 @@ pub struct LinkRx {
     pub sel_latency: Signal<Out, Bits<32>>,
     pub sel_bits: Signal<Out, Bits<32>>,
     pub sel_bad_markers: Signal<Out, Bits<32>>,
-    rx: Vec<LaneRx>,
-    align: Vec<LaneAlign>,
+    lanes: RxLanes,
+    fifo: Vec<DeskewLane>,
     ram: DeskewRam,
-    wscan: DFF<Bits<13>>,
+    latency: RAM<Bits<32>, SLOT_BITS>,
     table: Vec<DFF<Bits<12>>>,
     found: Vec<DFF<Bit>>,
     needed: Vec<DFF<Bit>>,
-    latency: Vec<DFF<Bits<32>>>,
-    bip_win: Vec<DFF<Bits<8>>>,
     win_count: DFF<Bits<16>>,
-    snap_sync: Vec<DFF<Bits<32>>>,
-    snap_loss: Vec<DFF<Bits<32>>>,
-    snap_prbs: Vec<DFF<Bits<32>>>,
-    snap_bip: Vec<DFF<Bits<32>>>,
-    snap_bits: Vec<DFF<Bits<32>>>,
-    snap_badm: Vec<DFF<Bits<32>>>,
+    bip_epoch: DFF<Bit>,
+    sel_bit_lock: DFF<Bit>,
     state: DFF<Bits<2>>,
     scan: DFF<Bits<13>>,
     walking: DFF<Bit>,
@@ -123,21 +161,19 @@ pub struct LinkRx {
     since_marker: DFF<Bits<32>>,
     out_valid: DFF<Bit>,
     // Combinational.
-    cur_lock: Signal<Local, Bit>,
-    cur_id: Signal<Local, Bits<12>>,
+    scan_lane: Signal<Local, Bits<13>>,
+    sel_bit_lock_now: Signal<Local, Bit>,
     all_found: Signal<Local, Bit>,
     heads_at_marker: Signal<Local, Bit>,
     heads_ready: Signal<Local, Bit>,
     needed_broken: Signal<Local, Bit>,
     walk_phys: Signal<Local, Bits<12>>,
-    wr_slot: Signal<Local, Bits<9>>,
-    rd_slot: Signal<Local, Bits<9>>,
+    wr_slot: Signal<Local, Bits<8>>,
+    rd_slot: Signal<Local, Bits<8>>,
     head_ctrl: Signal<Local, Bit>,
     head_marker: Signal<Local, Bit>,
     any_bad: Signal<Local, Bit>,
     deliver: Signal<Local, Bit>,
-    wr_en: Signal<Local, Bit>,
-    wr_data: Signal<Local, Bits<64>>,
     round_end: Signal<Local, Bit>,
     drop_link: Signal<Local, Bit>,
     /// Logical lane numbers as constants (a loop index is not a value in HDL).
@@ -151,26 +187,32 @@ pub struct LinkRx {
     d_shift: Constant<Bits<16>>,
     hunt_timeout: Constant<Bits<28>>,
     ones: Constant<Bits<32>>,
+    at_bit_lock: Constant<Bits<32>>,
 }
 
 impl LinkRx {
-    pub fn new(p: &LinkParams) -> Self {
-        assert_eq!(p.validate(), Ok(()), "LinkRx: invalid link parameters");
+    /// A receiver for the link `p`; more physical lanes than one RX engine
+    /// serves at `p.osr` ([crate::link::engine::max_lanes]) are refused.
+    pub fn try_new(p: &LinkParams) -> Result<Self, ParamError> {
+        p.validate()?;
+        let lanes = RxLanes::try_new(p)?;
         let n = p.lanes;
         let phys = p.physical_lanes();
         let map = crate::control::regmap::RegMap::new(p);
-        let v32 = || (0..phys).map(|_| DFF::default()).collect::<Vec<DFF<Bits<32>>>>();
         // Hunting may take up to a marker period plus the deskew depth.
         let hunt_clocks = ((2 * p.marker_period + p.deskew_depth + 4) * 66 * p.osr) as u64;
-        Self {
+        Ok(Self {
             clock: Default::default(),
             reset: Default::default(),
             lines: (0..phys).map(|_| Default::default()).collect(),
             stream: Default::default(),
+            sof: Default::default(),
+            gap: Default::default(),
             cfg_prbs_enable: Default::default(),
             cfg_prbs_pattern: Default::default(),
             snapshot: Default::default(),
             clear: Default::default(),
+            busy: Default::default(),
             tx_marker_tick: Default::default(),
             link_up: Default::default(),
             lanes_found: Default::default(),
@@ -190,24 +232,16 @@ impl LinkRx {
             sel_latency: Default::default(),
             sel_bits: Default::default(),
             sel_bad_markers: Default::default(),
-            sof: Default::default(),
-            gap: Default::default(),
-            rx: (0..phys).map(|_| LaneRx::new(p.osr)).collect(),
-            align: (0..phys).map(|_| LaneAlign::new(&map)).collect(),
+            lanes,
+            fifo: (0..phys).map(|_| DeskewLane::new(p.deskew_depth)).collect(),
             ram: DeskewRam::new(phys * p.deskew_depth),
-            wscan: Default::default(),
+            latency: Default::default(),
             table: (0..n).map(|_| Default::default()).collect(),
             found: (0..n).map(|_| Default::default()).collect(),
             needed: (0..phys).map(|_| Default::default()).collect(),
-            latency: v32(),
-            bip_win: (0..phys).map(|_| Default::default()).collect(),
             win_count: Default::default(),
-            snap_sync: v32(),
-            snap_loss: v32(),
-            snap_prbs: v32(),
-            snap_bip: v32(),
-            snap_bits: v32(),
-            snap_badm: v32(),
+            bip_epoch: Default::default(),
+            sel_bit_lock: Default::default(),
             state: Default::default(),
             scan: Default::default(),
             walking: Default::default(),
@@ -226,8 +260,8 @@ impl LinkRx {
             missing_ok: Default::default(),
             since_marker: Default::default(),
             out_valid: Default::default(),
-            cur_lock: Default::default(),
-            cur_id: Default::default(),
+            scan_lane: Default::default(),
+            sel_bit_lock_now: Default::default(),
             all_found: Default::default(),
             heads_at_marker: Default::default(),
             heads_ready: Default::default(),
@@ -239,8 +273,6 @@ impl LinkRx {
             head_marker: Default::default(),
             any_bad: Default::default(),
             deliver: Default::default(),
-            wr_en: Default::default(),
-            wr_data: Default::default(),
             round_end: Default::default(),
             drop_link: Default::default(),
             ids: (0..n).map(|l| Constant::new((l as u64).into())).collect(),
@@ -252,7 +284,16 @@ impl LinkRx {
             d_shift: Constant::new((p.deskew_depth.trailing_zeros() as u64).into()),
             hunt_timeout: Constant::new(hunt_clocks.into()),
             ones: Constant::new(0xFFFF_FFFFu64.into()),
-        }
+            at_bit_lock: field_lsb(&map, "LANE_STATUS", "bit_lock", 1),
+        })
+    }
+
+    /// As [LinkRx::try_new].
+    ///
+    /// # Panics
+    /// With `try_new`'s message when it refuses `p`.
+    pub fn new(p: &LinkParams) -> Self {
+        Self::try_new(p).unwrap_or_else(|e| panic!("LinkRx: {e}"))
     }
 }
 
@@ -281,145 +322,107 @@ impl Logic for LinkRx {
             since_marker,
             out_valid,
             win_count,
-            wscan
+            bip_epoch,
+            sel_bit_lock
         );
-        // BIP windows: counted in TX marker rounds, all lanes at once.
+        // The time-shared receive path.
+        self.lanes.clock.next = self.clock.val();
+        self.lanes.reset.next = self.reset.val();
+        self.lanes.restart.next = false;
+        self.lanes.clear.next = self.clear.val();
+        self.lanes.snapshot.next = self.snapshot.val();
+        self.lanes.cfg_prbs_enable.next = self.cfg_prbs_enable.val();
+        self.lanes.cfg_prbs_pattern.next = self.cfg_prbs_pattern.val();
+        self.lanes.cfg_bip_threshold.next = self.cfg_bip_threshold.val();
+        self.lanes.bip_epoch.next = self.bip_epoch.q.val();
+        self.busy.next = self.lanes.busy.val();
+        self.bip_alarm.next = self.lanes.bip_alarm.val();
+        self.bip_alarm_lane.next = self.lanes.bip_alarm_lane.val();
+        for q in 0..self.lines.len() {
+            self.lanes.lines[q].next = self.lines[q].val();
+        }
+
+        // BIP windows: counted in TX marker rounds; a new window flips the
+        // parity the engine counts each lane's bad BIPs under.
         if self.tx_marker_tick.val() {
             if self.win_count.q.val() + 1 >= self.cfg_bip_window.val() {
                 self.win_count.d.next = 0.into();
             } else {
                 self.win_count.d.next = self.win_count.q.val() + 1;
             }
+            if self.win_count.q.val() == 0 {
+                self.bip_epoch.d.next = !self.bip_epoch.q.val();
+            }
         }
-        self.bip_alarm.next = false;
-        self.bip_alarm_lane.next = 0.into();
         for l in 0..self.table.len() {
             self.table[l].clock.next = self.clock.val();
             self.table[l].d.next = self.table[l].q.val();
             self.found[l].clock.next = self.clock.val();
             self.found[l].d.next = self.found[l].q.val();
         }
-        // The shared deskew RAM's write port visits one physical lane per clock.
-        self.ram.clock.next = self.clock.val();
-        self.wr_en.next = false;
-        self.wr_data.next = 0.into();
-        self.wr_slot.next = 0.into();
-        if self.wscan.q.val() + 1 == self.p_lanes.val() {
-            self.wscan.d.next = 0.into();
-        } else {
-            self.wscan.d.next = self.wscan.q.val() + 1;
+
+        // Lane read port: the engine's RAMs answer one clock later; the
+        // front end's bit lock is registered to match.
+        self.lanes.read.lane.next = self.lane_sel.val().get_bits::<SLOT_BITS>(0);
+        self.latency.read_clock.next = self.clock.val();
+        self.latency.write_clock.next = self.clock.val();
+        self.latency.read_address.next = self.lane_sel.val().get_bits::<SLOT_BITS>(0);
+        self.latency.write_address.next = self.lanes.out.lane.val();
+        self.latency.write_data.next = self.since_marker.q.val();
+        self.latency.write_enable.next = self.lanes.out.valid.val() & self.lanes.out.marker_seen.val();
+        self.sel_bit_lock_now.next = false;
+        for q in 0..self.lines.len() {
+            if self.lane_sel.val().index() == q {
+                self.sel_bit_lock_now.next = self.lanes.bit_lock[q].val();
+            }
         }
-        // Per physical lane: receiver -> aligner, counters, snapshots.
-        self.cur_lock.next = false;
-        self.cur_id.next = 0.into();
+        self.sel_bit_lock.d.next = self.sel_bit_lock_now.val();
+        self.sel_status.next = self.lanes.read.status.val()
+            | (bit_cast::<32, 1>(self.sel_bit_lock.q.val().into()) << self.at_bit_lock.val());
+        self.sel_sync_errors.next = self.lanes.read.sync_errors.val();
+        self.sel_lock_losses.next = self.lanes.read.lock_losses.val();
+        self.sel_prbs_errors.next = self.lanes.read.prbs_errors.val();
+        self.sel_bip_errors.next = self.lanes.read.bip_errors.val();
+        self.sel_latency.next = self.latency.read_data.val();
+        self.sel_bits.next = self.lanes.read.bits.val();
+        self.sel_bad_markers.next = self.lanes.read.bad_markers.val();
+
+        // Deskew write side: the engine's event goes straight into its
+        // lane's FIFO (one event per clock at most).
+        self.ram.clock.next = self.clock.val();
+        self.wr_slot.next = 0.into();
         self.heads_at_marker.next = true;
         self.heads_ready.next = true;
         self.needed_broken.next = false;
         self.any_bad.next = false;
-        self.sel_status.next = 0.into();
-        self.sel_sync_errors.next = 0.into();
-        self.sel_lock_losses.next = 0.into();
-        self.sel_prbs_errors.next = 0.into();
-        self.sel_bip_errors.next = 0.into();
-        self.sel_latency.next = 0.into();
-        self.sel_bits.next = 0.into();
-        self.sel_bad_markers.next = 0.into();
-        for q in 0..self.rx.len() {
-            self.rx[q].clock.next = self.clock.val();
-            self.rx[q].reset.next = self.reset.val();
-            self.rx[q].rx_line.next = self.lines[q].val();
-            self.rx[q].cfg_invert.next = self.align[q].inverted.val();
-            self.rx[q].cfg_prbs_enable.next = self.cfg_prbs_enable.val();
-            self.rx[q].cfg_prbs_pattern.next = self.cfg_prbs_pattern.val();
-            self.rx[q].cfg_freeze.next = false;
-            self.rx[q].cfg_clear.next = self.clear.val();
-            self.align[q].clock.next = self.clock.val();
-            self.align[q].reset.next = self.reset.val();
-            self.align[q].blk_data.next = self.rx[q].block_data.val();
-            self.align[q].blk_ctrl.next = self.rx[q].block_ctrl.val();
-            self.align[q].blk_bad.next = self.rx[q].block_bad.val();
-            self.align[q].blk_valid.next = self.rx[q].block_valid.val();
-            self.align[q].block_lock.next = self.rx[q].block_lock.val();
-            self.align[q].clear.next = self.clear.val();
-            self.align[q].bit_lock.next = self.rx[q].bit_lock.val();
-            self.align[q].prbs_lock.next = self.rx[q].prbs_lock.val();
-            self.align[q].hunt.next = self.state.q.val() != self.st_aligned.val();
-            self.align[q].wr_grant.next = self.wscan.q.val().index() == q;
-            if self.wscan.q.val().index() == q {
-                self.wr_en.next = self.align[q].wr_commit.val();
-                self.wr_data.next = self.rx[q].block_data.val();
-                self.wr_slot.next = self.align[q].wr_slot.val();
+        for q in 0..self.fifo.len() {
+            self.fifo[q].clock.next = self.clock.val();
+            self.fifo[q].reset.next = self.reset.val();
+            self.fifo[q].write.next =
+                self.lanes.out.valid.val() & self.lanes.out.write.val() & (self.lanes.out.lane.val().index() == q);
+            self.fifo[q].wr_flags.next = bit_cast::<3, 1>(self.lanes.out.ctrl.val().into())
+                | (bit_cast::<3, 1>(self.lanes.out.marker_slot.val().into()) << 1)
+                | (bit_cast::<3, 1>(self.lanes.out.bad.val().into()) << 2);
+            self.fifo[q].locked.next = self.lanes.marker_lock[q].val();
+            self.fifo[q].hunt.next = self.state.q.val() != self.st_aligned.val();
+            if self.lanes.out.lane.val().index() == q {
+                self.wr_slot.next = self.fifo[q].wr_slot.val();
             }
             self.needed[q].clock.next = self.clock.val();
             self.needed[q].d.next = self.needed[q].q.val();
-            self.latency[q].clock.next = self.clock.val();
-            self.latency[q].d.next = self.latency[q].q.val();
-            if self.align[q].marker_seen.val() {
-                self.latency[q].d.next = self.since_marker.q.val();
-            }
-            self.bip_win[q].clock.next = self.clock.val();
-            self.bip_win[q].d.next = self.bip_win[q].q.val();
-            if self.align[q].bip_bad.val() & (self.bip_win[q].q.val() != 255) {
-                self.bip_win[q].d.next = self.bip_win[q].q.val() + 1;
-            }
-            if self.tx_marker_tick.val() & (self.win_count.q.val() == 0) {
-                self.bip_win[q].d.next = 0.into();
-            }
-            if (self.cfg_bip_threshold.val() != 0)
-                & (self.bip_win[q].q.val() >= self.cfg_bip_threshold.val())
-                & self.align[q].marker_lock.val()
-                & (self.align[q].lane_id.val() < self.n_lanes.val())
-            {
-                self.bip_alarm.next = true;
-                self.bip_alarm_lane.next = self.align[q].lane_id.val();
-            }
-            self.snap_sync[q].clock.next = self.clock.val();
-            self.snap_sync[q].d.next = self.snap_sync[q].q.val();
-            self.snap_loss[q].clock.next = self.clock.val();
-            self.snap_loss[q].d.next = self.snap_loss[q].q.val();
-            self.snap_prbs[q].clock.next = self.clock.val();
-            self.snap_prbs[q].d.next = self.snap_prbs[q].q.val();
-            self.snap_bip[q].clock.next = self.clock.val();
-            self.snap_bip[q].d.next = self.snap_bip[q].q.val();
-            self.snap_bits[q].clock.next = self.clock.val();
-            self.snap_bits[q].d.next = self.snap_bits[q].q.val();
-            self.snap_badm[q].clock.next = self.clock.val();
-            self.snap_badm[q].d.next = self.snap_badm[q].q.val();
-            if self.snapshot.val() {
-                self.snap_badm[q].d.next = self.align[q].bad_markers.val();
-                self.snap_sync[q].d.next = self.rx[q].sync_errors.val();
-                self.snap_loss[q].d.next = self.rx[q].lock_losses.val();
-                self.snap_prbs[q].d.next = self.rx[q].prbs_errors.val();
-                self.snap_bip[q].d.next = self.align[q].bip_errors.val();
-                self.snap_bits[q].d.next = self.rx[q].prbs_bits.val();
-            }
-            if self.scan.q.val().index() == q {
-                self.cur_lock.next = self.align[q].marker_lock.val();
-                self.cur_id.next = self.align[q].lane_id.val();
-            }
             if self.needed[q].q.val() {
-                if !(self.align[q].nonempty.val() & self.align[q].head_marker.val()) {
+                if !(self.fifo[q].nonempty.val() & self.fifo[q].head_marker.val()) {
                     self.heads_at_marker.next = false;
                 }
-                if !self.align[q].nonempty.val() {
+                if !self.fifo[q].nonempty.val() {
                     self.heads_ready.next = false;
                 }
-                if self.align[q].head_bad.val() {
+                if self.fifo[q].head_bad.val() {
                     self.any_bad.next = true;
                 }
-                if !self.align[q].marker_lock.val() | self.align[q].overflow.val() {
+                if !self.lanes.marker_lock[q].val() | self.fifo[q].overflow.val() {
                     self.needed_broken.next = true;
                 }
-            }
-            if self.lane_sel.val().index() == q {
-                self.sel_status.next = self.align[q].status.val();
-                self.sel_sync_errors.next = self.snap_sync[q].q.val();
-                self.sel_lock_losses.next = self.snap_loss[q].q.val();
-                self.sel_prbs_errors.next = self.snap_prbs[q].q.val();
-                self.sel_bip_errors.next = self.snap_bip[q].q.val();
-                self.sel_bits.next = self.snap_bits[q].q.val();
-                self.sel_latency.next = self.latency[q].q.val();
-                self.sel_bad_markers.next = self.snap_badm[q].q.val();
             }
         }
         // Loopback latency reference.
@@ -446,18 +449,20 @@ impl Logic for LinkRx {
         self.rd_slot.next = 0.into();
         self.head_ctrl.next = true;
         self.head_marker.next = false;
-        for q in 0..self.align.len() {
+        for q in 0..self.fifo.len() {
             if self.walk_phys.val().index() == q {
-                self.rd_slot.next = self.align[q].rd_slot.val();
-                self.head_ctrl.next = self.align[q].head_ctrl.val();
-                self.head_marker.next = self.align[q].head_marker.val();
+                self.rd_slot.next = self.fifo[q].rd_slot.val();
+                self.head_ctrl.next = self.fifo[q].head_ctrl.val();
+                self.head_marker.next = self.fifo[q].head_marker.val();
             }
         }
         // RAM word = lane * D + slot (D is a power of two).
-        self.ram.wr_addr.next =
-            (bit_cast::<16, 13>(self.wscan.q.val()) << self.d_shift.val()) | bit_cast::<16, 9>(self.wr_slot.val());
+        self.ram.wr_en.next = self.lanes.out.valid.val() & self.lanes.out.write.val();
+        self.ram.wr_data.next = self.lanes.out.payload.val();
+        self.ram.wr_addr.next = (bit_cast::<16, SLOT_BITS>(self.lanes.out.lane.val()) << self.d_shift.val())
+            | bit_cast::<16, 8>(self.wr_slot.val());
         self.ram.rd_addr.next =
-            (bit_cast::<16, 12>(self.walk_phys.val()) << self.d_shift.val()) | bit_cast::<16, 9>(self.rd_slot.val());
+            (bit_cast::<16, 12>(self.walk_phys.val()) << self.d_shift.val()) | bit_cast::<16, 8>(self.rd_slot.val());
         self.out_valid.d.next = false;
         self.out_sof.d.next = false;
         self.gap_r.d.next = false;
@@ -465,6 +470,10 @@ impl Logic for LinkRx {
         self.round_end.next = false;
         self.drop_link.next = false;
 
+        // Discovery reads lane `scan` from the engine's scan port: its answer
+        // (lane scan - 1) comes while `scan` is one further.
+        self.scan_lane.next = self.scan.q.val() - 1;
+        self.lanes.scan_lane.next = self.scan.q.val().get_bits::<SLOT_BITS>(0);
         if self.state.q.val() == self.st_scan.val() {
             // Visit one physical lane per clock; one extra clock to decide.
             if self.scan.q.val() == 0 {
@@ -476,28 +485,25 @@ impl Logic for LinkRx {
                 }
                 self.found_count.d.next = 0.into();
             }
-            if (self.scan.q.val() < self.p_lanes.val()) & self.cur_lock.val() & (self.cur_id.val() < self.n_lanes.val())
+            if (self.scan.q.val() != 0)
+                & (self.scan.q.val() <= self.p_lanes.val())
+                & self.lanes.scan_mlock.val()
+                & (self.lanes.scan_id.val() < self.n_lanes.val())
             {
                 for l in 0..self.table.len() {
-                    if self.cur_id.val().index() == l {
-                        self.table[l].d.next = bit_cast::<12, 13>(self.scan.q.val());
+                    if self.lanes.scan_id.val().index() == l {
+                        self.table[l].d.next = bit_cast::<12, 13>(self.scan_lane.val());
                         self.found[l].d.next = true;
                     }
                 }
                 for q in 0..self.needed.len() {
-                    if self.scan.q.val().index() == q {
+                    if self.scan_lane.val().index() == q {
                         self.needed[q].d.next = true;
                     }
                 }
-                // Lane 0 is visited in the clock that clears the count:
-                // restart from 1 there, not from the last scan's total.
-                if self.scan.q.val() == 0 {
-                    self.found_count.d.next = 1.into();
-                } else {
-                    self.found_count.d.next = self.found_count.q.val() + 1;
-                }
+                self.found_count.d.next = self.found_count.q.val() + 1;
             }
-            if self.scan.q.val() == self.p_lanes.val() {
+            if self.scan.q.val() == self.p_lanes.val() + 1 {
                 self.scan.d.next = 0.into();
                 self.found_last.d.next = self.found_count.q.val();
                 self.missing_ok.d.next = !self.all_found.val();
@@ -586,9 +592,9 @@ impl Logic for LinkRx {
                 }
             }
         }
-        // Assigned once (see LaneAlign on glitches): the round's pop.
-        for q in 0..self.align.len() {
-            self.align[q].pop.next = self.round_end.val() & self.needed[q].q.val();
+        // Assigned once (see DeskewLane on glitches): the round's pop.
+        for q in 0..self.fifo.len() {
+            self.fifo[q].pop.next = self.round_end.val() & self.needed[q].q.val();
         }
         self.stream.data.next = self.ram.rd_data.val();
         self.stream.valid.next = self.out_valid.q.val();
@@ -605,14 +611,12 @@ impl Logic for LinkRx {
         if self.reset.val() {
             self.state.d.next = self.st_scan.val();
             self.scan.d.next = 0.into();
-            self.wscan.d.next = 0.into();
+            self.bip_epoch.d.next = false;
             self.walking.d.next = false;
             self.realign_count.d.next = 0.into();
             self.out_valid.d.next = false;
             self.gap_r.d.next = false;
             self.found_last.d.next = 0.into();
         }
-        self.ram.wr_en.next = self.wr_en.val();
-        self.ram.wr_data.next = self.wr_data.val();
     }
 }

@@ -4,9 +4,9 @@
 pub mod core;
 pub mod core_wide;
 pub mod crc32;
+pub mod deskew_lane;
 pub mod deskew_ram;
 pub mod engine;
-pub mod lane_align;
 pub mod link_rx;
 pub mod link_tx;
 pub mod marker;

@@ -1,11 +1,21 @@
-//! Marker lock, lane id, polarity and BIP-8, one delivered block at a time:
-//! exactly what [crate::link::lane_align::LaneAlign] does when a block
-//! arrives, as a combinational step from a lane's stored marker state and
-//! the block to the new state and the block's flags (see lane_align.rs for
-//! the rules: lock on the first marker, a marker every M blocks, 4 bad in a
-//! row or a loss of block lock unlock, a valid marker with another id
-//! unlocks at once and is believed when the next one repeats it; an
-//! inverted marker while unlocked toggles the lane's polarity).
+//! Marker lock, lane id, polarity and BIP-8, one delivered block at a time
+//! (IEEE 802.3 clause 82 style), as a combinational step from a lane's
+//! stored marker state and the block to the new state and the block's
+//! flags. The rules (the per-lane `LaneAlign` of the first link had them;
+//! this step replaced it):
+//! - a lane locks on its first valid marker and then expects one every M
+//!   blocks; at the expected position a valid marker with the lane's id is
+//!   good (its BIP-8 is checked), anything else is a bad marker; 4 in a row
+//!   or a loss of block lock unlock. A damaged marker still counts as the
+//!   marker slot, so the aligner sees the round as a marker round;
+//! - a valid marker with another id means the transmitter moved the lane:
+//!   the lock drops at once, and the new id is believed only when the next
+//!   marker carries it too;
+//! - a marker-shaped block away from the expected position is flagged as a
+//!   marker, so the aligner sees the round as misaligned;
+//! - an inverted marker while unlocked toggles the lane's polarity;
+//! - only marker-locked lanes (and the marker that brings the lock) write
+//!   into the deskew FIFO.
 //!
 //! The BIP difference is counted at once (popcount) instead of one bit per
 //! clock: the same count, and nothing is left running between visits.
@@ -118,7 +128,7 @@ impl Logic for MarkerStep {
     #[hdl_gen]
     fn update(&mut self) {
         // A valid marker: fixed fields, BIP-8 against its complement, the id
-        // against its check nibble (as lane_align.rs).
+        // against its check nibble (see marker.rs).
         self.blk_id.next = self.payload.val().get_bits::<12>(24);
         self.is_marker.next = self.ctrl.val()
             & !self.bad.val()

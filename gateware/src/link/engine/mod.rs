@@ -5,8 +5,12 @@
 //! lane id, polarity, BIP-8, the per-lane counters and their snapshot - for
 //! every lane, visiting one lane per clock with each lane's state in block
 //! RAM ([lane_state::LaneStateRam]). [rx_lanes::RxLanes] puts them together.
-//! It replaces `LaneRx` + `LaneAlign` block for block: tests/link/engine_rx.rs
-//! runs both on the same lines and compares counters and blocks.
+//! It replaced the per-lane `LaneRx` + `LaneAlign` of the first link block
+//! for block; tests/link/engine_rx.rs runs it beside `LaneRx` (the
+//! single-lane PHY) and a software marker lock model on the same lines and
+//! compares counters and blocks. The raw PRBS (BERT) mode of every lane
+//! runs in the same engine ([prbs_block_check]). [crate::link::link_rx::LinkRx]
+//! is built on [rx_lanes::RxLanes].
 //!
 //! Schedule bound. A lane gives a block every 66 line bits, i.e. every
 //! 66 x OSR clocks, less what bit recovery may move its strobe meanwhile
@@ -54,6 +58,7 @@ pub mod lane_state;
 pub mod marker_gen;
 pub mod marker_step;
 pub mod ports;
+pub mod prbs_block_check;
 pub mod rx_engine;
 pub mod rx_lanes;
 pub mod scramble;

@@ -35,7 +35,7 @@ pub struct BlockSink {
 }
 
 /// One aligned block per clock at most, from the engine to the deskew write
-/// side: what `LaneRx` + `LaneAlign` hand the deskew FIFO today, plus the
+/// side: a lane's delivered block with its deskew FIFO flags, plus the
 /// lane's marker state after the block.
 #[derive(Clone, Debug, Default, LogicInterface)]
 #[join = "AlignedBlockSink"]
@@ -92,14 +92,17 @@ pub struct AlignedBlockSink {
 pub struct LaneReadResponder {
     pub lane: Signal<In, Bits<SLOT_BITS>>,
     /// `LANE_STATUS` with the engine's fields (block lock, marker lock,
-    /// inverted, logical id); the front end's bit lock and the BERT lock are
-    /// ORed in by the register decode.
+    /// PRBS lock, inverted, logical id); the front end's bit lock is ORed
+    /// in by the register decode.
     pub status: Signal<Out, Bits<32>>,
     /// Snapshot counters (`LANE_SYNC_ERRORS` .. `LANE_BAD_MARKERS`).
     pub sync_errors: Signal<Out, Bits<32>>,
     pub lock_losses: Signal<Out, Bits<32>>,
     pub bip_errors: Signal<Out, Bits<32>>,
     pub bad_markers: Signal<Out, Bits<32>>,
+    /// Snapshot PRBS (BERT) counters (`LANE_PRBS_ERRORS`, `LANE_BITS`).
+    pub prbs_errors: Signal<Out, Bits<32>>,
+    pub bits: Signal<Out, Bits<32>>,
 }
 
 /// The register decode's side of [LaneReadResponder].
@@ -112,6 +115,8 @@ pub struct LaneReadController {
     pub lock_losses: Signal<In, Bits<32>>,
     pub bip_errors: Signal<In, Bits<32>>,
     pub bad_markers: Signal<In, Bits<32>>,
+    pub prbs_errors: Signal<In, Bits<32>>,
+    pub bits: Signal<In, Bits<32>>,
 }
 
 /// What the gearbox dealt a physical lane for its next data block, the

@@ -30,8 +30,33 @@
 //! the blocks in flight at the toggle differ (and it may count a sync error
 //! on the header the toggle splits), nothing after them.
 //!
-//! Counters (saturating at 2^32 - 1, as `LaneRx` + `LaneAlign`): sync-header
-//! errors while locked, block-lock losses, BIP-8 bit errors, bad markers.
+//! Counters (saturating at 2^32 - 1, as `LaneRx`): sync-header errors while
+//! locked, block-lock losses, BIP-8 bit errors, bad markers, PRBS bit errors
+//! and PRBS bits checked.
+//!
+//! PRBS (BERT) mode (`cfg_prbs_enable`): every lane's 66-bit blocks, as
+//! the front end frames them (no slip, no descrambling; complemented on a
+//! lane found inverted), are checked against `cfg_prbs_pattern` by
+//! [PrbsBlockCheck] (the BERT engine's 32-bit steps), with the checker's
+//! history and lock in the lane's record. Hunting, a lane locks on a block
+//! whose 66 bits all obey the recurrence over the received bits (so after
+//! two blocks: a restarted history is zero and fails); locked, it predicts
+//! each block from its own history, counts one error per mismatched bit
+//! and 66 bits per block, and unlocks on 16 errors within one block (a
+//! 66-bit window; `LaneRx`'s checker uses 64 bits, as does the BERT
+//! engine's two words), then hunts again from the line. Block lock, marker
+//! lock and the events are off in PRBS mode (not counted as lock losses);
+//! entering it zeroes the PRBS counters at the next round, leaving it keeps
+//! them for reading. Any phase of the pattern per lane works (the check is
+//! self-synchronizing).
+//!
+//! BIP alarm: each lane's record counts the markers whose BIP-8 disagreed
+//! (8 bits, saturating) within the window whose parity is `bip_epoch` (the
+//! link toggles it every `cfg_bip_window` TX marker periods); a lane
+//! visited in a new window starts from zero. `bip_alarm` is high for a
+//! round after a round in which some marker-locked data lane (id < N) had
+//! at least `cfg_bip_threshold` (0 disables) of them; `bip_alarm_lane` is
+//! the logical id of the last such lane in the round (the highest slot).
 //!
 //! Requests (`restart`, `clear`, `snapshot` pulses) are taken at the next
 //! round boundary and applied to every lane during one whole round (as the
@@ -43,10 +68,11 @@
 
 use super::block_lock_step::BlockLockStep;
 use super::descramble::Descramble64;
-use super::lane_state::{LaneStateRam, COUNT_BITS, STATE_BITS};
+use super::lane_state::{LaneStateRam, COUNT_BITS, LINK_BITS, STATE_BITS};
 use super::marker_step::MarkerStep;
 use super::max_lanes;
 use super::ports::{AlignedBlockSource, BlockSink, LaneReadResponder, SLOT_BITS};
+use super::prbs_block_check::PrbsBlockCheck;
 use crate::control::regmap::RegMap;
 use crate::params::{LinkParams, ParamError};
 use rust_hdl::prelude::*;
@@ -67,6 +93,20 @@ pub struct RxEngine {
     pub snapshot: Signal<In, Bit>,
     /// A snapshot or restart is requested or under way.
     pub busy: Signal<Out, Bit>,
+    /// PRBS (BERT) mode on every lane, and its pattern code.
+    pub cfg_prbs_enable: Signal<In, Bit>,
+    pub cfg_prbs_pattern: Signal<In, Bits<3>>,
+    /// BIP alarm: threshold (0: off), the window parity, the alarm and the
+    /// alarming lane's logical id (see the module docs).
+    pub cfg_bip_threshold: Signal<In, Bits<8>>,
+    pub bip_epoch: Signal<In, Bit>,
+    pub bip_alarm: Signal<Out, Bit>,
+    pub bip_alarm_lane: Signal<Out, Bits<12>>,
+    /// Lane discovery's read port: marker lock and logical id of
+    /// `scan_lane`, one clock later.
+    pub scan_lane: Signal<In, Bits<SLOT_BITS>>,
+    pub scan_mlock: Signal<Out, Bit>,
+    pub scan_id: Signal<Out, Bits<12>>,
     /// Per lane: marker-locked (as of the lane's last visit).
     pub marker_lock: Vec<Signal<Out, Bit>>,
     /// The aligned blocks, one per visited lane that delivered one.
@@ -77,7 +117,15 @@ pub struct RxEngine {
     lock_step: BlockLockStep,
     descr: Descramble64,
     marker: MarkerStep,
+    prbs: PrbsBlockCheck,
     mlocked: Vec<DFF<Bit>>,
+    prbs_mode: DFF<Bit>,
+    req_prbs_clear: DFF<Bit>,
+    round_prbs_clear: DFF<Bit>,
+    alarm_acc: DFF<Bit>,
+    alarm_acc_lane: DFF<Bits<12>>,
+    alarm_r: DFF<Bit>,
+    alarm_lane_r: DFF<Bits<12>>,
     slot: DFF<Bits<SLOT_BITS>>,
     req_restart: DFF<Bit>,
     req_clear: DFF<Bit>,
@@ -91,13 +139,13 @@ pub struct RxEngine {
     a_valid: DFF<Bit>,
     a_full: DFF<Bit>,
     a_block: DFF<Bits<66>>,
-    /// Round flags: bit 0 restart, 1 clear, 2 snapshot.
-    a_flags: DFF<Bits<3>>,
+    /// Round flags: bit 0 restart, 1 clear, 2 snapshot, 3 PRBS clear.
+    a_flags: DFF<Bits<4>>,
     // Stage B -> C.
     b_slot: DFF<Bits<SLOT_BITS>>,
     b_valid: DFF<Bit>,
     b_full: DFF<Bit>,
-    b_flags: DFF<Bits<3>>,
+    b_flags: DFF<Bits<4>>,
     b_state: DFF<Bits<STATE_BITS>>,
     b_counts: DFF<Bits<COUNT_BITS>>,
     b_payload: DFF<Bits<64>>,
@@ -111,6 +159,10 @@ pub struct RxEngine {
     b_sh_error: DFF<Bit>,
     b_lock_lost: DFF<Bit>,
     b_slip: DFF<Bit>,
+    b_prbs_sync: DFF<Bit>,
+    b_prbs_errors: DFF<Bits<7>>,
+    b_prbs_rx_hist: DFF<Bits<31>>,
+    b_prbs_pred_hist: DFF<Bits<31>>,
     // Stage C -> out.
     o_valid: DFF<Bit>,
     o_lane: DFF<Bits<SLOT_BITS>>,
@@ -134,16 +186,23 @@ pub struct RxEngine {
     loss_cnt: Signal<Local, Bits<32>>,
     bip_cnt: Signal<Local, Bits<33>>,
     badm_cnt: Signal<Local, Bits<32>>,
+    prbs_err_cnt: Signal<Local, Bits<33>>,
+    prbs_bit_cnt: Signal<Local, Bits<33>>,
+    prbs_hist: Signal<Local, Bits<31>>,
+    prbs_locked: Signal<Local, Bit>,
+    bip_win: Signal<Local, Bits<8>>,
+    alarm_now: Signal<Local, Bit>,
+    link_state: Signal<Local, Bits<LINK_BITS>>,
     new_state: Signal<Local, Bits<STATE_BITS>>,
     new_counts: Signal<Local, Bits<COUNT_BITS>>,
     last_slot: Constant<Bits<SLOT_BITS>>,
     saturated: Constant<Bits<33>>,
+    n_lanes: Constant<Bits<12>>,
 }
 
 impl RxEngine {
-    /// An engine for a link's physical lanes (N + S) at its OSR and marker
-    /// period; more lanes than [max_lanes] at that OSR are refused.
-    pub fn try_new(p: &LinkParams) -> Result<Self, ParamError> {
+    /// The link's own rules, then the engine's lane bound ([max_lanes]).
+    pub fn check(p: &LinkParams) -> Result<(), ParamError> {
         p.validate()?;
         let (lanes, osr) = (p.physical_lanes(), p.osr);
         if lanes > max_lanes(osr) {
@@ -156,6 +215,14 @@ impl RxEngine {
                 value: lanes,
             });
         }
+        Ok(())
+    }
+
+    /// An engine for a link's physical lanes (N + S) at its OSR and marker
+    /// period; more lanes than [max_lanes] at that OSR are refused.
+    pub fn try_new(p: &LinkParams) -> Result<Self, ParamError> {
+        Self::check(p)?;
+        let lanes = p.physical_lanes();
         let slots = lanes.max(4);
         Ok(Self {
             clock: Default::default(),
@@ -165,6 +232,15 @@ impl RxEngine {
             clear: Default::default(),
             snapshot: Default::default(),
             busy: Default::default(),
+            cfg_prbs_enable: Default::default(),
+            cfg_prbs_pattern: Default::default(),
+            cfg_bip_threshold: Default::default(),
+            bip_epoch: Default::default(),
+            bip_alarm: Default::default(),
+            bip_alarm_lane: Default::default(),
+            scan_lane: Default::default(),
+            scan_mlock: Default::default(),
+            scan_id: Default::default(),
             marker_lock: (0..lanes).map(|_| Default::default()).collect(),
             out: Default::default(),
             read: Default::default(),
@@ -172,7 +248,15 @@ impl RxEngine {
             lock_step: Default::default(),
             descr: Default::default(),
             marker: MarkerStep::new(p.marker_period),
+            prbs: Default::default(),
             mlocked: (0..lanes).map(|_| Default::default()).collect(),
+            prbs_mode: Default::default(),
+            req_prbs_clear: Default::default(),
+            round_prbs_clear: Default::default(),
+            alarm_acc: Default::default(),
+            alarm_acc_lane: Default::default(),
+            alarm_r: Default::default(),
+            alarm_lane_r: Default::default(),
             slot: Default::default(),
             req_restart: Default::default(),
             req_clear: Default::default(),
@@ -203,6 +287,10 @@ impl RxEngine {
             b_sh_error: Default::default(),
             b_lock_lost: Default::default(),
             b_slip: Default::default(),
+            b_prbs_sync: Default::default(),
+            b_prbs_errors: Default::default(),
+            b_prbs_rx_hist: Default::default(),
+            b_prbs_pred_hist: Default::default(),
             o_valid: Default::default(),
             o_lane: Default::default(),
             o_payload: Default::default(),
@@ -222,10 +310,18 @@ impl RxEngine {
             loss_cnt: Default::default(),
             bip_cnt: Default::default(),
             badm_cnt: Default::default(),
+            prbs_err_cnt: Default::default(),
+            prbs_bit_cnt: Default::default(),
+            prbs_hist: Default::default(),
+            prbs_locked: Default::default(),
+            bip_win: Default::default(),
+            alarm_now: Default::default(),
+            link_state: Default::default(),
             new_state: Default::default(),
             new_counts: Default::default(),
             last_slot: Constant::new(((slots - 1) as u64).into()),
             saturated: Constant::new(0xFFFF_FFFFu64.into()),
+            n_lanes: Constant::new((p.lanes as u64).into()),
         })
     }
 }
@@ -266,6 +362,17 @@ impl Logic for RxEngine {
             b_sh_error,
             b_lock_lost,
             b_slip,
+            b_prbs_sync,
+            b_prbs_errors,
+            b_prbs_rx_hist,
+            b_prbs_pred_hist,
+            prbs_mode,
+            req_prbs_clear,
+            round_prbs_clear,
+            alarm_acc,
+            alarm_acc_lane,
+            alarm_r,
+            alarm_lane_r,
             o_valid,
             o_lane,
             o_payload,
@@ -281,6 +388,13 @@ impl Logic for RxEngine {
         );
         self.ram.clock.next = self.clock.val();
         LaneReadResponder::link(&mut self.read, &mut self.ram.read);
+        self.ram.scan_lane.next = self.scan_lane.val();
+        self.scan_mlock.next = self.ram.scan_mlock.val();
+        self.scan_id.next = self.ram.scan_id.val();
+        // Entering PRBS mode zeroes the PRBS counters (next round).
+        self.prbs_mode.d.next = self.cfg_prbs_enable.val();
+        self.req_prbs_clear.d.next =
+            self.req_prbs_clear.q.val() | (self.cfg_prbs_enable.val() & !self.prbs_mode.q.val());
 
         // Requests wait for the next round.
         self.req_restart.d.next = self.req_restart.q.val() | self.restart.val();
@@ -291,9 +405,11 @@ impl Logic for RxEngine {
             self.round_restart.d.next = self.req_restart.q.val() | self.restart.val();
             self.round_clear.d.next = self.req_clear.q.val() | self.clear.val();
             self.round_snap.d.next = self.req_snap.q.val() | self.snapshot.val();
+            self.round_prbs_clear.d.next = self.req_prbs_clear.q.val();
             self.req_restart.d.next = false;
             self.req_clear.d.next = false;
             self.req_snap.d.next = false;
+            self.req_prbs_clear.d.next = false;
         } else {
             self.slot.d.next = self.slot.q.val() + 1;
         }
@@ -305,8 +421,11 @@ impl Logic for RxEngine {
         self.gather_full.next = false;
         for q in 0..self.lanes.len() {
             self.lanes[q].take.next = self.slot.q.val().index() == q;
-            self.lanes[q].slip.next =
-                self.b_valid.q.val() & self.b_full.q.val() & self.b_slip.q.val() & (self.b_slot.q.val().index() == q);
+            self.lanes[q].slip.next = self.b_valid.q.val()
+                & self.b_full.q.val()
+                & self.b_slip.q.val()
+                & !self.prbs_mode.q.val()
+                & (self.b_slot.q.val().index() == q);
             if self.slot.q.val().index() == q {
                 self.gather_block.next = self.gather_block.val() | self.lanes[q].hold.val();
                 self.gather_full.next = self.gather_full.val() | self.lanes[q].full.val();
@@ -317,9 +436,10 @@ impl Logic for RxEngine {
         self.a_valid.d.next = true;
         self.a_full.d.next = self.gather_full.val();
         self.a_block.d.next = self.gather_block.val();
-        self.a_flags.d.next = bit_cast::<3, 1>(self.round_restart.q.val().into())
-            | (bit_cast::<3, 1>(self.round_clear.q.val().into()) << 1)
-            | (bit_cast::<3, 1>(self.round_snap.q.val().into()) << 2);
+        self.a_flags.d.next = bit_cast::<4, 1>(self.round_restart.q.val().into())
+            | (bit_cast::<4, 1>(self.round_clear.q.val().into()) << 1)
+            | (bit_cast::<4, 1>(self.round_snap.q.val().into()) << 2)
+            | (bit_cast::<4, 1>(self.round_prbs_clear.q.val().into()) << 3);
 
         // Stage B: block lock on the header, the payload descrambled
         // (record bit offsets: see lane_state.rs's LaneRecord).
@@ -345,6 +465,18 @@ impl Logic for RxEngine {
         self.b_sh_error.d.next = self.lock_step.sh_error.val();
         self.b_lock_lost.d.next = self.lock_step.lock_lost.val();
         self.b_slip.d.next = self.lock_step.slip.val();
+        // The PRBS check of the raw block (complemented on an inverted lane).
+        self.prbs.history.next = self.ram.rd_state.val().get_bits::<31>(126);
+        self.prbs.locked.next = self.ram.rd_state.val().get_bit(157);
+        self.prbs.pattern.next = self.cfg_prbs_pattern.val();
+        self.prbs.block.next = self.a_block.q.val();
+        if self.inv.val() {
+            self.prbs.block.next = !self.a_block.q.val();
+        }
+        self.b_prbs_sync.d.next = self.prbs.sync_ok.val();
+        self.b_prbs_errors.d.next = self.prbs.errors.val();
+        self.b_prbs_rx_hist.d.next = self.prbs.rx_history.val();
+        self.b_prbs_pred_hist.d.next = self.prbs.pred_history.val();
         self.b_slot.d.next = self.a_slot.q.val();
         self.b_valid.d.next = self.a_valid.q.val();
         self.b_full.d.next = self.a_full.q.val();
@@ -353,8 +485,9 @@ impl Logic for RxEngine {
         self.b_counts.d.next = self.ram.rd_counts.val();
 
         // Stage C: marker lock and BIP on the delivered block.
-        self.marker.valid.next = self.b_full.q.val() & self.b_deliver.q.val();
-        self.marker.block_lock.next = self.b_locked.q.val();
+        // PRBS mode: no blocks, no block lock (and so no marker lock).
+        self.marker.valid.next = self.b_full.q.val() & self.b_deliver.q.val() & !self.prbs_mode.q.val();
+        self.marker.block_lock.next = self.b_locked.q.val() & !self.prbs_mode.q.val();
         self.marker.payload.next = self.b_payload.q.val();
         self.marker.ctrl.next = self.b_ctrl.q.val();
         self.marker.bad.next = self.b_bad.q.val();
@@ -372,44 +505,120 @@ impl Logic for RxEngine {
         self.loss_cnt.next = self.b_counts.q.val().get_bits::<32>(32);
         self.bip_cnt.next = bit_cast::<33, 32>(self.b_counts.q.val().get_bits::<32>(64));
         self.badm_cnt.next = self.b_counts.q.val().get_bits::<32>(96);
+        self.prbs_err_cnt.next = bit_cast::<33, 32>(self.b_counts.q.val().get_bits::<32>(128));
+        self.prbs_bit_cnt.next = bit_cast::<33, 32>(self.b_counts.q.val().get_bits::<32>(160));
         if self.b_flags.q.val().get_bit(1) {
             self.sync_cnt.next = 0.into();
             self.loss_cnt.next = 0.into();
             self.bip_cnt.next = 0.into();
             self.badm_cnt.next = 0.into();
         }
-        self.new_state.next = self.b_state.q.val();
+        if self.b_flags.q.val().get_bit(1) | self.b_flags.q.val().get_bit(3) {
+            self.prbs_err_cnt.next = 0.into();
+            self.prbs_bit_cnt.next = 0.into();
+        }
+        self.link_state.next = self.b_state.q.val().get_bits::<LINK_BITS>(0);
         if self.b_full.q.val() {
-            if self.b_sh_error.q.val() & !self.sync_cnt.val().all() {
+            if self.b_sh_error.q.val() & !self.prbs_mode.q.val() & !self.sync_cnt.val().all() {
                 self.sync_cnt.next = self.sync_cnt.val() + 1;
             }
-            if self.b_lock_lost.q.val() & !self.loss_cnt.val().all() {
+            if self.b_lock_lost.q.val() & !self.prbs_mode.q.val() & !self.loss_cnt.val().all() {
                 self.loss_cnt.next = self.loss_cnt.val() + 1;
             }
             if self.marker.bad_marker.val() & !self.badm_cnt.val().all() {
                 self.badm_cnt.next = self.badm_cnt.val() + 1;
             }
             self.bip_cnt.next = self.bip_cnt.val() + bit_cast::<33, 6>(self.marker.bip_errors.val());
-            self.new_state.next = bit_cast::<STATE_BITS, 58>(self.b_history.q.val())
-                | (bit_cast::<STATE_BITS, 1>(self.b_locked.q.val().into()) << 58)
-                | (bit_cast::<STATE_BITS, 7>(self.b_sh_cnt.q.val()) << 59)
-                | (bit_cast::<STATE_BITS, 5>(self.b_bad_cnt.q.val()) << 66)
-                | (bit_cast::<STATE_BITS, 1>(self.marker.next_mlock.val().into()) << 71)
-                | (bit_cast::<STATE_BITS, 12>(self.marker.next_mid.val()) << 72)
-                | (bit_cast::<STATE_BITS, 17>(self.marker.next_bcount.val()) << 84)
-                | (bit_cast::<STATE_BITS, 3>(self.marker.next_bad_run.val()) << 101)
-                | (bit_cast::<STATE_BITS, 1>(self.marker.next_inv.val().into()) << 104)
-                | (bit_cast::<STATE_BITS, 12>(self.marker.next_cand.val()) << 105)
-                | (bit_cast::<STATE_BITS, 1>(self.marker.next_cand_ok.val().into()) << 117)
-                | (bit_cast::<STATE_BITS, 8>(self.marker.next_bip_acc.val()) << 118);
+            self.link_state.next = bit_cast::<LINK_BITS, 58>(self.b_history.q.val())
+                | (bit_cast::<LINK_BITS, 1>(self.b_locked.q.val().into()) << 58)
+                | (bit_cast::<LINK_BITS, 7>(self.b_sh_cnt.q.val()) << 59)
+                | (bit_cast::<LINK_BITS, 5>(self.b_bad_cnt.q.val()) << 66)
+                | (bit_cast::<LINK_BITS, 1>(self.marker.next_mlock.val().into()) << 71)
+                | (bit_cast::<LINK_BITS, 12>(self.marker.next_mid.val()) << 72)
+                | (bit_cast::<LINK_BITS, 17>(self.marker.next_bcount.val()) << 84)
+                | (bit_cast::<LINK_BITS, 3>(self.marker.next_bad_run.val()) << 101)
+                | (bit_cast::<LINK_BITS, 1>(self.marker.next_inv.val().into()) << 104)
+                | (bit_cast::<LINK_BITS, 12>(self.marker.next_cand.val()) << 105)
+                | (bit_cast::<LINK_BITS, 1>(self.marker.next_cand_ok.val().into()) << 117)
+                | (bit_cast::<LINK_BITS, 8>(self.marker.next_bip_acc.val()) << 118);
+        }
+        if self.prbs_mode.q.val() {
+            // Only the polarity found in link mode stays (the check uses it).
+            self.link_state.next = bit_cast::<LINK_BITS, 1>(self.b_state.q.val().get_bits::<1>(104)) << 104;
         }
         if self.bip_cnt.val() > self.saturated.val() {
             self.bip_cnt.next = self.saturated.val();
         }
+
+        // The PRBS checker (see the module docs).
+        self.prbs_hist.next = self.b_state.q.val().get_bits::<31>(126);
+        self.prbs_locked.next = self.b_state.q.val().get_bit(157);
+        if !self.prbs_mode.q.val() {
+            self.prbs_hist.next = 0.into();
+            self.prbs_locked.next = false;
+        } else if self.b_full.q.val() {
+            if self.prbs_locked.val() {
+                self.prbs_hist.next = self.b_prbs_pred_hist.q.val();
+                self.prbs_err_cnt.next = self.prbs_err_cnt.val() + bit_cast::<33, 7>(self.b_prbs_errors.q.val());
+                self.prbs_bit_cnt.next = self.prbs_bit_cnt.val() + 66;
+                if self.b_prbs_errors.q.val() >= 16 {
+                    // Lost: hunt again from the line.
+                    self.prbs_locked.next = false;
+                    self.prbs_hist.next = self.b_prbs_rx_hist.q.val();
+                }
+            } else {
+                self.prbs_hist.next = self.b_prbs_rx_hist.q.val();
+                if self.b_prbs_sync.q.val() {
+                    self.prbs_locked.next = true;
+                }
+            }
+        }
+        if self.prbs_err_cnt.val() > self.saturated.val() {
+            self.prbs_err_cnt.next = self.saturated.val();
+        }
+        if self.prbs_bit_cnt.val() > self.saturated.val() {
+            self.prbs_bit_cnt.next = self.saturated.val();
+        }
+
+        // BIP alarm window: a new window starts the lane's count from zero.
+        self.bip_win.next = self.b_state.q.val().get_bits::<8>(158);
+        if self.b_state.q.val().get_bit(166) != self.bip_epoch.val() {
+            self.bip_win.next = 0.into();
+        }
+        if self.b_full.q.val() & self.marker.bip_bad.val() & (self.bip_win.val() != 255) {
+            self.bip_win.next = self.bip_win.val() + 1;
+        }
+        self.alarm_now.next = self.b_valid.q.val()
+            & !self.b_flags.q.val().get_bit(0)
+            & (self.cfg_bip_threshold.val() != 0)
+            & (self.bip_win.val() >= self.cfg_bip_threshold.val())
+            & self.link_state.val().get_bit(71)
+            & (self.link_state.val().get_bits::<12>(72) < self.n_lanes.val());
+        if self.b_valid.q.val() & (self.b_slot.q.val() == self.last_slot.val()) {
+            self.alarm_r.d.next = self.alarm_acc.q.val() | self.alarm_now.val();
+            self.alarm_lane_r.d.next = self.alarm_acc_lane.q.val();
+            if self.alarm_now.val() {
+                self.alarm_lane_r.d.next = self.link_state.val().get_bits::<12>(72);
+            }
+            self.alarm_acc.d.next = false;
+        } else if self.alarm_now.val() {
+            self.alarm_acc.d.next = true;
+            self.alarm_acc_lane.d.next = self.link_state.val().get_bits::<12>(72);
+        }
+        self.bip_alarm.next = self.alarm_r.q.val();
+        self.bip_alarm_lane.next = self.alarm_lane_r.q.val();
+
+        self.new_state.next = bit_cast::<STATE_BITS, LINK_BITS>(self.link_state.val())
+            | (bit_cast::<STATE_BITS, 31>(self.prbs_hist.val()) << 126)
+            | (bit_cast::<STATE_BITS, 1>(self.prbs_locked.val().into()) << 157)
+            | (bit_cast::<STATE_BITS, 8>(self.bip_win.val()) << 158)
+            | (bit_cast::<STATE_BITS, 1>(self.bip_epoch.val().into()) << 166);
         self.new_counts.next = bit_cast::<COUNT_BITS, 32>(self.sync_cnt.val())
             | (bit_cast::<COUNT_BITS, 32>(self.loss_cnt.val()) << 32)
             | (bit_cast::<COUNT_BITS, 32>(self.bip_cnt.val().get_bits::<32>(0)) << 64)
-            | (bit_cast::<COUNT_BITS, 32>(self.badm_cnt.val()) << 96);
+            | (bit_cast::<COUNT_BITS, 32>(self.badm_cnt.val()) << 96)
+            | (bit_cast::<COUNT_BITS, 32>(self.prbs_err_cnt.val().get_bits::<32>(0)) << 128)
+            | (bit_cast::<COUNT_BITS, 32>(self.prbs_bit_cnt.val().get_bits::<32>(0)) << 160);
         if self.b_flags.q.val().get_bit(0) {
             self.new_state.next = 0.into();
             self.new_counts.next = 0.into();
@@ -418,10 +627,11 @@ impl Logic for RxEngine {
         self.ram.wr_addr.next = self.b_slot.q.val();
         self.ram.wr_state.next = self.new_state.val();
         self.ram.wr_counts.next = self.new_counts.val();
-        // Status: block lock 0, marker lock 1, inverted 2, lane id 15..4.
+        // Status: block lock 0, marker lock 1, inverted 2, PRBS lock 3, lane id 15..4.
         self.ram.wr_status.next = bit_cast::<16, 1>(self.new_state.val().get_bits::<1>(58))
             | (bit_cast::<16, 1>(self.new_state.val().get_bits::<1>(71)) << 1)
             | (bit_cast::<16, 1>(self.new_state.val().get_bits::<1>(104)) << 2)
+            | (bit_cast::<16, 1>(self.new_state.val().get_bits::<1>(157)) << 3)
             | (bit_cast::<16, 12>(self.new_state.val().get_bits::<12>(72)) << 4);
         self.ram.wr_snap.next = self.b_flags.q.val().get_bit(2) | self.b_flags.q.val().get_bit(0);
         for q in 0..self.mlocked.len() {
@@ -478,9 +688,13 @@ impl Logic for RxEngine {
             self.req_restart.d.next = false;
             self.req_clear.d.next = false;
             self.req_snap.d.next = false;
+            self.req_prbs_clear.d.next = false;
+            self.round_prbs_clear.d.next = false;
             self.a_valid.d.next = false;
             self.b_valid.d.next = false;
             self.o_valid.d.next = false;
+            self.alarm_acc.d.next = false;
+            self.alarm_r.d.next = false;
         }
     }
 }

@@ -12,7 +12,7 @@
 //! an inverted lane itself (see [RxEngine]).
 
 use super::block_deser::BlockDeser;
-use super::ports::{AlignedBlockSource, BlockSource, LaneReadResponder};
+use super::ports::{AlignedBlockSource, BlockSource, LaneReadResponder, SLOT_BITS};
 use super::rx_engine::RxEngine;
 use crate::params::{LinkParams, ParamError};
 use crate::phy::bit_recovery::BitRecovery;
@@ -36,6 +36,17 @@ pub struct RxLanes {
     pub clear: Signal<In, Bit>,
     pub snapshot: Signal<In, Bit>,
     pub busy: Signal<Out, Bit>,
+    /// PRBS (BERT) mode and pattern; BIP alarm (see [RxEngine]).
+    pub cfg_prbs_enable: Signal<In, Bit>,
+    pub cfg_prbs_pattern: Signal<In, Bits<3>>,
+    pub cfg_bip_threshold: Signal<In, Bits<8>>,
+    pub bip_epoch: Signal<In, Bit>,
+    pub bip_alarm: Signal<Out, Bit>,
+    pub bip_alarm_lane: Signal<Out, Bits<12>>,
+    /// Lane discovery's read port (see [RxEngine]).
+    pub scan_lane: Signal<In, Bits<SLOT_BITS>>,
+    pub scan_mlock: Signal<Out, Bit>,
+    pub scan_id: Signal<Out, Bits<12>>,
     /// Aligned blocks for the deskew write side.
     pub out: AlignedBlockSource,
     /// The register decode's read port.
@@ -60,6 +71,15 @@ impl RxLanes {
             clear: Default::default(),
             snapshot: Default::default(),
             busy: Default::default(),
+            cfg_prbs_enable: Default::default(),
+            cfg_prbs_pattern: Default::default(),
+            cfg_bip_threshold: Default::default(),
+            bip_epoch: Default::default(),
+            bip_alarm: Default::default(),
+            bip_alarm_lane: Default::default(),
+            scan_lane: Default::default(),
+            scan_mlock: Default::default(),
+            scan_id: Default::default(),
             out: Default::default(),
             read: Default::default(),
             bitrec: (0..lanes).map(|_| BitRecovery::new(osr)).collect(),
@@ -78,6 +98,15 @@ impl Logic for RxLanes {
         self.engine.clear.next = self.clear.val();
         self.engine.snapshot.next = self.snapshot.val();
         self.busy.next = self.engine.busy.val();
+        self.engine.cfg_prbs_enable.next = self.cfg_prbs_enable.val();
+        self.engine.cfg_prbs_pattern.next = self.cfg_prbs_pattern.val();
+        self.engine.cfg_bip_threshold.next = self.cfg_bip_threshold.val();
+        self.engine.bip_epoch.next = self.bip_epoch.val();
+        self.bip_alarm.next = self.engine.bip_alarm.val();
+        self.bip_alarm_lane.next = self.engine.bip_alarm_lane.val();
+        self.engine.scan_lane.next = self.scan_lane.val();
+        self.scan_mlock.next = self.engine.scan_mlock.val();
+        self.scan_id.next = self.engine.scan_id.val();
         AlignedBlockSource::link(&mut self.out, &mut self.engine.out);
         LaneReadResponder::link(&mut self.read, &mut self.engine.read);
         for q in 0..self.deser.len() {
