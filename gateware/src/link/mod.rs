@@ -12,5 +12,5 @@ pub mod link_tx;
 pub mod marker;
 pub mod stream_width;
 pub mod traffic;
-pub mod tx_feed;
+pub mod tx_word_stage;
 pub mod word_stream;

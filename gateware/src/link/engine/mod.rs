@@ -30,19 +30,14 @@
 //!
 //! TX: per physical lane only a 66-bit serializer ([block_ser::BlockSer]);
 //! one [tx_engine::TxEngine] chooses, marks and scrambles every lane's next
-//! block with its state in block RAM ([tx_state::TxStateRam]);
-//! [tx_lanes::TxLanes] puts them together, and tests/link/engine_tx.rs
-//! checks its lines bit for bit against `LaneTx` + `TxFeed`. The TX
-//! schedule bound is at [tx_max_lanes].
+//! block, or sends raw PRBS in BERT mode ([prbs_block::PrbsBlockGen]), with
+//! its state in block RAM ([tx_state::TxStateRam]); [tx_lanes::TxLanes]
+//! puts them together, and `LinkTx` drives it from its gearbox through the
+//! word stage in block RAM (`link::tx_word_stage`). tests/link/engine_tx.rs
+//! checks its lines bit for bit against the software block encoder and PRBS
+//! model. The TX schedule bound is at [tx_max_lanes].
 //!
-//! TX area (yosys 0.23, `TxLanes` at OSR 3, 8 and 32 lanes, per lane = the
-//! slope; `tx_lanes_synthesize_...` in tests/link/engine_tx.rs prints it):
-//! iCE40 132 LUT4 a lane (+ ~303 fixed) and 6 SB_RAM40_4K; ECP5 195 LUT4 a
-//! lane (+ ~252) and 3 DP16KD; 145 FF a lane (the serializer's hold and
-//! shift registers). Today's `LaneTx` + `TxFeed` take 215 iCE40 / 279 ECP5
-//! LUT4 a lane, its 64-bit word stage included, which `TxLanes` leaves to
-//! the gearbox (`TxWordSource`); most of the new per-lane LUTs are the
-//! serializer's shift mux and the engine's AND-OR gather of the lane's word.
+//! TX area: TX_AREA
 //!
 //! Interfaces between the blocks are `LogicInterface` pairs ([ports]).
 
@@ -53,6 +48,7 @@ pub mod descramble;
 pub mod lane_state;
 pub mod marker_gen;
 pub mod marker_step;
+pub mod prbs_block;
 pub mod ports;
 pub mod rx_engine;
 pub mod rx_lanes;
