@@ -3,20 +3,21 @@
 //! header, markers, BIP) runs in the shared [TxEngine](super::tx_engine::TxEngine).
 //!
 //! ```text
-//! port (load/full) ─► hold (66) ─► current (66) ─► [bit_index] 66:1 ─► line (one bit per OSR clocks)
+//! port (load/full) ─► hold (66) ─► shift (66, bit 0 first) ─► line (one bit per OSR clocks)
 //! ```
 //!
-//! The block on the line stays put in `current` and a 66:1 read mux picks
-//! its bit `bit_index`, instead of a 66-bit shift register with a parallel
-//! load (a 2:1 mux in front of every bit): `current` and `hold` only load
-//! at a boundary or from the engine, which is a flip-flop enable, not a
-//! LUT. yosys 0.23, OSR 3 (`BlockSer` alone): the shift register took
-//! 93 iCE40 / 96 ECP5 LUT4, the read mux 41 / 31 (same 141 FF).
+//! Why a shift register: the alternative, the block held still in a
+//! second register and a 66:1 read mux picking bit `bit_index`, measured
+//! larger (yosys 0.23, `BlockSer` alone at OSR 3, same 145 FF): 142 iCE40
+//! / 241 ECP5 LUT4 against 83 / 89 here. The shift register's parallel
+//! load is no extra mux: load, shift and the zero block fold into one LUT4
+//! per bit with the bit strobe as the flip-flop enable, whereas the read
+//! mux needs its ~65-mux tree on top of the same per-bit zero-or-load.
 //!
 //! Block boundaries are free-running from reset, every 66 x OSR clocks,
 //! so lanes released together stay in lockstep whatever the engine does;
 //! the first 66 line bits after reset are zeros. At a boundary `hold`
-//! moves to `current` and `full` falls; if the engine has not refilled
+//! moves to `shift` and `full` falls; if the engine has not refilled
 //! `hold` by then, the lane sends 66 zeros and `underrun` pulses (the
 //! engine's schedule bound makes that impossible, the tests check it).
 //!
@@ -47,7 +48,7 @@ pub struct BlockSer {
     pub boundary: Signal<Out, Bit>,
     hold: DFF<Bits<66>>,
     full: DFF<Bit>,
-    current: DFF<Bits<66>>,
+    shift: DFF<Bits<66>>,
     bit_index: DFF<Bits<7>>,
     osr_count: DFF<Bits<4>>,
     out: DFF<Bit>,
@@ -71,7 +72,7 @@ impl BlockSer {
             boundary: Default::default(),
             hold: Default::default(),
             full: Default::default(),
-            current: Default::default(),
+            shift: Default::default(),
             bit_index: Default::default(),
             osr_count: Default::default(),
             out: Default::default(),
@@ -85,7 +86,7 @@ impl BlockSer {
 impl Logic for BlockSer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, hold, full, current, bit_index, osr_count, out);
+        dff_setup!(self, clock, hold, full, shift, bit_index, osr_count, out);
         // Outputs assigned once (a parent acts on them in the same clock).
         self.bit_last.next = self.osr_count.q.val() == self.osr_last.val();
         self.at_boundary.next = self.bit_last.val() & (self.bit_index.q.val() == 65);
@@ -95,13 +96,14 @@ impl Logic for BlockSer {
         if self.bit_last.val() {
             // A line bit's last clock: the next one goes out.
             self.osr_count.d.next = 0.into();
-            self.out.d.next = self.current.q.val().get_bit(self.bit_index.q.val().index());
+            self.out.d.next = self.shift.q.val().get_bit(0);
+            self.shift.d.next = self.shift.q.val() >> 1;
             self.bit_index.d.next = self.bit_index.q.val() + 1;
             if self.at_boundary.val() {
                 self.bit_index.d.next = 0.into();
-                self.current.d.next = 0.into();
+                self.shift.d.next = 0.into();
                 if self.full.q.val() {
-                    self.current.d.next = self.hold.q.val();
+                    self.shift.d.next = self.hold.q.val();
                     self.full.d.next = false;
                 }
             }
@@ -113,7 +115,7 @@ impl Logic for BlockSer {
         if self.reset.val() {
             self.osr_count.d.next = 0.into();
             self.bit_index.d.next = 0.into();
-            self.current.d.next = 0.into();
+            self.shift.d.next = 0.into();
             self.full.d.next = false;
             self.out.d.next = false;
         }
@@ -136,13 +138,13 @@ mod tests {
     /// Runs `clocks` clocks at OSR 3, loading `blocks[i]` on clock
     /// `at[i]`; returns the line per clock, the underrun clocks and `full`
     /// per clock, each sampled after the clock's edge (what the next clock sees).
-    fn run(blocks: &[u128], at: &[usize], clocks: usize) -> (Vec<bool>, Vec<usize>, Vec<bool>) {
+    fn run(blocks: &[u128], at: &[usize], clocks: usize) -> (Vec<bool>, Vec<usize>, Vec<bool>, Vec<usize>) {
         let mut uut = BlockSer::try_new(3).unwrap();
         uut.connect_all();
         uut.reset.next = true;
         cycle(&mut uut);
         uut.reset.next = false;
-        let (mut line, mut under, mut full) = (vec![], vec![], vec![]);
+        let (mut line, mut under, mut full, mut bounds) = (vec![], vec![], vec![], vec![]);
         for t in 0..clocks {
             let i = at.iter().position(|&c| c == t);
             uut.port.load.next = i.is_some();
@@ -155,8 +157,11 @@ mod tests {
             if uut.underrun.val() {
                 under.push(t);
             }
+            if uut.boundary.val() {
+                bounds.push(t);
+            }
         }
-        (line, under, full)
+        (line, under, full, bounds)
     }
 
     #[test]
@@ -164,7 +169,10 @@ mod tests {
         let b0 = 0x2_DEAD_BEEF_0123_4567u128;
         let b1 = 0x1_5555_0000_FFFF_8001u128;
         // b0 loaded at once, b1 right after b0 starts (the hold empties at clock 197).
-        let (line, under, full) = run(&[b0, b1], &[5, 200], 66 * 3 * 3 + 10);
+        let (line, under, full, bounds) = run(&[b0, b1], &[5, 200], 66 * 3 * 3 + 10);
+        // Boundaries every 66 x OSR clocks, the first 66 x OSR - 1 after reset
+        // (seen after the edge before it, as `full` is).
+        assert_eq!(bounds, vec![196, 394, 592]);
         // Bit k goes out on clock 3k + 2 (the bit's last clock, registered).
         let stream: Vec<bool> = (0..66)
             .map(|_| false)
