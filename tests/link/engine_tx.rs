@@ -351,4 +351,3 @@ fn link_tx_luts_at_8_and_32_lanes() {
         slope(rows[0].1.luts, rows[1].1.luts)
     );
 }
-

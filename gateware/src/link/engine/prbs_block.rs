@@ -16,7 +16,7 @@ use crate::phy::prbs_word::PrbsWordCheck;
 use rust_hdl::prelude::*;
 
 /// 66 PRBS line bits after a lane's history (see the module docs).
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct PrbsBlockGen {
     /// The lane's last 31 sent PRBS bits, newest in bit 0.
     pub history: Signal<In, Bits<31>>,
@@ -32,23 +32,6 @@ pub struct PrbsBlockGen {
     state_mask: Signal<Local, Bits<31>>,
     seeded: Signal<Local, Bits<31>>,
     gathered: Signal<Local, Bits<66>>,
-}
-
-impl Default for PrbsBlockGen {
-    fn default() -> Self {
-        Self {
-            history: Default::default(),
-            pattern: Default::default(),
-            block: Default::default(),
-            next_history: Default::default(),
-            first: Default::default(),
-            second: Default::default(),
-            third: Default::default(),
-            state_mask: Default::default(),
-            seeded: Default::default(),
-            gathered: Default::default(),
-        }
-    }
 }
 
 impl Logic for PrbsBlockGen {
