@@ -12,7 +12,9 @@
 use crate::bert::core::{BertConfig, BertCore};
 use crate::control::host_port::HostPort;
 use crate::control::reg_bus::RegBusMaster;
+use crate::control::uart_tx::divisor_rule;
 use crate::link::core::{CoreConfig, LinkCore};
+use crate::params::CoreError;
 use rust_hdl::prelude::*;
 
 /// What a simulator needs from a board top (the virtual board runs either
@@ -58,8 +60,16 @@ macro_rules! board_top {
             /// A top whose UART runs at `divisor` clocks per bit
             /// (e.g. 48 MHz / 3 Mbaud = 16; 48 MHz / 115200 = 417).
             pub fn new(cfg: &$cfg, divisor: u32) -> Self {
+                Self::try_new(cfg, divisor).unwrap_or_else(|e| panic!("{e}"))
+            }
+
+            /// [Self::new], refusing a configuration the core or the UART
+            /// cannot take with the rule it breaks.
+            pub fn try_new(cfg: &$cfg, divisor: u32) -> Result<Self, CoreError> {
+                divisor_rule(divisor).map_err(|why| CoreError::new("HostPort", why))?;
+                let core = <$core>::try_new(cfg)?;
                 let phys = cfg.params.physical_lanes();
-                $name {
+                Ok($name {
                     clock: Default::default(),
                     reset: Default::default(),
                     uart_rx: Default::default(),
@@ -68,8 +78,8 @@ macro_rules! board_top {
                     rx_lines: (0..phys).map(|_| Default::default()).collect(),
                     leds: Default::default(),
                     host: HostPort::new(divisor),
-                    core: <$core>::new(cfg),
-                }
+                    core,
+                })
             }
         }
 

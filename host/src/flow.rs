@@ -441,6 +441,8 @@ fn strip_ansi(s: &str) -> String {
 pub struct ProgramCommand {
     pub program: PathBuf,
     pub args: Vec<String>,
+    /// Where the programmer's log goes (the bitstream's folder).
+    pub log_dir: PathBuf,
 }
 
 impl ProgramCommand {
@@ -464,17 +466,24 @@ pub fn program_command(
     sram: bool,
     search_path: Option<&OsStr>,
 ) -> Result<ProgramCommand, FlowError> {
+    // Absolute: the programmer runs in the log folder, not where the user is.
+    let bitstream = std::path::absolute(bitstream).unwrap_or_else(|_| bitstream.to_path_buf());
     let file = bitstream.display().to_string();
+    let log_dir = bitstream.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     match find_tool("openFPGALoader", search_path) {
         Ok(program) => {
             let mode = if sram { "--write-sram" } else { "--write-flash" };
-            Ok(ProgramCommand { program, args: vec!["-b".into(), board.loader_board.into(), mode.into(), file] })
+            Ok(ProgramCommand {
+                program,
+                args: vec!["-b".into(), board.loader_board.into(), mode.into(), file],
+                log_dir,
+            })
         }
         Err(missing) if board.iceprog => match find_tool("iceprog", search_path) {
             Ok(program) => {
                 let mut args = if sram { vec!["-S".to_string()] } else { vec![] };
                 args.push(file);
-                Ok(ProgramCommand { program, args })
+                Ok(ProgramCommand { program, args, log_dir })
             }
             Err(_) => Err(missing.into()),
         },
@@ -482,30 +491,41 @@ pub fn program_command(
     }
 }
 
-/// Runs a [program_command]; a missing board is [FlowError::NoBoard].
+/// Runs a [program_command]; a missing board is [FlowError::NoBoard]. The
+/// programmer's output is logged beside the bitstream (`<tool>.log`), as
+/// the build's tools log into its folder.
 pub fn program(board: &Board, cmd: &ProgramCommand, search_path: Option<&OsStr>) -> Result<(), FlowError> {
+    let tool = cmd.program.file_name().unwrap_or_default().to_string_lossy().to_string();
     let mut c = Command::new(&cmd.program);
     c.args(&cmd.args);
-    if let Some(p) = search_path {
-        c.env("PATH", p);
-    }
-    let out = c.output().map_err(|err| FlowError::Io { path: cmd.program.clone(), err })?;
-    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let tool = cmd.program.file_name().unwrap_or_default().to_string_lossy().to_string();
-    if out.status.success() {
+    let mut text = String::new();
+    let ran = run_logged(&tool, &mut c, &cmd.log_dir, search_path, &mut |line| {
+        text.push_str(line);
+        text.push('\n');
+    });
+    match ran {
         // Exit 0 is not success: the programmers exit 0 on a CDONE failure.
-        return match cdone_failure(&text) {
+        Ok(_) => match cdone_failure(&text) {
             Some(line) => Err(FlowError::NotConfigured { tool, line }),
             None => Ok(()),
-        };
+        },
+        Err(ToolError::Failed { summary, .. }) => {
+            let no_board = [
+                "unable to open ftdi device",
+                "Can't find iCE FTDI",
+                "No cable",
+                "device not found",
+                "cable not found",
+            ];
+            match text.lines().find(|l| no_board.iter().any(|m| l.contains(m))) {
+                Some(line) => {
+                    Err(FlowError::NoBoard { title: board.title.to_string(), tool, detail: line.trim().to_string() })
+                }
+                None => Err(FlowError::Program { tool, summary }),
+            }
+        }
+        Err(e) => Err(e.into()),
     }
-    let no_board =
-        ["unable to open ftdi device", "Can't find iCE FTDI", "No cable", "device not found", "cable not found"];
-    if let Some(line) = text.lines().find(|l| no_board.iter().any(|m| l.contains(m))) {
-        return Err(FlowError::NoBoard { title: board.title.to_string(), tool, detail: line.trim().to_string() });
-    }
-    let summary = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("non-zero exit").trim().to_string();
-    Err(FlowError::Program { tool, summary })
 }
 
 /// The human summary of a build.
@@ -589,12 +609,16 @@ mod tests {
     #[test]
     fn program_commands_per_board() {
         let ice = board("icebreaker").unwrap();
-        let c = program_command(ice, Path::new("t.bin"), true, None).unwrap();
+        let c = program_command(ice, Path::new("/b/t.bin"), true, None).unwrap();
         assert!(c.program.ends_with("openFPGALoader"), "{c:?}");
-        assert_eq!(c.args, ["-b", "ice40_generic", "--write-sram", "t.bin"]);
+        assert_eq!(c.args, ["-b", "ice40_generic", "--write-sram", "/b/t.bin"]);
+        assert_eq!(c.log_dir, Path::new("/b"));
         let ulx = board("ulx3s").unwrap();
+        let c = program_command(ulx, Path::new("/b/t.bit"), false, None).unwrap();
+        assert_eq!(c.args, ["-b", "ulx3s", "--write-flash", "/b/t.bit"]);
+        // A relative bitstream is made absolute: the programmer runs in the log folder.
         let c = program_command(ulx, Path::new("t.bit"), false, None).unwrap();
-        assert_eq!(c.args, ["-b", "ulx3s", "--write-flash", "t.bit"]);
+        assert_eq!(Path::new(&c.args[3]), std::env::current_dir().unwrap().join("t.bit"));
     }
 
     #[test]

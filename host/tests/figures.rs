@@ -21,11 +21,13 @@ fn reads_reach_most_of_the_wire_limit() {
         burst.wire_per_s,
         100.0 * burst.efficiency()
     );
-    // The host adds little to the wire time (no waits on fixed timeouts, which
-    // would cap it near 1/timeout). Loose bounds: a loaded CI machine delays
-    // the board thread's wake-ups (measured 81%/94% idle, 56%/90% at load 7).
-    assert!(single.efficiency() > 0.2 && single.efficiency() <= 1.05, "{single:?}");
-    assert!(burst.efficiency() > 0.4 && burst.efficiency() <= 1.05, "{burst:?}");
+    // The host waits on no fixed timeout, which would cap it near 1/timeout
+    // (a 50 ms wait per read: 20/s, 3% of the wire). The bounds are that
+    // loose because a loaded machine delays the board thread's wake-ups:
+    // measured 81%/94% idle, 56%/90% at load 7, 16%/47% with four builds
+    // beside it. The figures themselves are a benchmark's, printed above.
+    assert!(single.efficiency() > 0.08 && single.efficiency() <= 1.05, "{single:?}");
+    assert!(burst.efficiency() > 0.2 && burst.efficiency() <= 1.05, "{burst:?}");
     assert_eq!(c.stats().retries, 0);
 
     let b = FakeBoard::spawn(FakeOptions::default()).unwrap();

@@ -54,6 +54,9 @@ fn a_cdone_failure_with_exit_0_is_an_error() {
     let (code, out, err) = flash(&dir, &dir, &["--board", "ulx3s", "--bitstream", "top.bit"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "programmed Radiona ULX3S v3.0 (85F) (flash) with top.bit\n");
+    // The programmer's output is logged beside the bitstream.
+    let log = std::fs::read_to_string(dir.join("openFPGALoader.log")).unwrap();
+    assert!(log.contains("Wait for CDONE"), "{log}");
 }
 
 #[test]

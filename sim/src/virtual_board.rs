@@ -186,10 +186,19 @@ impl VirtualBoard {
                 };
                 serve(engine.as_mut(), master, opts, stop, cycles)
             }
+            let refused = ready_tx.clone();
             let served = match &image {
-                Image::Link(cfg) => run(LinkTop::new(cfg, opts.divisor), &opts, ready_tx, master, &s, &c),
-                Image::Bert(cfg) => run(BertTop::new(cfg, opts.divisor), &opts, ready_tx, master, &s, &c),
+                Image::Link(cfg) => {
+                    LinkTop::try_new(cfg, opts.divisor).map(|t| run(t, &opts, ready_tx, master, &s, &c))
+                }
+                Image::Bert(cfg) => {
+                    BertTop::try_new(cfg, opts.divisor).map(|t| run(t, &opts, ready_tx, master, &s, &c))
+                }
             };
+            let served = served.unwrap_or_else(|e| {
+                let _ = refused.send(Err(e.to_string()));
+                Ok(())
+            });
             if let Err(e) = served {
                 *f.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
             }

@@ -30,16 +30,17 @@ pub fn board_verilog(pin_lanes: usize, leds: usize, cfg: &ShellConfig) -> Result
             cfg.ext_lanes
         ));
     }
-    fn gen<const E: usize, const L: usize>(cfg: &ShellConfig) -> String {
-        match cfg.core {
-            CoreKind::Link => crate::verilog::verilog_of(&mut LinkShell::<E, L>::new(cfg)),
-            CoreKind::Bert => crate::verilog::verilog_of(&mut BertShell::<E, L>::new(cfg)),
-        }
+    fn gen<const E: usize, const L: usize>(cfg: &ShellConfig) -> Result<String, String> {
+        let verilog = match cfg.core {
+            CoreKind::Link => LinkShell::<E, L>::try_new(cfg).map(|mut s| crate::verilog::verilog_of(&mut s)),
+            CoreKind::Bert => BertShell::<E, L>::try_new(cfg).map(|mut s| crate::verilog::verilog_of(&mut s)),
+        };
+        verilog.map_err(|e| e.to_string())
     }
     match (pin_lanes, leds) {
-        (8, 7) => Ok(gen::<8, 7>(cfg)),
-        (16, 8) => Ok(gen::<16, 8>(cfg)),
-        (21, 8) => Ok(gen::<21, 8>(cfg)),
+        (8, 7) => gen::<8, 7>(cfg),
+        (16, 8) => gen::<16, 8>(cfg),
+        (21, 8) => gen::<21, 8>(cfg),
         s => Err(format!("(lane pins, leds) must be one of {PIN_SHAPES:?}, not {s:?}")),
     }
 }

@@ -11,7 +11,7 @@ use super::heartbeat::Heartbeat;
 use super::pll::{BoardPll, PllConfig};
 use crate::bert::core::BertConfig;
 use crate::link::core::CoreConfig;
-use crate::params::LinkParams;
+use crate::params::{CoreError, LinkParams};
 use crate::top::{BertTop, LinkTop};
 use rust_hdl::prelude::*;
 
@@ -124,8 +124,13 @@ macro_rules! board_shell {
 
         impl<const E: usize, const L: usize> $name<E, L> {
             pub fn new($cfg: &ShellConfig) -> Self {
+                Self::try_new($cfg).unwrap_or_else(|e| panic!("{e}"))
+            }
+
+            /// [Self::new], refusing what the top refuses (see its `try_new`).
+            pub fn try_new($cfg: &ShellConfig) -> Result<Self, CoreError> {
                 let clock_hz = ($cfg.pll.fout_mhz() * 1e6) as u32;
-                Self {
+                Ok(Self {
                     clk_in: Default::default(),
                     uart_rx: Default::default(),
                     uart_tx: Default::default(),
@@ -135,12 +140,12 @@ macro_rules! board_shell {
                     cr: ClockReset::new($cfg.pll),
                     rx_meta: Default::default(),
                     rx_sync: Default::default(),
-                    core: $top_new(clock_hz),
+                    core: $top_new(clock_hz)?,
                     _ext: $cfg.ext_lanes.min(E),
                     leds_invert: Constant::new(($cfg.leds_active_low as u64).into()),
                     beat: Heartbeat::new(clock_hz),
                     leds_core: Default::default(),
-                }
+                })
             }
         }
     };
@@ -150,13 +155,13 @@ board_shell!(
     /// The full link on a board ([LinkTop]).
     LinkShell,
     LinkTop,
-    cfg => |clock_hz| LinkTop::new(&CoreConfig { clock_hz, ..CoreConfig::new(cfg.params) }, cfg.uart_divisor)
+    cfg => |clock_hz| LinkTop::try_new(&CoreConfig { clock_hz, ..CoreConfig::new(cfg.params) }, cfg.uart_divisor)
 );
 board_shell!(
     /// The BERT image on a board ([BertTop]).
     BertShell,
     BertTop,
-    cfg => |clock_hz| BertTop::new(&BertConfig { clock_hz, ..BertConfig::new(cfg.params) }, cfg.uart_divisor)
+    cfg => |clock_hz| BertTop::try_new(&BertConfig { clock_hz, ..BertConfig::new(cfg.params) }, cfg.uart_divisor)
 );
 
 // The two `update`s are the same wiring; hdl_gen reads each body as written.
@@ -281,5 +286,9 @@ mod tests {
             "osr must be in 1..=8, not 9"
         );
         assert!(board_verilog(9, 7, &cfg).unwrap_err().starts_with("(lane pins, leds) must be one of"));
+        assert_eq!(
+            board_verilog(8, 7, &ShellConfig { uart_divisor: 2, ..cfg.clone() }).unwrap_err(),
+            "HostPort: UART divisor (clocks per bit) must be in 4..=65535, not 2"
+        );
     }
 }

@@ -11,12 +11,20 @@ pub const MIN_DIVISOR: u32 = 4;
 /// Largest clocks-per-bit (the bit counters are 16 bits wide).
 pub const MAX_DIVISOR: u32 = 65535;
 
+/// The rule `divisor` breaks, if any.
+pub fn divisor_rule(divisor: u32) -> Result<(), String> {
+    if (MIN_DIVISOR..=MAX_DIVISOR).contains(&divisor) {
+        Ok(())
+    } else {
+        Err(format!("UART divisor (clocks per bit) must be in {MIN_DIVISOR}..={MAX_DIVISOR}, not {divisor}"))
+    }
+}
+
 /// Panics with a message naming the rule when `divisor` is out of range.
 pub fn check_divisor(divisor: u32) {
-    assert!(
-        (MIN_DIVISOR..=MAX_DIVISOR).contains(&divisor),
-        "UART divisor (clocks per bit) must be in {MIN_DIVISOR}..={MAX_DIVISOR}, not {divisor}"
-    );
+    if let Err(why) = divisor_rule(divisor) {
+        panic!("{why}");
+    }
 }
 
 /// The divisor (clocks per bit) for `baud` at a `clock_hz` link clock,

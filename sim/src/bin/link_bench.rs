@@ -1,6 +1,6 @@
 //! Link core figures: line efficiency, time to link up, failover recovery
 //! time, and simulation speed of the rust-hdl direct harness and of
-//! Verilator, for N = 16 (default parameters) and N = 100; then N = 400 in
+//! Verilator, for N = 16 + 2 (default parameters) and N = 100 + 5; then N = 400 + 20 in
 //! Verilator (generate, build, lock, carry traffic).
 //!
 //! `cargo run --release -p mosaic-sim --bin link_bench -- [--no-verilator] [--no-n400] [--n400-only] [--verilator-only] [--rust-clocks K]`
@@ -265,7 +265,7 @@ fn main() {
         .unwrap_or(1500);
 
     let def = LinkParams::DEFAULT;
-    let n100 = LinkParams { lanes: 100, spares: 2, osr: 2, marker_period: 16, deskew_depth: 2 };
+    let n100 = LinkParams { lanes: 100, spares: 5, osr: 2, marker_period: 16, deskew_depth: 2 };
     println!("link_bench: default {def:?}");
     if flag("--n400-only") {
         return finish_n400(run_n400());
@@ -328,7 +328,7 @@ fn main() {
 
 /// N = 400 (MOSAIC's 20 x 20 array): the gatherer needs N + S <= 66 * OSR,
 /// so OSR 7; M = 16, D = 2.
-const N400: LinkParams = LinkParams { lanes: 400, spares: 2, osr: 7, marker_period: 16, deskew_depth: 2 };
+const N400: LinkParams = LinkParams { lanes: 400, spares: 20, osr: 7, marker_period: 16, deskew_depth: 2 };
 
 /// The N = 400 link core, generated to Verilog, built with Verilator and run
 /// from reset to link up, then M block times of saturated traffic (the lock

@@ -5,10 +5,12 @@
 
 pub mod block;
 pub mod line;
+pub mod parity;
 pub mod prbs;
 pub mod scrambler;
 
 pub use block::{decode_blocks, find_block_alignment, BlockDecoder, BlockEncoder, DecodedBlock};
 pub use line::{bits_from_samples, find_bit_phase, samples_from_bits};
+pub use parity::{ParityCode, TooManyErasures};
 pub use prbs::{PrbsCheckerModel, PrbsModel};
 pub use scrambler::{DescramblerModel, ScramblerModel};

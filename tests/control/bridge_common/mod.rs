@@ -1,11 +1,11 @@
 //! Shared bench of the bridge tests: the UART receiver, transmitter and
 //! bridge wired to a test register slave with random ack latency (1..=16
 //! clocks), unmapped addresses (ack with error) and silent addresses (no ack:
-//! the bridge's 256-clock timeout, REG_ACK_TIMEOUT), and a host at the other end of the serial
+//! the bridge's timeout, REG_ACK_TIMEOUT clocks), and a host at the other end of the serial
 //! line that checks every answer against independent software models.
 #![allow(dead_code)]
 
-use mosaic_gateware::control::bridge::Bridge;
+use mosaic_gateware::control::bridge::{Bridge, REG_ACK_TIMEOUT};
 use mosaic_gateware::control::protocol::{response_len, Opcode, Status, INTERBYTE_TIMEOUT_BYTES, MAX_BURST};
 use mosaic_gateware::control::reg_bus::{RegBusMaster, RegBusSlave};
 use mosaic_gateware::control::regmap::{MAGIC, MAP_VERSION};
@@ -272,7 +272,8 @@ impl Host {
         }
         self.line_out.push(bytes);
         let budget = ((bytes.len() + response_len(MAX_BURST) + 4) as u64) * 10 * self.divisor as u64
-            + 65 * MAX_BURST as u64
+            // Every access of a burst may wait out the ack timeout (silent addresses).
+            + (REG_ACK_TIMEOUT + 2) * MAX_BURST as u64
             + 1000;
         let mut spent = 0;
         while !self.line_out.idle() || self.received.len() < expect_bytes || !self.line_in.idle() {
