@@ -37,7 +37,15 @@
 //! checks its lines bit for bit against the software block encoder and PRBS
 //! model. The TX schedule bound is at [tx_max_lanes].
 //!
-//! TX area: TX_AREA
+//! TX area (yosys 0.23, `TxLanes` at OSR 3, 8 and 32 lanes, per lane = the
+//! slope; `tx_lanes_synthesize_...` in tests/link/engine_tx.rs prints it):
+//! iCE40 86 LUT4 a lane (+ ~948 fixed) and 8 SB_RAM40_4K; ECP5 86 LUT4 a
+//! lane (+ ~1.39k fixed) and 4 DP16KD; ~145 FF a lane (the serializer's
+//! hold and shift registers). Before the word stage moved to block RAM
+//! and PRBS came in, `TxLanes` took 132 iCE40 / 195 ECP5 LUT4 a lane (the
+//! AND-OR gather of every lane's word) with ~300 fixed; the fixed part
+//! grew mostly by the 66-bit PRBS step (~440 iCE40 LUT4). The whole
+//! `LinkTx` (gearbox, lane map, word stage): see its module docs.
 //!
 //! Interfaces between the blocks are `LogicInterface` pairs ([ports]).
 
