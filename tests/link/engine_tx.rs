@@ -1,22 +1,24 @@
-//! The time-shared TX engine against today's per-lane transmitter: the
-//! same block plan per physical lane (data words, idles, marker rounds, an
-//! unused spare) goes through `TxFeed` + `LaneTx` per lane (fed as `LinkTx`
-//! feeds them) and through `TxLanes` (one `TxEngine` + a `BlockSer` per
-//! lane); every lane's line must be the same bit for bit, 64 line bits
-//! (64 x OSR clocks) later on every lane, and equal the software block
-//! encoder's line of the blocks planned (markers with the lane's id and
-//! the BIP-8 of its period). And the RX engine (`RxLanes`) locks on the
+//! The time-shared TX engine (`TxLanes`: one `TxEngine` + a `BlockSer`
+//! per lane) against independent software models: a block plan per
+//! physical lane (data words, idles, control words, marker rounds, an
+//! unused spare) is served through the engine's word read port as a block
+//! RAM would answer it, and every lane's line must equal, bit for bit, the
+//! software block encoder's line (sim `BlockEncoder`: sync header,
+//! x^58 + x^39 + 1 scrambler) of the blocks planned, with markers built by
+//! `link::marker` (the lane's id, the BIP-8 of its period) every M blocks,
+//! after the serializers' 66 zero bits. In PRBS mode every lane must send
+//! sim's `PrbsModel` sequence. And the RX engine (`RxLanes`) locks on the
 //! TX engine's lines, learns every lane id and counts one flipped line bit
 //! as exactly 3 BIP errors, nothing else.
 
 use mosaic_gateware::link::engine::tx_lanes::TxLanes;
 use mosaic_gateware::link::engine::tx_max_lanes;
 use mosaic_gateware::link::marker::{bip_fold, marker_payload};
-use mosaic_gateware::link::tx_feed::TxFeed;
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::phy::block_format::IDLE_PAYLOAD;
-use mosaic_gateware::phy::lane_tx::LaneTx;
+use mosaic_gateware::phy::prbs::PrbsPattern;
 use mosaic_gateware::verilog::{verilator_lint, verilog_of, yosys_synth_ecp5, yosys_synth_ice40};
+use mosaic_sim::models::prbs::PrbsModel;
 use mosaic_sim::models::BlockEncoder;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -29,71 +31,6 @@ fn params(lanes: usize, spares: usize, osr: usize, marker_period: usize) -> Link
     LinkParams { lanes, spares, osr, marker_period, deskew_depth: 4 }
 }
 
-/// Both transmitters side by side; `ids` is the lane map (physical -> logical).
-#[derive(LogicBlock)]
-struct Both {
-    clock: Signal<In, Clock>,
-    reset: Signal<In, Bit>,
-    we: Vec<Signal<In, Bit>>,
-    wdata: Vec<Signal<In, Bits<64>>>,
-    marker_round: Signal<In, Bit>,
-    old_tx: Vec<LaneTx>,
-    old_feed: Vec<TxFeed>,
-    new: TxLanes,
-    ids: Vec<Constant<Bits<12>>>,
-    /// The lane map's registered read, as a block RAM would answer.
-    id_q: DFF<Bits<12>>,
-}
-
-impl Both {
-    fn new(p: &LinkParams, ids: &[u64]) -> Self {
-        let lanes = p.physical_lanes();
-        Self {
-            clock: Default::default(),
-            reset: Default::default(),
-            we: (0..lanes).map(|_| Default::default()).collect(),
-            wdata: (0..lanes).map(|_| Default::default()).collect(),
-            marker_round: Default::default(),
-            old_tx: (0..lanes).map(|_| LaneTx::new(p.osr)).collect(),
-            old_feed: (0..lanes).map(|_| TxFeed::default()).collect(),
-            new: TxLanes::try_new(p).unwrap(),
-            ids: ids.iter().map(|&i| Constant::new(i.into())).collect(),
-            id_q: Default::default(),
-        }
-    }
-}
-
-impl Logic for Both {
-    fn update(&mut self) {
-        for q in 0..self.old_tx.len() {
-            let (tx, feed) = (&mut self.old_tx[q], &mut self.old_feed[q]);
-            feed.clock.next = self.clock.val();
-            feed.reset.next = self.reset.val();
-            feed.wdata.next = self.wdata[q].val();
-            feed.we.next = self.we[q].val();
-            feed.take.next = tx.block_take.val();
-            feed.marker_round.next = self.marker_round.val();
-            feed.lane_id.next = self.ids[q].val();
-            tx.clock.next = self.clock.val();
-            tx.reset.next = self.reset.val();
-            tx.block_data.next = feed.block_data.val();
-            tx.block_ctrl.next = feed.block_ctrl.val();
-            tx.cfg_prbs_enable.next = false;
-            tx.cfg_prbs_pattern.next = 0.into();
-        }
-        self.new.clock.next = self.clock.val();
-        self.new.reset.next = self.reset.val();
-        self.id_q.clock.next = self.clock.val();
-        self.id_q.d.next = 0xFFF.into();
-        for q in 0..self.ids.len() {
-            if self.new.map.lane.val().index() == q {
-                self.id_q.d.next = self.ids[q].val();
-            }
-        }
-        self.new.map.id.next = self.id_q.q.val();
-    }
-}
-
 /// A lane's plan for its data rounds, in order.
 #[derive(Clone, Copy, Debug)]
 enum Plan {
@@ -101,8 +38,7 @@ enum Plan {
     Data(u64),
     /// Nothing dealt: the lane sends an idle block.
     Idle,
-    /// An idle dealt as a control word (the new path only; the old one
-    /// cannot carry control words and sends its own idle instead).
+    /// An idle dealt as a control word.
     IdleWord,
 }
 
@@ -127,91 +63,74 @@ fn expected_blocks(plan: &[Plan], id: u64, blocks: usize, m: usize) -> Vec<(bool
     out
 }
 
-fn cycle<B: Block>(uut: &mut B, clock: impl Fn(&mut B) -> &mut Signal<In, Clock>) {
-    clock(uut).next = Clock { clk: false };
-    simulate(uut, 1000);
-    clock(uut).next = Clock { clk: true };
-    simulate(uut, 1000);
-}
-
 /// The line bits of per-clock samples taken after each edge, starting
 /// with the bit that goes out on clock `first` (its last clock, registered).
 fn line_bits(samples: &[bool], osr: usize, first: usize) -> Vec<bool> {
     samples.iter().skip(first + osr / 2).step_by(osr).copied().collect()
 }
 
+/// The clock (sampled after its edge) of a lane's first block's bit 0:
+/// after the serializer's 66 zero bits.
+const FIRST_BLOCK: usize = 66 * OSR + OSR - 1;
+
 struct Run {
-    old: Vec<Vec<bool>>,
-    new: Vec<Vec<bool>>,
-    takes_new: Vec<usize>,
+    lines: Vec<Vec<bool>>,
+    takes: Vec<usize>,
 }
 
-/// Runs both transmitters for `clocks` clocks on `plans`; line samples per lane.
-fn run(p: &LinkParams, ids: &[u64], plans: &[Vec<Plan>], clocks: usize) -> Run {
+/// Runs `TxLanes` for `clocks` clocks on `plans` with lane map `ids`
+/// (physical -> logical), answering the word and id reads one clock after
+/// their address, as block RAM would; PRBS mode with pattern `prbs` if given.
+fn run_mode(p: &LinkParams, ids: &[u64], plans: &[Vec<Plan>], clocks: usize, prbs: Option<PrbsPattern>) -> Run {
     let lanes = p.physical_lanes();
-    let mut uut = Both::new(p, ids);
+    let mut uut = TxLanes::try_new(p).unwrap();
     uut.connect_all();
+    uut.cfg_prbs_enable.next = prbs.is_some();
+    uut.cfg_prbs_pattern.next = (prbs.map_or(0, |p| p.code()) as u64).into();
+    let step = |uut: &mut TxLanes| {
+        uut.clock.next = Clock { clk: false };
+        simulate(uut, 1000);
+        uut.clock.next = Clock { clk: true };
+        simulate(uut, 1000);
+    };
     uut.reset.next = true;
-    cycle(&mut uut, |u| &mut u.clock);
+    step(&mut uut);
     uut.reset.next = false;
-    let (mut old_next, mut new_next) = (vec![0usize; lanes], vec![0usize; lanes]);
-    let mut old_pending = vec![true; lanes];
-    let mut new_stage: Vec<Option<(u64, bool)>> = vec![None; lanes];
     let stage_of = |e: Plan| match e {
         Plan::Data(d) => Some((d, false)),
         Plan::Idle => None,
         Plan::IdleWord => Some((IDLE_PAYLOAD, true)),
     };
-    for q in 0..lanes {
-        new_stage[q] = stage_of(plans[q][0]);
-        new_next[q] = 1;
-    }
-    let mut block_index = 0;
-    let mut run = Run { old: vec![vec![]; lanes], new: vec![vec![]; lanes], takes_new: vec![0; lanes] };
+    let mut next = vec![0usize; lanes];
+    let (mut word_lane, mut map_lane) = (0usize, 0usize);
+    let mut run = Run { lines: vec![vec![]; lanes], takes: vec![0; lanes] };
     for _ in 0..clocks {
-        uut.marker_round.next = block_index == 0;
-        for q in 0..lanes {
-            // Old: stage the next planned word the clock after a data round's take.
-            uut.we[q].next = false;
-            if old_pending[q] {
-                old_pending[q] = false;
-                if let Plan::Data(d) = plans[q][old_next[q]] {
-                    uut.we[q].next = true;
-                    uut.wdata[q].next = d.into();
-                }
-                old_next[q] += 1;
-            }
-            let w = &mut uut.new.words[q];
-            w.valid.next = new_stage[q].is_some();
-            w.payload.next = new_stage[q].map_or(0, |s| s.0).into();
-            w.ctrl.next = new_stage[q].is_some_and(|s| s.1);
-        }
+        // The answers to last clock's addresses.
+        let w = if word_lane < lanes { stage_of(plans[word_lane][next[word_lane]]) } else { None };
+        uut.word.valid.next = w.is_some();
+        uut.word.payload.next = w.map_or(0, |s| s.0).into();
+        uut.word.ctrl.next = w.is_some_and(|s| s.1);
+        uut.map.id.next = ids.get(map_lane).copied().unwrap_or(0xFFF).into();
         uut.clock.next = Clock { clk: false };
         simulate(&mut uut, 1000);
-        let old_take = uut.old_tx[0].block_take.val();
-        for q in 0..lanes {
-            assert_eq!(uut.old_tx[q].block_take.val(), old_take, "LaneTx lanes run in lockstep");
-            if old_take && block_index != 0 {
-                old_pending[q] = true;
-            }
-            if uut.new.words[q].take.val() {
-                new_stage[q] = stage_of(plans[q][new_next[q]]);
-                new_next[q] += 1;
-                run.takes_new[q] += 1;
-            }
+        if uut.word.take.val() {
+            next[word_lane] += 1;
+            run.takes[word_lane] += 1;
         }
-        if old_take {
-            block_index = (block_index + 1) % p.marker_period;
-        }
+        word_lane = uut.word.lane.val().index();
+        map_lane = uut.map.lane.val().index();
         uut.clock.next = Clock { clk: true };
         simulate(&mut uut, 1000);
-        assert!(!uut.new.underrun.val(), "a serializer ran out of blocks");
+        assert!(!uut.underrun.val(), "a serializer ran out of blocks");
         for q in 0..lanes {
-            run.old[q].push(uut.old_tx[q].tx_line.val());
-            run.new[q].push(uut.new.lines[q].val());
+            run.lines[q].push(uut.lines[q].val());
         }
     }
     run
+}
+
+fn run(p: &LinkParams, ids: &[u64], plans: &[Vec<Plan>], clocks: usize) -> Run {
+    run_mode(p, ids, plans, clocks, None)
 }
 
 fn random_plans(rng: &mut ChaCha8Rng, lanes: usize, unused: &[usize], len: usize) -> Vec<Vec<Plan>> {
@@ -230,34 +149,45 @@ fn random_plans(rng: &mut ChaCha8Rng, lanes: usize, unused: &[usize], len: usize
 }
 
 #[test]
-fn engine_and_per_lane_transmitter_send_the_same_line_bits() {
+fn every_lane_sends_the_software_encoders_line_of_its_planned_blocks() {
     // 4 data lanes mapped out of order and one unused spare (id 0xFFF).
     let p = params(4, 1, OSR, M);
     let ids = [2u64, 0, 3, 1, 0xFFF];
     let mut rng = ChaCha8Rng::seed_from_u64(14);
     let plans = random_plans(&mut rng, 5, &[4], 64);
     let blocks = 30;
-    let clocks = (blocks + 2) * 66 * OSR;
+    // 20 clocks into block 31: its load (at most SLOTS + 3 clocks after
+    // boundary 31) is done, block 32's not begun.
+    let clocks = FIRST_BLOCK + blocks * 66 * OSR + 20;
     let r = run(&p, &ids, &plans, clocks);
-    // The new lines are the old ones 64 x OSR clocks later (see TxLanes),
-    // exactly, on every lane, over the whole run.
-    let lag = 64 * OSR;
     for q in 0..5 {
-        let (old, new) = (&r.old[q], &r.new[q]);
-        assert!(new[..lag].iter().all(|&b| !b), "lane {q}: zeros before the first block");
-        let mismatches: Vec<usize> = (0..clocks - lag).filter(|&t| old[t] != new[t + lag]).collect();
-        assert!(
-            mismatches.is_empty(),
-            "lane {q}: lines differ at old clocks {:?}..",
-            &mismatches[..mismatches.len().min(5)]
-        );
-        // Both equal the software encoder's line of the planned blocks.
+        let line = &r.lines[q];
+        assert!(line[..FIRST_BLOCK].iter().all(|&b| !b), "lane {q}: zeros before the first block");
         let want = BlockEncoder::new().encode_all(&expected_blocks(&plans[q], ids[q], blocks, M));
-        let got = line_bits(new, OSR, 66 * OSR + OSR - 1);
-        assert_eq!(&got[..want.len()], &want[..], "lane {q}: not the planned blocks");
-        // One take per data round sent (the last partial round may be in flight).
-        let data_rounds = (blocks + 1) - (blocks + 1).div_ceil(M);
-        assert!(r.takes_new[q].abs_diff(data_rounds) <= 1, "lane {q}: {} takes", r.takes_new[q]);
+        let got = &line_bits(line, OSR, FIRST_BLOCK)[..want.len()];
+        let wrong: Vec<usize> = (0..want.len()).filter(|&i| got[i] != want[i]).collect();
+        assert!(wrong.is_empty(), "lane {q}: line bits {:?}.. not the planned blocks", &wrong[..wrong.len().min(5)]);
+        // One take per data block loaded: blocks 0..=31 are loaded by now,
+        // 4 of them markers (0, 8, 16, 24).
+        assert_eq!(r.takes[q], blocks + 2 - 4, "lane {q}: takes");
+    }
+}
+
+#[test]
+fn prbs_mode_sends_the_prbs_model_sequence_on_every_lane() {
+    let p = params(3, 1, OSR, M);
+    let ids = [0u64, 1, 2, 0xFFF];
+    let plans = vec![vec![Plan::Data(0x1234); 16]; 4];
+    let blocks = 6;
+    for pattern in PrbsPattern::ALL {
+        let r = run_mode(&p, &ids, &plans, FIRST_BLOCK + blocks * 66 * OSR, Some(pattern));
+        // From reset the generator starts on the seed 1 (its zero history
+        // seeded), 66 raw bits a block, no sync header.
+        let want: Vec<bool> = PrbsModel::with_history(pattern, 1).take(blocks * 66).collect();
+        for q in 0..4 {
+            let got = line_bits(&r.lines[q], OSR, FIRST_BLOCK);
+            assert_eq!(got, want, "{} lane {q}", pattern.name());
+        }
     }
 }
 
@@ -273,7 +203,7 @@ fn max_lanes_at_osr_1_never_underrun_and_send_their_markers() {
     let r = run(&p, &ids, &plans, (blocks + 2) * 66);
     for q in 0..lanes {
         let want = BlockEncoder::new().encode_all(&expected_blocks(&plans[q], ids[q], blocks, 8));
-        let got = line_bits(&r.new[q], 1, 66);
+        let got = line_bits(&r.lines[q], 1, 66);
         assert_eq!(&got[..want.len()], &want[..], "lane {q}");
     }
 }
@@ -291,15 +221,7 @@ fn more_lanes_than_the_schedule_bound_are_refused_with_a_message() {
 }
 
 #[test]
-fn tx_lanes_synthesize_with_state_in_block_ram_and_fewer_luts_per_lane() {
-    // Today's per-lane transmit path: LaneTx + TxFeed.
-    let old_tx = verilog_of(&mut LaneTx::new(OSR));
-    let old_feed = verilog_of(&mut TxFeed::default());
-    let old_ice = yosys_synth_ice40("old_lane_tx", &old_tx).unwrap().luts
-        + yosys_synth_ice40("old_tx_feed", &old_feed).unwrap().luts;
-    let old_ecp = yosys_synth_ecp5("old_lane_tx", &old_tx).unwrap().luts
-        + yosys_synth_ecp5("old_tx_feed", &old_feed).unwrap().luts;
-    println!("LaneTx + TxFeed per lane: {old_ice} iCE40 LUT4, {old_ecp} ECP5 LUT4");
+fn tx_lanes_synthesize_with_state_in_block_ram() {
     let mut rows = vec![];
     for lanes in [8u64, 32] {
         let name = format!("tx_lanes_{lanes}");
@@ -311,7 +233,7 @@ fn tx_lanes_synthesize_with_state_in_block_ram_and_fewer_luts_per_lane() {
             "TxLanes {lanes} lanes: iCE40 {} LUT4 {} FF {} SB_RAM40_4K; ECP5 {} LUT4 {} FF {} DP16KD {} LUT-RAM",
             ice.luts, ice.ffs, ice.brams, ecp.luts, ecp.ffs, ecp.brams, ecp.lutrams
         );
-        // The 83-bit state RAM must be block RAM, not LUT RAM or flip-flops.
+        // The 114-bit state RAM must be block RAM, not LUT RAM or flip-flops.
         assert!(ice.brams >= 1 && ecp.brams >= 1, "{lanes} lanes: state RAM not in block RAM: {ice:?} {ecp:?}");
         assert_eq!(ecp.lutrams, 0);
         rows.push((lanes, ice, ecp));
@@ -325,8 +247,10 @@ fn tx_lanes_synthesize_with_state_in_block_ram_and_fewer_luts_per_lane() {
         i8.luts as f64 - ice_lane * *l8 as f64,
         e8.luts as f64 - ecp_lane * *l8 as f64
     );
-    assert!(ecp_lane < old_ecp as f64, "per-lane ECP5 LUTs {ecp_lane:.0} not under today's {old_ecp}");
-    assert!(ice_lane < old_ice as f64, "per-lane iCE40 LUTs {ice_lane:.0} not under today's {old_ice}");
+    // Per lane only the serializer (two 66-bit registers, its read mux and
+    // counters) and the engine's hold-flag gather: the per-lane transmitter
+    // it replaced took 215 iCE40 / 279 ECP5 LUT4 a lane.
+    assert!(ice_lane < 100.0 && ecp_lane < 100.0, "per-lane LUT4 {ice_lane:.0} iCE40, {ecp_lane:.0} ECP5");
 }
 
 #[test]
@@ -338,7 +262,7 @@ fn the_rx_engine_locks_on_the_tx_engine_and_counts_one_flipped_bit_as_three_bip_
     let mut rng = ChaCha8Rng::seed_from_u64(58);
     let plans = random_plans(&mut rng, 5, &[4], 128);
     let blocks = 100;
-    let mut lines = run(&p, &ids, &plans, (blocks + 2) * 66 * OSR).new;
+    let mut lines = run(&p, &ids, &plans, (blocks + 2) * 66 * OSR).lines;
     // One line bit of lane 1 flipped: payload bit 20 of block 90 (mid-period,
     // long after lock). The descrambler makes it 3 payload errors in that
     // period, at distinct BIP bits.
@@ -403,4 +327,27 @@ fn the_rx_engine_locks_on_the_tx_engine_and_counts_one_flipped_bit_as_three_bip_
         }
         assert!(q == 1 || q == 4 || got.len() > 15, "lane {q}: only {} words delivered", got.len());
     }
+}
+
+#[test]
+fn link_tx_luts_at_8_and_32_lanes() {
+    use mosaic_gateware::link::link_tx::LinkTx;
+    let mut rows = vec![];
+    for lanes in [8usize, 32] {
+        let name = format!("link_tx_{lanes}");
+        let v = verilog_of(&mut LinkTx::new(&params(lanes, 0, OSR, 64), 1));
+        let ice = yosys_synth_ice40(&name, &v).unwrap();
+        let ecp = yosys_synth_ecp5(&name, &v).unwrap();
+        println!(
+            "LinkTx {lanes} lanes: iCE40 {} LUT4 {} FF {} SB_RAM40_4K; ECP5 {} LUT4 {} FF {} DP16KD {} LUT-RAM",
+            ice.luts, ice.ffs, ice.brams, ecp.luts, ecp.ffs, ecp.brams, ecp.lutrams
+        );
+        rows.push((ice, ecp));
+    }
+    let slope = |a: u64, b: u64| (b as f64 - a as f64) / 24.0;
+    println!(
+        "LinkTx per lane: iCE40 {:.0} LUT4, ECP5 {:.0} LUT4",
+        slope(rows[0].0.luts, rows[1].0.luts),
+        slope(rows[0].1.luts, rows[1].1.luts)
+    );
 }

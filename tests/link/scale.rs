@@ -33,9 +33,10 @@ fn locks_and_carries_traffic(p: LinkParams, rounds: u64) {
     eprintln!("N = {}: good {good} bad {bad} lost {lost} words {words} ({:?})", p.lanes, t.elapsed());
     assert_eq!((bad, lost), (0, 0), "bad or lost frames");
     // Each data round carries N words (a marker round none): after `rounds`
-    // block times at least rounds - 2 full rounds arrived (one partial at
-    // each end, markers excluded). 8 words per frame.
-    let full_rounds = rounds - 2 - rounds.div_ceil(p.marker_period as u64);
+    // block times at least rounds - 3 full rounds arrived (one partial at
+    // each end, and the TX engine's one round of staging: it loads a lane's
+    // block in the round before it goes out; markers excluded). 8 words per frame.
+    let full_rounds = rounds - 3 - rounds.div_ceil(p.marker_period as u64);
     assert!(
         words as u64 >= full_rounds * p.lanes as u64,
         "only {words} words in {rounds} block times of N = {} lanes",

@@ -1,15 +1,29 @@
 //! Link transmitter: the TX gearbox (stream words dealt round-robin over the
 //! N logical lanes), the writable TX lane map (logical -> physical, spares),
-//! alignment-marker rounds, and the P = N + S lane transmitters.
+//! alignment-marker rounds, and the P = N + S lanes on the time-shared TX
+//! engine ([TxLanes]: one [TxEngine](super::engine::tx_engine::TxEngine)
+//! for scrambling, sync headers, markers, BIP-8 and PRBS, and a 66-bit
+//! serializer per lane).
 //!
-//! Rounds: every lane transmitter takes a block at the same clock (they run
-//! in lockstep), once per 66 * OSR clocks. Between two takes the gearbox
-//! accepts up to N stream words, one per clock, for logical lanes 0, 1, ...
-//! in order, staging each in the physical lane that carries it. At a data
-//! round's take every lane sends its staged word, or an idle block; one
-//! round in M is a marker round, where every lane sends its marker and the
-//! staged words wait. Words therefore occupy a prefix of the logical lanes
-//! of a round, and the receiver restores order by walking lanes 0..N-1.
+//! ```text
+//!  stream ─► gearbox ─► TxWordStage (RAM, by physical lane, 2 rounds) ─► TxLanes ─► lines
+//!            live_map ┘                         live_carry (ids) ────────┘
+//! ```
+//!
+//! Rounds: the serializers share one block boundary every 66 * OSR clocks,
+//! the take. Between two takes the gearbox accepts up to N stream words,
+//! one per clock, for logical lanes 0, 1, ... in order, staging each for
+//! the physical lane that carries it ([TxWordStage], whose docs give the
+//! timing). At a data round's take the staged words are handed to the
+//! engine, which sends each lane its word, or an idle block, as the next
+//! block (on the line from the following take); one round in M is a marker
+//! round, where every lane sends its marker and the staged words wait.
+//! Words therefore occupy a prefix of the logical lanes of a round, and the
+//! receiver restores order by walking lanes 0..N-1. `block_tick` is the
+//! take (a block starts on the line); `marker_tick` is the take where the
+//! markers start on the line. A word waits one round more than on the
+//! per-lane transmitter this replaces (the engine loads a lane's next
+//! block after the boundary that empties its hold register).
 //!
 //! Stream words of W = 64 k bits arrive as k link words back to back; a
 //! stream word is started only when all k fit in the current round (lanes
@@ -23,11 +37,41 @@
 //! markers that follow carry the new ids, and every data block after them
 //! goes by the new map, so a receiver never reads a moved lane's blocks as
 //! the old logical lane. `reset` restores the identity map.
+//!
+//! Where the map lives. `tx_map` and `carry` (what the registers show and
+//! the swap writes, two entries in one clock) stay in flip-flops: the
+//! register decode and the failover walk read `map_rdata` / `carry_rdata`
+//! in the clock they select them, and a swap writes both maps at once.
+//! The live copies stay in flip-flops too: they must change atomically on
+//! one clock (a copy pass into block RAM over P clocks would race map
+//! writes landing meanwhile, and a stalled write would be lost to the
+//! failover walk, which does not wait). The engine reads the ids through a
+//! registered AND-OR read (`LaneIdController`), so only the 12-bit copy
+//! per lane remains, no per-lane block logic.
+//!
+//! PRBS (BERT) mode: `cfg_prbs_enable` makes the engine send raw PRBS on
+//! every lane; the gearbox accepts nothing meanwhile.
+//!
+//! Area (yosys 0.23, OSR 3, N lanes and no spare, stream words of 64 bits;
+//! `link_tx_luts_at_8_and_32_lanes` in tests/link/engine_tx.rs prints it):
+//!
+//! | LinkTx, LUT4 (FF)  | iCE40 8 lanes | iCE40 32   | ECP5 8     | ECP5 32     | per lane iCE40 / ECP5 |
+//! |--------------------|---------------|------------|------------|-------------|-----------------------|
+//! | per-lane `LaneTx` + `TxFeed` (before) | 2484 (2365) | 9384 (9253) | 4255 | 14679 | 288 / 434 |
+//! | TX engine (this)   | 2700 (2198)   | 7409 (6782)| 4339       | 11234       | 196 / 287             |
+//!
+//! plus 16 SB_RAM40_4K / 6 DP16KD now (word stage and lane state). The
+//! slope falls by a third; the fixed part grows by ~1k LUT4 (the engine's
+//! 66-bit PRBS step, ~440 iCE40 LUT4, its scrambler, block step and
+//! gathers), so the engine wins above ~10 lanes. What stays per lane is
+//! the serializer (~87 iCE40 LUT4, 145 FF) and the lane map's four 12-bit
+//! copies with their AND-OR reads and swap logic.
 
-use super::tx_feed::TxFeed;
+use super::engine::ports::{TxWordReader, SLOT_BITS};
+use super::engine::tx_lanes::TxLanes;
+use super::tx_word_stage::TxWordStage;
 use super::word_stream::StreamIn;
 use crate::params::LinkParams;
-use crate::phy::lane_tx::LaneTx;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -62,11 +106,12 @@ pub struct LinkTx {
     /// One-clock strobes: a block started / a marker round started.
     pub block_tick: Signal<Out, Bit>,
     pub marker_tick: Signal<Out, Bit>,
-    lanes: Vec<LaneTx>,
-    feeds: Vec<TxFeed>,
+    lanes: TxLanes,
+    stage: TxWordStage,
     tx_map: Vec<DFFWithInit<Bits<12>>>,
     carry: Vec<DFFWithInit<Bits<12>>>,
-    /// The maps the lanes use (copies of the two above, taken before a marker round).
+    /// The maps the gearbox and the engine use (copies of the two above,
+    /// taken before a marker round).
     live_map: Vec<DFFWithInit<Bits<12>>>,
     live_carry: Vec<DFFWithInit<Bits<12>>>,
     /// Identity values of the maps, for `reset`.
@@ -78,7 +123,15 @@ pub struct LinkTx {
     /// Clocks since the last take.
     since_take: DFF<Bits<10>>,
     word_start_ok: Signal<Local, Bit>,
+    /// The block the next take hands to the engine, in the marker period.
     block_index: DFF<Bits<17>>,
+    /// The word stage's buffer being filled, and the one the engine reads.
+    fill_buf: DFF<Bit>,
+    read_buf: DFF<Bit>,
+    /// The engine's registered id read.
+    id_q: DFF<Bits<12>>,
+    id_sel: Signal<Local, Bits<12>>,
+    rd_buf_now: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     marker_round: Signal<Local, Bit>,
     fill_phys: Signal<Local, Bits<12>>,
@@ -98,17 +151,20 @@ pub struct LinkTx {
     sel_logical: Vec<Signal<Local, Bits<12>>>,
     sel_physical: Vec<Signal<Local, Bits<12>>>,
     sel_carry: Vec<Signal<Local, Bits<12>>>,
+    sel_id: Vec<Signal<Local, Bits<12>>>,
     n_lanes: Constant<Bits<12>>,
     p_lanes: Constant<Bits<12>>,
     last_block: Constant<Bits<17>>,
+    /// The block after a marker: its take starts the marker on the line.
+    after_marker: Constant<Bits<17>>,
     unused: Constant<Bits<12>>,
     /// k - 1: the last link word of a stream word.
     last_chunk: Constant<Bits<5>>,
     /// N - k: the last lane a stream word may start on.
     last_start_lane: Constant<Bits<12>>,
     /// 66 OSR - 1 - k: clocks after a take a stream word may still start
-    /// (the take comes 66 OSR - 1 clocks after the last, and takes nothing
-    /// in that clock).
+    /// (the take comes 66 OSR clocks after the last, the first one 66 OSR - 1
+    /// after reset, and takes nothing in that clock).
     last_start_clock: Constant<Bits<10>>,
 }
 
@@ -116,6 +172,7 @@ impl LinkTx {
     /// A transmitter for stream words of `stream_words` link words (W / 64).
     pub fn new(p: &LinkParams, stream_words: usize) -> Self {
         assert_eq!(p.validate(), Ok(()), "LinkTx: invalid link parameters");
+        let lanes = TxLanes::try_new(p).unwrap_or_else(|e| panic!("LinkTx: {e}"));
         let n = p.lanes;
         let phys = p.physical_lanes();
         let k = stream_words;
@@ -142,8 +199,8 @@ impl LinkTx {
             carry_rdata: Default::default(),
             block_tick: Default::default(),
             marker_tick: Default::default(),
-            lanes: (0..phys).map(|_| LaneTx::new(p.osr)).collect(),
-            feeds: (0..phys).map(|_| TxFeed::default()).collect(),
+            lanes,
+            stage: TxWordStage::new(p),
             tx_map: (0..n).map(|l| DFFWithInit::new((l as u64).into())).collect(),
             carry: (0..phys).map(|q| DFFWithInit::new(carry_id(q).into())).collect(),
             live_map: (0..n).map(|l| DFFWithInit::new((l as u64).into())).collect(),
@@ -155,6 +212,11 @@ impl LinkTx {
             since_take: Default::default(),
             word_start_ok: Default::default(),
             block_index: Default::default(),
+            fill_buf: Default::default(),
+            read_buf: Default::default(),
+            id_q: Default::default(),
+            id_sel: Default::default(),
+            rd_buf_now: Default::default(),
             take: Default::default(),
             marker_round: Default::default(),
             fill_phys: Default::default(),
@@ -169,9 +231,11 @@ impl LinkTx {
             sel_logical: (0..n).map(|_| Default::default()).collect(),
             sel_physical: (0..phys).map(|_| Default::default()).collect(),
             sel_carry: (0..phys).map(|_| Default::default()).collect(),
+            sel_id: (0..phys).map(|_| Default::default()).collect(),
             n_lanes: Constant::new((n as u64).into()),
             p_lanes: Constant::new((phys as u64).into()),
             last_block: Constant::new(((p.marker_period - 1) as u64).into()),
+            after_marker: Constant::new(1u64.into()),
             unused: Constant::new(0xFFFu64.into()),
             last_chunk: Constant::new(((k - 1) as u64).into()),
             last_start_lane: Constant::new(((n - k) as u64).into()),
@@ -183,7 +247,20 @@ impl LinkTx {
 impl Logic for LinkTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, fill, phase, since_take, block_index, wr_pending, wr_logical, wr_physical);
+        dff_setup!(
+            self,
+            clock,
+            fill,
+            phase,
+            since_take,
+            block_index,
+            fill_buf,
+            read_buf,
+            id_q,
+            wr_pending,
+            wr_logical,
+            wr_physical
+        );
         self.wr_pending.d.next = self.map_write.val() & !self.reset.val();
         self.wr_logical.d.next = self.map_logical.val();
         self.wr_physical.d.next = self.map_physical.val();
@@ -193,11 +270,15 @@ impl Logic for LinkTx {
             self.live_map[l].clock.next = self.clock.val();
             self.live_map[l].d.next = self.live_map[l].q.val();
         }
-        // The lanes run in lockstep; lane 0's strobe paces the gearbox.
-        self.take.next = self.lanes[0].block_take.val();
+        // The serializers' shared block boundary paces the gearbox.
+        self.lanes.clock.next = self.clock.val();
+        self.lanes.reset.next = self.reset.val();
+        self.lanes.cfg_prbs_enable.next = self.cfg_prbs_enable.val();
+        self.lanes.cfg_prbs_pattern.next = self.cfg_prbs_pattern.val();
+        self.take.next = self.lanes.boundary.val();
         self.marker_round.next = self.block_index.q.val() == 0;
         self.block_tick.next = self.take.val();
-        self.marker_tick.next = self.take.val() & self.marker_round.val();
+        self.marker_tick.next = self.take.val() & (self.block_index.q.val() == self.after_marker.val());
         // Physical lane of the logical lane being filled, and map reads; an
         // index past the lanes reads `unused`, as the lanes' own ids do.
         self.fill_phys.next = 0.into();
@@ -273,6 +354,40 @@ impl Logic for LinkTx {
             }
         }
         self.since_take.d.next = self.since_take.q.val() + 1;
+        // The word stage: the gearbox writes the buffer it fills; a data
+        // round's take hands it to the engine (on the take's own clock, see
+        // TxWordStage) and empties the other one for the next round.
+        self.stage.clock.next = self.clock.val();
+        self.stage.reset.next = self.reset.val();
+        self.stage.wr_en.next = self.stream.valid.val() & self.accept.val();
+        self.stage.wr_buf.next = self.fill_buf.q.val();
+        self.stage.wr_lane.next = self.fill_phys.val().get_bits::<SLOT_BITS>(0);
+        self.stage.wr_data.next = self.stream.data.val();
+        self.stage.clear.next = self.take.val() & !self.marker_round.val();
+        self.stage.clear_buf.next = !self.fill_buf.q.val();
+        self.rd_buf_now.next = self.read_buf.q.val();
+        if self.take.val() & !self.marker_round.val() {
+            self.rd_buf_now.next = self.fill_buf.q.val();
+            self.read_buf.d.next = self.fill_buf.q.val();
+            self.fill_buf.d.next = !self.fill_buf.q.val();
+        }
+        self.stage.rd_buf.next = self.rd_buf_now.val();
+        TxWordReader::join(&mut self.lanes.word, &mut self.stage.port);
+        // The engine's id read: the logical lane a physical lane carries,
+        // registered (as a block RAM would answer).
+        self.id_sel.next = 0.into();
+        for q in 0..self.carry.len() {
+            self.sel_id[q].next = 0.into();
+            if self.lanes.map.lane.val().index() == q {
+                self.sel_id[q].next = self.unused.val();
+            }
+            self.id_sel.next = self.id_sel.val() | (self.live_carry[q].q.val() & self.sel_id[q].val());
+        }
+        if bit_cast::<12, SLOT_BITS>(self.lanes.map.lane.val()) >= self.p_lanes.val() {
+            self.id_sel.next = self.unused.val();
+        }
+        self.id_q.d.next = self.id_sel.val();
+        self.lanes.map.id.next = self.id_q.q.val();
         if self.take.val() {
             self.since_take.d.next = 0.into();
             if !self.marker_round.val() {
@@ -284,25 +399,12 @@ impl Logic for LinkTx {
                 self.block_index.d.next = self.block_index.q.val() + 1;
             }
         }
-        for q in 0..self.lanes.len() {
+        for q in 0..self.carry.len() {
             self.carry[q].clock.next = self.clock.val();
             self.carry[q].d.next = self.carry[q].q.val();
-            self.feeds[q].clock.next = self.clock.val();
-            self.feeds[q].reset.next = self.reset.val();
-            self.feeds[q].wdata.next = self.stream.data.val();
-            self.feeds[q].we.next = self.stream.valid.val() & self.accept.val() & (self.fill_phys.val().index() == q);
-            self.feeds[q].take.next = self.take.val();
-            self.feeds[q].marker_round.next = self.marker_round.val();
-            self.feeds[q].lane_id.next = self.live_carry[q].q.val();
             self.live_carry[q].clock.next = self.clock.val();
             self.live_carry[q].d.next = self.live_carry[q].q.val();
-            self.lanes[q].clock.next = self.clock.val();
-            self.lanes[q].reset.next = self.reset.val();
-            self.lanes[q].block_data.next = self.feeds[q].block_data.val();
-            self.lanes[q].block_ctrl.next = self.feeds[q].block_ctrl.val();
-            self.lanes[q].cfg_prbs_enable.next = self.cfg_prbs_enable.val();
-            self.lanes[q].cfg_prbs_pattern.next = self.cfg_prbs_pattern.val();
-            self.lines[q].next = self.lanes[q].tx_line.val();
+            self.lines[q].next = self.lanes.lines[q].val();
         }
         // Lane map write, one clock after the request (a swap keeps the map
         // a permutation).
@@ -324,7 +426,8 @@ impl Logic for LinkTx {
                 }
             }
         }
-        // The lanes take the written map before a marker round.
+        // The lanes take the written map at the last data round's take
+        // before a marker round: later words go by it, the markers carry it.
         if self.take.val() & (self.block_index.q.val() == self.last_block.val()) {
             for l in 0..self.tx_map.len() {
                 self.live_map[l].d.next = self.tx_map[l].q.val();
@@ -337,7 +440,9 @@ impl Logic for LinkTx {
             self.fill.d.next = 0.into();
             self.phase.d.next = 0.into();
             self.since_take.d.next = 0.into();
-            self.block_index.d.next = 0.into();
+            self.block_index.d.next = self.after_marker.val();
+            self.fill_buf.d.next = false;
+            self.read_buf.d.next = true;
             for l in 0..self.tx_map.len() {
                 self.tx_map[l].d.next = self.map_init[l].val();
                 self.live_map[l].d.next = self.map_init[l].val();

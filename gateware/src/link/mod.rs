@@ -14,6 +14,6 @@ pub mod stream_width;
 pub mod traffic;
 pub mod traffic_check;
 pub mod traffic_gen;
-pub mod tx_feed;
+pub mod tx_word_stage;
 pub mod word_fifo;
 pub mod word_stream;

@@ -2,7 +2,8 @@
 //! header and scrambled payload bit-serially (see [crate::phy::block_format]),
 //! each line bit held for OSR clocks; or, in PRBS mode, a raw PRBS.
 //!
-//! Timing (the link layer relies on it): `block_take` depends on registers
+//! Timing (the BERT core and the PHY tests rely on it; the link now sends
+//! through the time-shared TX engine): `block_take` depends on registers
 //! only. Counting the first clock with `reset` low as clock 0, the first
 //! take is on clock 2 * OSR - 1, then exactly every 66 * OSR clocks,
 //! whatever the mode, so all lanes of one OSR released together stay in

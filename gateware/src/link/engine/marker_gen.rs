@@ -1,5 +1,5 @@
 //! The TX engine's block step: which block a lane sends next and its
-//! marker-period state after it, exactly as `LinkTx` + `TxFeed` choose:
+//! marker-period state after it, exactly as the per-lane `TxFeed` chose:
 //! block 0 of every period of M blocks (the first block after reset too)
 //! is the alignment marker with the lane's logical id and the BIP-8 of the
 //! period before it ([crate::link::marker]); the others send the lane's
@@ -71,7 +71,7 @@ impl Logic for TxBlockStep {
         self.is_marker.next = self.bcount.val() == 0;
         if self.bcount.val() == 0 {
             // `^ 0xFF`, not `!`: a `~` inside this 64-bit Verilog expression
-            // would invert the zero-extended value too (as in TxFeed).
+            // would invert the zero-extended value too.
             self.payload.next = self.fixed.val()
                 | (bit_cast::<64, 12>(self.lane_id.val()) << 24)
                 | (bit_cast::<64, 4>(self.check.val()) << 36)

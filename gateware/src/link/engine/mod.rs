@@ -34,19 +34,22 @@
 //!
 //! TX: per physical lane only a 66-bit serializer ([block_ser::BlockSer]);
 //! one [tx_engine::TxEngine] chooses, marks and scrambles every lane's next
-//! block with its state in block RAM ([tx_state::TxStateRam]);
-//! [tx_lanes::TxLanes] puts them together, and tests/link/engine_tx.rs
-//! checks its lines bit for bit against `LaneTx` + `TxFeed`. The TX
-//! schedule bound is at [tx_max_lanes].
+//! block, or sends raw PRBS in BERT mode ([prbs_block::PrbsBlockGen]), with
+//! its state in block RAM ([tx_state::TxStateRam]); [tx_lanes::TxLanes]
+//! puts them together, and `LinkTx` drives it from its gearbox through the
+//! word stage in block RAM (`link::tx_word_stage`). tests/link/engine_tx.rs
+//! checks its lines bit for bit against the software block encoder and PRBS
+//! model. The TX schedule bound is at [tx_max_lanes].
 //!
 //! TX area (yosys 0.23, `TxLanes` at OSR 3, 8 and 32 lanes, per lane = the
 //! slope; `tx_lanes_synthesize_...` in tests/link/engine_tx.rs prints it):
-//! iCE40 132 LUT4 a lane (+ ~303 fixed) and 6 SB_RAM40_4K; ECP5 195 LUT4 a
-//! lane (+ ~252) and 3 DP16KD; 145 FF a lane (the serializer's hold and
-//! shift registers). Today's `LaneTx` + `TxFeed` take 215 iCE40 / 279 ECP5
-//! LUT4 a lane, its 64-bit word stage included, which `TxLanes` leaves to
-//! the gearbox (`TxWordSource`); most of the new per-lane LUTs are the
-//! serializer's shift mux and the engine's AND-OR gather of the lane's word.
+//! iCE40 86 LUT4 a lane (+ ~948 fixed) and 8 SB_RAM40_4K; ECP5 86 LUT4 a
+//! lane (+ ~1.39k fixed) and 4 DP16KD; ~145 FF a lane (the serializer's
+//! hold and shift registers). Before the word stage moved to block RAM
+//! and PRBS came in, `TxLanes` took 132 iCE40 / 195 ECP5 LUT4 a lane (the
+//! AND-OR gather of every lane's word) with ~300 fixed; the fixed part
+//! grew mostly by the 66-bit PRBS step (~440 iCE40 LUT4). The whole
+//! `LinkTx` (gearbox, lane map, word stage): see its module docs.
 //!
 //! Interfaces between the blocks are `LogicInterface` pairs ([ports]).
 
@@ -58,6 +61,7 @@ pub mod lane_state;
 pub mod marker_gen;
 pub mod marker_step;
 pub mod ports;
+pub mod prbs_block;
 pub mod prbs_block_check;
 pub mod rx_engine;
 pub mod rx_lanes;

@@ -119,30 +119,35 @@ pub struct LaneReadController {
     pub bits: Signal<In, Bits<32>>,
 }
 
-/// What the gearbox dealt a physical lane for its next data block, the
-/// producer's side (see [super::tx_engine]). A valid word stays until taken.
+/// The TX engine's read of the per-lane word stage (the controller side):
+/// the word dealt to physical lane `lane` for its next data block, one
+/// clock after the address (a registered read, so the stage may be block
+/// RAM; see [crate::link::tx_word_stage]).
 #[derive(Clone, Debug, Default, LogicInterface)]
-#[join = "TxWordSink"]
-pub struct TxWordSource {
-    /// `payload` and `ctrl` hold the lane's next word.
-    pub valid: Signal<Out, Bit>,
+#[join = "TxWordStore"]
+pub struct TxWordReader {
+    /// The lane to read (stage A of the engine).
+    pub lane: Signal<Out, Bits<SLOT_BITS>>,
+    /// One clock later: `payload` and `ctrl` hold that lane's next word.
+    pub valid: Signal<In, Bit>,
     /// Payload, unscrambled (payload bit 0 first on the line).
-    pub payload: Signal<Out, Bits<64>>,
+    pub payload: Signal<In, Bits<64>>,
     /// Send it as a control block (header `1,0`), else as data (`0,1`).
-    pub ctrl: Signal<Out, Bit>,
-    /// One clock: the lane's data block was sent, the word if `valid`, an
-    /// idle block if not (never in a marker round): stage the next one.
-    pub take: Signal<In, Bit>,
+    pub ctrl: Signal<In, Bit>,
+    /// With the answer: that lane's data block was sent now, the word if
+    /// `valid`, an idle block if not (never in a marker round).
+    pub take: Signal<Out, Bit>,
 }
 
-/// The TX engine's side of [TxWordSource].
+/// The word stage's side of [TxWordReader].
 #[derive(Clone, Debug, Default, LogicInterface)]
-#[join = "TxWordSource"]
-pub struct TxWordSink {
-    pub valid: Signal<In, Bit>,
-    pub payload: Signal<In, Bits<64>>,
-    pub ctrl: Signal<In, Bit>,
-    pub take: Signal<Out, Bit>,
+#[join = "TxWordReader"]
+pub struct TxWordStore {
+    pub lane: Signal<In, Bits<SLOT_BITS>>,
+    pub valid: Signal<Out, Bit>,
+    pub payload: Signal<Out, Bits<64>>,
+    pub ctrl: Signal<Out, Bit>,
+    pub take: Signal<In, Bit>,
 }
 
 /// The TX engine's side of a lane serializer's hold register (see

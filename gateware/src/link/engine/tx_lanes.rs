@@ -3,17 +3,20 @@
 //! only its 66-bit serializer.
 //!
 //! ```text
-//! words[q] (TxWordSource) ─► TxEngine ─► LineBlockSource/Sink ─► BlockSer[q] ─► lines[q]
-//! map (lane id read)      ─┘
+//! word (TxWordReader, by lane) ─► TxEngine ─► LineBlockSource/Sink ─► BlockSer[q] ─► lines[q]
+//! map (LaneIdController)       ─┘
 //! ```
 //!
-//! Latency against today's `LaneTx`, both released on the same clock: a
-//! lane's first block starts on the line 64 line bits later here (the
-//! serializer's free-running first block is 66 zero bits, `LaneTx`'s two),
-//! the same on every lane; tests/link/engine_tx.rs checks it bit for bit.
+//! `boundary` is lane 0's block boundary, the same clock on every lane:
+//! the block loaded after boundary k goes on the line at boundary k + 1.
+//!
+//! After reset the first 66 line bits of every lane are zeros (the
+//! serializers' free-running first block), then block 0 (a marker);
+//! tests/link/engine_tx.rs checks the lines bit for bit against the
+//! software block encoder.
 
 use super::block_ser::BlockSer;
-use super::ports::{LaneIdController, LineBlockSource, TxWordSink};
+use super::ports::{LaneIdController, LineBlockSource, TxWordReader};
 use super::tx_engine::TxEngine;
 use crate::params::{LinkParams, ParamError};
 use rust_hdl::prelude::*;
@@ -25,10 +28,16 @@ pub struct TxLanes {
     pub clock: Signal<In, Clock>,
     /// Synchronous reset, active high: every lane restarts, in lockstep.
     pub reset: Signal<In, Bit>,
-    /// Per physical lane: what the gearbox dealt it.
-    pub words: Vec<TxWordSink>,
+    /// The word stage's read port: what the gearbox dealt each lane.
+    pub word: TxWordReader,
     /// The lane map's id read.
     pub map: LaneIdController,
+    /// Raw PRBS on every lane (BERT) instead of blocks.
+    pub cfg_prbs_enable: Signal<In, Bit>,
+    /// PRBS pattern code (0 = PRBS7 .. 4 = PRBS31).
+    pub cfg_prbs_pattern: Signal<In, Bits<3>>,
+    /// One clock every 66 x OSR clocks: the lanes' block boundary.
+    pub boundary: Signal<Out, Bit>,
     /// The physical lanes' lines.
     pub lines: Vec<Signal<Out, Bit>>,
     /// Some serializer found its hold register empty this clock (never, within
@@ -47,8 +56,11 @@ impl TxLanes {
         Ok(Self {
             clock: Default::default(),
             reset: Default::default(),
-            words: (0..lanes).map(|_| Default::default()).collect(),
+            word: Default::default(),
             map: Default::default(),
+            cfg_prbs_enable: Default::default(),
+            cfg_prbs_pattern: Default::default(),
+            boundary: Default::default(),
             lines: (0..lanes).map(|_| Default::default()).collect(),
             underrun: Default::default(),
             engine,
@@ -63,10 +75,13 @@ impl Logic for TxLanes {
     fn update(&mut self) {
         self.engine.clock.next = self.clock.val();
         self.engine.reset.next = self.reset.val();
+        self.engine.cfg_prbs_enable.next = self.cfg_prbs_enable.val();
+        self.engine.cfg_prbs_pattern.next = self.cfg_prbs_pattern.val();
         LaneIdController::link(&mut self.map, &mut self.engine.map);
+        TxWordReader::link(&mut self.word, &mut self.engine.word);
+        self.boundary.next = self.ser[0].boundary.val();
         self.any_underrun.next = false;
         for q in 0..self.ser.len() {
-            TxWordSink::link(&mut self.words[q], &mut self.engine.words[q]);
             self.ser[q].clock.next = self.clock.val();
             self.ser[q].reset.next = self.reset.val();
             LineBlockSource::join(&mut self.engine.lines[q], &mut self.ser[q].port);

@@ -6,6 +6,7 @@
 //! | 57..0  | scrambler history: the last 58 sent payload bits       |
 //! | 65..58 | BIP-8 of the marker period so far                      |
 //! | 82..66 | block index in the marker period (0: the marker next)  |
+//! | 113..83| PRBS (BERT) generator: the last 31 sent PRBS bits      |
 //!
 //! Reads are registered (data one clock after the address); a read and a
 //! write of one lane in the same clock return the old record, which the
@@ -21,11 +22,12 @@ impl TxRecord {
     pub const HISTORY: usize = 0;
     pub const BIP: usize = 58;
     pub const BCOUNT: usize = 66;
-    pub const BITS: usize = 83;
+    pub const PRBS: usize = 83;
+    pub const BITS: usize = 114;
 }
 
 /// Record width as a type-level constant (`TxRecord::BITS`).
-pub const TX_STATE_BITS: usize = 83;
+pub const TX_STATE_BITS: usize = 114;
 
 /// The TX engine's state RAM (see the module docs).
 #[derive(LogicBlock, Default)]
@@ -62,7 +64,8 @@ mod tests {
     fn record_fields_tile_the_record() {
         assert_eq!(TxRecord::BIP, TxRecord::HISTORY + 58);
         assert_eq!(TxRecord::BCOUNT, TxRecord::BIP + 8);
-        assert_eq!(TxRecord::BITS, TxRecord::BCOUNT + 17);
+        assert_eq!(TxRecord::PRBS, TxRecord::BCOUNT + 17);
+        assert_eq!(TxRecord::BITS, TxRecord::PRBS + 31);
         assert_eq!(TxRecord::BITS, TX_STATE_BITS);
     }
 
@@ -77,7 +80,7 @@ mod tests {
     fn records_read_back_per_lane_one_clock_after_the_address() {
         let mut uut = TxStateRam::default();
         uut.connect_all();
-        let rec = |l: u128| (l << 80) | (l << 40) | l;
+        let rec = |l: u128| (l << 110) | (l << 80) | (l << 40) | l;
         for l in 0..8u128 {
             uut.wr_en.next = l != 5;
             uut.wr_addr.next = (l as u64).into();

@@ -1,0 +1,212 @@
+//! The TX gearbox's word stage: the 64-bit word dealt to each physical
+//! lane for its next data block, in block RAM by physical lane, written by
+//! the gearbox (one word a clock) and read by the TX engine at its visit
+//! ([TxWordStore], a registered read). Per lane only two valid flags stay
+//! in flip-flops.
+//!
+//! ```text
+//!  gearbox: wr_en, wr_buf, wr_lane, wr_data ─► RAM[{buf, lane}] (64)  + valid[buf][lane]
+//!  engine:  port.lane (rd_buf)              ─► payload, valid one clock later
+//! ```
+//!
+//! Timing, double-buffered by data round. The lanes' serializers share
+//! one block boundary every 66 x OSR clocks (`TxLanes::boundary`, T_k).
+//! Lane q's hold register empties at T_k, and the engine loads it (with
+//! block k) on its first visit after that: the visit's read is on a clock
+//! in [T_k, T_k + SLOTS + 1] (stage A; the load is stage B, one clock
+//! later, the first clock `full` is low being T_k + 1). So the words for
+//! data block k must be in place by T_k and stay for SLOTS + 2 clocks,
+//! while the gearbox deals the next round's words from T_k + 1 on, in any
+//! lane order (logical lanes in order, physical by the lane map). Two
+//! buffers do it: the gearbox fills buffer `fill_buf`; at a data round's
+//! take (T_k) it hands that buffer to the engine (`rd_buf`, already on the
+//! take's own clock) and turns to the other, clearing its valid flags (the
+//! engine read it during the previous data round, long done: SLOTS + 2 <
+//! 66 x OSR). A marker round's take hands nothing over: the engine sends
+//! markers, and the staged words wait in the buffer being filled, which
+//! the next data round's take hands over. The engine's `take` is not
+//! needed: a buffer is read exactly once per data round.
+//!
+//! The RAM has 2 x 256 words (the 8-bit slot plus the buffer bit), i.e.
+//! 2 DP16KD on ECP5 and 8 SB_RAM40_4K on iCE40, whatever the lane count.
+
+use super::engine::ports::{TxWordStore, SLOT_BITS};
+use crate::params::LinkParams;
+use rust_hdl::prelude::*;
+
+/// The per-lane word stage (see the module docs).
+#[derive(LogicBlock)]
+pub struct TxWordStage {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset, active high: every word is gone.
+    pub reset: Signal<In, Bit>,
+    /// Stage `wr_data` for physical lane `wr_lane` in buffer `wr_buf`.
+    pub wr_en: Signal<In, Bit>,
+    pub wr_buf: Signal<In, Bit>,
+    pub wr_lane: Signal<In, Bits<SLOT_BITS>>,
+    pub wr_data: Signal<In, Bits<64>>,
+    /// Empty buffer `clear_buf` (every lane) this clock; a write in the same
+    /// clock still stages its word.
+    pub clear: Signal<In, Bit>,
+    pub clear_buf: Signal<In, Bit>,
+    /// The buffer the engine reads, at the clock of its address.
+    pub rd_buf: Signal<In, Bit>,
+    /// The engine's read port.
+    pub port: TxWordStore,
+    words: RAM<Bits<64>, 9>,
+    valid0: Vec<DFF<Bit>>,
+    valid1: Vec<DFF<Bit>>,
+    rd_valid: DFF<Bit>,
+    any_valid: Signal<Local, Bit>,
+}
+
+impl TxWordStage {
+    /// A stage for a link's physical lanes (N + S, checked by the engine).
+    pub fn new(p: &LinkParams) -> Self {
+        let lanes = p.physical_lanes();
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            wr_en: Default::default(),
+            wr_buf: Default::default(),
+            wr_lane: Default::default(),
+            wr_data: Default::default(),
+            clear: Default::default(),
+            clear_buf: Default::default(),
+            rd_buf: Default::default(),
+            port: Default::default(),
+            words: Default::default(),
+            valid0: (0..lanes).map(|_| Default::default()).collect(),
+            valid1: (0..lanes).map(|_| Default::default()).collect(),
+            rd_valid: Default::default(),
+            any_valid: Default::default(),
+        }
+    }
+}
+
+impl Logic for TxWordStage {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, rd_valid);
+        self.words.read_clock.next = self.clock.val();
+        self.words.write_clock.next = self.clock.val();
+        self.words.write_address.next =
+            bit_cast::<9, SLOT_BITS>(self.wr_lane.val()) | (bit_cast::<9, 1>(self.wr_buf.val().into()) << 8);
+        self.words.write_data.next = self.wr_data.val();
+        self.words.write_enable.next = self.wr_en.val();
+        self.words.read_address.next =
+            bit_cast::<9, SLOT_BITS>(self.port.lane.val()) | (bit_cast::<9, 1>(self.rd_buf.val().into()) << 8);
+        self.port.payload.next = self.words.read_data.val();
+        self.port.ctrl.next = false;
+        // The lane's flag, read with the RAM (AND-OR over the lanes).
+        self.any_valid.next = false;
+        for q in 0..self.valid0.len() {
+            self.valid0[q].clock.next = self.clock.val();
+            self.valid0[q].d.next = self.valid0[q].q.val();
+            self.valid1[q].clock.next = self.clock.val();
+            self.valid1[q].d.next = self.valid1[q].q.val();
+            if self.port.lane.val().index() == q {
+                if self.rd_buf.val() {
+                    self.any_valid.next = self.any_valid.val() | self.valid1[q].q.val();
+                } else {
+                    self.any_valid.next = self.any_valid.val() | self.valid0[q].q.val();
+                }
+            }
+            if self.clear.val() & !self.clear_buf.val() {
+                self.valid0[q].d.next = false;
+            }
+            if self.clear.val() & self.clear_buf.val() {
+                self.valid1[q].d.next = false;
+            }
+            if self.wr_en.val() & (self.wr_lane.val().index() == q) {
+                if self.wr_buf.val() {
+                    self.valid1[q].d.next = true;
+                } else {
+                    self.valid0[q].d.next = true;
+                }
+            }
+            if self.reset.val() {
+                self.valid0[q].d.next = false;
+                self.valid1[q].d.next = false;
+            }
+        }
+        self.rd_valid.d.next = self.any_valid.val();
+        self.port.valid.next = self.rd_valid.q.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycle(uut: &mut TxWordStage) {
+        uut.clock.next = Clock { clk: false };
+        simulate(uut, 100);
+        uut.clock.next = Clock { clk: true };
+        simulate(uut, 100);
+    }
+
+    fn params(lanes: usize) -> LinkParams {
+        LinkParams { lanes, spares: 0, osr: 3, marker_period: 16, deskew_depth: 4 }
+    }
+
+    /// Reads lane `q` of buffer `buf`: (valid, payload) one clock later.
+    fn read(uut: &mut TxWordStage, buf: bool, q: u64) -> (bool, u64) {
+        uut.rd_buf.next = buf;
+        uut.port.lane.next = q.into();
+        cycle(uut);
+        (uut.port.valid.val(), uut.port.payload.val().to_u64())
+    }
+
+    #[test]
+    fn words_by_lane_and_buffer_read_one_clock_later_until_cleared() {
+        let mut uut = TxWordStage::new(&params(6));
+        uut.connect_all();
+        uut.reset.next = true;
+        cycle(&mut uut);
+        uut.reset.next = false;
+        // Buffer 0: lanes 4, 1; buffer 1: lane 4 (another word).
+        for (buf, q, w) in [(false, 4u64, 0xAAAA_0004u64), (false, 1, 0xAAAA_0001), (true, 4, 0xBBBB_0004)] {
+            uut.wr_en.next = true;
+            uut.wr_buf.next = buf;
+            uut.wr_lane.next = q.into();
+            uut.wr_data.next = w.into();
+            cycle(&mut uut);
+        }
+        uut.wr_en.next = false;
+        assert_eq!(read(&mut uut, false, 4), (true, 0xAAAA_0004));
+        assert_eq!(read(&mut uut, false, 1), (true, 0xAAAA_0001));
+        assert!(!read(&mut uut, false, 2).0 && !read(&mut uut, false, 5).0);
+        assert_eq!(read(&mut uut, true, 4), (true, 0xBBBB_0004));
+        assert!(!read(&mut uut, true, 1).0);
+        // Clearing buffer 0 leaves buffer 1; a write in the clearing clock stays.
+        uut.clear.next = true;
+        uut.clear_buf.next = false;
+        uut.wr_en.next = true;
+        uut.wr_buf.next = false;
+        uut.wr_lane.next = 5.into();
+        uut.wr_data.next = 0x5555u64.into();
+        cycle(&mut uut);
+        uut.clear.next = false;
+        uut.wr_en.next = false;
+        assert!(!read(&mut uut, false, 4).0 && !read(&mut uut, false, 1).0);
+        assert_eq!(read(&mut uut, false, 5), (true, 0x5555));
+        assert_eq!(read(&mut uut, true, 4), (true, 0xBBBB_0004));
+        // Reset empties both.
+        uut.reset.next = true;
+        cycle(&mut uut);
+        uut.reset.next = false;
+        assert!(!read(&mut uut, false, 5).0 && !read(&mut uut, true, 4).0);
+    }
+
+    #[test]
+    fn tx_word_stage_is_synthesizable_with_the_words_in_block_ram() {
+        let v = crate::verilog::verilog_of(&mut TxWordStage::new(&params(8)));
+        crate::verilog::verilator_lint("tx_word_stage", &v).unwrap();
+        let ice = crate::verilog::yosys_synth_ice40("tx_word_stage", &v).unwrap();
+        let ecp = crate::verilog::yosys_synth_ecp5("tx_word_stage", &v).unwrap();
+        println!("TxWordStage 8 lanes: iCE40 {ice:?}; ECP5 {ecp:?}");
+        assert!(ice.brams >= 1 && ecp.brams >= 1 && ecp.lutrams == 0, "{ice:?} {ecp:?}");
+    }
+}
