@@ -129,8 +129,9 @@ impl Logic for DeskewLane {
                 self.flags[i].d.next = self.wr_flags.val();
             }
         }
-        self.over.next = self.write.val() & self.full.val();
         self.take.next = (self.fill.val() != 0) & (self.pop.val() | (self.hunt.val() & !self.head.val().get_bit(1)));
+        // A write into a full FIFO fits when the head leaves in the same clock.
+        self.over.next = self.write.val() & self.full.val() & !self.take.val();
         if self.write.val() {
             self.wptr.d.next = self.wptr.q.val() + 1;
         }
@@ -229,6 +230,15 @@ mod tests {
         uut.pop.next = false;
         simulate(&mut uut, 100);
         assert_eq!(head(&uut), (true, 1, 0));
+        // Full (slots 1, 2, 3, 0): a write with a pop in its clock is no overflow.
+        for s in [2u64, 3, 0] {
+            assert_eq!(write(&mut uut, 0), (s, false));
+        }
+        uut.pop.next = true;
+        assert_eq!(write(&mut uut, FLAG_MARKER), (1, false), "the head left as the block came");
+        uut.pop.next = false;
+        simulate(&mut uut, 100);
+        assert_eq!(head(&uut), (true, 2, 0));
         // Losing marker lock empties it.
         uut.locked.next = false;
         cycle(&mut uut);

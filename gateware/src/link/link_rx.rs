@@ -524,6 +524,11 @@ impl Logic for LinkRx {
             if self.heads_at_marker.val() {
                 self.state.d.next = self.st_aligned.val();
                 self.walking.d.next = false;
+                // That marker round carries no data: pop it now instead of
+                // walking it. The engine hands blocks over up to a round of
+                // slots late, so the early lanes' FIFOs cannot also wait
+                // out an N-clock walk (at D = 2 they would overflow).
+                self.round_end.next = true;
             }
             if self.needed_broken.val() | (self.timer.q.val() == self.hunt_timeout.val()) {
                 self.state.d.next = self.st_scan.val();
