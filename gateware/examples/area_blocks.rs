@@ -2,8 +2,9 @@
 //! yosys `synth_ice40` (flattened), and the link parts at two lane counts so
 //! that the per-lane and the fixed cost can be told apart.
 //!
-//! `cargo run --release -p mosaic-gateware --example area_blocks` (needs
-//! yosys; a few minutes). Figures go into README.md, "Boards".
+//! `cargo run --release -p mosaic-gateware --example area_blocks -- [--ecp5]
+//! [--lanes A B]` (needs yosys; a few minutes at the default 2 and 4
+//! physical lanes on iCE40). Figures go into README.md, "Boards".
 
 use mosaic_gateware::bert::core::{BertConfig, BertCore};
 use mosaic_gateware::control::bridge::Bridge;
@@ -17,10 +18,17 @@ use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::phy::lane_rx::LaneRx;
 use mosaic_gateware::phy::lane_tx::LaneTx;
 use mosaic_gateware::toolchain::YosysStats;
-use mosaic_gateware::verilog::{verilog_of, yosys_synth_ice40};
+use mosaic_gateware::verilog::{verilog_of, yosys_synth_ecp5, yosys_synth_ice40};
+
+/// `--ecp5`: synthesize for ECP5 instead of iCE40.
+fn ecp5() -> bool {
+    std::env::args().any(|a| a == "--ecp5")
+}
 
 fn synth(name: &str, verilog: String) -> YosysStats {
-    let s = yosys_synth_ice40(&format!("area_{}", name.replace([' ', ','], "_")), &verilog).unwrap_or_else(|e| {
+    let tag = format!("area_{}", name.replace([' ', ','], "_"));
+    let run = if ecp5() { yosys_synth_ecp5(&tag, &verilog) } else { yosys_synth_ice40(&tag, &verilog) };
+    let s = run.unwrap_or_else(|e| {
         eprintln!("area_blocks: {e}");
         std::process::exit(1)
     });
@@ -29,21 +37,37 @@ fn synth(name: &str, verilog: String) -> YosysStats {
 }
 
 /// Prints the per-physical-lane and fixed parts of a block measured with
-/// 2 and 4 physical lanes.
-fn split(name: &str, small: &YosysStats, large: &YosysStats) {
-    let lut = (large.luts as f64 - small.luts as f64) / 2.0;
-    let ff = (large.ffs as f64 - small.ffs as f64) / 2.0;
+/// `a` and `b` physical lanes.
+fn split(name: &str, (a, b): (usize, usize), small: &YosysStats, large: &YosysStats) {
+    let d = (b - a) as f64;
+    let lut = (large.luts as f64 - small.luts as f64) / d;
+    let ff = (large.ffs as f64 - small.ffs as f64) / d;
     println!(
         "{name:<28} per lane {lut:>6.0} LUT4 {ff:>6.0} FF; fixed {:>6.0} LUT4 {:>6.0} FF",
-        small.luts as f64 - 2.0 * lut,
-        small.ffs as f64 - 2.0 * ff
+        small.luts as f64 - a as f64 * lut,
+        small.ffs as f64 - a as f64 * ff
     );
 }
 
 fn main() {
-    let p2 = LinkParams { lanes: 1, spares: 1, osr: 4, marker_period: 64, deskew_depth: 4 };
-    let p4 = LinkParams { lanes: 3, spares: 1, ..p2 };
-    println!("== blocks (OSR 4)");
+    let args: Vec<String> = std::env::args().collect();
+    let lanes = match args.iter().position(|a| a == "--lanes") {
+        Some(i) => {
+            let n = |k: usize| args.get(i + k).and_then(|s| s.parse::<usize>().ok()).filter(|&n| n >= 2);
+            match (n(1), n(2)) {
+                (Some(a), Some(b)) if b > a => (a, b),
+                _ => {
+                    eprintln!("area_blocks: --lanes takes two physical lane counts A < B, each at least 2");
+                    std::process::exit(2)
+                }
+            }
+        }
+        None => (2, 4),
+    };
+    // One spare in each; the physical lane counts are the ones asked.
+    let p2 = LinkParams { lanes: lanes.0 - 1, spares: 1, osr: 4, marker_period: 64, deskew_depth: 4 };
+    let p4 = LinkParams { lanes: lanes.1 - 1, ..p2 };
+    println!("== blocks (OSR 4, {})", if ecp5() { "ECP5" } else { "iCE40" });
     synth("lane receiver", verilog_of(&mut LaneRx::new(4)));
     synth("lane transmitter", verilog_of(&mut LaneTx::new(4)));
     for b in STEP_BITS {
@@ -51,7 +75,7 @@ fn main() {
         synth(&format!("traffic checker B{b}"), verilog_of(&mut TrafficCheck::new(b, 256)));
     }
     synth("UART bridge", verilog_of(&mut Bridge::new(434)));
-    println!("== link parts at 2 and 4 physical lanes");
+    println!("== link parts at {} and {} physical lanes", lanes.0, lanes.1);
     type Part = (&'static str, fn(&LinkParams) -> String);
     let parts: [Part; 5] = [
         ("link TX", |p| verilog_of(&mut LinkTx::new(p, 1))),
@@ -64,12 +88,12 @@ fn main() {
     ];
     let mut rows = vec![];
     for (name, gen) in parts {
-        let small = synth(&format!("{name}, 2 lanes"), gen(&p2));
-        let large = synth(&format!("{name}, 4 lanes"), gen(&p4));
+        let small = synth(&format!("{name}, {} lanes", lanes.0), gen(&p2));
+        let large = synth(&format!("{name}, {} lanes", lanes.1), gen(&p4));
         rows.push((name, small, large));
     }
     println!("== per lane and fixed");
     for (name, small, large) in &rows {
-        split(name, small, large);
+        split(name, lanes, small, large);
     }
 }

@@ -1,10 +1,10 @@
 //! Board bitstreams through the real open toolchain (yosys, nextpnr,
 //! icepack / yowasp ecppack), `mosaic flash --dry-run`, and the errors for
 //! a missing tool or a missing board. The iCE40 boards' default images are
-//! built (the full link on the Alchitry Cu, ~1-3 min; the BERT image on the
-//! iCEBreaker, ~1 min), the BERT image on the Alchitry Cu V2 (so both Cu
-//! revisions' pin files are placed), and a 2+1 full link on the ULX3S
-//! (~4 min).
+//! built (the BERT image on the Alchitry Cu V1, 7+1 lanes, ~1-3 min, and on
+//! the iCEBreaker, ~1 min; the full link no longer fits either), a 5+1
+//! BERT image on the Alchitry Cu V2 (so both Cu revisions' pin files are
+//! placed), and a 2+1 full link on the ULX3S (~4 min).
 
 use mosaic_host::boards::board;
 use mosaic_host::cli::common::ConnectOpts;
@@ -44,13 +44,12 @@ fn icebreaker_default_bitstream_meets_timing() {
 }
 
 #[test]
-fn alchitry_cu_full_link_bitstream_meets_timing() {
-    // The default image: UART bridge + link core + channel emulator, one lane on pins.
+fn alchitry_cu_default_bitstream_meets_timing() {
+    // The default image: UART bridge + BERT core + channel emulator, 7+1 lanes on pins.
     let r = build("alchitry-cu-v1", "alchitry-cu-v1", |_| {});
-    assert_eq!(r.core, "Link");
-    assert_eq!((r.data_lanes, r.spares, r.external_lanes, r.internal_lanes), (1, 0, 1, 0));
+    assert_eq!(r.core, "Bert");
+    assert_eq!((r.data_lanes, r.spares, r.external_lanes, r.internal_lanes), (7, 1, 8, 0));
     assert_eq!(r.logic.available, 7680);
-    assert!(r.brams.used >= 1, "{:?}", r.brams);
     assert_eq!(std::fs::metadata(&r.bitstream).unwrap().len(), 135_100);
 }
 
@@ -63,9 +62,9 @@ fn alchitry_cu_v2_bert_bitstream_meets_timing() {
     assert!(top.contains("SB_PLL40_PAD") && !top.contains("SB_PLL40_CORE"));
     assert_eq!((r.external_lanes, r.internal_lanes), (6, 0));
     assert_eq!(r.logic.available, 7680);
-    // The Cu's default (link) image clock, 45 MHz, at OSR 4.
-    assert_eq!(r.lane_mbps, 11.25);
-    assert_eq!(r.aggregate_mbps, 5.0 * 11.25);
+    // The Cu's default (BERT) image clock, 50 MHz, at OSR 4.
+    assert_eq!(r.lane_mbps, 12.5);
+    assert_eq!(r.aggregate_mbps, 5.0 * 12.5);
     // HX8K bitstreams are 135100 bytes.
     assert_eq!(std::fs::metadata(&r.bitstream).unwrap().len(), 135_100);
 }
