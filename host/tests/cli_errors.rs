@@ -236,7 +236,7 @@ fn build_refuses_baud_and_freq_outside_the_uart_and_pll() {
         ),
         (
             &["build", "--board", "alchitry-cu-v1", "--baud", "4294967295"],
-            "error: --baud must be in 763..=12500000 at the 50 MHz link clock (the UART takes 4..=65535 clocks per bit), not 4294967295",
+            "error: --baud must be in 687..=11250000 at the 45 MHz link clock (the UART takes 4..=65535 clocks per bit), not 4294967295",
         ),
         (&["build", "--board", "ulx3s", "--freq", "inf"], "error: --freq must be in 3.125..=400 MHz (the ECP5 PLL's output range), not inf"),
         (&["build", "--board", "icebreaker", "--freq", "NaN"], "error: --freq must be in 16..=275 MHz (the iCE40 PLL's output range), not NaN"),
