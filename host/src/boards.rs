@@ -164,7 +164,10 @@ pub struct Image {
     pub link_mhz: f64,
 }
 
-/// The ULX3S's default full-link image (data + spare lanes): the largest
+/// The ULX3S's default full-link image (data + spare lanes). The figures
+/// below are the per-lane link's; on the time-shared engines 16+2 takes
+/// 32.5% of the 85F and routed at 37.78 MHz, short of 40 (README, Boards).
+/// Before the engines it was the largest
 /// that has been through place and route with timing met here. 16+2 uses
 /// 47% of the 85F's LUTs and met 40 MHz at 47.7 MHz; at 50 MHz it reached
 /// 46.8 (the register read mux). 20+ lanes were not tried (each ECP5 build
