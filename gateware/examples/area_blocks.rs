@@ -3,8 +3,10 @@
 //! that the per-lane and the fixed cost can be told apart.
 //!
 //! `cargo run --release -p mosaic-gateware --example area_blocks -- [--ecp5]
-//! [--lanes A B]` (needs yosys; a few minutes at the default 2 and 4
-//! physical lanes on iCE40). Figures go into README.md, "Boards".
+//! [--lanes A B] [--part NAME]` (needs yosys; a few minutes at the default 2
+//! and 4 physical lanes on iCE40). `--part` synthesizes only the link part
+//! whose name contains NAME (e.g. `--part emulator`), skipping the single
+//! blocks. Figures go into README.md, "Boards".
 
 use mosaic_gateware::bert::core::{BertConfig, BertCore};
 use mosaic_gateware::control::bridge::Bridge;
@@ -64,17 +66,26 @@ fn main() {
         }
         None => (2, 4),
     };
+    let part = args.iter().position(|a| a == "--part").map(|i| match args.get(i + 1) {
+        Some(name) => name.clone(),
+        None => {
+            eprintln!("area_blocks: --part takes a name, e.g. --part emulator");
+            std::process::exit(2)
+        }
+    });
     // One spare in each; the physical lane counts are the ones asked.
     let p2 = LinkParams { lanes: lanes.0 - 1, spares: 1, osr: 4, marker_period: 64, deskew_depth: 4 };
     let p4 = LinkParams { lanes: lanes.1 - 1, ..p2 };
     println!("== blocks (OSR 4, {})", if ecp5() { "ECP5" } else { "iCE40" });
-    synth("lane receiver", verilog_of(&mut LaneRx::new(4)));
-    synth("lane transmitter", verilog_of(&mut LaneTx::new(4)));
-    for b in STEP_BITS {
-        synth(&format!("traffic generator B{b}"), verilog_of(&mut TrafficGen::new(b)));
-        synth(&format!("traffic checker B{b}"), verilog_of(&mut TrafficCheck::new(b, 256)));
+    if part.is_none() {
+        synth("lane receiver", verilog_of(&mut LaneRx::new(4)));
+        synth("lane transmitter", verilog_of(&mut LaneTx::new(4)));
+        for b in STEP_BITS {
+            synth(&format!("traffic generator B{b}"), verilog_of(&mut TrafficGen::new(b)));
+            synth(&format!("traffic checker B{b}"), verilog_of(&mut TrafficCheck::new(b, 256)));
+        }
+        synth("UART bridge", verilog_of(&mut Bridge::new(434)));
     }
-    synth("UART bridge", verilog_of(&mut Bridge::new(434)));
     println!("== link parts at {} and {} physical lanes", lanes.0, lanes.1);
     type Part = (&'static str, fn(&LinkParams) -> String);
     let parts: [Part; 5] = [
@@ -87,7 +98,13 @@ fn main() {
         ("BERT core", |p| verilog_of(&mut BertCore::new(&BertConfig::new(*p)))),
     ];
     let mut rows = vec![];
-    for (name, gen) in parts {
+    let chosen: Vec<Part> =
+        parts.into_iter().filter(|(name, _)| part.as_ref().is_none_or(|p| name.contains(p.as_str()))).collect();
+    if chosen.is_empty() {
+        eprintln!("area_blocks: no link part is named like {part:?} (link TX, link RX, channel emulator, link core, BERT core)");
+        std::process::exit(2)
+    }
+    for (name, gen) in chosen {
         let small = synth(&format!("{name}, {} lanes", lanes.0), gen(&p2));
         let large = synth(&format!("{name}, {} lanes", lanes.1), gen(&p4));
         rows.push((name, small, large));
