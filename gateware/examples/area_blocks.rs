@@ -101,7 +101,10 @@ fn main() {
     let chosen: Vec<Part> =
         parts.into_iter().filter(|(name, _)| part.as_ref().is_none_or(|p| name.contains(p.as_str()))).collect();
     if chosen.is_empty() {
-        eprintln!("area_blocks: no link part is named like {part:?} (link TX, link RX, channel emulator, link core, BERT core)");
+        eprintln!(
+            "area_blocks: no link part is named like \"{}\" (link TX, link RX, channel emulator, link core, BERT core)",
+            part.unwrap_or_default()
+        );
         std::process::exit(2)
     }
     for (name, gen) in chosen {
