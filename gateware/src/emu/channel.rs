@@ -8,6 +8,7 @@
 use crate::control::map_decode::lane_word;
 use crate::control::regmap::RegMap;
 use crate::emu::lane::EmuLane;
+use crate::emu::permutation::LanePermutation;
 use rust_hdl::prelude::*;
 
 /// The emulator's registers, in the order of its read mux.
@@ -34,6 +35,7 @@ pub struct ChannelEmu {
     /// core refuses it otherwise).
     pub wr_ok: Signal<Out, Bit>,
     lanes: Vec<EmuLane>,
+    perm: LanePermutation,
     // Registers only as wide as their fields (the rest read 0).
     ctrl: Vec<DFF<Bits<3>>>,
     delay: Vec<DFF<Bits<16>>>,
@@ -105,6 +107,7 @@ impl ChannelEmu {
             lanes: (0..phys)
                 .map(|q| EmuLane::new(max_delay_bits, p.osr, 0x9E37_79B9u32.wrapping_mul(q as u32 + 1)))
                 .collect(),
+            perm: LanePermutation::new(phys),
             ctrl: (0..phys).map(|_| Default::default()).collect(),
             delay: (0..phys).map(|_| Default::default()).collect(),
             rate: (0..phys).map(|_| Default::default()).collect(),
@@ -163,13 +166,10 @@ impl Logic for ChannelEmu {
             self.lanes[q].cfg_delay.next = self.delay[q].q.val();
             self.lanes[q].cfg_error_rate.next = self.rate[q].q.val();
             // Permutation: RX lane q receives TX lane source[q].
+            self.perm.line_in[q].next = self.line_in[q].val();
+            self.perm.source[q].next = self.source[q].q.val();
             if self.permute.val() {
-                self.lanes[q].line_in.next = false;
-                for s in 0..self.line_in.len() {
-                    if self.source[q].q.val().index() == s {
-                        self.lanes[q].line_in.next = self.line_in[s].val();
-                    }
-                }
+                self.lanes[q].line_in.next = self.perm.line_out[q].val();
             } else {
                 self.lanes[q].line_in.next = self.line_in[q].val();
             }

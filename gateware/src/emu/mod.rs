@@ -5,3 +5,4 @@
 pub mod channel;
 pub mod delay_line;
 pub mod lane;
+pub mod permutation;
