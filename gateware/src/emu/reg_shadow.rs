@@ -123,8 +123,12 @@ impl Logic for RegShadow {
         );
         for (r, reg) in self._regs.iter().enumerate() {
             let hi = reg.width - 1;
-            let init: String =
-                reg.init.iter().enumerate().map(|(a, &x)| format!("   mem{r}[{a}] = {}'d{};\n", reg.width, x & mask(reg.width))).collect();
+            let init: String = reg
+                .init
+                .iter()
+                .enumerate()
+                .map(|(a, &x)| format!("   mem{r}[{a}] = {}'d{};\n", reg.width, x & mask(reg.width)))
+                .collect();
             // A cleared register is also written (with 0) on a lane's first write after reset.
             let (we, data, rd) = if reg.cleared_by_reset {
                 (
@@ -133,7 +137,11 @@ impl Logic for RegShadow {
                     format!("(rd_in & ~rd_fresh) ? mem{r}[rd_lane] : {}'d0", reg.width),
                 )
             } else {
-                (format!("wr_any & wr_regs[{r}]"), format!("wr_data[{hi}:0]"), format!("rd_in ? mem{r}[rd_lane] : {}'d0", reg.width))
+                (
+                    format!("wr_any & wr_regs[{r}]"),
+                    format!("wr_data[{hi}:0]"),
+                    format!("rd_in ? mem{r}[rd_lane] : {}'d0", reg.width),
+                )
             };
             v.push_str(&format!(
                 "reg [{hi}:0] mem{r} [0:{last}];\n\
