@@ -4,10 +4,29 @@
 //! optics. Configured through a small per-lane register port (the cores map
 //! the `EMU_*` registers onto it); every word offset and field position
 //! comes from the register map.
+//!
+//! ```text
+//!  line_in[N] ─► LanePermutation (RX q <- TX source[q]) ─► EmuLane x N ─► line_out[N]
+//!  wr ─► per-lane settings (FFs, used every clock) ─┘
+//!     └► RegShadow (LUT RAM copies) ─► rd_data
+//! ```
+//!
+//! ## Cost (ECP5, yosys `synth_ecp5`, OSR 4, delay line 127 bits)
+//! `area_blocks --ecp5 --lanes 8 24 --part emulator`: 1,286 LUT4 + 76 LUT RAM
+//! at 8 lanes, 4,035 LUT4 + 218 LUT RAM at 24: 172 LUT4 and 8.9 LUT RAM
+//! (`TRELLIS_DPR16X4`) a lane (it was 408 LUT4). Per lane, from the parts
+//! synthesized alone: the lane ([EmuLane] without its counter) ~105 LUT4
+//! (the xorshift ~79 of them, the delay line 37 + 8 LUT RAM), its settings'
+//! write decode ~10, the permutation ~1 LUT4 per TX lane (N:1 per RX lane:
+//! ~40 a lane on the 8 -> 24 slope, ~N at N lanes), the read copies ~17.
+//! Before: the delay line's 128:1 tap mux was ~220 LUT4 a lane, the AND-OR
+//! read mux ~91, the permutation's compares ~75 at 8 lanes.
 
 use crate::control::map_decode::lane_word;
 use crate::control::regmap::RegMap;
 use crate::emu::lane::EmuLane;
+use crate::emu::permutation::{sel_bits, LanePermutation};
+use crate::emu::reg_shadow::{RegShadow, ShadowReg};
 use rust_hdl::prelude::*;
 
 /// The emulator's registers, in the order of its read mux.
@@ -34,6 +53,7 @@ pub struct ChannelEmu {
     /// core refuses it otherwise).
     pub wr_ok: Signal<Out, Bit>,
     lanes: Vec<EmuLane>,
+    perm: LanePermutation,
     // Registers only as wide as their fields (the rest read 0).
     ctrl: Vec<DFF<Bits<3>>>,
     delay: Vec<DFF<Bits<16>>>,
@@ -41,14 +61,11 @@ pub struct ChannelEmu {
     source: Vec<DFFWithInit<Bits<12>>>,
     /// Built with the lane permutation (the `EMU_SOURCE` registers).
     permute: Constant<Bit>,
-    /// Per lane: all ones when `rd_lane` names it. The read is an AND-OR
-    /// over the lanes per register (which synthesis balances into a tree,
-    /// not a chain of muxes), then one 4:1 by `rd_reg`.
-    rd_sel: Vec<Signal<Local, Bits<32>>>,
-    rd_ctrl: Signal<Local, Bits<3>>,
-    rd_delay: Signal<Local, Bits<16>>,
-    rd_rate: Signal<Local, Bits<32>>,
-    rd_source: Signal<Local, Bits<12>>,
+    /// Reads come from LUT RAM copies of the registers (no read mux over
+    /// the lanes), then one 4:1 by `rd_reg`.
+    shadow: RegShadow,
+    /// Bit r: this clock writes register EMU_REGS[r].
+    wr_regs: Signal<Local, Bits<4>>,
     /// Word of each of EMU_REGS in a lane's block.
     w: Vec<Constant<Bits<2>>>,
     m_stuck: Constant<Bits<3>>,
@@ -75,8 +92,8 @@ impl ChannelEmu {
 
     /// An emulator without the lane permutation: each lane carries its own
     /// TX lane, and `EMU_SOURCE` writes are ignored (the BERT core, whose
-    /// lanes all send the same pattern, has no use for it; at 100 lanes
-    /// the permutation's 100:1 mux per lane costs ~6k ECP5 LUTs).
+    /// lanes all send the same pattern, has no use for it; at 105 lanes
+    /// the permutation's 105:1 mux per lane costs ~11k ECP5 LUT4).
     pub fn without_permutation(map: &RegMap, max_delay_bits: usize) -> Self {
         Self::build(map, max_delay_bits, false)
     }
@@ -89,6 +106,10 @@ impl ChannelEmu {
             .iter()
             .flat_map(|n| map.get(n).expect("EMU_* in the map").fields.iter().map(|f| (map.lane_word(n), f)))
             .collect();
+        let m_ctrl = field_mask(map, "EMU_CTRL", 3);
+        let m_delay = field_mask(map, "EMU_DELAY", 16);
+        // A source is at most N - 1 (wr_ok): its bits above sel_bits stay 0.
+        let m_source = field_mask(map, "EMU_SOURCE", 12) & ((1 << sel_bits(phys)) - 1);
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -105,16 +126,22 @@ impl ChannelEmu {
             lanes: (0..phys)
                 .map(|q| EmuLane::new(max_delay_bits, p.osr, 0x9E37_79B9u32.wrapping_mul(q as u32 + 1)))
                 .collect(),
+            perm: LanePermutation::new(phys),
             ctrl: (0..phys).map(|_| Default::default()).collect(),
             delay: (0..phys).map(|_| Default::default()).collect(),
             rate: (0..phys).map(|_| Default::default()).collect(),
             source: (0..phys).map(|q| DFFWithInit::new((q as u64).into())).collect(),
             permute: Constant::new(permute),
-            rd_sel: (0..phys).map(|_| Default::default()).collect(),
-            rd_ctrl: Default::default(),
-            rd_delay: Default::default(),
-            rd_rate: Default::default(),
-            rd_source: Default::default(),
+            shadow: RegShadow::new(
+                phys,
+                vec![
+                    ShadowReg { width: width(m_ctrl), cleared_by_reset: true, init: vec![0; phys] },
+                    ShadowReg { width: width(m_delay), cleared_by_reset: true, init: vec![0; phys] },
+                    ShadowReg { width: 32, cleared_by_reset: true, init: vec![0; phys] },
+                    ShadowReg { width: width(m_source), cleared_by_reset: false, init: (0..phys as u32).collect() },
+                ],
+            ),
+            wr_regs: Default::default(),
             w: EMU_REGS.iter().map(|n| lane_word(map, n)).collect(),
             m_stuck: bit_of(map, "stuck"),
             m_stuck_value: bit_of(map, "stuck_value"),
@@ -124,9 +151,9 @@ impl ChannelEmu {
             f_ones: fields.iter().map(|(_, f)| c32(f.mask() >> f.lsb)).collect(),
             f_min: fields.iter().map(|(_, f)| c32(f.min)).collect(),
             f_max: fields.iter().map(|(_, f)| c32(f.max)).collect(),
-            m_ctrl: Constant::new((field_mask(map, "EMU_CTRL", 3) as u64).into()),
-            m_delay: Constant::new((field_mask(map, "EMU_DELAY", 16) as u64).into()),
-            m_source: Constant::new((field_mask(map, "EMU_SOURCE", 12) as u64).into()),
+            m_ctrl: Constant::new((m_ctrl as u64).into()),
+            m_delay: Constant::new((m_delay as u64).into()),
+            m_source: Constant::new((m_source as u64).into()),
         }
     }
 }
@@ -134,10 +161,6 @@ impl ChannelEmu {
 impl Logic for ChannelEmu {
     #[hdl_gen]
     fn update(&mut self) {
-        self.rd_ctrl.next = 0.into();
-        self.rd_delay.next = 0.into();
-        self.rd_rate.next = 0.into();
-        self.rd_source.next = 0.into();
         self.wr_ok.next = true;
         for i in 0..self.f_word.len() {
             if self.wr_reg.val() == self.f_word[i].val() {
@@ -146,6 +169,27 @@ impl Logic for ChannelEmu {
                     & (((self.wr_data.val() >> self.f_lsb[i].val()) & self.f_ones[i].val()) <= self.f_max[i].val());
             }
         }
+        self.wr_regs.next = 0.into();
+        if self.wr.val() {
+            if self.wr_reg.val() == self.w[0].val() {
+                self.wr_regs.next = self.wr_regs.val() | 1;
+            }
+            if self.wr_reg.val() == self.w[1].val() {
+                self.wr_regs.next = self.wr_regs.val() | 2;
+            }
+            if self.wr_reg.val() == self.w[2].val() {
+                self.wr_regs.next = self.wr_regs.val() | 4;
+            }
+            if (self.wr_reg.val() == self.w[3].val()) & self.permute.val() {
+                self.wr_regs.next = self.wr_regs.val() | 8;
+            }
+        }
+        self.shadow.clock.next = self.clock.val();
+        self.shadow.reset.next = self.reset.val();
+        self.shadow.wr_regs.next = self.wr_regs.val();
+        self.shadow.wr_lane.next = self.wr_lane.val();
+        self.shadow.wr_data.next = self.wr_data.val();
+        self.shadow.rd_lane.next = self.rd_lane.val();
         for q in 0..self.lanes.len() {
             self.ctrl[q].clock.next = self.clock.val();
             self.ctrl[q].d.next = self.ctrl[q].q.val();
@@ -163,13 +207,10 @@ impl Logic for ChannelEmu {
             self.lanes[q].cfg_delay.next = self.delay[q].q.val();
             self.lanes[q].cfg_error_rate.next = self.rate[q].q.val();
             // Permutation: RX lane q receives TX lane source[q].
+            self.perm.line_in[q].next = self.line_in[q].val();
+            self.perm.source[q].next = self.source[q].q.val();
             if self.permute.val() {
-                self.lanes[q].line_in.next = false;
-                for s in 0..self.line_in.len() {
-                    if self.source[q].q.val().index() == s {
-                        self.lanes[q].line_in.next = self.line_in[s].val();
-                    }
-                }
+                self.lanes[q].line_in.next = self.perm.line_out[q].val();
             } else {
                 self.lanes[q].line_in.next = self.line_in[q].val();
             }
@@ -190,15 +231,6 @@ impl Logic for ChannelEmu {
                     self.source[q].d.next = self.wr_data.val().get_bits::<12>(0) & self.m_source.val();
                 }
             }
-            self.rd_sel[q].next = 0.into();
-            if self.rd_lane.val().index() == q {
-                self.rd_sel[q].next = 0xFFFF_FFFFu64.into();
-            }
-            self.rd_ctrl.next = self.rd_ctrl.val() | (self.ctrl[q].q.val() & self.rd_sel[q].val().get_bits::<3>(0));
-            self.rd_delay.next = self.rd_delay.val() | (self.delay[q].q.val() & self.rd_sel[q].val().get_bits::<16>(0));
-            self.rd_rate.next = self.rd_rate.val() | (self.rate[q].q.val() & self.rd_sel[q].val());
-            self.rd_source.next =
-                self.rd_source.val() | (self.source[q].q.val() & self.rd_sel[q].val().get_bits::<12>(0));
             if self.reset.val() {
                 self.ctrl[q].d.next = 0.into();
                 self.delay[q].d.next = 0.into();
@@ -207,16 +239,16 @@ impl Logic for ChannelEmu {
         }
         self.rd_data.next = 0.into();
         if self.rd_reg.val() == self.w[0].val() {
-            self.rd_data.next = bit_cast::<32, 3>(self.rd_ctrl.val());
+            self.rd_data.next = self.shadow.rd_data[0].val();
         }
         if self.rd_reg.val() == self.w[1].val() {
-            self.rd_data.next = bit_cast::<32, 16>(self.rd_delay.val());
+            self.rd_data.next = self.shadow.rd_data[1].val();
         }
         if self.rd_reg.val() == self.w[2].val() {
-            self.rd_data.next = self.rd_rate.val();
+            self.rd_data.next = self.shadow.rd_data[2].val();
         }
         if self.rd_reg.val() == self.w[3].val() {
-            self.rd_data.next = bit_cast::<32, 12>(self.rd_source.val());
+            self.rd_data.next = self.shadow.rd_data[3].val();
         }
     }
 }
@@ -227,6 +259,11 @@ fn field_mask(map: &RegMap, reg: &str, held: u32) -> u32 {
     let m = map.get(reg).expect("EMU_* in the map").fields.iter().fold(0, |m, f| m | f.mask());
     assert!(m >> held == 0, "{reg}'s fields ({m:#x}) do not fit the {held} bits the emulator keeps");
     m
+}
+
+/// Bits up to the highest set bit of `mask`.
+fn width(mask: u32) -> usize {
+    (u32::BITS - mask.leading_zeros()).max(1) as usize
 }
 
 /// EMU_CTRL's one-bit field `name`, as a mask of the 3 bits the emulator keeps.

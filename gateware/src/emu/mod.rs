@@ -3,4 +3,7 @@
 //! ([channel]) that sits between the cores' TX and RX lines.
 
 pub mod channel;
+pub mod delay_line;
 pub mod lane;
+pub mod permutation;
+pub mod reg_shadow;
