@@ -74,6 +74,11 @@ use super::word_stream::StreamIn;
 use crate::params::LinkParams;
 use rust_hdl::prelude::*;
 
+/// Width of a `carry` entry: a logical id (< N <= 256) or [CARRY_NONE].
+const CARRY_BITS: usize = SLOT_BITS + 1;
+/// `carry`'s "carries no logical lane" (0xFFF at the ports).
+const CARRY_NONE: u64 = (1 << CARRY_BITS) - 1;
+
 #[derive(LogicBlock)]
 pub struct LinkTx {
     pub clock: Signal<In, Clock>,
@@ -108,15 +113,19 @@ pub struct LinkTx {
     pub marker_tick: Signal<Out, Bit>,
     lanes: TxLanes,
     stage: TxWordStage,
-    tx_map: Vec<DFFWithInit<Bits<12>>>,
-    carry: Vec<DFFWithInit<Bits<12>>>,
+    // The maps hold lane indices at their own width (a physical lane fits
+    // the engine's slot, a logical id or `none` one bit more), not the
+    // registers' 12 bits: every map flip-flop, read and write mux is per
+    // lane, and 12 bits would cost half as much again.
+    tx_map: Vec<DFFWithInit<Bits<SLOT_BITS>>>,
+    carry: Vec<DFFWithInit<Bits<CARRY_BITS>>>,
     /// The maps the gearbox and the engine use (copies of the two above,
     /// taken before a marker round).
-    live_map: Vec<DFFWithInit<Bits<12>>>,
-    live_carry: Vec<DFFWithInit<Bits<12>>>,
+    live_map: Vec<DFFWithInit<Bits<SLOT_BITS>>>,
+    live_carry: Vec<DFFWithInit<Bits<CARRY_BITS>>>,
     /// Identity values of the maps, for `reset`.
-    map_init: Vec<Constant<Bits<12>>>,
-    carry_init: Vec<Constant<Bits<12>>>,
+    map_init: Vec<Constant<Bits<SLOT_BITS>>>,
+    carry_init: Vec<Constant<Bits<CARRY_BITS>>>,
     fill: DFF<Bits<12>>,
     /// Link words of the current stream word taken so far.
     phase: DFF<Bits<5>>,
@@ -130,34 +139,41 @@ pub struct LinkTx {
     read_buf: DFF<Bit>,
     /// The engine's registered id read.
     id_q: DFF<Bits<12>>,
-    id_sel: Signal<Local, Bits<12>>,
+    id_sel: Signal<Local, Bits<CARRY_BITS>>,
     rd_buf_now: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     marker_round: Signal<Local, Bit>,
-    fill_phys: Signal<Local, Bits<12>>,
+    fill_phys: Signal<Local, Bits<SLOT_BITS>>,
     accept: Signal<Local, Bit>,
+    /// A write request in range (logical < N, physical < N + S): others are
+    /// ignored (the register decode and the failover walk never make them).
     wr_pending: DFF<Bit>,
-    wr_logical: DFF<Bits<12>>,
-    wr_physical: DFF<Bits<12>>,
-    old_phys: Signal<Local, Bits<12>>,
-    displaced: Signal<Local, Bits<12>>,
+    wr_logical: DFF<Bits<SLOT_BITS>>,
+    wr_physical: DFF<Bits<SLOT_BITS>>,
+    old_phys: Signal<Local, Bits<SLOT_BITS>>,
+    displaced: Signal<Local, Bits<CARRY_BITS>>,
+    map_word: Signal<Local, Bits<SLOT_BITS>>,
+    carry_word: Signal<Local, Bits<CARRY_BITS>>,
     // Per lane: all ones when a lane index names it. Every read of the maps
     // is an AND-OR over the lanes (a tree after synthesis) instead of a
     // priority chain of 2:1 muxes, whose depth grew with the lanes: at 16+2
     // the map write's chain (map_physical -> displaced -> tx_map) held the
     // ULX3S full link to 31.9 MHz.
-    sel_fill: Vec<Signal<Local, Bits<12>>>,
-    sel_map: Vec<Signal<Local, Bits<12>>>,
-    sel_logical: Vec<Signal<Local, Bits<12>>>,
-    sel_physical: Vec<Signal<Local, Bits<12>>>,
-    sel_carry: Vec<Signal<Local, Bits<12>>>,
-    sel_id: Vec<Signal<Local, Bits<12>>>,
+    sel_fill: Vec<Signal<Local, Bits<SLOT_BITS>>>,
+    sel_map: Vec<Signal<Local, Bits<SLOT_BITS>>>,
+    sel_logical: Vec<Signal<Local, Bits<SLOT_BITS>>>,
+    sel_physical: Vec<Signal<Local, Bits<CARRY_BITS>>>,
+    sel_carry: Vec<Signal<Local, Bits<CARRY_BITS>>>,
+    sel_id: Vec<Signal<Local, Bits<CARRY_BITS>>>,
     n_lanes: Constant<Bits<12>>,
     p_lanes: Constant<Bits<12>>,
     last_block: Constant<Bits<17>>,
     /// The block after a marker: its take starts the marker on the line.
     after_marker: Constant<Bits<17>>,
     unused: Constant<Bits<12>>,
+    /// All ones at the maps' widths (the AND-OR selects); `none` in `carry`.
+    ones_slot: Constant<Bits<SLOT_BITS>>,
+    none: Constant<Bits<CARRY_BITS>>,
     /// k - 1: the last link word of a stream word.
     last_chunk: Constant<Bits<5>>,
     /// N - k: the last lane a stream word may start on.
@@ -180,7 +196,7 @@ impl LinkTx {
             (1..=16).contains(&k) && k <= n,
             "LinkTx: a stream word must fit one round: W/64 must be in 1..=min(16, N = {n}), not {k}"
         );
-        let carry_id = |q: usize| if q < n { q as u64 } else { 0xFFF };
+        let carry_id = |q: usize| if q < n { q as u64 } else { CARRY_NONE };
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -226,6 +242,8 @@ impl LinkTx {
             wr_physical: Default::default(),
             old_phys: Default::default(),
             displaced: Default::default(),
+            map_word: Default::default(),
+            carry_word: Default::default(),
             sel_fill: (0..n).map(|_| Default::default()).collect(),
             sel_map: (0..n).map(|_| Default::default()).collect(),
             sel_logical: (0..n).map(|_| Default::default()).collect(),
@@ -237,6 +255,8 @@ impl LinkTx {
             last_block: Constant::new(((p.marker_period - 1) as u64).into()),
             after_marker: Constant::new(1u64.into()),
             unused: Constant::new(0xFFFu64.into()),
+            ones_slot: Constant::new(((1u64 << SLOT_BITS) - 1).into()),
+            none: Constant::new(CARRY_NONE.into()),
             last_chunk: Constant::new(((k - 1) as u64).into()),
             last_start_lane: Constant::new(((n - k) as u64).into()),
             last_start_clock: Constant::new(((66 * p.osr - 1 - k) as u64).into()),
@@ -261,9 +281,12 @@ impl Logic for LinkTx {
             wr_logical,
             wr_physical
         );
-        self.wr_pending.d.next = self.map_write.val() & !self.reset.val();
-        self.wr_logical.d.next = self.map_logical.val();
-        self.wr_physical.d.next = self.map_physical.val();
+        self.wr_pending.d.next = self.map_write.val()
+            & (self.map_logical.val() < self.n_lanes.val())
+            & (self.map_physical.val() < self.p_lanes.val())
+            & !self.reset.val();
+        self.wr_logical.d.next = self.map_logical.val().get_bits::<SLOT_BITS>(0);
+        self.wr_physical.d.next = self.map_physical.val().get_bits::<SLOT_BITS>(0);
         for l in 0..self.tx_map.len() {
             self.tx_map[l].clock.next = self.clock.val();
             self.tx_map[l].d.next = self.tx_map[l].q.val();
@@ -281,53 +304,48 @@ impl Logic for LinkTx {
         self.marker_tick.next = self.take.val() & (self.block_index.q.val() == self.after_marker.val());
         // Physical lane of the logical lane being filled, and map reads; an
         // index past the lanes reads `unused`, as the lanes' own ids do.
+        // (`fill` is below N whenever the gearbox writes; the writes' indices
+        // are in range, see `wr_pending`.)
         self.fill_phys.next = 0.into();
-        self.map_rdata.next = 0.into();
+        self.map_word.next = 0.into();
         self.old_phys.next = 0.into();
         for l in 0..self.tx_map.len() {
             self.sel_fill[l].next = 0.into();
             self.sel_map[l].next = 0.into();
             self.sel_logical[l].next = 0.into();
             if self.fill.q.val().index() == l {
-                self.sel_fill[l].next = self.unused.val();
+                self.sel_fill[l].next = self.ones_slot.val();
             }
             if self.map_sel.val().index() == l {
-                self.sel_map[l].next = self.unused.val();
+                self.sel_map[l].next = self.ones_slot.val();
             }
             if self.wr_logical.q.val().index() == l {
-                self.sel_logical[l].next = self.unused.val();
+                self.sel_logical[l].next = self.ones_slot.val();
             }
             self.fill_phys.next = self.fill_phys.val() | (self.live_map[l].q.val() & self.sel_fill[l].val());
-            self.map_rdata.next = self.map_rdata.val() | (self.tx_map[l].q.val() & self.sel_map[l].val());
+            self.map_word.next = self.map_word.val() | (self.tx_map[l].q.val() & self.sel_map[l].val());
             self.old_phys.next = self.old_phys.val() | (self.tx_map[l].q.val() & self.sel_logical[l].val());
         }
-        if self.fill.q.val() >= self.n_lanes.val() {
-            self.fill_phys.next = self.unused.val();
-        }
+        self.map_rdata.next = bit_cast::<12, SLOT_BITS>(self.map_word.val());
         if self.map_sel.val() >= self.n_lanes.val() {
             self.map_rdata.next = self.unused.val();
         }
-        if self.wr_logical.q.val() >= self.n_lanes.val() {
-            self.old_phys.next = self.unused.val();
-        }
         self.displaced.next = 0.into();
-        self.carry_rdata.next = 0.into();
+        self.carry_word.next = 0.into();
         for q in 0..self.carry.len() {
             self.sel_physical[q].next = 0.into();
             self.sel_carry[q].next = 0.into();
             if self.wr_physical.q.val().index() == q {
-                self.sel_physical[q].next = self.unused.val();
+                self.sel_physical[q].next = self.none.val();
             }
             if self.carry_sel.val().index() == q {
-                self.sel_carry[q].next = self.unused.val();
+                self.sel_carry[q].next = self.none.val();
             }
             self.displaced.next = self.displaced.val() | (self.carry[q].q.val() & self.sel_physical[q].val());
-            self.carry_rdata.next = self.carry_rdata.val() | (self.carry[q].q.val() & self.sel_carry[q].val());
+            self.carry_word.next = self.carry_word.val() | (self.carry[q].q.val() & self.sel_carry[q].val());
         }
-        if self.wr_physical.q.val() >= self.p_lanes.val() {
-            self.displaced.next = self.unused.val();
-        }
-        if self.carry_sel.val() >= self.p_lanes.val() {
+        self.carry_rdata.next = bit_cast::<12, CARRY_BITS>(self.carry_word.val());
+        if (self.carry_sel.val() >= self.p_lanes.val()) | (self.carry_word.val() == self.none.val()) {
             self.carry_rdata.next = self.unused.val();
         }
         // Stream side: one word per clock, for logical lanes 0..N-1 in order;
@@ -361,7 +379,7 @@ impl Logic for LinkTx {
         self.stage.reset.next = self.reset.val();
         self.stage.wr_en.next = self.stream.valid.val() & self.accept.val();
         self.stage.wr_buf.next = self.fill_buf.q.val();
-        self.stage.wr_lane.next = self.fill_phys.val().get_bits::<SLOT_BITS>(0);
+        self.stage.wr_lane.next = self.fill_phys.val();
         self.stage.wr_data.next = self.stream.data.val();
         self.stage.clear.next = self.take.val() & !self.marker_round.val();
         self.stage.clear_buf.next = !self.fill_buf.q.val();
@@ -379,14 +397,16 @@ impl Logic for LinkTx {
         for q in 0..self.carry.len() {
             self.sel_id[q].next = 0.into();
             if self.lanes.map.lane.val().index() == q {
-                self.sel_id[q].next = self.unused.val();
+                self.sel_id[q].next = self.none.val();
             }
             self.id_sel.next = self.id_sel.val() | (self.live_carry[q].q.val() & self.sel_id[q].val());
         }
-        if bit_cast::<12, SLOT_BITS>(self.lanes.map.lane.val()) >= self.p_lanes.val() {
-            self.id_sel.next = self.unused.val();
+        self.id_q.d.next = bit_cast::<12, CARRY_BITS>(self.id_sel.val());
+        if (bit_cast::<12, SLOT_BITS>(self.lanes.map.lane.val()) >= self.p_lanes.val())
+            | (self.id_sel.val() == self.none.val())
+        {
+            self.id_q.d.next = self.unused.val();
         }
-        self.id_q.d.next = self.id_sel.val();
         self.lanes.map.id.next = self.id_q.q.val();
         if self.take.val() {
             self.since_take.d.next = 0.into();
@@ -413,7 +433,9 @@ impl Logic for LinkTx {
                 if self.wr_logical.q.val().index() == l {
                     self.tx_map[l].d.next = self.wr_physical.q.val();
                 }
-                if (self.displaced.val().index() == l) & (self.displaced.val() != self.wr_logical.q.val()) {
+                if (self.displaced.val().index() == l)
+                    & (self.displaced.val() != bit_cast::<CARRY_BITS, SLOT_BITS>(self.wr_logical.q.val()))
+                {
                     self.tx_map[l].d.next = self.old_phys.val();
                 }
             }
@@ -422,7 +444,7 @@ impl Logic for LinkTx {
                     self.carry[q].d.next = self.displaced.val();
                 }
                 if self.wr_physical.q.val().index() == q {
-                    self.carry[q].d.next = self.wr_logical.q.val();
+                    self.carry[q].d.next = bit_cast::<CARRY_BITS, SLOT_BITS>(self.wr_logical.q.val());
                 }
             }
         }

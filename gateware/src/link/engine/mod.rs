@@ -66,6 +66,7 @@ pub mod prbs_block_check;
 pub mod rx_engine;
 pub mod rx_lanes;
 pub mod scramble;
+pub mod ser_timing;
 pub mod tx_engine;
 pub mod tx_lanes;
 pub mod tx_state;
