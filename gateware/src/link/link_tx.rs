@@ -6,16 +6,17 @@
 //! serializer per lane).
 //!
 //! ```text
-//!  stream ─► gearbox ─► TxWordStage (RAM, by physical lane, 2 rounds) ─► TxLanes ─► lines
-//!            live_map ┘                         live_carry (ids) ────────┘
+//!  stream ─► gearbox ─► TxWordStage (RAM, by logical lane, 2 rounds) ─► TxLanes ─► lines
+//!                                   └─ live_carry[slot] (id) ◄── slot ──┘
 //! ```
 //!
 //! Rounds: the serializers share one block boundary every 66 * OSR clocks,
 //! the take. Between two takes the gearbox accepts up to N stream words,
-//! one per clock, for logical lanes 0, 1, ... in order, staging each for
-//! the physical lane that carries it ([TxWordStage], whose docs give the
-//! timing). At a data round's take the staged words are handed to the
-//! engine, which sends each lane its word, or an idle block, as the next
+//! one per clock, for logical lanes 0, 1, ... in order, staging each by
+//! its logical lane ([TxWordStage], whose docs give the timing). At a data
+//! round's take the staged words are handed to the engine, which sends
+//! each physical lane the word of the logical lane it carries (its id in
+//! `live_carry`, read in the clock the engine reads the stage), or an idle block, as the next
 //! block (on the line from the following take); one round in M is a marker
 //! round, where every lane sends its marker and the staged words wait.
 //! Words therefore occupy a prefix of the logical lanes of a round, and the
@@ -33,21 +34,28 @@
 //! them wait instead of being lost); a started stream word is finished.
 //!
 //! Lane map writes go to the map the registers show at once, and reach the
-//! lanes at the take of the last data round before a marker round: the
-//! markers that follow carry the new ids, and every data block after them
-//! goes by the new map, so a receiver never reads a moved lane's blocks as
-//! the old logical lane. `reset` restores the identity map.
+//! lanes in the last clock before a marker round's take (a write until
+//! then is in that marker period): the markers carry the new ids, every
+//! data block after them goes by the new map and every one before them by
+//! the old one, so a receiver never reads a moved lane's blocks as the old
+//! logical lane. `reset` restores the identity map.
 //!
 //! Where the map lives. `tx_map` and `carry` (what the registers show and
 //! the swap writes, two entries in one clock) stay in flip-flops: the
 //! register decode and the failover walk read `map_rdata` / `carry_rdata`
 //! in the clock they select them, and a swap writes both maps at once.
-//! The live copies stay in flip-flops too: they must change atomically on
-//! one clock (a copy pass into block RAM over P clocks would race map
-//! writes landing meanwhile, and a stalled write would be lost to the
-//! failover walk, which does not wait). The engine reads the ids through a
-//! registered AND-OR read (`LaneIdController`), so only the 12-bit copy
-//! per lane remains, no per-lane block logic.
+//! Each map has one read port: the register side's, except in the clock a
+//! write is applied (`map_pending`), when the swap reads through it the
+//! moved lane's old physical lane and the logical lane it displaces (the
+//! register reads answer clocks later, the failover walk waits it out).
+//! The live copy stays in flip-flops too: it must change atomically on one
+//! clock (a copy pass into block RAM over P clocks would race map writes
+//! landing meanwhile, and a stalled write would be lost to the failover
+//! walk, which does not wait). Only `carry` has a live copy: the word stage
+//! is by logical lane, and the engine reads a physical lane's word at the
+//! id `live_carry` gives it, through the same AND-OR read as its marker id
+//! (answered registered, `LaneIdController`). The entries are 8 (physical
+//! lane) and 9 (logical id or none) bits wide, not the registers' 12.
 //!
 //! PRBS (BERT) mode: `cfg_prbs_enable` makes the engine send raw PRBS on
 //! every lane; the gearbox accepts nothing meanwhile.
@@ -67,7 +75,7 @@
 //! the serializer (~87 iCE40 LUT4, 145 FF) and the lane map's four 12-bit
 //! copies with their AND-OR reads and swap logic.
 
-use super::engine::ports::{TxWordReader, SLOT_BITS};
+use super::engine::ports::SLOT_BITS;
 use super::engine::tx_lanes::TxLanes;
 use super::tx_word_stage::TxWordStage;
 use super::word_stream::StreamIn;
@@ -98,7 +106,8 @@ pub struct LinkTx {
     /// `map_physical`; the lane that was there (if any) takes its old place.
     /// The request is registered and applied the next clock, so that the
     /// logic choosing it (the register decode, the failover walk) and the
-    /// swap are not one combinational path.
+    /// swap are not one combinational path. A request out of range
+    /// (logical >= N or physical >= N + S) is ignored.
     pub map_write: Signal<In, Bit>,
     pub map_logical: Signal<In, Bits<12>>,
     pub map_physical: Signal<In, Bits<12>>,
@@ -108,6 +117,10 @@ pub struct LinkTx {
     /// Carry read: logical lane carried by physical lane `carry_sel` (0xFFF: none).
     pub carry_sel: Signal<In, Bits<12>>,
     pub carry_rdata: Signal<Out, Bits<12>>,
+    /// A write is being applied this clock (the clock after `map_write`):
+    /// the two reads serve it, so `map_rdata` and `carry_rdata` are not the
+    /// entries `map_sel` and `carry_sel` select.
+    pub map_pending: Signal<Out, Bit>,
     /// One-clock strobes: a block started / a marker round started.
     pub block_tick: Signal<Out, Bit>,
     pub marker_tick: Signal<Out, Bit>,
@@ -119,9 +132,10 @@ pub struct LinkTx {
     // lane, and 12 bits would cost half as much again.
     tx_map: Vec<DFFWithInit<Bits<SLOT_BITS>>>,
     carry: Vec<DFFWithInit<Bits<CARRY_BITS>>>,
-    /// The maps the gearbox and the engine use (copies of the two above,
-    /// taken before a marker round).
-    live_map: Vec<DFFWithInit<Bits<SLOT_BITS>>>,
+    /// The carry map the engine uses (a copy of `carry` taken before a
+    /// marker round). No live copy of `tx_map` is needed: the word stage is
+    /// by logical lane, and the engine reads a physical lane's word at the
+    /// logical id it carries.
     live_carry: Vec<DFFWithInit<Bits<CARRY_BITS>>>,
     /// Identity values of the maps, for `reset`.
     map_init: Vec<Constant<Bits<SLOT_BITS>>>,
@@ -139,30 +153,32 @@ pub struct LinkTx {
     read_buf: DFF<Bit>,
     /// The engine's registered id read.
     id_q: DFF<Bits<12>>,
+    /// The logical id the engine's slot carries (`none` past the lanes).
     id_sel: Signal<Local, Bits<CARRY_BITS>>,
+    live_id: Signal<Local, Bits<CARRY_BITS>>,
     rd_buf_now: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     marker_round: Signal<Local, Bit>,
-    fill_phys: Signal<Local, Bits<SLOT_BITS>>,
     accept: Signal<Local, Bit>,
-    /// A write request in range (logical < N, physical < N + S): others are
-    /// ignored (the register decode and the failover walk never make them).
+    /// A write request in range, applied this clock.
     wr_pending: DFF<Bit>,
     wr_logical: DFF<Bits<SLOT_BITS>>,
     wr_physical: DFF<Bits<SLOT_BITS>>,
-    old_phys: Signal<Local, Bits<SLOT_BITS>>,
-    displaced: Signal<Local, Bits<CARRY_BITS>>,
+    /// One read port per map, shared by the register side (`map_sel`,
+    /// `carry_sel`) and the write (the moved lane's old physical lane, the
+    /// logical lane it displaces), which has it while `wr_pending`.
+    map_addr: Signal<Local, Bits<12>>,
+    carry_addr: Signal<Local, Bits<12>>,
     map_word: Signal<Local, Bits<SLOT_BITS>>,
     carry_word: Signal<Local, Bits<CARRY_BITS>>,
-    // Per lane: all ones when a lane index names it. Every read of the maps
-    // is an AND-OR over the lanes (a tree after synthesis) instead of a
-    // priority chain of 2:1 muxes, whose depth grew with the lanes: at 16+2
-    // the map write's chain (map_physical -> displaced -> tx_map) held the
-    // ULX3S full link to 31.9 MHz.
-    sel_fill: Vec<Signal<Local, Bits<SLOT_BITS>>>,
+    // Per lane: the read port's address names it (the write's first half
+    // too), and all ones then. Every read of the maps is an AND-OR over the
+    // lanes (a tree after synthesis) instead of a priority chain of 2:1
+    // muxes, whose depth grew with the lanes: at 16+2 the map write's chain
+    // (map_physical -> displaced -> tx_map) held the ULX3S full link to 31.9 MHz.
+    hit_map: Vec<Signal<Local, Bit>>,
+    hit_carry: Vec<Signal<Local, Bit>>,
     sel_map: Vec<Signal<Local, Bits<SLOT_BITS>>>,
-    sel_logical: Vec<Signal<Local, Bits<SLOT_BITS>>>,
-    sel_physical: Vec<Signal<Local, Bits<CARRY_BITS>>>,
     sel_carry: Vec<Signal<Local, Bits<CARRY_BITS>>>,
     sel_id: Vec<Signal<Local, Bits<CARRY_BITS>>>,
     n_lanes: Constant<Bits<12>>,
@@ -174,6 +190,8 @@ pub struct LinkTx {
     /// All ones at the maps' widths (the AND-OR selects); `none` in `carry`.
     ones_slot: Constant<Bits<SLOT_BITS>>,
     none: Constant<Bits<CARRY_BITS>>,
+    /// 66 OSR - 2: the clock before a take, counted from the last one.
+    snap_clock: Constant<Bits<10>>,
     /// k - 1: the last link word of a stream word.
     last_chunk: Constant<Bits<5>>,
     /// N - k: the last lane a stream word may start on.
@@ -213,13 +231,13 @@ impl LinkTx {
             map_rdata: Default::default(),
             carry_sel: Default::default(),
             carry_rdata: Default::default(),
+            map_pending: Default::default(),
             block_tick: Default::default(),
             marker_tick: Default::default(),
             lanes,
             stage: TxWordStage::new(p),
             tx_map: (0..n).map(|l| DFFWithInit::new((l as u64).into())).collect(),
             carry: (0..phys).map(|q| DFFWithInit::new(carry_id(q).into())).collect(),
-            live_map: (0..n).map(|l| DFFWithInit::new((l as u64).into())).collect(),
             live_carry: (0..phys).map(|q| DFFWithInit::new(carry_id(q).into())).collect(),
             map_init: (0..n).map(|l| Constant::new((l as u64).into())).collect(),
             carry_init: (0..phys).map(|q| Constant::new(carry_id(q).into())).collect(),
@@ -232,22 +250,21 @@ impl LinkTx {
             read_buf: Default::default(),
             id_q: Default::default(),
             id_sel: Default::default(),
+            live_id: Default::default(),
             rd_buf_now: Default::default(),
             take: Default::default(),
             marker_round: Default::default(),
-            fill_phys: Default::default(),
             accept: Default::default(),
             wr_pending: Default::default(),
             wr_logical: Default::default(),
             wr_physical: Default::default(),
-            old_phys: Default::default(),
-            displaced: Default::default(),
+            map_addr: Default::default(),
+            carry_addr: Default::default(),
             map_word: Default::default(),
             carry_word: Default::default(),
-            sel_fill: (0..n).map(|_| Default::default()).collect(),
+            hit_map: (0..n).map(|_| Default::default()).collect(),
+            hit_carry: (0..phys).map(|_| Default::default()).collect(),
             sel_map: (0..n).map(|_| Default::default()).collect(),
-            sel_logical: (0..n).map(|_| Default::default()).collect(),
-            sel_physical: (0..phys).map(|_| Default::default()).collect(),
             sel_carry: (0..phys).map(|_| Default::default()).collect(),
             sel_id: (0..phys).map(|_| Default::default()).collect(),
             n_lanes: Constant::new((n as u64).into()),
@@ -257,6 +274,7 @@ impl LinkTx {
             unused: Constant::new(0xFFFu64.into()),
             ones_slot: Constant::new(((1u64 << SLOT_BITS) - 1).into()),
             none: Constant::new(CARRY_NONE.into()),
+            snap_clock: Constant::new(((66 * p.osr - 2) as u64).into()),
             last_chunk: Constant::new(((k - 1) as u64).into()),
             last_start_lane: Constant::new(((n - k) as u64).into()),
             last_start_clock: Constant::new(((66 * p.osr - 1 - k) as u64).into()),
@@ -287,12 +305,7 @@ impl Logic for LinkTx {
             & !self.reset.val();
         self.wr_logical.d.next = self.map_logical.val().get_bits::<SLOT_BITS>(0);
         self.wr_physical.d.next = self.map_physical.val().get_bits::<SLOT_BITS>(0);
-        for l in 0..self.tx_map.len() {
-            self.tx_map[l].clock.next = self.clock.val();
-            self.tx_map[l].d.next = self.tx_map[l].q.val();
-            self.live_map[l].clock.next = self.clock.val();
-            self.live_map[l].d.next = self.live_map[l].q.val();
-        }
+        self.map_pending.next = self.wr_pending.q.val();
         // The serializers' shared block boundary paces the gearbox.
         self.lanes.clock.next = self.clock.val();
         self.lanes.reset.next = self.reset.val();
@@ -302,50 +315,40 @@ impl Logic for LinkTx {
         self.marker_round.next = self.block_index.q.val() == 0;
         self.block_tick.next = self.take.val();
         self.marker_tick.next = self.take.val() & (self.block_index.q.val() == self.after_marker.val());
-        // Physical lane of the logical lane being filled, and map reads; an
-        // index past the lanes reads `unused`, as the lanes' own ids do.
-        // (`fill` is below N whenever the gearbox writes; the writes' indices
-        // are in range, see `wr_pending`.)
-        self.fill_phys.next = 0.into();
+        // The maps' read ports: the write has them while it is applied.
+        self.map_addr.next = self.map_sel.val();
+        self.carry_addr.next = self.carry_sel.val();
+        if self.wr_pending.q.val() {
+            self.map_addr.next = bit_cast::<12, SLOT_BITS>(self.wr_logical.q.val());
+            self.carry_addr.next = bit_cast::<12, SLOT_BITS>(self.wr_physical.q.val());
+        }
         self.map_word.next = 0.into();
-        self.old_phys.next = 0.into();
         for l in 0..self.tx_map.len() {
-            self.sel_fill[l].next = 0.into();
+            self.tx_map[l].clock.next = self.clock.val();
+            self.tx_map[l].d.next = self.tx_map[l].q.val();
+            self.hit_map[l].next = self.map_addr.val().index() == l;
             self.sel_map[l].next = 0.into();
-            self.sel_logical[l].next = 0.into();
-            if self.fill.q.val().index() == l {
-                self.sel_fill[l].next = self.ones_slot.val();
-            }
-            if self.map_sel.val().index() == l {
+            if self.hit_map[l].val() {
                 self.sel_map[l].next = self.ones_slot.val();
             }
-            if self.wr_logical.q.val().index() == l {
-                self.sel_logical[l].next = self.ones_slot.val();
-            }
-            self.fill_phys.next = self.fill_phys.val() | (self.live_map[l].q.val() & self.sel_fill[l].val());
             self.map_word.next = self.map_word.val() | (self.tx_map[l].q.val() & self.sel_map[l].val());
-            self.old_phys.next = self.old_phys.val() | (self.tx_map[l].q.val() & self.sel_logical[l].val());
         }
+        // An index past the lanes reads `unused`, as the lanes' own ids do.
         self.map_rdata.next = bit_cast::<12, SLOT_BITS>(self.map_word.val());
-        if self.map_sel.val() >= self.n_lanes.val() {
+        if self.map_addr.val() >= self.n_lanes.val() {
             self.map_rdata.next = self.unused.val();
         }
-        self.displaced.next = 0.into();
         self.carry_word.next = 0.into();
         for q in 0..self.carry.len() {
-            self.sel_physical[q].next = 0.into();
+            self.hit_carry[q].next = self.carry_addr.val().index() == q;
             self.sel_carry[q].next = 0.into();
-            if self.wr_physical.q.val().index() == q {
-                self.sel_physical[q].next = self.none.val();
-            }
-            if self.carry_sel.val().index() == q {
+            if self.hit_carry[q].val() {
                 self.sel_carry[q].next = self.none.val();
             }
-            self.displaced.next = self.displaced.val() | (self.carry[q].q.val() & self.sel_physical[q].val());
             self.carry_word.next = self.carry_word.val() | (self.carry[q].q.val() & self.sel_carry[q].val());
         }
         self.carry_rdata.next = bit_cast::<12, CARRY_BITS>(self.carry_word.val());
-        if (self.carry_sel.val() >= self.p_lanes.val()) | (self.carry_word.val() == self.none.val()) {
+        if (self.carry_addr.val() >= self.p_lanes.val()) | (self.carry_word.val() == self.none.val()) {
             self.carry_rdata.next = self.unused.val();
         }
         // Stream side: one word per clock, for logical lanes 0..N-1 in order;
@@ -372,14 +375,14 @@ impl Logic for LinkTx {
             }
         }
         self.since_take.d.next = self.since_take.q.val() + 1;
-        // The word stage: the gearbox writes the buffer it fills; a data
-        // round's take hands it to the engine (on the take's own clock, see
-        // TxWordStage) and empties the other one for the next round.
+        // The word stage, by logical lane: the gearbox writes the buffer it
+        // fills; a data round's take hands it to the engine (on the take's
+        // own clock, see TxWordStage) and empties the other one for the next round.
         self.stage.clock.next = self.clock.val();
         self.stage.reset.next = self.reset.val();
         self.stage.wr_en.next = self.stream.valid.val() & self.accept.val();
         self.stage.wr_buf.next = self.fill_buf.q.val();
-        self.stage.wr_lane.next = self.fill_phys.val();
+        self.stage.wr_lane.next = self.fill.q.val().get_bits::<SLOT_BITS>(0);
         self.stage.wr_data.next = self.stream.data.val();
         self.stage.clear.next = self.take.val() & !self.marker_round.val();
         self.stage.clear_buf.next = !self.fill_buf.q.val();
@@ -390,21 +393,29 @@ impl Logic for LinkTx {
             self.fill_buf.d.next = !self.fill_buf.q.val();
         }
         self.stage.rd_buf.next = self.rd_buf_now.val();
-        TxWordReader::join(&mut self.lanes.word, &mut self.stage.port);
-        // The engine's id read: the logical lane a physical lane carries,
-        // registered (as a block RAM would answer).
+        // The logical lane the engine's slot carries (the engine reads a
+        // slot's word and id in the same clock): it addresses the word
+        // stage, and answers the id read registered (as a block RAM would).
+        // A spare's `none` addresses no staged word (ids are below N).
         self.id_sel.next = 0.into();
         for q in 0..self.carry.len() {
             self.sel_id[q].next = 0.into();
-            if self.lanes.map.lane.val().index() == q {
+            if self.lanes.word.lane.val().index() == q {
                 self.sel_id[q].next = self.none.val();
             }
             self.id_sel.next = self.id_sel.val() | (self.live_carry[q].q.val() & self.sel_id[q].val());
         }
-        self.id_q.d.next = bit_cast::<12, CARRY_BITS>(self.id_sel.val());
-        if (bit_cast::<12, SLOT_BITS>(self.lanes.map.lane.val()) >= self.p_lanes.val())
-            | (self.id_sel.val() == self.none.val())
-        {
+        self.live_id.next = self.id_sel.val();
+        if bit_cast::<12, SLOT_BITS>(self.lanes.word.lane.val()) >= self.p_lanes.val() {
+            self.live_id.next = self.none.val();
+        }
+        self.stage.port.lane.next = self.live_id.val().get_bits::<SLOT_BITS>(0);
+        self.lanes.word.valid.next = self.stage.port.valid.val();
+        self.lanes.word.payload.next = self.stage.port.payload.val();
+        self.lanes.word.ctrl.next = self.stage.port.ctrl.val();
+        self.stage.port.take.next = self.lanes.word.take.val();
+        self.id_q.d.next = bit_cast::<12, CARRY_BITS>(self.live_id.val());
+        if self.live_id.val() == self.none.val() {
             self.id_q.d.next = self.unused.val();
         }
         self.lanes.map.id.next = self.id_q.q.val();
@@ -427,33 +438,33 @@ impl Logic for LinkTx {
             self.lines[q].next = self.lanes.lines[q].val();
         }
         // Lane map write, one clock after the request (a swap keeps the map
-        // a permutation).
+        // a permutation): the read ports have the moved lane's old physical
+        // lane (`map_word`) and the logical lane it displaces (`carry_word`).
         if self.wr_pending.q.val() {
             for l in 0..self.tx_map.len() {
-                if self.wr_logical.q.val().index() == l {
+                if self.hit_map[l].val() {
                     self.tx_map[l].d.next = self.wr_physical.q.val();
                 }
-                if (self.displaced.val().index() == l)
-                    & (self.displaced.val() != bit_cast::<CARRY_BITS, SLOT_BITS>(self.wr_logical.q.val()))
+                if (self.carry_word.val().index() == l)
+                    & (self.carry_word.val() != bit_cast::<CARRY_BITS, SLOT_BITS>(self.wr_logical.q.val()))
                 {
-                    self.tx_map[l].d.next = self.old_phys.val();
+                    self.tx_map[l].d.next = self.map_word.val();
                 }
             }
             for q in 0..self.carry.len() {
-                if self.old_phys.val().index() == q {
-                    self.carry[q].d.next = self.displaced.val();
+                if self.map_word.val().index() == q {
+                    self.carry[q].d.next = self.carry_word.val();
                 }
-                if self.wr_physical.q.val().index() == q {
+                if self.hit_carry[q].val() {
                     self.carry[q].d.next = bit_cast::<CARRY_BITS, SLOT_BITS>(self.wr_logical.q.val());
                 }
             }
         }
-        // The lanes take the written map at the last data round's take
-        // before a marker round: later words go by it, the markers carry it.
-        if self.take.val() & (self.block_index.q.val() == self.last_block.val()) {
-            for l in 0..self.tx_map.len() {
-                self.live_map[l].d.next = self.tx_map[l].q.val();
-            }
+        // The lanes take the written map in the last clock before a marker
+        // round's take: the markers carry it, and the words read after them.
+        // (Not earlier: the engine reads the last data round's words, by the
+        // old ids, up to SLOTS + 1 clocks after that round's take.)
+        if !self.take.val() & (self.block_index.q.val() == 0) & (self.since_take.q.val() == self.snap_clock.val()) {
             for q in 0..self.carry.len() {
                 self.live_carry[q].d.next = self.carry[q].q.val();
             }
@@ -467,7 +478,6 @@ impl Logic for LinkTx {
             self.read_buf.d.next = true;
             for l in 0..self.tx_map.len() {
                 self.tx_map[l].d.next = self.map_init[l].val();
-                self.live_map[l].d.next = self.map_init[l].val();
             }
             for q in 0..self.carry.len() {
                 self.carry[q].d.next = self.carry_init[q].val();

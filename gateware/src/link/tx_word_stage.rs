@@ -1,23 +1,28 @@
-//! The TX gearbox's word stage: the 64-bit word dealt to each physical
-//! lane for its next data block, in block RAM by physical lane, written by
-//! the gearbox (one word a clock) and read by the TX engine at its visit
-//! ([TxWordStore], a registered read). Per lane only two valid flags stay
-//! in flip-flops.
+//! The TX gearbox's word stage: the 64-bit word dealt to each logical
+//! lane for its next data block, in block RAM by logical lane, written by
+//! the gearbox (one word a clock, lanes 0, 1, .. in order) and read by the
+//! TX engine at its visit of the physical lane that carries it
+//! ([TxWordStore], a registered read; `LinkTx` turns the engine's physical
+//! lane into the logical id it carries, so no copy of the logical ->
+//! physical map is needed on the write side). Per lane only two valid
+//! flags stay in flip-flops.
 //!
 //! ```text
 //!  gearbox: wr_en, wr_buf, wr_lane, wr_data ─► RAM[{buf, lane}] (64)  + valid[buf][lane]
 //!  engine:  port.lane (rd_buf)              ─► payload, valid one clock later
 //! ```
 //!
+//! A lane index past the N logical lanes (a spare's "none") reads as no word.
+//!
 //! Timing, double-buffered by data round. The lanes' serializers share
 //! one block boundary every 66 x OSR clocks (`TxLanes::boundary`, T_k).
-//! Lane q's hold register empties at T_k, and the engine loads it (with
+//! Physical lane q's hold register empties at T_k, and the engine loads it (with
 //! block k) on its first visit after that: the visit's read is on a clock
 //! in [T_k, T_k + SLOTS + 1] (stage A; the load is stage B, one clock
 //! later, the first clock `full` is low being T_k + 1). So the words for
 //! data block k must be in place by T_k and stay for SLOTS + 2 clocks,
-//! while the gearbox deals the next round's words from T_k + 1 on, in any
-//! lane order (logical lanes in order, physical by the lane map). Two
+//! while the gearbox deals the next round's words from T_k + 1 on (logical
+//! lanes in order, whichever physical lanes carry them). Two
 //! buffers do it: the gearbox fills buffer `fill_buf`; at a data round's
 //! take (T_k) it hands that buffer to the engine (`rd_buf`, already on the
 //! take's own clock) and turns to the other, clearing its valid flags (the
@@ -62,9 +67,9 @@ pub struct TxWordStage {
 }
 
 impl TxWordStage {
-    /// A stage for a link's physical lanes (N + S, checked by the engine).
+    /// A stage for a link's N logical lanes (checked by the engine).
     pub fn new(p: &LinkParams) -> Self {
-        let lanes = p.physical_lanes();
+        let lanes = p.lanes;
         Self {
             clock: Default::default(),
             reset: Default::default(),
