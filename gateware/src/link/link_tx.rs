@@ -151,6 +151,9 @@ pub struct LinkTx {
     /// The word stage's buffer being filled, and the one the engine reads.
     fill_buf: DFF<Bit>,
     read_buf: DFF<Bit>,
+    /// The words in the buffer the engine reads (its lanes 0..read_count-1).
+    read_count: DFF<Bits<12>>,
+    rd_count_now: Signal<Local, Bits<12>>,
     /// The engine's registered id read.
     id_q: DFF<Bits<12>>,
     /// The logical id the engine's slot carries (`none` past the lanes).
@@ -160,10 +163,28 @@ pub struct LinkTx {
     take: Signal<Local, Bit>,
     marker_round: Signal<Local, Bit>,
     accept: Signal<Local, Bit>,
-    /// A write request in range, applied this clock.
+    /// A write request in range, applied this clock (its first half)
+    /// unless `wr_hold`.
     wr_pending: DFF<Bit>,
     wr_logical: DFF<Bits<SLOT_BITS>>,
     wr_physical: DFF<Bits<SLOT_BITS>>,
+    /// The pending request waits a clock: the last write's second half is
+    /// applied now, or the live copy is taken next clock (a write is never
+    /// half in it).
+    wr_hold: Signal<Local, Bit>,
+    wr_first: Signal<Local, Bit>,
+    /// The write's second half, the clock after the first, from registers
+    /// (decoding the reads' AND-OR trees per lane in the same clock made
+    /// yosys' LUT mapping copy the trees into every lane: ~70 ECP5 LUT4 a
+    /// lane more): the displaced logical lane `sec_disp` moves to the moved
+    /// lane's old physical lane `sec_old` (if it is a lane, not the moved
+    /// one), and that physical lane now carries it (unless it is the one
+    /// written).
+    second: DFF<Bit>,
+    sec_old: DFF<Bits<SLOT_BITS>>,
+    sec_disp: DFF<Bits<CARRY_BITS>>,
+    sec_move: DFF<Bit>,
+    sec_carry: DFF<Bit>,
     /// One read port per map, shared by the register side (`map_sel`,
     /// `carry_sel`) and the write (the moved lane's old physical lane, the
     /// logical lane it displaces), which has it while `wr_pending`.
@@ -192,6 +213,8 @@ pub struct LinkTx {
     none: Constant<Bits<CARRY_BITS>>,
     /// 66 OSR - 2: the clock before a take, counted from the last one.
     snap_clock: Constant<Bits<10>>,
+    /// 66 OSR - 3: no write's first half in the clock before the live copy.
+    guard_clock: Constant<Bits<10>>,
     /// k - 1: the last link word of a stream word.
     last_chunk: Constant<Bits<5>>,
     /// N - k: the last lane a stream word may start on.
@@ -248,6 +271,8 @@ impl LinkTx {
             block_index: Default::default(),
             fill_buf: Default::default(),
             read_buf: Default::default(),
+            read_count: Default::default(),
+            rd_count_now: Default::default(),
             id_q: Default::default(),
             id_sel: Default::default(),
             live_id: Default::default(),
@@ -258,6 +283,13 @@ impl LinkTx {
             wr_pending: Default::default(),
             wr_logical: Default::default(),
             wr_physical: Default::default(),
+            wr_hold: Default::default(),
+            wr_first: Default::default(),
+            second: Default::default(),
+            sec_old: Default::default(),
+            sec_disp: Default::default(),
+            sec_move: Default::default(),
+            sec_carry: Default::default(),
             map_addr: Default::default(),
             carry_addr: Default::default(),
             map_word: Default::default(),
@@ -275,6 +307,7 @@ impl LinkTx {
             ones_slot: Constant::new(((1u64 << SLOT_BITS) - 1).into()),
             none: Constant::new(CARRY_NONE.into()),
             snap_clock: Constant::new(((66 * p.osr - 2) as u64).into()),
+            guard_clock: Constant::new(((66 * p.osr - 3) as u64).into()),
             last_chunk: Constant::new(((k - 1) as u64).into()),
             last_start_lane: Constant::new(((n - k) as u64).into()),
             last_start_clock: Constant::new(((66 * p.osr - 1 - k) as u64).into()),
@@ -294,18 +327,36 @@ impl Logic for LinkTx {
             block_index,
             fill_buf,
             read_buf,
+            read_count,
             id_q,
             wr_pending,
             wr_logical,
-            wr_physical
+            wr_physical,
+            second,
+            sec_old,
+            sec_disp,
+            sec_move,
+            sec_carry
         );
+        // A request waits while the last write's second half is applied,
+        // and in the clock before the live copy. Requests come at least two
+        // clocks apart (the register port's do; the failover walk waits for
+        // `map_pending`), so one waiting request is never overtaken.
+        self.wr_hold.next = self.second.q.val()
+            | ((self.block_index.q.val() == 0) & (self.since_take.q.val() == self.guard_clock.val()));
+        self.wr_first.next = self.wr_pending.q.val() & !self.wr_hold.val();
         self.wr_pending.d.next = self.map_write.val()
             & (self.map_logical.val() < self.n_lanes.val())
             & (self.map_physical.val() < self.p_lanes.val())
             & !self.reset.val();
         self.wr_logical.d.next = self.map_logical.val().get_bits::<SLOT_BITS>(0);
         self.wr_physical.d.next = self.map_physical.val().get_bits::<SLOT_BITS>(0);
-        self.map_pending.next = self.wr_pending.q.val();
+        if self.wr_pending.q.val() & self.wr_hold.val() & !self.reset.val() {
+            self.wr_pending.d.next = true;
+            self.wr_logical.d.next = self.wr_logical.q.val();
+            self.wr_physical.d.next = self.wr_physical.q.val();
+        }
+        self.map_pending.next = self.wr_pending.q.val() | self.second.q.val();
         // The serializers' shared block boundary paces the gearbox.
         self.lanes.clock.next = self.clock.val();
         self.lanes.reset.next = self.reset.val();
@@ -315,10 +366,10 @@ impl Logic for LinkTx {
         self.marker_round.next = self.block_index.q.val() == 0;
         self.block_tick.next = self.take.val();
         self.marker_tick.next = self.take.val() & (self.block_index.q.val() == self.after_marker.val());
-        // The maps' read ports: the write has them while it is applied.
+        // The maps' read ports: a write's first half has them.
         self.map_addr.next = self.map_sel.val();
         self.carry_addr.next = self.carry_sel.val();
-        if self.wr_pending.q.val() {
+        if self.wr_first.val() {
             self.map_addr.next = bit_cast::<12, SLOT_BITS>(self.wr_logical.q.val());
             self.carry_addr.next = bit_cast::<12, SLOT_BITS>(self.wr_physical.q.val());
         }
@@ -376,23 +427,26 @@ impl Logic for LinkTx {
         }
         self.since_take.d.next = self.since_take.q.val() + 1;
         // The word stage, by logical lane: the gearbox writes the buffer it
-        // fills; a data round's take hands it to the engine (on the take's
-        // own clock, see TxWordStage) and empties the other one for the next round.
+        // fills; a data round's take hands it and its word count to the
+        // engine (on the take's own clock, see TxWordStage) and fills the
+        // other one from lane 0 for the next round.
         self.stage.clock.next = self.clock.val();
         self.stage.reset.next = self.reset.val();
         self.stage.wr_en.next = self.stream.valid.val() & self.accept.val();
         self.stage.wr_buf.next = self.fill_buf.q.val();
         self.stage.wr_lane.next = self.fill.q.val().get_bits::<SLOT_BITS>(0);
         self.stage.wr_data.next = self.stream.data.val();
-        self.stage.clear.next = self.take.val() & !self.marker_round.val();
-        self.stage.clear_buf.next = !self.fill_buf.q.val();
         self.rd_buf_now.next = self.read_buf.q.val();
+        self.rd_count_now.next = self.read_count.q.val();
         if self.take.val() & !self.marker_round.val() {
             self.rd_buf_now.next = self.fill_buf.q.val();
+            self.rd_count_now.next = self.fill.q.val();
             self.read_buf.d.next = self.fill_buf.q.val();
+            self.read_count.d.next = self.fill.q.val();
             self.fill_buf.d.next = !self.fill_buf.q.val();
         }
         self.stage.rd_buf.next = self.rd_buf_now.val();
+        self.stage.rd_count.next = self.rd_count_now.val();
         // The logical lane the engine's slot carries (the engine reads a
         // slot's word and id in the same clock): it addresses the word
         // stage, and answers the id read registered (as a block RAM would).
@@ -437,26 +491,38 @@ impl Logic for LinkTx {
             self.live_carry[q].d.next = self.live_carry[q].q.val();
             self.lines[q].next = self.lanes.lines[q].val();
         }
-        // Lane map write, one clock after the request (a swap keeps the map
-        // a permutation): the read ports have the moved lane's old physical
-        // lane (`map_word`) and the logical lane it displaces (`carry_word`).
-        if self.wr_pending.q.val() {
+        // Lane map write (a swap keeps the map a permutation), from the
+        // clock after the request. First half: the moved lane goes to its
+        // new physical lane, which carries it; the read ports have the moved
+        // lane's old physical lane (`map_word`) and the logical lane it
+        // displaces (`carry_word`), kept for the second half, the next clock.
+        self.second.d.next = self.wr_first.val();
+        self.sec_old.d.next = self.map_word.val();
+        self.sec_disp.d.next = self.carry_word.val();
+        self.sec_move.d.next = (self.carry_word.val() != self.none.val())
+            & (self.carry_word.val() != bit_cast::<CARRY_BITS, SLOT_BITS>(self.wr_logical.q.val()));
+        self.sec_carry.d.next = self.map_word.val() != self.wr_physical.q.val();
+        if self.wr_first.val() {
             for l in 0..self.tx_map.len() {
                 if self.hit_map[l].val() {
                     self.tx_map[l].d.next = self.wr_physical.q.val();
                 }
-                if (self.carry_word.val().index() == l)
-                    & (self.carry_word.val() != bit_cast::<CARRY_BITS, SLOT_BITS>(self.wr_logical.q.val()))
-                {
-                    self.tx_map[l].d.next = self.map_word.val();
+            }
+            for q in 0..self.carry.len() {
+                if self.hit_carry[q].val() {
+                    self.carry[q].d.next = bit_cast::<CARRY_BITS, SLOT_BITS>(self.wr_logical.q.val());
+                }
+            }
+        }
+        if self.second.q.val() {
+            for l in 0..self.tx_map.len() {
+                if self.sec_move.q.val() & (self.sec_disp.q.val().index() == l) {
+                    self.tx_map[l].d.next = self.sec_old.q.val();
                 }
             }
             for q in 0..self.carry.len() {
-                if self.map_word.val().index() == q {
-                    self.carry[q].d.next = self.carry_word.val();
-                }
-                if self.hit_carry[q].val() {
-                    self.carry[q].d.next = bit_cast::<CARRY_BITS, SLOT_BITS>(self.wr_logical.q.val());
+                if self.sec_carry.q.val() & (self.sec_old.q.val().index() == q) {
+                    self.carry[q].d.next = self.sec_disp.q.val();
                 }
             }
         }
@@ -470,12 +536,14 @@ impl Logic for LinkTx {
             }
         }
         if self.reset.val() {
+            self.second.d.next = false;
             self.fill.d.next = 0.into();
             self.phase.d.next = 0.into();
             self.since_take.d.next = 0.into();
             self.block_index.d.next = self.after_marker.val();
             self.fill_buf.d.next = false;
             self.read_buf.d.next = true;
+            self.read_count.d.next = 0.into();
             for l in 0..self.tx_map.len() {
                 self.tx_map[l].d.next = self.map_init[l].val();
             }
@@ -484,5 +552,129 @@ impl Logic for LinkTx {
                 self.live_carry[q].d.next = self.carry_init[q].val();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The lane map as the registers show it, in software: logical ->
+    /// physical, and physical -> logical (None: a spare).
+    struct MapModel {
+        map: Vec<usize>,
+        carry: Vec<Option<usize>>,
+    }
+
+    impl MapModel {
+        fn identity(n: usize, phys: usize) -> Self {
+            MapModel { map: (0..n).collect(), carry: (0..phys).map(|q| (q < n).then_some(q)).collect() }
+        }
+
+        /// Logical lane `l` moves to physical lane `p`; the lane there takes its old place.
+        fn swap(&mut self, l: usize, p: usize) {
+            let (old, d) = (self.map[l], self.carry[p]);
+            self.map[l] = p;
+            self.carry[p] = Some(l);
+            if let Some(d) = d.filter(|&d| d != l) {
+                self.map[d] = old;
+            }
+            if old != p {
+                self.carry[old] = d;
+            }
+        }
+    }
+
+    fn edge(uut: &mut LinkTx) {
+        uut.clock.next = Clock { clk: true };
+        simulate(uut, 1000);
+        uut.clock.next = Clock { clk: false };
+        simulate(uut, 1000);
+    }
+
+    /// Every entry of both maps through the read ports (combinational).
+    fn read_maps(uut: &mut LinkTx, n: usize, phys: usize) -> (Vec<u64>, Vec<u64>) {
+        let (mut map, mut carry) = (vec![], vec![]);
+        for i in 0..n.max(phys) {
+            uut.map_sel.next = (i as u64).into();
+            uut.carry_sel.next = (i as u64).into();
+            simulate(uut, 1000);
+            if i < n {
+                map.push(uut.map_rdata.val().to_u64());
+            }
+            if i < phys {
+                carry.push(uut.carry_rdata.val().to_u64());
+            }
+        }
+        (map, carry)
+    }
+
+    #[test]
+    fn random_swaps_read_back_as_the_software_model_across_the_live_copies() {
+        let p = LinkParams { lanes: 5, spares: 2, osr: 1, marker_period: 4, deskew_depth: 2 };
+        let (n, phys) = (p.lanes, p.physical_lanes());
+        let mut uut = LinkTx::new(&p, 1);
+        uut.connect_all();
+        uut.reset.next = true;
+        edge(&mut uut);
+        uut.reset.next = false;
+        let mut model = MapModel::identity(n, phys);
+        let mut rng = ChaCha8Rng::seed_from_u64(14);
+        let (mut writes, mut held) = (0, 0);
+        let want = |m: &MapModel| {
+            let map: Vec<u64> = m.map.iter().map(|&q| q as u64).collect();
+            let carry: Vec<u64> = m.carry.iter().map(|c| c.map_or(0xFFF, |l| l as u64)).collect();
+            (map, carry)
+        };
+        // OSR 1, M = 4: a live copy every 264 clocks; 3000 clocks cross 11.
+        let mut t = 0;
+        while t < 3000 {
+            // One request, or two in consecutive clocks (a failover walk's
+            // write, then the register port's), then at least two idle clocks.
+            let pair = rng.gen_bool(0.2);
+            for _ in 0..if pair { 2 } else { 1 } {
+                let (l, q) = (rng.gen_range(0..n), rng.gen_range(0..phys));
+                uut.map_write.next = true;
+                uut.map_logical.next = (l as u64).into();
+                uut.map_physical.next = (q as u64).into();
+                edge(&mut uut);
+                t += 1;
+                model.swap(l, q);
+                writes += 1;
+            }
+            uut.map_write.next = false;
+            let mut pending = 0;
+            while uut.map_pending.val() {
+                edge(&mut uut);
+                t += 1;
+                pending += 1;
+            }
+            // First and second halves (and the second request's), plus any hold.
+            if pending > if pair { 3 } else { 2 } {
+                held += 1;
+            }
+            for _ in 0..rng.gen_range(0..6) {
+                edge(&mut uut);
+                t += 1;
+            }
+            assert_eq!(read_maps(&mut uut, n, phys), want(&model), "after {writes} writes, clock {t}");
+        }
+        // An out-of-range request is ignored.
+        uut.map_write.next = true;
+        uut.map_logical.next = (n as u64).into();
+        uut.map_physical.next = 0.into();
+        edge(&mut uut);
+        uut.map_write.next = false;
+        edge(&mut uut);
+        edge(&mut uut);
+        assert_eq!(read_maps(&mut uut, n, phys), want(&model));
+        assert!(writes > 500 && held > 0, "{writes} writes, {held} held");
+        // Reset restores the identity.
+        uut.reset.next = true;
+        edge(&mut uut);
+        uut.reset.next = false;
+        assert_eq!(read_maps(&mut uut, n, phys), want(&MapModel::identity(n, phys)));
     }
 }
