@@ -41,13 +41,15 @@
 //! logical lane. `reset` restores the identity map.
 //!
 //! Where the map lives. `tx_map` and `carry` (what the registers show and
-//! the swap writes, two entries in one clock) stay in flip-flops: the
-//! register decode and the failover walk read `map_rdata` / `carry_rdata`
-//! in the clock they select them, and a swap writes both maps at once.
-//! Each map has one read port: the register side's, except in the clock a
-//! write is applied (`map_pending`), when the swap reads through it the
-//! moved lane's old physical lane and the logical lane it displaces (the
-//! register reads answer clocks later, the failover walk waits it out).
+//! the swap writes) stay in flip-flops: the register decode and the
+//! failover walk read `map_rdata` / `carry_rdata` in the clock they select
+//! them. Each map has one read port: the register side's, except in a
+//! write's first clock, when the swap reads through it the moved lane's
+//! old physical lane and the logical lane it displaces (the register reads
+//! answer clocks later, the failover walk waits while `map_pending`). The
+//! swap writes each map in two halves on consecutive clocks (the second
+//! from registers); a request waits a clock rather than start in the clock
+//! before the live copy, so the copy never holds half a swap.
 //! The live copy stays in flip-flops too: it must change atomically on one
 //! clock (a copy pass into block RAM over P clocks would race map writes
 //! landing meanwhile, and a stalled write would be lost to the failover
@@ -60,20 +62,32 @@
 //! PRBS (BERT) mode: `cfg_prbs_enable` makes the engine send raw PRBS on
 //! every lane; the gearbox accepts nothing meanwhile.
 //!
-//! Area (yosys 0.23, OSR 3, N lanes and no spare, stream words of 64 bits;
-//! `link_tx_luts_at_8_and_32_lanes` in tests/link/engine_tx.rs prints it):
+//! Area (yosys 0.23 `synth_ecp5`, OSR 4, N + 1 physical lanes, stream
+//! words of 64 bits; `area_blocks -- --ecp5 --lanes 8 24 --part "link TX"`,
+//! per lane = the slope from 8 to 24 physical lanes):
 //!
-//! | LinkTx, LUT4 (FF)  | iCE40 8 lanes | iCE40 32   | ECP5 8     | ECP5 32     | per lane iCE40 / ECP5 |
-//! |--------------------|---------------|------------|------------|-------------|-----------------------|
-//! | per-lane `LaneTx` + `TxFeed` (before) | 2484 (2365) | 9384 (9253) | 4255 | 14679 | 288 / 434 |
-//! | TX engine (this)   | 2700 (2198)   | 7409 (6782)| 4339       | 11234       | 196 / 287             |
+//! | LinkTx, ECP5            | 8 lanes    | 24 lanes    | per lane  | intercept |
+//! |-------------------------|------------|-------------|-----------|-----------|
+//! | per-lane serializer counters, 12-bit map, 4 copies (before) | 4,221 LUT4 | 10,356 LUT4 | 383 LUT4 | ~1.2k |
+//! | this                    | 3,092 LUT4 | 5,321 LUT4  | 139 LUT4, 160 FF | ~2.0k |
 //!
-//! plus 16 SB_RAM40_4K / 6 DP16KD now (word stage and lane state). The
-//! slope falls by a third; the fixed part grows by ~1k LUT4 (the engine's
-//! 66-bit PRBS step, ~440 iCE40 LUT4, its scrambler, block step and
-//! gathers), so the engine wins above ~10 lanes. What stays per lane is
-//! the serializer (~87 iCE40 LUT4, 145 FF) and the lane map's four 12-bit
-//! copies with their AND-OR reads and swap logic.
+//! plus 6 DP16KD (word stage and lane state). Where the lanes' LUT4 went,
+//! from the same synthesis with the blocks kept apart (per lane, before ->
+//! now): each serializer 280 -> 68 (its own bit and block counters, decoded
+//! in the clock they were used, made yosys' delay-driven LUT mapping fold
+//! the 11-bit decode into every one of its 66 bits; one shared
+//! [SerTiming](super::engine::ser_timing::SerTiming) with registered
+//! strobes now); the lane map and gearbox here 247 -> ~77 (12-bit entries
+//! -> 8 / 9 bits, no live copy of `tx_map`, one read port per map, and the
+//! swap's second half from registers: decoding the reads' AND-OR trees per
+//! lane in the same clock had yosys copy the trees into the lanes); the
+//! word stage's two valid flags a lane -> a word count (nothing per lane);
+//! the engine ~7 (its slot decodes). What stays per lane: the serializer
+//! (66 LUT4 for load/shift/zero, 134 FF with the hold register) and the
+//! maps' three 8/9-bit copies with their AND-OR reads and swap writes.
+//! The intercept of a two-point fit moves with the mapping of the shared
+//! logic between runs (the engine's 66-bit gathers; see `engine`'s docs):
+//! read the totals, which fell at both lane counts.
 
 use super::engine::ports::SLOT_BITS;
 use super::engine::tx_lanes::TxLanes;
@@ -104,10 +118,14 @@ pub struct LinkTx {
     pub cfg_prbs_pattern: Signal<In, Bits<3>>,
     /// Lane map write: logical lane `map_logical` moves to physical lane
     /// `map_physical`; the lane that was there (if any) takes its old place.
-    /// The request is registered and applied the next clock, so that the
-    /// logic choosing it (the register decode, the failover walk) and the
-    /// swap are not one combinational path. A request out of range
-    /// (logical >= N or physical >= N + S) is ignored.
+    /// The request is registered and applied in the next two clocks (one a
+    /// clock later while the previous write finishes, or just before the
+    /// live copy), so that the logic choosing it (the register decode, the
+    /// failover walk) and the swap are not one combinational path.
+    /// Requests must come at least two clocks apart, except one right after
+    /// a request the failover walk made (the walk itself waits for
+    /// `map_pending` to fall). A request out of range (logical >= N or
+    /// physical >= N + S) is ignored.
     pub map_write: Signal<In, Bit>,
     pub map_logical: Signal<In, Bits<12>>,
     pub map_physical: Signal<In, Bits<12>>,
@@ -117,9 +135,10 @@ pub struct LinkTx {
     /// Carry read: logical lane carried by physical lane `carry_sel` (0xFFF: none).
     pub carry_sel: Signal<In, Bits<12>>,
     pub carry_rdata: Signal<Out, Bits<12>>,
-    /// A write is being applied this clock (the clock after `map_write`):
-    /// the two reads serve it, so `map_rdata` and `carry_rdata` are not the
-    /// entries `map_sel` and `carry_sel` select.
+    /// A write is waiting or being applied (the two clocks after
+    /// `map_write`, or three): the maps are changing, and in the write's
+    /// first clock the two reads serve it, so `map_rdata` and `carry_rdata`
+    /// are not the entries `map_sel` and `carry_sel` select.
     pub map_pending: Signal<Out, Bit>,
     /// One-clock strobes: a block started / a marker round started.
     pub block_tick: Signal<Out, Bit>,
