@@ -1,5 +1,5 @@
 //! The lanes' state, one record per lane in block RAM, read in the engine's
-//! stage A and written back in its stage C; plus the counters' snapshot and
+//! stage A (the counts in stage R) and written back in its stage C; plus the counters' snapshot and
 //! a live status word per lane, each with a read port for the register
 //! decode.
 //!
@@ -66,9 +66,13 @@ pub const STATUS_BITS: usize = 16;
 #[derive(LogicBlock)]
 pub struct LaneStateRam {
     pub clock: Signal<In, Clock>,
-    /// Stage A: the record and counts of lane `rd_addr`, one clock later.
+    /// Stage A: the record of lane `rd_addr`, one clock later.
     pub rd_addr: Signal<In, Bits<SLOT_BITS>>,
     pub rd_state: Signal<Out, Bits<STATE_BITS>>,
+    /// The counts of lane `rd_counts_addr`, one clock later (the engine
+    /// reads them a clock after the record: they go straight into a
+    /// register, while the record feeds logic from a register of its own).
+    pub rd_counts_addr: Signal<In, Bits<SLOT_BITS>>,
     pub rd_counts: Signal<Out, Bits<COUNT_BITS>>,
     /// Stage C: write lane `wr_addr`'s record, counts and status.
     pub wr_en: Signal<In, Bit>,
@@ -105,6 +109,7 @@ impl LaneStateRam {
             clock: Default::default(),
             rd_addr: Default::default(),
             rd_state: Default::default(),
+            rd_counts_addr: Default::default(),
             rd_counts: Default::default(),
             wr_en: Default::default(),
             wr_addr: Default::default(),
@@ -145,7 +150,7 @@ impl Logic for LaneStateRam {
         self.scan.write_clock.next = self.clock.val();
 
         self.state.read_address.next = self.rd_addr.val();
-        self.counts.read_address.next = self.rd_addr.val();
+        self.counts.read_address.next = self.rd_counts_addr.val();
         self.rd_state.next = self.state.read_data.val();
         self.rd_counts.next = self.counts.read_data.val();
 
@@ -251,6 +256,7 @@ mod tests {
         uut.wr_en.next = false;
         for l in 0..8u128 {
             uut.rd_addr.next = (l as u64).into();
+            uut.rd_counts_addr.next = (l as u64).into();
             uut.read.lane.next = (l as u64).into();
             uut.scan_lane.next = (7 - l as u64).into();
             cycle(&mut uut);

@@ -17,9 +17,10 @@
 //! (at most OSR / 2 per 64-bit window, so at most OSR per block): blocks
 //! come at least 64 x OSR clocks apart. The engine visits SLOTS =
 //! max(lanes, 4) slots per round; a block waits at most SLOTS - 1 clocks for
-//! its slot, and its slip (if hunting) reaches the lane's front end two
-//! clocks after the visit, before the next block completes, when
-//! SLOTS + 3 <= 64 x OSR. [max_lanes] keeps one more clock of margin and the
+//! its slot, and its slip (if hunting) reaches the lane's front end three
+//! clocks after the visit (stage C of the four-stage pipeline), before the
+//! next block completes, when SLOTS + 4 <= 64 x OSR. [max_lanes] is that
+//! bound (it kept one clock of margin before stage R was added) and the
 //! 8-bit slot (256 lanes); [rx_engine::RxEngine::try_new] refuses more with
 //! a message naming the bound. More lanes than that take two engines.
 //!

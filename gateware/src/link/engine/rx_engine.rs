@@ -4,8 +4,8 @@
 //! ([BlockDeser](super::block_deser::BlockDeser)) runs at the line rate.
 //!
 //! ```text
-//!  lanes[q] (BlockSink) ─► A: gather slot s, read its record ─► B: block lock, descramble, polarity
-//!        ▲ take (A), slip (C)                                   ─► C: marker lock, BIP, counters, write back ─► out
+//!  lanes[q] (BlockSink) ─► A: gather slot s, read its record ─► R: register the record, read the counts
+//!        ▲ take (A), slip (C)   ─► B: block lock, descramble, polarity, PRBS check ─► C: marker lock, BIP, counters, write back ─► out
 //! ```
 //!
 //! Schedule: a round visits slots 0..SLOTS-1, SLOTS = max(lanes, 4) (a lane
@@ -14,13 +14,17 @@
 //!
 //! Pipeline, for the lane in slot s (clock t):
 //! * A (t): the lane's block, if one is waiting, is taken into a register;
-//!   the lane's record and counters are read;
-//! * B (t + 1): the clause-49 step on the sync header ([BlockLockStep]), the
+//!   the lane's record is read;
+//! * R (t + 1): the record is registered (a block RAM's clock-to-out is
+//!   ~6 ns on ECP5, so no logic follows it in the same clock) and the
+//!   counters are read;
+//! * B (t + 2): the clause-49 step on the sync header ([BlockLockStep]), the
 //!   payload descrambled against the record's history ([Descramble64]) and
 //!   complemented on an inverted lane;
-//! * C (t + 2): the marker step ([MarkerStep]), the counters, the record
+//! * C (t + 3): the marker step ([MarkerStep]), the counters, the record
 //!   written back, a slip sent to the lane, and the block's event
-//!   registered onto `out` (valid at t + 3).
+//!   registered onto `out` (valid at t + 4). The next read of the lane's
+//!   record is at t + SLOTS >= t + 4, after the write.
 //!
 //! Polarity: an inverted lane is corrected here, after descrambling (the
 //! descrambler has three taps, so a complemented line descrambles to the
@@ -134,13 +138,20 @@ pub struct RxEngine {
     round_clear: DFF<Bit>,
     round_snap: DFF<Bit>,
     busy_tail: DFF<Bit>,
-    // Stage A -> B.
+    // Stage A -> R.
     a_slot: DFF<Bits<SLOT_BITS>>,
     a_valid: DFF<Bit>,
     a_full: DFF<Bit>,
     a_block: DFF<Bits<66>>,
     /// Round flags: bit 0 restart, 1 clear, 2 snapshot, 3 PRBS clear.
     a_flags: DFF<Bits<4>>,
+    // Stage R -> B.
+    r_slot: DFF<Bits<SLOT_BITS>>,
+    r_valid: DFF<Bit>,
+    r_full: DFF<Bit>,
+    r_block: DFF<Bits<66>>,
+    r_flags: DFF<Bits<4>>,
+    r_state: DFF<Bits<STATE_BITS>>,
     // Stage B -> C.
     b_slot: DFF<Bits<SLOT_BITS>>,
     b_valid: DFF<Bit>,
@@ -270,6 +281,12 @@ impl RxEngine {
             a_full: Default::default(),
             a_block: Default::default(),
             a_flags: Default::default(),
+            r_slot: Default::default(),
+            r_valid: Default::default(),
+            r_full: Default::default(),
+            r_block: Default::default(),
+            r_flags: Default::default(),
+            r_state: Default::default(),
             b_slot: Default::default(),
             b_valid: Default::default(),
             b_full: Default::default(),
@@ -345,6 +362,12 @@ impl Logic for RxEngine {
             a_full,
             a_block,
             a_flags,
+            r_slot,
+            r_valid,
+            r_full,
+            r_block,
+            r_flags,
+            r_state,
             b_slot,
             b_valid,
             b_full,
@@ -441,16 +464,26 @@ impl Logic for RxEngine {
             | (bit_cast::<4, 1>(self.round_snap.q.val().into()) << 2)
             | (bit_cast::<4, 1>(self.round_prbs_clear.q.val().into()) << 3);
 
+        // Stage R: the record into a register; the counts read (they
+        // arrive in stage B, straight into b_counts).
+        self.r_slot.d.next = self.a_slot.q.val();
+        self.r_valid.d.next = self.a_valid.q.val();
+        self.r_full.d.next = self.a_full.q.val();
+        self.r_block.d.next = self.a_block.q.val();
+        self.r_flags.d.next = self.a_flags.q.val();
+        self.r_state.d.next = self.ram.rd_state.val();
+        self.ram.rd_counts_addr.next = self.a_slot.q.val();
+
         // Stage B: block lock on the header, the payload descrambled
         // (record bit offsets: see lane_state.rs's LaneRecord).
-        self.lock_step.locked.next = self.ram.rd_state.val().get_bit(58);
-        self.lock_step.sh_cnt.next = self.ram.rd_state.val().get_bits::<7>(59);
-        self.lock_step.bad_cnt.next = self.ram.rd_state.val().get_bits::<5>(66);
-        self.lock_step.hdr0.next = self.a_block.q.val().get_bit(0);
-        self.lock_step.hdr1.next = self.a_block.q.val().get_bit(1);
-        self.descr.history.next = self.ram.rd_state.val().get_bits::<58>(0);
-        self.descr.scrambled.next = self.a_block.q.val().get_bits::<64>(2);
-        self.inv.next = self.ram.rd_state.val().get_bit(104);
+        self.lock_step.locked.next = self.r_state.q.val().get_bit(58);
+        self.lock_step.sh_cnt.next = self.r_state.q.val().get_bits::<7>(59);
+        self.lock_step.bad_cnt.next = self.r_state.q.val().get_bits::<5>(66);
+        self.lock_step.hdr0.next = self.r_block.q.val().get_bit(0);
+        self.lock_step.hdr1.next = self.r_block.q.val().get_bit(1);
+        self.descr.history.next = self.r_state.q.val().get_bits::<58>(0);
+        self.descr.scrambled.next = self.r_block.q.val().get_bits::<64>(2);
+        self.inv.next = self.r_state.q.val().get_bit(104);
         self.b_payload.d.next = self.descr.plain.val();
         if self.inv.val() {
             self.b_payload.d.next = !self.descr.plain.val();
@@ -466,22 +499,22 @@ impl Logic for RxEngine {
         self.b_lock_lost.d.next = self.lock_step.lock_lost.val();
         self.b_slip.d.next = self.lock_step.slip.val();
         // The PRBS check of the raw block (complemented on an inverted lane).
-        self.prbs.history.next = self.ram.rd_state.val().get_bits::<31>(126);
-        self.prbs.locked.next = self.ram.rd_state.val().get_bit(157);
+        self.prbs.history.next = self.r_state.q.val().get_bits::<31>(126);
+        self.prbs.locked.next = self.r_state.q.val().get_bit(157);
         self.prbs.pattern.next = self.cfg_prbs_pattern.val();
-        self.prbs.block.next = self.a_block.q.val();
+        self.prbs.block.next = self.r_block.q.val();
         if self.inv.val() {
-            self.prbs.block.next = !self.a_block.q.val();
+            self.prbs.block.next = !self.r_block.q.val();
         }
         self.b_prbs_sync.d.next = self.prbs.sync_ok.val();
         self.b_prbs_errors.d.next = self.prbs.errors.val();
         self.b_prbs_rx_hist.d.next = self.prbs.rx_history.val();
         self.b_prbs_pred_hist.d.next = self.prbs.pred_history.val();
-        self.b_slot.d.next = self.a_slot.q.val();
-        self.b_valid.d.next = self.a_valid.q.val();
-        self.b_full.d.next = self.a_full.q.val();
-        self.b_flags.d.next = self.a_flags.q.val();
-        self.b_state.d.next = self.ram.rd_state.val();
+        self.b_slot.d.next = self.r_slot.q.val();
+        self.b_valid.d.next = self.r_valid.q.val();
+        self.b_full.d.next = self.r_full.q.val();
+        self.b_flags.d.next = self.r_flags.q.val();
+        self.b_state.d.next = self.r_state.q.val();
         self.b_counts.d.next = self.ram.rd_counts.val();
 
         // Stage C: marker lock and BIP on the delivered block.
@@ -676,6 +709,7 @@ impl Logic for RxEngine {
             | self.round_snap.q.val()
             | self.round_restart.q.val()
             | (self.a_flags.q.val() & 5).any()
+            | (self.r_flags.q.val() & 5).any()
             | (self.b_flags.q.val() & 5).any()
             | self.busy_tail.q.val();
 
@@ -691,6 +725,7 @@ impl Logic for RxEngine {
             self.req_prbs_clear.d.next = false;
             self.round_prbs_clear.d.next = false;
             self.a_valid.d.next = false;
+            self.r_valid.d.next = false;
             self.b_valid.d.next = false;
             self.o_valid.d.next = false;
             self.alarm_acc.d.next = false;
