@@ -25,7 +25,8 @@
 //! a message naming the bound. More lanes than that take two engines.
 //!
 //! Area (yosys 0.23, `RxLanes` at OSR 3, 8 and 32 lanes, per lane = the
-//! slope; `rx_lanes_synthesize_...` in tests/link/engine_rx.rs prints it):
+//! slope; measured by a test since folded into `link_rx_synthesizes_...`
+//! in tests/link/engine_rx.rs, which measures the whole `LinkRx`):
 //! iCE40 ~163 LUT4 a lane (+ ~1.15k fixed) and 25 SB_RAM40_4K; ECP5 133 to
 //! 248 LUT4 a lane between runs whose netlists differ only outside the
 //! lanes (plain `synth_ecp5` maps the 66-bit gather's mux tree unstably)
