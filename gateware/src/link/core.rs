@@ -600,7 +600,12 @@ impl Logic for LinkCore {
                     self.fo_phys.d.next = 0.into();
                 }
             }
-        } else if !(self.reg_bus.write.val() | self.reg_bus.read.val() | self.regs.busy.val()) {
+        } else if !(self.reg_bus.write.val()
+            | self.reg_bus.read.val()
+            | self.regs.busy.val()
+            | self.tx.map_pending.val())
+        {
+            // (While a map write is applied the map reads serve it: wait.)
             self.tx.map_sel.next = self.fo_lane.q.val();
             if self.fo_phys.q.val() == self.p_lanes13.val() {
                 // No free spare: the link stays down; look again later.

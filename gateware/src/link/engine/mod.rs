@@ -50,8 +50,12 @@
 //! hold and shift registers). Before the word stage moved to block RAM
 //! and PRBS came in, `TxLanes` took 132 iCE40 / 195 ECP5 LUT4 a lane (the
 //! AND-OR gather of every lane's word) with ~300 fixed; the fixed part
-//! grew mostly by the 66-bit PRBS step (~440 iCE40 LUT4). The whole
-//! `LinkTx` (gearbox, lane map, word stage): see its module docs.
+//! grew mostly by the 66-bit PRBS step (~440 iCE40 LUT4). The serializers
+//! now share one bit and block count ([ser_timing::SerTiming], registered
+//! strobes): each kept its own before, and in the whole `LinkTx` yosys
+//! folded that decode into every shift bit (280 ECP5 LUT4 a serializer at
+//! OSR 4, 68 now). The whole `LinkTx` (gearbox, lane map, word stage): see
+//! its module docs.
 //!
 //! Interfaces between the blocks are `LogicInterface` pairs ([ports]).
 
@@ -68,6 +72,7 @@ pub mod prbs_block_check;
 pub mod rx_engine;
 pub mod rx_lanes;
 pub mod scramble;
+pub mod ser_timing;
 pub mod tx_engine;
 pub mod tx_lanes;
 pub mod tx_state;

@@ -1,13 +1,13 @@
 //! The TX half of the time-shared link engine, put together: one
 //! [TxEngine] for everything done once per block, and per physical lane
-//! only its 66-bit serializer.
+//! only its 66-bit serializer, paced by one shared [SerTiming].
 //!
 //! ```text
 //! word (TxWordReader, by lane) ─► TxEngine ─► LineBlockSource/Sink ─► BlockSer[q] ─► lines[q]
-//! map (LaneIdController)       ─┘
+//! map (LaneIdController)       ─┘                      SerTiming ─┘ (bit_end, block_end)
 //! ```
 //!
-//! `boundary` is lane 0's block boundary, the same clock on every lane:
+//! `boundary` is the lanes' shared block boundary (`SerTiming::block_end`):
 //! the block loaded after boundary k goes on the line at boundary k + 1.
 //!
 //! After reset the first 66 line bits of every lane are zeros (the
@@ -17,6 +17,7 @@
 
 use super::block_ser::BlockSer;
 use super::ports::{LaneIdController, LineBlockSource, TxWordReader};
+use super::ser_timing::SerTiming;
 use super::tx_engine::TxEngine;
 use crate::params::{LinkParams, ParamError};
 use rust_hdl::prelude::*;
@@ -44,6 +45,7 @@ pub struct TxLanes {
     /// the schedule bound).
     pub underrun: Signal<Out, Bit>,
     engine: TxEngine,
+    timing: SerTiming,
     ser: Vec<BlockSer>,
     any_underrun: Signal<Local, Bit>,
 }
@@ -64,7 +66,8 @@ impl TxLanes {
             lines: (0..lanes).map(|_| Default::default()).collect(),
             underrun: Default::default(),
             engine,
-            ser: (0..lanes).map(|_| BlockSer::try_new(p.osr)).collect::<Result<_, _>>()?,
+            timing: SerTiming::try_new(p.osr)?,
+            ser: (0..lanes).map(|_| BlockSer::default()).collect(),
             any_underrun: Default::default(),
         })
     }
@@ -79,11 +82,15 @@ impl Logic for TxLanes {
         self.engine.cfg_prbs_pattern.next = self.cfg_prbs_pattern.val();
         LaneIdController::link(&mut self.map, &mut self.engine.map);
         TxWordReader::link(&mut self.word, &mut self.engine.word);
-        self.boundary.next = self.ser[0].boundary.val();
+        self.timing.clock.next = self.clock.val();
+        self.timing.reset.next = self.reset.val();
+        self.boundary.next = self.timing.block_end.val();
         self.any_underrun.next = false;
         for q in 0..self.ser.len() {
             self.ser[q].clock.next = self.clock.val();
             self.ser[q].reset.next = self.reset.val();
+            self.ser[q].bit_end.next = self.timing.bit_end.val();
+            self.ser[q].block_end.next = self.timing.block_end.val();
             LineBlockSource::join(&mut self.engine.lines[q], &mut self.ser[q].port);
             self.lines[q].next = self.ser[q].line.val();
             self.any_underrun.next = self.any_underrun.val() | self.ser[q].underrun.val();
