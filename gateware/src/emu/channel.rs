@@ -25,8 +25,7 @@
 use crate::control::map_decode::lane_word;
 use crate::control::regmap::RegMap;
 use crate::emu::lane::EmuLane;
-use crate::emu::permutation::{sel_bits, LanePermutation};
-use crate::emu::reg_shadow::{RegShadow, ShadowReg};
+use crate::emu::permutation::LanePermutation;
 use rust_hdl::prelude::*;
 
 /// The emulator's registers, in the order of its read mux.
@@ -61,11 +60,14 @@ pub struct ChannelEmu {
     source: Vec<DFFWithInit<Bits<12>>>,
     /// Built with the lane permutation (the `EMU_SOURCE` registers).
     permute: Constant<Bit>,
-    /// Reads come from LUT RAM copies of the registers (no read mux over
-    /// the lanes), then one 4:1 by `rd_reg`.
-    shadow: RegShadow,
-    /// Bit r: this clock writes register EMU_REGS[r].
-    wr_regs: Signal<Local, Bits<4>>,
+    /// Per lane: all ones when `rd_lane` names it. The read is an AND-OR
+    /// over the lanes per register (which synthesis balances into a tree,
+    /// not a chain of muxes), then one 4:1 by `rd_reg`.
+    rd_sel: Vec<Signal<Local, Bits<32>>>,
+    rd_ctrl: Signal<Local, Bits<3>>,
+    rd_delay: Signal<Local, Bits<16>>,
+    rd_rate: Signal<Local, Bits<32>>,
+    rd_source: Signal<Local, Bits<12>>,
     /// Word of each of EMU_REGS in a lane's block.
     w: Vec<Constant<Bits<2>>>,
     m_stuck: Constant<Bits<3>>,
@@ -106,10 +108,6 @@ impl ChannelEmu {
             .iter()
             .flat_map(|n| map.get(n).expect("EMU_* in the map").fields.iter().map(|f| (map.lane_word(n), f)))
             .collect();
-        let m_ctrl = field_mask(map, "EMU_CTRL", 3);
-        let m_delay = field_mask(map, "EMU_DELAY", 16);
-        // A source is at most N - 1 (wr_ok): its bits above sel_bits stay 0.
-        let m_source = field_mask(map, "EMU_SOURCE", 12) & ((1 << sel_bits(phys)) - 1);
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -132,16 +130,11 @@ impl ChannelEmu {
             rate: (0..phys).map(|_| Default::default()).collect(),
             source: (0..phys).map(|q| DFFWithInit::new((q as u64).into())).collect(),
             permute: Constant::new(permute),
-            shadow: RegShadow::new(
-                phys,
-                vec![
-                    ShadowReg { width: width(m_ctrl), cleared_by_reset: true, init: vec![0; phys] },
-                    ShadowReg { width: width(m_delay), cleared_by_reset: true, init: vec![0; phys] },
-                    ShadowReg { width: 32, cleared_by_reset: true, init: vec![0; phys] },
-                    ShadowReg { width: width(m_source), cleared_by_reset: false, init: (0..phys as u32).collect() },
-                ],
-            ),
-            wr_regs: Default::default(),
+            rd_sel: (0..phys).map(|_| Default::default()).collect(),
+            rd_ctrl: Default::default(),
+            rd_delay: Default::default(),
+            rd_rate: Default::default(),
+            rd_source: Default::default(),
             w: EMU_REGS.iter().map(|n| lane_word(map, n)).collect(),
             m_stuck: bit_of(map, "stuck"),
             m_stuck_value: bit_of(map, "stuck_value"),
@@ -151,9 +144,9 @@ impl ChannelEmu {
             f_ones: fields.iter().map(|(_, f)| c32(f.mask() >> f.lsb)).collect(),
             f_min: fields.iter().map(|(_, f)| c32(f.min)).collect(),
             f_max: fields.iter().map(|(_, f)| c32(f.max)).collect(),
-            m_ctrl: Constant::new((m_ctrl as u64).into()),
-            m_delay: Constant::new((m_delay as u64).into()),
-            m_source: Constant::new((m_source as u64).into()),
+            m_ctrl: Constant::new((field_mask(map, "EMU_CTRL", 3) as u64).into()),
+            m_delay: Constant::new((field_mask(map, "EMU_DELAY", 16) as u64).into()),
+            m_source: Constant::new((field_mask(map, "EMU_SOURCE", 12) as u64).into()),
         }
     }
 }
@@ -161,6 +154,10 @@ impl ChannelEmu {
 impl Logic for ChannelEmu {
     #[hdl_gen]
     fn update(&mut self) {
+        self.rd_ctrl.next = 0.into();
+        self.rd_delay.next = 0.into();
+        self.rd_rate.next = 0.into();
+        self.rd_source.next = 0.into();
         self.wr_ok.next = true;
         for i in 0..self.f_word.len() {
             if self.wr_reg.val() == self.f_word[i].val() {
@@ -169,27 +166,6 @@ impl Logic for ChannelEmu {
                     & (((self.wr_data.val() >> self.f_lsb[i].val()) & self.f_ones[i].val()) <= self.f_max[i].val());
             }
         }
-        self.wr_regs.next = 0.into();
-        if self.wr.val() {
-            if self.wr_reg.val() == self.w[0].val() {
-                self.wr_regs.next = self.wr_regs.val() | 1;
-            }
-            if self.wr_reg.val() == self.w[1].val() {
-                self.wr_regs.next = self.wr_regs.val() | 2;
-            }
-            if self.wr_reg.val() == self.w[2].val() {
-                self.wr_regs.next = self.wr_regs.val() | 4;
-            }
-            if (self.wr_reg.val() == self.w[3].val()) & self.permute.val() {
-                self.wr_regs.next = self.wr_regs.val() | 8;
-            }
-        }
-        self.shadow.clock.next = self.clock.val();
-        self.shadow.reset.next = self.reset.val();
-        self.shadow.wr_regs.next = self.wr_regs.val();
-        self.shadow.wr_lane.next = self.wr_lane.val();
-        self.shadow.wr_data.next = self.wr_data.val();
-        self.shadow.rd_lane.next = self.rd_lane.val();
         for q in 0..self.lanes.len() {
             self.ctrl[q].clock.next = self.clock.val();
             self.ctrl[q].d.next = self.ctrl[q].q.val();
@@ -231,6 +207,15 @@ impl Logic for ChannelEmu {
                     self.source[q].d.next = self.wr_data.val().get_bits::<12>(0) & self.m_source.val();
                 }
             }
+            self.rd_sel[q].next = 0.into();
+            if self.rd_lane.val().index() == q {
+                self.rd_sel[q].next = 0xFFFF_FFFFu64.into();
+            }
+            self.rd_ctrl.next = self.rd_ctrl.val() | (self.ctrl[q].q.val() & self.rd_sel[q].val().get_bits::<3>(0));
+            self.rd_delay.next = self.rd_delay.val() | (self.delay[q].q.val() & self.rd_sel[q].val().get_bits::<16>(0));
+            self.rd_rate.next = self.rd_rate.val() | (self.rate[q].q.val() & self.rd_sel[q].val());
+            self.rd_source.next =
+                self.rd_source.val() | (self.source[q].q.val() & self.rd_sel[q].val().get_bits::<12>(0));
             if self.reset.val() {
                 self.ctrl[q].d.next = 0.into();
                 self.delay[q].d.next = 0.into();
@@ -239,16 +224,16 @@ impl Logic for ChannelEmu {
         }
         self.rd_data.next = 0.into();
         if self.rd_reg.val() == self.w[0].val() {
-            self.rd_data.next = self.shadow.rd_data[0].val();
+            self.rd_data.next = bit_cast::<32, 3>(self.rd_ctrl.val());
         }
         if self.rd_reg.val() == self.w[1].val() {
-            self.rd_data.next = self.shadow.rd_data[1].val();
+            self.rd_data.next = bit_cast::<32, 16>(self.rd_delay.val());
         }
         if self.rd_reg.val() == self.w[2].val() {
-            self.rd_data.next = self.shadow.rd_data[2].val();
+            self.rd_data.next = self.rd_rate.val();
         }
         if self.rd_reg.val() == self.w[3].val() {
-            self.rd_data.next = self.shadow.rd_data[3].val();
+            self.rd_data.next = bit_cast::<32, 12>(self.rd_source.val());
         }
     }
 }
@@ -259,11 +244,6 @@ fn field_mask(map: &RegMap, reg: &str, held: u32) -> u32 {
     let m = map.get(reg).expect("EMU_* in the map").fields.iter().fold(0, |m, f| m | f.mask());
     assert!(m >> held == 0, "{reg}'s fields ({m:#x}) do not fit the {held} bits the emulator keeps");
     m
-}
-
-/// Bits up to the highest set bit of `mask`.
-fn width(mask: u32) -> usize {
-    (u32::BITS - mask.leading_zeros()).max(1) as usize
 }
 
 /// EMU_CTRL's one-bit field `name`, as a mask of the 3 bits the emulator keeps.

@@ -6,4 +6,3 @@ pub mod channel;
 pub mod delay_line;
 pub mod lane;
 pub mod permutation;
-pub mod reg_shadow;
