@@ -9,8 +9,7 @@
 //! link core muxes sources.
 //!
 //! Cost is kept small because the ULX3S should hold ~100 of these: the delay
-//! line stores one bit per *line bit* (not per sample), in LUT RAM
-//! ([DelayLine]: no 128:1 tap mux), the random source is a
+//! line stores one FF per *line bit* (not per sample), the random source is a
 //! 32-bit xorshift (a linear feedback generator of period 2^32 - 1, whose
 //! successive states are not shifted copies of each other, unlike a plain
 //! shift-register LFSR, so successive flip decisions are independent enough).
@@ -29,11 +28,10 @@
 //! input whose bits all last OSR clocks; configuration changes take effect at
 //! the next bit boundary).
 
-use crate::emu::delay_line::{DelayLine, DELAY_PORT_BITS};
 use rust_hdl::prelude::*;
 
-/// Largest `max_delay_bits` an [EmuLane] accepts (the delay line's tap is
-/// 7 bits wide).
+/// Largest `max_delay_bits` an [EmuLane] accepts (the delay line is a
+/// 128-bit register; yosys keeps only `max_delay_bits` of its FFs).
 pub const MAX_DELAY_BITS: usize = 127;
 
 /// Largest oversampling ratio (as the lane PHY).
@@ -65,11 +63,12 @@ pub struct EmuLane {
     pub errors_injected: Signal<Out, Bits<32>>,
     prev_in: DFF<Bit>,
     phase: DFF<Bits<4>>,
-    delay_line: DelayLine,
+    history: DFF<Bits<128>>,
     rng: DFF<Bits<32>>,
     out_bit: DFF<Bit>,
     count: DFF<Bits<32>>,
     bit_start: Signal<Local, Bit>,
+    window: Signal<Local, Bits<128>>,
     delay_eff: Signal<Local, Bits<16>>,
     delayed: Signal<Local, Bit>,
     flip: Signal<Local, Bit>,
@@ -78,6 +77,7 @@ pub struct EmuLane {
     rng_c: Signal<Local, Bits<32>>,
     last_phase: Constant<Bits<4>>,
     max_delay: Constant<Bits<16>>,
+    history_mask: Constant<Bits<128>>,
     seed_state: Constant<Bits<32>>,
 }
 
@@ -116,6 +116,12 @@ impl EmuLane {
             "EmuLane: max_delay_bits must be in 0..={MAX_DELAY_BITS}, not {max_delay_bits}"
         );
         assert!((1..=MAX_OSR).contains(&osr), "EmuLane: osr must be in 1..={MAX_OSR}, not {osr}");
+        // Bits 0..max_delay_bits of the history are kept; the rest stay 0
+        // and yosys removes their FFs.
+        let mut mask: Bits<128> = 0.into();
+        for i in 0..max_delay_bits {
+            mask = mask.replace_bit(i, true);
+        }
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -129,11 +135,12 @@ impl EmuLane {
             errors_injected: Default::default(),
             prev_in: Default::default(),
             phase: Default::default(),
-            delay_line: DelayLine::new(max_delay_bits),
+            history: Default::default(),
             rng: Default::default(),
             out_bit: Default::default(),
             count: Default::default(),
             bit_start: Default::default(),
+            window: Default::default(),
             delay_eff: Default::default(),
             delayed: Default::default(),
             flip: Default::default(),
@@ -142,6 +149,7 @@ impl EmuLane {
             rng_c: Default::default(),
             last_phase: Constant::new((osr as u64 - 1).into()),
             max_delay: Constant::new((max_delay_bits as u64).into()),
+            history_mask: Constant::new(mask),
             seed_state: Constant::new((seed_state(seed) as u64).into()),
         }
     }
@@ -150,7 +158,7 @@ impl EmuLane {
 impl Logic for EmuLane {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, prev_in, phase, rng, out_bit, count);
+        dff_setup!(self, clock, prev_in, phase, history, rng, out_bit, count);
         self.prev_in.d.next = self.line_in.val();
         // A line bit starts on an input edge, else every OSR clocks.
         self.bit_start.next =
@@ -160,22 +168,24 @@ impl Logic for EmuLane {
         } else {
             self.phase.d.next = self.phase.q.val() + 1;
         }
+        // window bit k = the line bit k bits before the current one.
+        if self.line_in.val() {
+            self.window.next = (self.history.q.val() << 1) | 1;
+        } else {
+            self.window.next = self.history.q.val() << 1;
+        }
         if self.cfg_delay.val() > self.max_delay.val() {
             self.delay_eff.next = self.max_delay.val();
         } else {
             self.delay_eff.next = self.cfg_delay.val();
         }
-        self.delay_line.clock.next = self.clock.val();
-        self.delay_line.reset.next = self.reset.val();
-        self.delay_line.advance.next = self.bit_start.val();
-        self.delay_line.bit_in.next = self.line_in.val();
-        self.delay_line.delay.next = self.delay_eff.val().get_bits::<DELAY_PORT_BITS>(0);
-        self.delayed.next = self.delay_line.bit_out.val();
+        self.delayed.next = self.window.val().get_bit(self.delay_eff.val().index());
         self.rng_a.next = self.rng.q.val() ^ (self.rng.q.val() << 13);
         self.rng_b.next = self.rng_a.val() ^ (self.rng_a.val() >> 17);
         self.rng_c.next = self.rng_b.val() ^ (self.rng_b.val() << 5);
         self.flip.next = self.bit_start.val() & !self.cfg_stuck.val() & (self.rng.q.val() < self.cfg_error_rate.val());
         if self.bit_start.val() {
+            self.history.d.next = self.window.val() & self.history_mask.val();
             self.rng.d.next = self.rng_c.val();
             if self.cfg_stuck.val() {
                 self.out_bit.d.next = self.cfg_stuck_value.val();
@@ -189,6 +199,7 @@ impl Logic for EmuLane {
         if self.reset.val() {
             self.prev_in.d.next = false;
             self.phase.d.next = self.last_phase.val();
+            self.history.d.next = 0.into();
             self.rng.d.next = self.seed_state.val();
             self.out_bit.d.next = false;
             self.count.d.next = 0.into();
@@ -201,7 +212,7 @@ impl Logic for EmuLane {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verilog::{verilator_lint, yosys_synth_ecp5, yosys_synth_ice40};
+    use crate::verilog::{verilator_lint, yosys_synth_ice40};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -382,12 +393,7 @@ mod tests {
         verilator_lint("emu_lane", &v).unwrap();
         let stats = yosys_synth_ice40("emu_lane", &v).unwrap();
         println!("EmuLane(32, osr 2) on iCE40: {stats:?}");
-        // iCE40 has no LUT RAM: the delay line is 64 FFs (a power of two
-        // above 32) beside the random source, the counter and the rate.
-        assert!(stats.ffs < 64 + 32 + 32 + 16, "{stats:?}");
-        let v = crate::verilog::verilog_of(&mut EmuLane::new(MAX_DELAY_BITS, 4, 1));
-        let ecp = yosys_synth_ecp5("emu_lane_127", &v).unwrap();
-        println!("EmuLane(127, osr 4) on ECP5: {ecp:?}");
-        assert!(ecp.lutrams == 8 && ecp.luts < 250, "{ecp:?}");
+        // The delay line keeps only max_delay_bits FFs of its 128.
+        assert!(stats.ffs < 32 + 32 + 32 + 16, "{stats:?}");
     }
 }

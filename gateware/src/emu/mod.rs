@@ -3,6 +3,5 @@
 //! ([channel]) that sits between the cores' TX and RX lines.
 
 pub mod channel;
-pub mod delay_line;
 pub mod lane;
 pub mod permutation;
