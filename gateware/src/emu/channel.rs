@@ -7,20 +7,20 @@
 //!
 //! ```text
 //!  line_in[N] ─► LanePermutation (RX q <- TX source[q]) ─► EmuLane x N ─► line_out[N]
-//!  wr ─► per-lane settings (FFs, used every clock) ─┘
-//!     └► RegShadow (LUT RAM copies) ─► rd_data
+//!  wr ─► per-lane settings (FFs) ─┴► AND-OR read over the lanes ─► rd_data
 //! ```
 //!
 //! ## Cost (ECP5, yosys `synth_ecp5`, OSR 4, delay line 127 bits)
-//! `area_blocks --ecp5 --lanes 8 24 --part emulator`: 1,286 LUT4 + 76 LUT RAM
-//! at 8 lanes, 4,035 LUT4 + 218 LUT RAM at 24: 172 LUT4 and 8.9 LUT RAM
-//! (`TRELLIS_DPR16X4`) a lane (it was 408 LUT4). Per lane, from the parts
-//! synthesized alone: the lane ([EmuLane] without its counter) ~105 LUT4
-//! (the xorshift ~79 of them, the delay line 37 + 8 LUT RAM), its settings'
-//! write decode ~10, the permutation ~1 LUT4 per TX lane (N:1 per RX lane:
-//! ~40 a lane on the 8 -> 24 slope, ~N at N lanes), the read copies ~17.
-//! Before: the delay line's 128:1 tap mux was ~220 LUT4 a lane, the AND-OR
-//! read mux ~91, the permutation's compares ~75 at 8 lanes.
+//! `area_blocks --ecp5 --lanes 8 24 --part emulator`: 3,790 LUT4 at 8
+//! lanes, 9,105 at 24: 332 LUT4 and 219 FF a lane (it was 408 LUT4 with
+//! the permutation as N compares per RX lane; as one indexed select it is
+//! ~1 LUT4 per TX lane, ~N at N lanes). The rest per lane: the delay line's
+//! 128:1 tap mux (~220 LUT4), the AND-OR register read (~91), the 32-bit
+//! xorshift (~79). A delay line and register copies in LUT RAM cut the
+//! ECP5 figure to 172 + 8.9 LUT RAM cells a lane (branch `emu14`), but the
+//! iCE40 has no LUT RAM: there they became flip-flops with write decodes,
+//! and the iCEBreaker's BERT image (which has an emulator lane per lane)
+//! grew to 5,493 of 5,280 cells. They wait for a per-architecture choice.
 
 use crate::control::map_decode::lane_word;
 use crate::control::regmap::RegMap;
