@@ -44,7 +44,8 @@
 //! model. The TX schedule bound is at [tx_max_lanes].
 //!
 //! TX area (yosys 0.23, `TxLanes` at OSR 3, 8 and 32 lanes, per lane = the
-//! slope; `tx_lanes_synthesize_...` in tests/link/engine_tx.rs prints it):
+//! slope, measured by a test since folded into `link_tx_synthesizes_...`
+//! in tests/link/engine_tx.rs, which measures the whole `LinkTx`):
 //! iCE40 86 LUT4 a lane (+ ~948 fixed) and 8 SB_RAM40_4K; ECP5 86 LUT4 a
 //! lane (+ ~1.39k fixed) and 4 DP16KD; ~145 FF a lane (the serializer's
 //! hold and shift registers). Before the word stage moved to block RAM
