@@ -29,9 +29,11 @@ fn loopback_traffic_comes_up_clean() {
     assert_eq!((bad, lost), (0, 0));
 }
 
+/// Ten seeds, each a fresh link with a random permutation of the 6 lanes
+/// and random skews (20 took a tenth of the suite's time).
 #[test]
-fn permuted_and_skewed_lanes_deliver_every_frame_over_20_seeds() {
-    for seed in 0..20u64 {
+fn permuted_and_skewed_lanes_deliver_every_frame_over_10_seeds() {
+    for seed in 0..10u64 {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut s = LinkSim::new(P);
         let phys = P.physical_lanes();
