@@ -30,7 +30,7 @@ fn loopback_traffic_comes_up_clean() {
 }
 
 /// Ten seeds, each a fresh link with a random permutation of the 6 lanes
-/// and random skews (20 took a tenth of the suite's time).
+/// and random skews (fewer than the 20 of before, for CI time).
 #[test]
 fn permuted_and_skewed_lanes_deliver_every_frame_over_10_seeds() {
     for seed in 0..10u64 {
