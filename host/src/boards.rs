@@ -164,14 +164,11 @@ pub struct Image {
     pub link_mhz: f64,
 }
 
-/// The ULX3S's default full-link image (data + spare lanes). The figures
-/// below are the per-lane link's; on the time-shared engines 16+2 takes
-/// 32.5% of the 85F and routed at 37.78 MHz, short of 40 (README, Boards).
-/// Before the engines it was the largest
-/// that has been through place and route with timing met here. 16+2 uses
-/// 47% of the 85F's LUTs and met 40 MHz at 47.7 MHz; at 50 MHz it reached
-/// 46.8 (the register read mux). 20+ lanes were not tried (each ECP5 build
-/// of this size takes ~20 min here).
+/// The ULX3S's default full-link image (data + spare lanes). On the
+/// time-shared engines 16+2 takes 32.4% of the 85F and routed at 48.26 MHz
+/// for 40 (README, Boards); the per-lane link before them took 47% and
+/// reached 47.7. Larger images are the work of issue 14 (100 + 5 does not
+/// fit yet), and each ECP5 build of this size takes 20+ min here.
 const ULX3S_LANES: usize = 16;
 const ULX3S_SPARES: usize = 2;
 
