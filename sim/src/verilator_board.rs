@@ -11,6 +11,7 @@ use mosaic_gateware::toolchain::ToolError;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 /// The C++ main for a top with `lanes` physical lanes at `divisor` clocks
 /// per UART bit; `loop_pins` wires each TX lane to its RX lane (a cable).
@@ -49,7 +50,9 @@ pub fn build(
 /// A running board model.
 pub struct BoardProcess {
     child: Child,
-    stdin: ChildStdin,
+    /// Shared with [BoardProcess::feeder]'s writer, which may queue host
+    /// bytes while a batch runs (the model polls its stdin during a batch).
+    stdin: Arc<Mutex<ChildStdin>>,
     stdout: BufReader<ChildStdout>,
     cycles: u64,
     busy: bool,
@@ -62,27 +65,36 @@ impl BoardProcess {
         let mut child = Command::new(&model.exe).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        Ok(BoardProcess { child, stdin, stdout, cycles: 0, busy: false, line: String::new() })
+        Ok(BoardProcess {
+            child,
+            stdin: Arc::new(Mutex::new(stdin)),
+            stdout,
+            cycles: 0,
+            busy: false,
+            line: String::new(),
+        })
     }
 
     /// Queues bytes for the board's UART input.
     pub fn push(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let mut msg = String::with_capacity(3 + 2 * bytes.len());
-        msg.push_str("B ");
-        for b in bytes {
-            write!(msg, "{b:02x}").unwrap();
-        }
-        msg.push('\n');
-        self.stdin.write_all(msg.as_bytes())
+        push_bytes(&self.stdin, bytes)
     }
 
-    /// Runs `n` clocks; appends the bytes the board sent to `out`.
+    /// A writer of host bytes that works while a batch runs (from another
+    /// thread): the model takes them at its next look at stdin.
+    pub fn feeder(&self) -> impl FnMut(&[u8]) -> std::io::Result<()> + Send + 'static {
+        let stdin = self.stdin.clone();
+        move |bytes| push_bytes(&stdin, bytes)
+    }
+
+    /// Runs up to `n` clocks; bytes the board sent are appended to `out`.
+    /// The batch ends early once a reply is complete (the main's QUIET).
     pub fn run(&mut self, n: u32, out: &mut Vec<u8>) -> Result<(), String> {
         let gone = |e: std::io::Error| format!("the Verilator model stopped: {e}");
-        writeln!(self.stdin, "R {n}").and_then(|_| self.stdin.flush()).map_err(gone)?;
+        {
+            let mut stdin = self.stdin.lock().unwrap_or_else(|p| p.into_inner());
+            writeln!(stdin, "R {n}").and_then(|_| stdin.flush()).map_err(gone)?;
+        }
         self.line.clear();
         self.stdout.read_line(&mut self.line).map_err(gone)?;
         let f: Vec<&str> = self.line.split_whitespace().collect();
@@ -115,8 +127,27 @@ impl BoardProcess {
 
 impl Drop for BoardProcess {
     fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "Q");
-        let _ = self.stdin.flush();
+        let mut stdin = self.stdin.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = writeln!(stdin, "Q");
+        let _ = stdin.flush();
+        drop(stdin);
         let _ = self.child.wait();
     }
+}
+
+/// Writes `bytes` to the model as one "B" line (one write, so that lines
+/// from two threads never interleave).
+fn push_bytes(stdin: &Mutex<ChildStdin>, bytes: &[u8]) -> std::io::Result<()> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let mut msg = String::with_capacity(3 + 2 * bytes.len());
+    msg.push_str("B ");
+    for b in bytes {
+        write!(msg, "{b:02x}").unwrap();
+    }
+    msg.push('\n');
+    let mut stdin = stdin.lock().unwrap_or_else(|p| p.into_inner());
+    stdin.write_all(msg.as_bytes())?;
+    stdin.flush()
 }

@@ -3,18 +3,31 @@
 // bit, so a batch of clocks needs one exchange with the Rust side.
 //
 // Protocol on stdin/stdout, one line per message:
-//   in:  "B <hex bytes>"  queue bytes for the board's uart_rx
-//        "R <n>"          run n clocks
+//   in:  "B <hex bytes>"  queue bytes for the board's uart_rx (at any time,
+//                         also while a batch runs: stdin is polled every
+//                         POLL clocks, so a request need not wait for the
+//                         batch to end)
+//        "R <n>"          run up to n clocks
 //        "Q"              quit
 //   out: after each R: "O <cycles> <busy 0|1> <hex bytes from uart_tx, or ->"
+// A batch ends early once a reply is complete: the board has sent bytes in
+// it and both lines have been idle for QUIET clocks since, so the reply
+// reaches the host without waiting out the batch. That lets the Rust side
+// ask for long batches (few exchanges a transaction, not one a byte).
 // Filled in by sim/src/verilator_board.rs: the UART divisor and the pin
 // loop (tx_lines -> rx_lines, the loopback cable, one clock late).
 #include "Vtop___024root.h"
 #include <cstring>
 #include <deque>
+#include <poll.h>
 #include <string>
+#include <unistd.h>
 
 static const unsigned DIVISOR = @DIVISOR@;
+// Two byte times of silence after the board's last byte end a reply.
+static const unsigned QUIET = 20 * DIVISOR;
+// Clocks between two looks at stdin during a batch.
+static const unsigned POLL = 64;
 
 // Host -> board: bytes back to back, LSB first, like sim/src/uart_line.rs.
 struct Sender {
@@ -86,6 +99,40 @@ static void loop_pins() {
 @LOOP_PINS@
 }
 
+// stdin as lines, read with read(2) so that poll(2) sees what is pending
+// (stdio's buffer would hide it).
+struct Lines {
+    std::string buf;
+    bool eof = false;
+    // The next whole line (without its newline), waiting for one if `block`.
+    bool next(std::string& line, bool block) {
+        for (;;) {
+            size_t nl = buf.find('\n');
+            if (nl != std::string::npos) {
+                line.assign(buf, 0, nl);
+                buf.erase(0, nl + 1);
+                return true;
+            }
+            if (eof) return false;
+            if (!block) {
+                struct pollfd p = {0, POLLIN, 0};
+                if (poll(&p, 1, 0) <= 0) return false;
+            }
+            char chunk[1 << 16];
+            ssize_t n = read(0, chunk, sizeof chunk);
+            if (n <= 0) { eof = true; return false; }
+            buf.append(chunk, (size_t)n);
+        }
+    }
+};
+
+static void queue_bytes(Sender& tx, const std::string& line) {
+    for (size_t i = 2; i + 1 < line.size(); i += 2) {
+        char h[3] = {line[i], line[i + 1], 0};
+        tx.queue.push_back((unsigned char)strtoul(h, nullptr, 16));
+    }
+}
+
 int main(int argc, char** argv) {
     VerilatedContext* ctx = new VerilatedContext;
     top = new Vtop{ctx};
@@ -94,24 +141,32 @@ int main(int argc, char** argv) {
     top->uart_rx = 1;
     for (int i = 0; i < 4; i++) { top->reset = 1; tick(); }
     top->reset = 0;
-    static char line[1 << 16];
-    std::string out;
-    while (fgets(line, sizeof line, stdin)) {
+    Lines in;
+    std::string line, out;
+    bool quit = false;
+    while (!quit && in.next(line, true)) {
         if (line[0] == 'Q') break;
         if (line[0] == 'B') {
-            for (char* p = line + 2; p[0] && p[1] && p[0] != '\n'; p += 2) {
-                char h[3] = {p[0], p[1], 0};
-                tx.queue.push_back((unsigned char)strtoul(h, nullptr, 16));
-            }
+            queue_bytes(tx, line);
         } else if (line[0] == 'R') {
-            unsigned long long n = strtoull(line + 2, nullptr, 10);
+            unsigned long long n = strtoull(line.c_str() + 2, nullptr, 10);
             out.clear();
+            unsigned quiet = 0;
             for (unsigned long long i = 0; i < n; i++) {
+                if (i % POLL == POLL - 1) {
+                    while (in.next(line, false)) {
+                        if (line[0] == 'B') queue_bytes(tx, line);
+                        else if (line[0] == 'Q') quit = true;
+                    }
+                    if (quit) break;
+                }
                 top->uart_rx = tx.next();
                 fast_tick();
                 loop_pins();
                 int b = rx.sample(top->uart_tx);
                 if (b >= 0) { char h[3]; snprintf(h, sizeof h, "%02x", b); out += h; }
+                quiet = (tx.idle() && rx.idle() && top->uart_tx) ? quiet + 1 : 0;
+                if (!out.empty() && quiet >= QUIET) break;
             }
             bool busy = !tx.idle() || !rx.idle();
             printf("O %llu %d %s\n", cyc, busy ? 1 : 0, out.empty() ? "-" : out.c_str());

@@ -42,8 +42,15 @@ use std::time::{Duration, Instant};
 pub struct BoardOptions {
     /// UART clocks per bit (4..=65535); small is fast (4: 18 bytes in 720 clocks).
     pub divisor: u32,
-    /// Clocks simulated between two looks at the pty while busy.
+    /// Clocks simulated between two looks at the pty while busy (rust-hdl).
     pub busy_batch: u32,
+    /// The longest busy batch of an engine that takes host bytes while a
+    /// batch runs (Verilator): such a batch ends early once a reply is
+    /// complete, so it is long, and a transaction costs a few exchanges
+    /// with the model instead of one a byte. 0: such an engine too is fed
+    /// between batches of `busy_batch` (how it ran before; board_bench's
+    /// baseline).
+    pub stream_batch: u32,
     /// Clocks simulated per batch while idle.
     pub idle_batch: u32,
     /// Share of one CPU the simulation may use while idle (0 < d <= 1).
@@ -78,12 +85,14 @@ impl Engine {
 }
 
 impl BoardOptions {
-    /// Defaults for `divisor`: busy batches of one byte time; 2 s at full
+    /// Defaults for `divisor`: busy batches of one byte time (streaming:
+    /// up to 256); 2 s at full
     /// speed after the last byte, then idle batches of 64 clocks at a 20% duty.
     pub fn new(divisor: u32) -> Self {
         BoardOptions {
             divisor,
             busy_batch: 10 * divisor,
+            stream_batch: 256 * 10 * divisor,
             idle_batch: 64,
             idle_duty: 0.2,
             linger: Duration::from_secs(2),
@@ -289,7 +298,15 @@ trait Sim {
     /// True while a byte is on either line (or the bridge has work).
     fn busy(&self) -> bool;
     fn cycles(&self) -> u64;
+    /// A writer of host bytes for another thread, where the engine takes
+    /// them while a batch runs; `None`: they go in between batches by `push`.
+    fn feeder(&self) -> Option<Feeder> {
+        None
+    }
 }
+
+/// Queues host bytes for a running engine (see [Sim::feeder]).
+type Feeder = Box<dyn FnMut(&[u8]) -> io::Result<()> + Send>;
 
 /// The board top in Verilator: its Verilog built (or found cached), started.
 fn verilated<T: BoardTop>(top: &mut T, opts: &BoardOptions) -> Result<crate::verilator_board::BoardProcess, String> {
@@ -312,6 +329,9 @@ impl Sim for crate::verilator_board::BoardProcess {
     }
     fn cycles(&self) -> u64 {
         crate::verilator_board::BoardProcess::cycles(self)
+    }
+    fn feeder(&self) -> Option<Feeder> {
+        Some(Box::new(crate::verilator_board::BoardProcess::feeder(self)))
     }
 }
 
@@ -392,6 +412,89 @@ impl<T: BoardTop> Sim for Board<T> {
 
 /// Moves bytes between the pty and the simulated board until `stop`.
 fn serve(
+    board: &mut dyn Sim,
+    port: TTYPort,
+    opts: &BoardOptions,
+    stop: &AtomicBool,
+    cycles: &AtomicU64,
+) -> Result<(), String> {
+    match board.feeder() {
+        Some(feed) if opts.stream_batch > 0 => serve_streaming(board, port, feed, opts, stop, cycles),
+        _ => serve_batched(board, port, opts, stop, cycles),
+    }
+}
+
+/// [serve] for an engine that takes host bytes while a batch runs: a
+/// thread of its own reads the pty and feeds the model at once, so a batch
+/// can be long (it ends early when a reply is complete) without delaying
+/// the next request.
+fn serve_streaming(
+    board: &mut dyn Sim,
+    mut port: TTYPort,
+    mut feed: Feeder,
+    opts: &BoardOptions,
+    stop: &AtomicBool,
+    cycles: &AtomicU64,
+) -> Result<(), String> {
+    let mut reader = port.try_clone_native().map_err(|e| format!("cannot share the pty: {e}"))?;
+    let bytes_in = AtomicU64::new(0);
+    let done = AtomicBool::new(false);
+    let (wake_tx, wake) = mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut buf = [0u8; 4096];
+            while !stop.load(Ordering::Relaxed) && !done.load(Ordering::Relaxed) {
+                let n = read_pty(&mut reader, &mut buf, Duration::from_millis(20));
+                if n > 0 {
+                    if feed(&buf[..n]).is_err() {
+                        break; // the model stopped: the main loop reports it
+                    }
+                    bytes_in.fetch_add(n as u64, Ordering::Relaxed);
+                    let _ = wake_tx.send(());
+                }
+            }
+        });
+        let mut out = Vec::with_capacity(256);
+        let mut seen = 0;
+        let mut last_activity = Instant::now();
+        let result = loop {
+            if stop.load(Ordering::Relaxed) {
+                break Ok(());
+            }
+            let fed = bytes_in.load(Ordering::Relaxed);
+            if fed != seen || board.busy() {
+                last_activity = Instant::now();
+            }
+            seen = fed;
+            let busy = last_activity.elapsed() < opts.linger;
+            let started = Instant::now();
+            if let Err(e) = board.run(if busy { opts.stream_batch } else { opts.idle_batch }, &mut out) {
+                break Err(e);
+            }
+            cycles.store(board.cycles(), Ordering::Relaxed);
+            if !out.is_empty() {
+                let _ = port.write_all(&out);
+                out.clear();
+                last_activity = Instant::now();
+            }
+            if !busy {
+                // Idle: give the CPU back in proportion, waking on the first byte.
+                while wake.try_recv().is_ok() {}
+                if bytes_in.load(Ordering::Relaxed) == seen {
+                    let spent = started.elapsed().as_secs_f64();
+                    let rest = spent * (1.0 - opts.idle_duty) / opts.idle_duty;
+                    let _ = wake.recv_timeout(Duration::from_secs_f64(rest.clamp(0.001, 0.5)));
+                }
+            }
+        };
+        done.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
+/// [serve] for an engine that takes host bytes between batches (rust-hdl,
+/// in this thread): short batches, a look at the pty between them.
+fn serve_batched(
     board: &mut dyn Sim,
     mut port: TTYPort,
     opts: &BoardOptions,

@@ -29,14 +29,18 @@ fn connect(path: &str) -> Client {
 
 /// (board start, status seconds, single reads per second).
 fn measure(p: LinkParams, engine: Engine, reads: usize) -> (f64, f64, f64) {
-    let (start, status, rate, _) = measure_clocks(p, engine, reads);
+    let (start, status, rate, _) = measure_clocks(p, engine, reads, true);
     (start, status, rate)
 }
 
-/// As [measure], with the clocks the status cost.
-fn measure_clocks(p: LinkParams, engine: Engine, reads: usize) -> (f64, f64, f64, u64) {
+/// As [measure], with the clocks the status cost; `stream`: Verilator takes
+/// host bytes while a batch runs (false: between one-byte batches, as before).
+fn measure_clocks(p: LinkParams, engine: Engine, reads: usize, stream: bool) -> (f64, f64, f64, u64) {
     let t = Instant::now();
-    let opts = BoardOptions { engine, idle_duty: 1.0, ..BoardOptions::new(4) };
+    let mut opts = BoardOptions { engine, idle_duty: 1.0, ..BoardOptions::new(4) };
+    if !stream {
+        opts.stream_batch = 0;
+    }
     let board = VirtualBoard::spawn_image(Image::Link(core_config(p)), opts).expect("virtual board");
     let start = t.elapsed().as_secs_f64();
     let mut c = connect(board.path());
@@ -52,6 +56,23 @@ fn measure_clocks(p: LinkParams, engine: Engine, reads: usize) -> (f64, f64, f64
     (start, status, rate, clocks)
 }
 
+/// Verilator fed between one-byte batches (before) and while batches run
+/// (now), on the same board, one after the other.
+fn verilator_both(p: LinkParams, reads: usize) {
+    let (n, s) = (p.lanes, p.spares);
+    let mut status = [0.0; 2];
+    for (k, stream) in [false, true].into_iter().enumerate() {
+        let (start, st, rd, clk) = measure_clocks(p, Engine::Verilator, reads, stream);
+        status[k] = st;
+        println!(
+            "  {n:>3} + {s}: status verilator {} {st:6.3} s, {clk} clocks ({:.0} clocks/s); {rd:.0} reads/s; start {start:.1} s (build or cache)",
+            if stream { "streaming" } else { "batched  " },
+            clk as f64 / st
+        );
+    }
+    println!("  {n:>3} + {s}: streaming is {:.2}x faster", status[0] / status[1]);
+}
+
 fn main() {
     let big = std::env::args().any(|a| a == "--big");
     let only_v = std::env::args().any(|a| a == "--verilator-only");
@@ -59,11 +80,7 @@ fn main() {
     for (n, s, reads) in [(4, 1, 20), (16, 2, 5)] {
         if only_v {
             let p = LinkParams { lanes: n, spares: s, ..LinkParams::DEFAULT };
-            let (start_v, st_v, rd_v, clk) = measure_clocks(p, Engine::Verilator, reads * 20);
-            println!(
-                "  {n:>3} + {s}: status verilator {st_v:6.3} s, {clk} clocks ({:.0} clocks/s); {rd_v:.0} reads/s; start {start_v:.1} s",
-                clk as f64 / st_v
-            );
+            verilator_both(p, reads * 20);
             continue;
         }
         let p = LinkParams { lanes: n, spares: s, ..LinkParams::DEFAULT };
@@ -77,11 +94,7 @@ fn main() {
     }
     if big {
         let p = LinkParams { lanes: 100, spares: 5, osr: 2, ..LinkParams::DEFAULT };
-        let (start_v, st_v, rd_v, clk) = measure_clocks(p, Engine::Verilator, 20);
-        println!(
-            "  100 + 5: status verilator {st_v:.2} s, {clk} clocks ({:.0} clocks/s), {rd_v:.0} reads/s; start {start_v:.0} s (build or cache)",
-            clk as f64 / st_v
-        );
+        verilator_both(p, 20);
     }
     if only_v {
         return;
