@@ -214,9 +214,12 @@ impl VerilatorModel {
             });
         }
         // Build in a private directory and rename it into place, so two
-        // processes building the same model cannot clobber each other.
+        // builds of the same model cannot clobber each other: two processes
+        // (the pid), or two tests of one process (the counter).
+        static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let build = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let final_dir = dir;
-        let dir = final_dir.with_extension(format!("tmp-{}", std::process::id()));
+        let dir = final_dir.with_extension(format!("tmp-{}-{build}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(ToolError::io(&dir))?;
         for (file, text) in [("top.v", verilog), ("main.cpp", main)] {

@@ -11,8 +11,8 @@
 //! after ([BoardOptions::linger]) so that the link moves on after a command.
 //! When all has been quiet longer, the link keeps running (counters, lock
 //! state and traffic advance) but at a bounded share of a CPU
-//! ([BoardOptions::idle_duty]): after each idle batch the thread waits on
-//! the pty, and any byte that arrives wakes it at once.
+//! ([BoardOptions::idle_duty]): after each idle batch the thread rests,
+//! and any byte that arrives on the pty wakes it at once.
 //!
 //! Pins. The physical lanes are looped back outside the chip (`tx_lines[k]`
 //! drives `rx_lines[k]` one clock later), as with a cable on a real board;
@@ -85,9 +85,9 @@ impl Engine {
 }
 
 impl BoardOptions {
-    /// Defaults for `divisor`: busy batches of one byte time (streaming:
-    /// up to 256); 2 s at full
-    /// speed after the last byte, then idle batches of 64 clocks at a 20% duty.
+    /// Defaults for `divisor`: busy batches of one byte time (streaming: up
+    /// to 256); 2 s at full speed after the last byte, then idle batches of
+    /// 64 clocks at a 20% duty.
     pub fn new(divisor: u32) -> Self {
         BoardOptions {
             divisor,
@@ -424,6 +424,14 @@ fn serve(
     }
 }
 
+/// How long to rest after an idle batch that began at `started`, so that
+/// the simulation takes `idle_duty` of a CPU.
+fn idle_rest(started: Instant, opts: &BoardOptions) -> Duration {
+    let spent = started.elapsed().as_secs_f64();
+    let rest = spent * (1.0 - opts.idle_duty) / opts.idle_duty;
+    Duration::from_secs_f64(rest.clamp(0.001, 0.5))
+}
+
 /// [serve] for an engine that takes host bytes while a batch runs: a
 /// thread of its own reads the pty and feeds the model at once, so a batch
 /// can be long (it ends early when a reply is complete) without delaying
@@ -481,9 +489,7 @@ fn serve_streaming(
                 // Idle: give the CPU back in proportion, waking on the first byte.
                 while wake.try_recv().is_ok() {}
                 if bytes_in.load(Ordering::Relaxed) == seen {
-                    let spent = started.elapsed().as_secs_f64();
-                    let rest = spent * (1.0 - opts.idle_duty) / opts.idle_duty;
-                    let _ = wake.recv_timeout(Duration::from_secs_f64(rest.clamp(0.001, 0.5)));
+                    let _ = wake.recv_timeout(idle_rest(started, opts));
                 }
             }
         };
@@ -526,9 +532,7 @@ fn serve_batched(
             Duration::ZERO
         } else {
             // Idle: give the CPU back in proportion, waking on the first byte.
-            let spent = started.elapsed().as_secs_f64();
-            let rest = spent * (1.0 - opts.idle_duty) / opts.idle_duty;
-            Duration::from_secs_f64(rest.clamp(0.001, 0.5))
+            idle_rest(started, opts)
         };
     }
     Ok(())
