@@ -29,16 +29,26 @@ fn loopback_traffic_comes_up_clean() {
     assert_eq!((bad, lost), (0, 0));
 }
 
-/// Ten seeds, each a fresh link with a random permutation of the 6 lanes
-/// and random skews (fewer than the 20 of before, for CI time).
+/// Six fresh links whose lane permutations are the rows of a shuffled Latin
+/// square: over the six, every TX lane (data or spare) arrives on every RX
+/// lane exactly once, which ten random permutations did not promise; each
+/// run has its own random skews.
 #[test]
-fn permuted_and_skewed_lanes_deliver_every_frame_over_10_seeds() {
-    for seed in 0..10u64 {
+fn permuted_and_skewed_lanes_deliver_every_frame_with_every_lane_on_every_input() {
+    let phys = P.physical_lanes();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let (mut rows, mut cols): (Vec<usize>, Vec<usize>) = ((0..phys).collect(), (0..phys).collect());
+    rows.shuffle(&mut rng);
+    cols.shuffle(&mut rng);
+    let mut placed = vec![vec![false; phys]; phys];
+    for seed in 0..phys as u64 {
+        // Row `seed` of the square: RX lane rx carries TX lane rows[(cols[rx] + seed) % phys].
+        let perm: Vec<usize> = (0..phys).map(|rx| rows[(cols[rx] + seed as usize) % phys]).collect();
+        for (rx, &tx) in perm.iter().enumerate() {
+            assert!(!std::mem::replace(&mut placed[tx][rx], true), "tx {tx} on rx {rx} twice");
+        }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut s = LinkSim::new(P);
-        let phys = P.physical_lanes();
-        let mut perm: Vec<usize> = (0..phys).collect();
-        perm.shuffle(&mut rng);
         for (rx, &tx) in perm.iter().enumerate() {
             s.write_reg("EMU_SOURCE", rx, tx as u32);
             // Skew up to D - 1 blocks less the bit-recovery margin.
@@ -68,6 +78,7 @@ fn permuted_and_skewed_lanes_deliver_every_frame_over_10_seeds() {
         s.snapshot();
         assert_eq!(s.read_reg("REALIGNS", 0), 0, "seed {seed}");
     }
+    assert!(placed.iter().flatten().all(|&p| p), "some TX lane never reached some RX lane");
 }
 
 #[test]

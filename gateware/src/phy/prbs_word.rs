@@ -47,10 +47,9 @@ pub fn prediction_masks(p: PrbsPattern) -> [u32; WORD_BITS] {
     m
 }
 
-/// The masks as constants, in the order the gateware folds them in (bit 31
-/// first, so that shifting left leaves bit j of the mask list in bit j).
+/// The masks as constants, element j for predicted bit j.
 fn mask_constants(p: PrbsPattern) -> Vec<Constant<Bits<31>>> {
-    prediction_masks(p).iter().rev().map(|&m| Constant::new((m as u64).into())).collect()
+    prediction_masks(p).iter().map(|&m| Constant::new((m as u64).into())).collect()
 }
 
 /// Combinational word checker (see the module docs). Pattern codes 5..=7
@@ -110,33 +109,20 @@ impl Logic for PrbsWordCheck {
     #[hdl_gen]
     fn update(&mut self) {
         self.seq.next = (bit_cast::<64, 31>(self.history.val()) << 32) | bit_cast::<64, 32>(self.word.val());
-        // Free-running prediction, one parity per bit, for every pattern.
+        // Free-running prediction, one parity per bit, for every pattern
+        // (set bit by bit: a shift of a <= 32-bit value costs rust-hdl's
+        // simulator a big-integer round trip, and this block runs every clock).
         self.p7.next = 0.into();
         self.p9.next = 0.into();
         self.p15.next = 0.into();
         self.p23.next = 0.into();
         self.p31.next = 0.into();
         for j in 0..32 {
-            self.p7.next = self.p7.val() << 1;
-            if (self.history.val() & self.m7[j].val()).xor() {
-                self.p7.next = self.p7.val() | 1;
-            }
-            self.p9.next = self.p9.val() << 1;
-            if (self.history.val() & self.m9[j].val()).xor() {
-                self.p9.next = self.p9.val() | 1;
-            }
-            self.p15.next = self.p15.val() << 1;
-            if (self.history.val() & self.m15[j].val()).xor() {
-                self.p15.next = self.p15.val() | 1;
-            }
-            self.p23.next = self.p23.val() << 1;
-            if (self.history.val() & self.m23[j].val()).xor() {
-                self.p23.next = self.p23.val() | 1;
-            }
-            self.p31.next = self.p31.val() << 1;
-            if (self.history.val() & self.m31[j].val()).xor() {
-                self.p31.next = self.p31.val() | 1;
-            }
+            self.p7.next = self.p7.val().replace_bit(j, (self.history.val() & self.m7[j].val()).xor());
+            self.p9.next = self.p9.val().replace_bit(j, (self.history.val() & self.m9[j].val()).xor());
+            self.p15.next = self.p15.val().replace_bit(j, (self.history.val() & self.m15[j].val()).xor());
+            self.p23.next = self.p23.val().replace_bit(j, (self.history.val() & self.m23[j].val()).xor());
+            self.p31.next = self.p31.val().replace_bit(j, (self.history.val() & self.m31[j].val()).xor());
         }
         // Self-synchronizing check: s[j] ^ s[j + n] ^ s[j + k] over the word.
         self.predicted.next = self.p31.val();
