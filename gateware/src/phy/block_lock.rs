@@ -27,7 +27,7 @@ pub const WINDOW: u64 = 64;
 pub const UNLOCK_BAD: u64 = 16;
 
 /// Block framing + clause-49 lock state machine (see the module docs).
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct BlockLock {
     /// Clock.
     pub clock: Signal<In, Clock>,
@@ -73,44 +73,6 @@ pub struct BlockLock {
     step: BlockLockStep,
     take: Signal<Local, Bit>,
     last: Signal<Local, Bit>,
-}
-
-impl Default for BlockLock {
-    fn default() -> Self {
-        Self {
-            clock: Default::default(),
-            reset: Default::default(),
-            bit_valid: Default::default(),
-            bit_value: Default::default(),
-            pay_valid: Default::default(),
-            pay_value: Default::default(),
-            blk_end: Default::default(),
-            sh_valid: Default::default(),
-            sh_ctrl: Default::default(),
-            blk_deliver: Default::default(),
-            sh_error: Default::default(),
-            block_lock: Default::default(),
-            lock_lost: Default::default(),
-            pos: Default::default(),
-            hdr0: Default::default(),
-            hdr1: Default::default(),
-            slip: Default::default(),
-            locked: Default::default(),
-            sh_cnt: Default::default(),
-            bad_cnt: Default::default(),
-            pay_valid_r: Default::default(),
-            pay_value_r: Default::default(),
-            blk_end_r: Default::default(),
-            sh_valid_r: Default::default(),
-            sh_ctrl_r: Default::default(),
-            deliver_r: Default::default(),
-            sh_error_r: Default::default(),
-            lost_r: Default::default(),
-            step: Default::default(),
-            take: Default::default(),
-            last: Default::default(),
-        }
-    }
 }
 
 impl Logic for BlockLock {
