@@ -12,7 +12,7 @@ use mosaic_gateware::control::protocol::REQ_SOF;
 use mosaic_gateware::control::uart_rx::UartRx;
 use mosaic_gateware::control::uart_tx::UartTx;
 use mosaic_gateware::verilog::verilog_of;
-use mosaic_link::icarus::icarus_maybe;
+use mosaic_link::icarus::icarus;
 use mosaic_sim::bridge_model::encode_request;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -137,7 +137,7 @@ fn bridge_and_uart_verilog_match_rust_simulation() {
     ];
     let stim: Vec<Vec<u64>> = rows.iter().map(|(_, before, _)| before[0..7].to_vec()).collect();
     let rust: Vec<Vec<u64>> = rows.iter().map(|(_, _, after)| after[7..16].to_vec()).collect();
-    let ver = icarus_maybe("bridge", &verilog_of(&mut Bridge::new(DIVISOR)), &inputs, &outputs, &stim, &[]);
+    let ver = icarus("bridge", &verilog_of(&mut Bridge::new(DIVISOR)), &inputs, &outputs, &stim, &[]);
     // Data lines matter only with their strobe (the staging RAM starts undefined in Verilog).
     compare("bridge", &outputs, &rust, &ver, |r, i| match i {
         0 => r[1] == 1,
@@ -151,21 +151,15 @@ fn bridge_and_uart_verilog_match_rust_simulation() {
     let stim: Vec<Vec<u64>> = rows.iter().map(|(level, _, _)| vec![0, *level as u64]).collect();
     let rust: Vec<Vec<u64>> = rows.iter().map(|(_, _, after)| after[16..20].to_vec()).collect();
     let outputs = ["rx_data", "rx_valid", "false_starts", "framing_errors"];
-    let ver = icarus_maybe(
-        "uart_rx",
-        &verilog_of(&mut UartRx::new(DIVISOR)),
-        &[("reset", 1), ("rxd", 1)],
-        &outputs,
-        &stim,
-        &[],
-    );
+    let ver =
+        icarus("uart_rx", &verilog_of(&mut UartRx::new(DIVISOR)), &[("reset", 1), ("rxd", 1)], &outputs, &stim, &[]);
     compare("uart_rx", &outputs, &rust, &ver, |_, _| true);
 
     // UartTx: the bridge's offer of each clock.
     let stim: Vec<Vec<u64>> = rows.iter().map(|(_, before, _)| vec![0, before[20], before[21]]).collect();
     let rust: Vec<Vec<u64>> = rows.iter().map(|(_, _, after)| after[22..24].to_vec()).collect();
     let outputs = ["tx_ready", "txd"];
-    let ver = icarus_maybe(
+    let ver = icarus(
         "uart_tx",
         &verilog_of(&mut UartTx::new(DIVISOR)),
         &[("reset", 1), ("tx_data", 8), ("tx_valid", 1)],

@@ -8,31 +8,10 @@ use std::process::Command;
 
 /// Runs `verilog` (top module `top`, input `clock`) in Icarus Verilog: per
 /// clock, applies `stim[t][i]` to `inputs[i]`, clocks, and records the
-/// `outputs` (up to 64 bits wide) after the rising edge. `pokes` are Verilog
-/// statements run before the inputs of clock t are applied (e.g. to preload
-/// a register).
+/// `outputs` (up to 64 bits wide) after the rising edge, `None` where an
+/// output has an x or z bit. `pokes` are Verilog statements run before the
+/// inputs of clock t are applied (e.g. to preload a register).
 pub fn icarus(
-    name: &str,
-    verilog: &str,
-    inputs: &[(&str, usize)],
-    outputs: &[&str],
-    stim: &[Vec<u64>],
-    pokes: &[(usize, &str)],
-) -> Vec<Vec<u64>> {
-    icarus_maybe(name, verilog, inputs, outputs, stim, pokes)
-        .iter()
-        .enumerate()
-        .map(|(t, row)| {
-            row.iter()
-                .zip(outputs)
-                .map(|(w, port)| w.unwrap_or_else(|| panic!("undefined output {port} (x or z) on clock {t}")))
-                .collect()
-        })
-        .collect()
-}
-
-/// As [icarus], with `None` where an output has an x or z bit.
-pub fn icarus_maybe(
     name: &str,
     verilog: &str,
     inputs: &[(&str, usize)],
@@ -45,6 +24,19 @@ pub fn icarus_maybe(
     icarus_hex(name, verilog, inputs, &outputs, &stim, pokes)
         .iter()
         .map(|row| row.iter().map(|w| u64::from_str_radix(w, 16).ok()).collect())
+        .collect()
+}
+
+/// [icarus]'s rows where every output must be defined (panics on an x or z).
+pub fn defined(rows: Vec<Vec<Option<u64>>>) -> Vec<Vec<u64>> {
+    rows.iter()
+        .enumerate()
+        .map(|(t, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(i, w)| w.unwrap_or_else(|| panic!("undefined output {i} (x or z) on clock {t}")))
+                .collect()
+        })
         .collect()
 }
 
