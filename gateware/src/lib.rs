@@ -21,6 +21,7 @@
 //! generated from it.
 
 pub mod params;
+pub mod sim_clock;
 pub mod toolchain;
 pub mod verilog;
 pub mod verilog_settle;

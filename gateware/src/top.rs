@@ -34,7 +34,7 @@ pub trait BoardTop: Block {
 
 /// Writes a board top: the same ports whichever core sits behind the host port.
 macro_rules! board_top {
-    ($(#[$doc:meta])* $name:ident, $core:ty, $cfg:ty) => {
+    ($(#[$doc:meta])* $name:ident, $core:ty, $cfg:ty $(, unused stream $stream:ident)?) => {
         $(#[$doc])*
         #[derive(LogicBlock)]
         pub struct $name {
@@ -109,6 +109,31 @@ macro_rules! board_top {
                 self.host.busy.val()
             }
         }
+
+        // hdl_gen reads the body as this macro writes it out.
+        impl Logic for $name {
+            #[hdl_gen]
+            fn update(&mut self) {
+                clock!(self, clock, host, core);
+                self.host.reset.next = self.reset.val();
+                self.core.reset.next = self.reset.val();
+                self.host.uart_rx.next = self.uart_rx.val();
+                self.uart_tx.next = self.host.uart_tx.val();
+                RegBusMaster::join(&mut self.host.reg_bus, &mut self.core.reg_bus);
+                self.core.snapshot.next = self.host.snapshot.val();
+                self.core.bridge_dropped.next = self.host.dropped.val();
+                for i in 0..self.tx_lines.len() {
+                    self.tx_lines[i].next = self.core.tx_lines[i].val();
+                    self.core.rx_lines[i].next = self.rx_lines[i].val();
+                }
+                self.leds.next = self.core.leds.val();
+                $(
+                    // A host stream unused on a board (the core's traffic generator feeds the link).
+                    self.core.$stream.data.next = 0.into();
+                    self.core.$stream.valid.next = false;
+                )?
+            }
+        }
     };
 }
 
@@ -117,7 +142,8 @@ board_top!(
     /// generator feeds the link; the host stream ports are unused).
     LinkTop,
     LinkCore,
-    CoreConfig
+    CoreConfig,
+    unused stream tx_stream
 );
 board_top!(
     /// The BERT image: host port + [BertCore].
@@ -125,49 +151,6 @@ board_top!(
     BertCore,
     BertConfig
 );
-
-// The two `update`s are the same wiring; they stay apart because hdl_gen
-// reads each function body as written (it cannot see into a macro).
-impl Logic for LinkTop {
-    #[hdl_gen]
-    fn update(&mut self) {
-        clock!(self, clock, host, core);
-        self.host.reset.next = self.reset.val();
-        self.core.reset.next = self.reset.val();
-        self.host.uart_rx.next = self.uart_rx.val();
-        self.uart_tx.next = self.host.uart_tx.val();
-        RegBusMaster::join(&mut self.host.reg_bus, &mut self.core.reg_bus);
-        self.core.snapshot.next = self.host.snapshot.val();
-        self.core.bridge_dropped.next = self.host.dropped.val();
-        for i in 0..self.tx_lines.len() {
-            self.tx_lines[i].next = self.core.tx_lines[i].val();
-            self.core.rx_lines[i].next = self.rx_lines[i].val();
-        }
-        self.leds.next = self.core.leds.val();
-        // The host stream is unused on a board: the core's traffic generator feeds the link.
-        self.core.tx_stream.data.next = 0.into();
-        self.core.tx_stream.valid.next = false;
-    }
-}
-
-impl Logic for BertTop {
-    #[hdl_gen]
-    fn update(&mut self) {
-        clock!(self, clock, host, core);
-        self.host.reset.next = self.reset.val();
-        self.core.reset.next = self.reset.val();
-        self.host.uart_rx.next = self.uart_rx.val();
-        self.uart_tx.next = self.host.uart_tx.val();
-        RegBusMaster::join(&mut self.host.reg_bus, &mut self.core.reg_bus);
-        self.core.snapshot.next = self.host.snapshot.val();
-        self.core.bridge_dropped.next = self.host.dropped.val();
-        for i in 0..self.tx_lines.len() {
-            self.tx_lines[i].next = self.core.tx_lines[i].val();
-            self.core.rx_lines[i].next = self.rx_lines[i].val();
-        }
-        self.leds.next = self.core.leds.val();
-    }
-}
 
 #[cfg(test)]
 mod tests {

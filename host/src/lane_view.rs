@@ -18,17 +18,7 @@ use crate::client::{field_get, Client, ClientError};
 use mosaic_gateware::params::LinkParams;
 use serde::Serialize;
 
-/// The per-lane registers, in lane-offset order (LANE_STATUS first).
-pub const LANE_REGS: [&str; 8] = [
-    "LANE_STATUS",
-    "LANE_SYNC_ERRORS",
-    "LANE_LOCK_LOSSES",
-    "LANE_PRBS_ERRORS",
-    "LANE_BIP_ERRORS",
-    "LANE_SKEW",
-    "LANE_BITS",
-    "LANE_BAD_MARKERS",
-];
+pub use mosaic_gateware::control::regmap::LANE_REGS;
 
 /// BER at and above which a locked lane is shown as bad. A display choice,
 /// not a standard: MOSAIC's lanes measure a median below 2e-8, so a lane at

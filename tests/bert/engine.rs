@@ -99,10 +99,7 @@ impl Bench {
                 self.uut.bit_valid[q].next = v;
                 self.uut.bit_value[q].next = b;
             }
-            self.uut.clock.next = Clock { clk: false };
-            simulate(&mut self.uut, 100);
-            self.uut.clock.next = Clock { clk: true };
-            simulate(&mut self.uut, 100);
+            mosaic_gateware::sim_clock::cycle(&mut self.uut, |u| &mut u.clock);
             self.uut.restart.next = false;
             self.uut.clear.next = false;
             self.uut.snapshot.next = false;

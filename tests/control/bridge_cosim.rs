@@ -11,13 +11,11 @@ use mosaic_gateware::control::bridge::Bridge;
 use mosaic_gateware::control::protocol::REQ_SOF;
 use mosaic_gateware::control::uart_rx::UartRx;
 use mosaic_gateware::control::uart_tx::UartTx;
-use mosaic_gateware::toolchain::run_logged;
-use mosaic_gateware::verilog::{scratch_dir, verilog_of};
+use mosaic_gateware::verilog::verilog_of;
+use mosaic_link::icarus::icarus;
 use mosaic_sim::bridge_model::encode_request;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::fmt::Write as _;
-use std::process::Command;
 
 const DIVISOR: u32 = 4;
 
@@ -55,58 +53,6 @@ fn probe(u: &Bench) -> Vec<u64> {
         b(u.utx.tx_ready.val()),
         b(u.utx.txd.val()),
     ]
-}
-
-/// Runs `verilog` (module `top`, input `clock`) in Icarus: on clock t the
-/// `inputs` (name, width) take `stim[t]`, the clock rises, and the
-/// `outputs` are recorded; `None` where Verilog has an x or z.
-fn icarus(
-    name: &str,
-    verilog: &str,
-    inputs: &[(&str, usize)],
-    outputs: &[&str],
-    stim: &[Vec<u64>],
-) -> Vec<Vec<Option<u64>>> {
-    let dir = scratch_dir("cosim", name).unwrap();
-    let n = stim.len();
-    let mut tb = String::from("module tb;\n  reg clock = 0;\n");
-    for (i, (port, w)) in inputs.iter().enumerate() {
-        writeln!(tb, "  reg [{}:0] {port};\n  reg [{}:0] stim_{port} [0:{}];", w - 1, w - 1, n - 1).unwrap();
-        let hex: String = stim.iter().map(|s| format!("{:x}\n", s[i])).collect();
-        std::fs::write(dir.join(format!("{port}.hex")), hex).unwrap();
-    }
-    for port in outputs {
-        writeln!(tb, "  wire [63:0] {port};").unwrap();
-    }
-    let mut pins = vec![".clock(clock)".to_string()];
-    pins.extend(inputs.iter().map(|(p, _)| format!(".{p}({p})")));
-    pins.extend(outputs.iter().map(|p| format!(".{p}({p})")));
-    writeln!(tb, "  top dut({});\n  integer t;\n  initial begin", pins.join(", ")).unwrap();
-    for (port, _) in inputs {
-        writeln!(tb, "    $readmemh(\"{port}.hex\", stim_{port});").unwrap();
-    }
-    writeln!(tb, "    for (t = 0; t < {n}; t = t + 1) begin").unwrap();
-    for (port, _) in inputs {
-        writeln!(tb, "      {port} = stim_{port}[t];").unwrap();
-    }
-    let fmt = vec!["%h"; outputs.len()].join(" ");
-    writeln!(tb, "      #5 clock = 1;\n      #1 $display(\"@ {fmt}\", {});\n      #4 clock = 0;", outputs.join(", "))
-        .unwrap();
-    tb.push_str("    end\n    $finish;\n  end\nendmodule\n");
-    std::fs::write(dir.join("tb.v"), tb).unwrap();
-    std::fs::write(dir.join("top.v"), verilog).unwrap();
-    let run = |tool: &str, args: &[&str]| {
-        run_logged(tool, Command::new(tool).args(args), &dir, None, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
-    };
-    run("iverilog", &["-o", "sim.vvp", "tb.v", "top.v"]);
-    let text = run("vvp", &["-n", "sim.vvp"]);
-    let rows: Vec<Vec<Option<u64>>> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("@ "))
-        .map(|l| l.split_whitespace().map(|w| u64::from_str_radix(w, 16).ok()).collect())
-        .collect();
-    assert_eq!(rows.len(), n, "vvp printed {} rows for {n} clocks", rows.len());
-    rows
 }
 
 /// Compares Verilog outputs with the recorded rust-hdl ones; `care(row, i)`
@@ -191,7 +137,7 @@ fn bridge_and_uart_verilog_match_rust_simulation() {
     ];
     let stim: Vec<Vec<u64>> = rows.iter().map(|(_, before, _)| before[0..7].to_vec()).collect();
     let rust: Vec<Vec<u64>> = rows.iter().map(|(_, _, after)| after[7..16].to_vec()).collect();
-    let ver = icarus("bridge", &verilog_of(&mut Bridge::new(DIVISOR)), &inputs, &outputs, &stim);
+    let ver = icarus("bridge", &verilog_of(&mut Bridge::new(DIVISOR)), &inputs, &outputs, &stim, &[]);
     // Data lines matter only with their strobe (the staging RAM starts undefined in Verilog).
     compare("bridge", &outputs, &rust, &ver, |r, i| match i {
         0 => r[1] == 1,
@@ -205,7 +151,8 @@ fn bridge_and_uart_verilog_match_rust_simulation() {
     let stim: Vec<Vec<u64>> = rows.iter().map(|(level, _, _)| vec![0, *level as u64]).collect();
     let rust: Vec<Vec<u64>> = rows.iter().map(|(_, _, after)| after[16..20].to_vec()).collect();
     let outputs = ["rx_data", "rx_valid", "false_starts", "framing_errors"];
-    let ver = icarus("uart_rx", &verilog_of(&mut UartRx::new(DIVISOR)), &[("reset", 1), ("rxd", 1)], &outputs, &stim);
+    let ver =
+        icarus("uart_rx", &verilog_of(&mut UartRx::new(DIVISOR)), &[("reset", 1), ("rxd", 1)], &outputs, &stim, &[]);
     compare("uart_rx", &outputs, &rust, &ver, |_, _| true);
 
     // UartTx: the bridge's offer of each clock.
@@ -218,6 +165,7 @@ fn bridge_and_uart_verilog_match_rust_simulation() {
         &[("reset", 1), ("tx_data", 8), ("tx_valid", 1)],
         &outputs,
         &stim,
+        &[],
     );
     compare("uart_tx", &outputs, &rust, &ver, |_, _| true);
 }

@@ -10,10 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use rust_hdl::prelude::*;
 
 fn cycle(uut: &mut EmuLane) {
-    uut.clock.next = Clock { clk: false };
-    simulate(uut, 100);
-    uut.clock.next = Clock { clk: true };
-    simulate(uut, 100);
+    mosaic_gateware::sim_clock::cycle(uut, |u| &mut u.clock);
 }
 
 /// A TX-like line: random bits, each held `osr` samples.

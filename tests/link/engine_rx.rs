@@ -156,10 +156,7 @@ fn lane_bits(rng: &mut ChaCha8Rng, id: u64, blocks: usize, imp: &Impair) -> Vec<
 }
 
 fn cycle(uut: &mut Both) {
-    uut.clock.next = Clock { clk: false };
-    assert!(simulate(uut, 1000), "no settle");
-    uut.clock.next = Clock { clk: true };
-    assert!(simulate(uut, 1000), "no settle");
+    mosaic_gateware::sim_clock::cycle(uut, |u| &mut u.clock);
 }
 
 struct Run {
@@ -400,10 +397,7 @@ impl LanesRun {
             self.uut.lines[q].next = line[self.t];
         }
         self.t += 1;
-        self.uut.clock.next = Clock { clk: false };
-        assert!(simulate(&mut self.uut, 1000));
-        self.uut.clock.next = Clock { clk: true };
-        assert!(simulate(&mut self.uut, 1000));
+        mosaic_gateware::sim_clock::cycle(&mut self.uut, |u| &mut u.clock);
     }
 
     /// Snapshot, then every lane's counters from the read port (the lines

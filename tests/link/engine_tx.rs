@@ -88,10 +88,7 @@ fn run_mode(p: &LinkParams, ids: &[u64], plans: &[Vec<Plan>], clocks: usize, prb
     uut.cfg_prbs_enable.next = prbs.is_some();
     uut.cfg_prbs_pattern.next = (prbs.map_or(0, |p| p.code()) as u64).into();
     let step = |uut: &mut TxLanes| {
-        uut.clock.next = Clock { clk: false };
-        simulate(uut, 1000);
-        uut.clock.next = Clock { clk: true };
-        simulate(uut, 1000);
+        mosaic_gateware::sim_clock::cycle(uut, |u| &mut u.clock);
     };
     uut.reset.next = true;
     step(&mut uut);
@@ -240,10 +237,7 @@ fn the_rx_engine_locks_on_the_tx_engine_and_counts_one_flipped_bit_as_three_bip_
     let mut rx = RxLanes::try_new(&p).unwrap();
     rx.connect_all();
     let step = |rx: &mut RxLanes| {
-        rx.clock.next = Clock { clk: false };
-        simulate(rx, 1000);
-        rx.clock.next = Clock { clk: true };
-        simulate(rx, 1000);
+        mosaic_gateware::sim_clock::cycle(rx, |u| &mut u.clock);
     };
     rx.reset.next = true;
     step(&mut rx);

@@ -8,9 +8,9 @@ use std::process::Command;
 
 /// Runs `verilog` (top module `top`, input `clock`) in Icarus Verilog: per
 /// clock, applies `stim[t][i]` to `inputs[i]`, clocks, and records the
-/// `outputs` (up to 64 bits wide) after the rising edge. `pokes` are Verilog
-/// statements run before the inputs of clock t are applied (e.g. to preload
-/// a register).
+/// `outputs` (up to 64 bits wide) after the rising edge, `None` where an
+/// output has an x or z bit. `pokes` are Verilog statements run before the
+/// inputs of clock t are applied (e.g. to preload a register).
 pub fn icarus(
     name: &str,
     verilog: &str,
@@ -18,14 +18,23 @@ pub fn icarus(
     outputs: &[&str],
     stim: &[Vec<u64>],
     pokes: &[(usize, &str)],
-) -> Vec<Vec<u64>> {
+) -> Vec<Vec<Option<u64>>> {
     let stim: Vec<Vec<String>> = stim.iter().map(|s| s.iter().map(|v| format!("{v:x}")).collect()).collect();
     let outputs: Vec<(&str, usize)> = outputs.iter().map(|p| (*p, 64)).collect();
     icarus_hex(name, verilog, inputs, &outputs, &stim, pokes)
         .iter()
-        .map(|row| {
+        .map(|row| row.iter().map(|w| u64::from_str_radix(w, 16).ok()).collect())
+        .collect()
+}
+
+/// [icarus]'s rows where every output must be defined (panics on an x or z).
+pub fn defined(rows: Vec<Vec<Option<u64>>>) -> Vec<Vec<u64>> {
+    rows.iter()
+        .enumerate()
+        .map(|(t, row)| {
             row.iter()
-                .map(|w| u64::from_str_radix(w, 16).unwrap_or_else(|_| panic!("undefined output {w:?}")))
+                .enumerate()
+                .map(|(i, w)| w.unwrap_or_else(|| panic!("undefined output {i} (x or z) on clock {t}")))
                 .collect()
         })
         .collect()
@@ -85,7 +94,8 @@ pub fn icarus_hex(
     let text = run("vvp", &["-n", "sim.vvp"]);
     let rows: Vec<Vec<String>> = text
         .lines()
-        .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_hexdigit() || c == ' ' || c == 'x' || c == 'z'))
+        // `%h` writes a digit with some x or z bits as X or Z.
+        .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_hexdigit() || " xzXZ".contains(c)))
         .map(|l| l.split_whitespace().map(str::to_string).collect())
         .collect();
     assert_eq!(rows.len(), n, "vvp output:\n{text}");

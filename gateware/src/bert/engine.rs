@@ -32,6 +32,8 @@
 //! the snapshot RAM's read port (at most two rounds and four clocks), so a
 //! register read held off by it sees one consistent snapshot.
 
+use crate::link::engine::ports::SLOT_BITS;
+use crate::link::engine::round_schedule::RoundSchedule;
 use crate::phy::prbs_word::{Popcount32, PrbsWordCheck};
 use rust_hdl::prelude::*;
 
@@ -41,9 +43,6 @@ pub fn max_lanes(osr: usize) -> usize {
     // the pipeline) within the bridge's acknowledge timeout.
     (32 * osr - osr - 1).min(124)
 }
-
-/// Slot (lane index) width: up to 256 lanes.
-const SLOT_BITS: usize = 8;
 
 /// One lane's deserializer: collects 32 recovered bits (first in bit 31)
 /// into `hold` and raises `full` until the engine takes the word.
@@ -129,13 +128,7 @@ pub struct BertEngine {
     /// Counters: errors 0..32, bits 32..64.
     count_ram: RAM<Bits<64>, SLOT_BITS>,
     snap_ram: RAM<Bits<64>, SLOT_BITS>,
-    slot: DFF<Bits<SLOT_BITS>>,
-    req_restart: DFF<Bit>,
-    req_clear: DFF<Bit>,
-    req_snap: DFF<Bit>,
-    round_restart: DFF<Bit>,
-    round_clear: DFF<Bit>,
-    round_snap: DFF<Bit>,
+    rounds: RoundSchedule,
     errors_seen: DFF<Bit>,
     /// The clock after a snapshot or restart write, whose read-back is not
     /// yet in the snapshot RAM's output register.
@@ -170,7 +163,6 @@ pub struct BertEngine {
     word_errors: Signal<Local, Bits<6>>,
     new_state: Signal<Local, Bits<40>>,
     new_counts: Signal<Local, Bits<64>>,
-    last_slot: Constant<Bits<SLOT_BITS>>,
     saturated: Constant<Bits<33>>,
 }
 
@@ -208,13 +200,7 @@ impl BertEngine {
             state_ram: Default::default(),
             count_ram: Default::default(),
             snap_ram: Default::default(),
-            slot: Default::default(),
-            req_restart: Default::default(),
-            req_clear: Default::default(),
-            req_snap: Default::default(),
-            round_restart: Default::default(),
-            round_clear: Default::default(),
-            round_snap: Default::default(),
+            rounds: RoundSchedule::new(slots),
             errors_seen: Default::default(),
             busy_tail: Default::default(),
             a_slot: Default::default(),
@@ -243,7 +229,6 @@ impl BertEngine {
             word_errors: Default::default(),
             new_state: Default::default(),
             new_counts: Default::default(),
-            last_slot: Constant::new(((slots - 1) as u64).into()),
             saturated: Constant::new(0xFFFF_FFFFu64.into()),
         }
     }
@@ -255,13 +240,6 @@ impl Logic for BertEngine {
         dff_setup!(
             self,
             clock,
-            slot,
-            req_restart,
-            req_clear,
-            req_snap,
-            round_restart,
-            round_clear,
-            round_snap,
             errors_seen,
             busy_tail,
             a_slot,
@@ -287,20 +265,11 @@ impl Logic for BertEngine {
         self.snap_ram.write_clock.next = self.clock.val();
 
         // Requests wait for the next round.
-        self.req_restart.d.next = self.req_restart.q.val() | self.restart.val();
-        self.req_clear.d.next = self.req_clear.q.val() | self.clear.val();
-        self.req_snap.d.next = self.req_snap.q.val() | self.snapshot.val();
-        if self.slot.q.val() == self.last_slot.val() {
-            self.slot.d.next = 0.into();
-            self.round_restart.d.next = self.req_restart.q.val() | self.restart.val();
-            self.round_clear.d.next = self.req_clear.q.val() | self.clear.val();
-            self.round_snap.d.next = self.req_snap.q.val() | self.snapshot.val();
-            self.req_restart.d.next = false;
-            self.req_clear.d.next = false;
-            self.req_snap.d.next = false;
-        } else {
-            self.slot.d.next = self.slot.q.val() + 1;
-        }
+        self.rounds.clock.next = self.clock.val();
+        self.rounds.reset.next = self.reset.val();
+        self.rounds.restart.next = self.restart.val();
+        self.rounds.clear.next = self.clear.val();
+        self.rounds.snapshot.next = self.snapshot.val();
         if self.restart.val() | self.clear.val() {
             self.errors_seen.d.next = false;
         }
@@ -314,21 +283,19 @@ impl Logic for BertEngine {
             self.deser[q].reset.next = self.reset.val();
             self.deser[q].bit_valid.next = self.bit_valid[q].val();
             self.deser[q].bit_value.next = self.bit_value[q].val();
-            self.deser[q].take.next = self.slot.q.val().index() == q;
-            if self.slot.q.val().index() == q {
+            self.deser[q].take.next = self.rounds.slot.val().index() == q;
+            if self.rounds.slot.val().index() == q {
                 self.gather_word.next = self.gather_word.val() | self.deser[q].hold.val();
                 self.gather_full.next = self.gather_full.val() | self.deser[q].full.val();
             }
         }
-        self.state_ram.read_address.next = self.slot.q.val();
-        self.count_ram.read_address.next = self.slot.q.val();
-        self.a_slot.d.next = self.slot.q.val();
+        self.state_ram.read_address.next = self.rounds.slot.val();
+        self.count_ram.read_address.next = self.rounds.slot.val();
+        self.a_slot.d.next = self.rounds.slot.val();
         self.a_valid.d.next = true;
         self.a_full.d.next = self.gather_full.val();
         self.a_word.d.next = self.gather_word.val();
-        self.a_flags.d.next = bit_cast::<3, 1>(self.round_restart.q.val().into())
-            | (bit_cast::<3, 1>(self.round_clear.q.val().into()) << 1)
-            | (bit_cast::<3, 1>(self.round_snap.q.val().into()) << 2);
+        self.a_flags.d.next = self.rounds.flags.val();
 
         // Stage B: check the word against the lane's history.
         self.check.history.next = self.state_ram.read_data.val().get_bits::<31>(0);
@@ -441,10 +408,7 @@ impl Logic for BertEngine {
         self.rd_bits.next = self.snap_ram.read_data.val().get_bits::<32>(32);
         // Snapshot RAM writes (snapshot and restart rounds) still to come.
         self.busy_tail.d.next = self.b_flags.q.val().get_bit(2) | self.b_flags.q.val().get_bit(0);
-        self.busy.next = self.req_snap.q.val()
-            | self.req_restart.q.val()
-            | self.round_snap.q.val()
-            | self.round_restart.q.val()
+        self.busy.next = self.rounds.pending.val()
             | (self.a_flags.q.val() & 5).any()
             | (self.b_flags.q.val() & 5).any()
             | self.busy_tail.q.val();
@@ -452,13 +416,6 @@ impl Logic for BertEngine {
 
         if self.reset.val() {
             // The first round clears every lane's state, counters and snapshot.
-            self.slot.d.next = 0.into();
-            self.round_restart.d.next = true;
-            self.round_clear.d.next = false;
-            self.round_snap.d.next = false;
-            self.req_restart.d.next = false;
-            self.req_clear.d.next = false;
-            self.req_snap.d.next = false;
             self.a_valid.d.next = false;
             self.b_valid.d.next = false;
             self.errors_seen.d.next = false;

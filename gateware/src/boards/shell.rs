@@ -152,6 +152,38 @@ macro_rules! board_shell {
                 })
             }
         }
+
+        // hdl_gen reads the body as this macro writes it out.
+        impl<const E: usize, const L: usize> Logic for $name<E, L> {
+            #[hdl_gen]
+            fn update(&mut self) {
+                self.cr.clk_in.next = self.clk_in.val();
+                self.rx_meta.clock.next = self.cr.clock.val();
+                self.rx_sync.clock.next = self.cr.clock.val();
+                self.core.clock.next = self.cr.clock.val();
+                self.core.reset.next = self.cr.reset.val();
+                self.rx_meta.d.next = self.rx_pins.val();
+                self.rx_sync.d.next = self.rx_meta.q.val();
+                // The top's UART receiver synchronizes its input itself.
+                self.core.uart_rx.next = self.uart_rx.val();
+                self.uart_tx.next = self.core.uart_tx.val();
+                self.tx_pins.next = 0.into();
+                for i in 0..self._ext {
+                    self.tx_pins.next = self.tx_pins.val().replace_bit(i, self.core.tx_lines[i].val());
+                    self.core.rx_lines[i].next = self.rx_sync.q.val().get_bit(i);
+                }
+                for i in self._ext..self.core.rx_lines.len() {
+                    self.core.rx_lines[i].next = false;
+                }
+                self.beat.clock.next = self.cr.clock.val();
+                if self.beat.beat.val() {
+                    self.leds_core.next = self.core.leds.val() | self.heartbeat_mask.val();
+                } else {
+                    self.leds_core.next = self.core.leds.val() & !self.heartbeat_mask.val();
+                }
+                self.leds.next = bit_cast::<L, 8>(self.leds_core.val()) ^ self.leds_invert.val();
+            }
+        }
     };
 }
 
@@ -167,69 +199,6 @@ board_shell!(
     BertTop,
     cfg => |clock_hz| BertTop::try_new(&BertConfig { clock_hz, ..BertConfig::new(cfg.params) }, cfg.uart_divisor)
 );
-
-// The two `update`s are the same wiring; hdl_gen reads each body as written.
-impl<const E: usize, const L: usize> Logic for LinkShell<E, L> {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.cr.clk_in.next = self.clk_in.val();
-        self.rx_meta.clock.next = self.cr.clock.val();
-        self.rx_sync.clock.next = self.cr.clock.val();
-        self.core.clock.next = self.cr.clock.val();
-        self.core.reset.next = self.cr.reset.val();
-        self.rx_meta.d.next = self.rx_pins.val();
-        self.rx_sync.d.next = self.rx_meta.q.val();
-        // The top's UART receiver synchronizes its input itself.
-        self.core.uart_rx.next = self.uart_rx.val();
-        self.uart_tx.next = self.core.uart_tx.val();
-        self.tx_pins.next = 0.into();
-        for i in 0..self._ext {
-            self.tx_pins.next = self.tx_pins.val().replace_bit(i, self.core.tx_lines[i].val());
-            self.core.rx_lines[i].next = self.rx_sync.q.val().get_bit(i);
-        }
-        for i in self._ext..self.core.rx_lines.len() {
-            self.core.rx_lines[i].next = false;
-        }
-        self.beat.clock.next = self.cr.clock.val();
-        if self.beat.beat.val() {
-            self.leds_core.next = self.core.leds.val() | self.heartbeat_mask.val();
-        } else {
-            self.leds_core.next = self.core.leds.val() & !self.heartbeat_mask.val();
-        }
-        self.leds.next = bit_cast::<L, 8>(self.leds_core.val()) ^ self.leds_invert.val();
-    }
-}
-
-impl<const E: usize, const L: usize> Logic for BertShell<E, L> {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.cr.clk_in.next = self.clk_in.val();
-        self.rx_meta.clock.next = self.cr.clock.val();
-        self.rx_sync.clock.next = self.cr.clock.val();
-        self.core.clock.next = self.cr.clock.val();
-        self.core.reset.next = self.cr.reset.val();
-        self.rx_meta.d.next = self.rx_pins.val();
-        self.rx_sync.d.next = self.rx_meta.q.val();
-        // The top's UART receiver synchronizes its input itself.
-        self.core.uart_rx.next = self.uart_rx.val();
-        self.uart_tx.next = self.core.uart_tx.val();
-        self.tx_pins.next = 0.into();
-        for i in 0..self._ext {
-            self.tx_pins.next = self.tx_pins.val().replace_bit(i, self.core.tx_lines[i].val());
-            self.core.rx_lines[i].next = self.rx_sync.q.val().get_bit(i);
-        }
-        for i in self._ext..self.core.rx_lines.len() {
-            self.core.rx_lines[i].next = false;
-        }
-        self.beat.clock.next = self.cr.clock.val();
-        if self.beat.beat.val() {
-            self.leds_core.next = self.core.leds.val() | self.heartbeat_mask.val();
-        } else {
-            self.leds_core.next = self.core.leds.val() & !self.heartbeat_mask.val();
-        }
-        self.leds.next = bit_cast::<L, 8>(self.leds_core.val()) ^ self.leds_invert.val();
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -278,10 +278,7 @@ mod tests {
                 self.snapshots.push(t);
             }
             self.fetch_addr = u.fetch.addr.val().index();
-            u.clock.next = Clock { clk: false };
-            simulate(u, 100);
-            u.clock.next = Clock { clk: true };
-            simulate(u, 100);
+            crate::sim_clock::cycle(u, |u| &mut u.clock);
             self.t += 1;
         }
 

@@ -312,10 +312,7 @@ mod tests {
                 start: u.req.start.val(),
                 stage: u.stage.enable.val().then(|| (u.stage.addr.val().to_u64(), u.stage.data.val().to_u64())),
             };
-            u.clock.next = Clock { clk: false };
-            simulate(u, 100);
-            u.clock.next = Clock { clk: true };
-            simulate(u, 100);
+            crate::sim_clock::cycle(u, |u| &mut u.clock);
             seen
         }
 

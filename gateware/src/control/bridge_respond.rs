@@ -206,10 +206,7 @@ mod tests {
             }
             // The buffer answers the address of the clock before.
             read_addr = uut.fetch.addr.val().index();
-            uut.clock.next = Clock { clk: false };
-            simulate(uut, 100);
-            uut.clock.next = Clock { clk: true };
-            simulate(uut, 100);
+            crate::sim_clock::cycle(uut, |u| &mut u.clock);
         }
         (bytes, dones.iter().map(|d| d - last).collect())
     }

@@ -78,10 +78,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     fn cycle(uut: &mut Crc16) {
-        uut.clock.next = Clock { clk: false };
-        simulate(uut, 100);
-        uut.clock.next = Clock { clk: true };
-        simulate(uut, 100);
+        crate::sim_clock::cycle(uut, |u| &mut u.clock);
     }
 
     /// Random strings, random gaps between bytes, random clears: the gateware

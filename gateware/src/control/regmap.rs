@@ -188,6 +188,20 @@ fn delay_field() -> Field {
 pub const LANE_BASE: u16 = 0x0100;
 /// Words per physical lane in the lane status block.
 pub const LANE_STRIDE: u16 = 0x8;
+
+/// The link's per-lane registers, in word-offset order within a lane's
+/// block (LANE_STATUS at 0): the link core's read mux and the host's lane
+/// burst both follow it.
+pub const LANE_REGS: [&str; 8] = [
+    "LANE_STATUS",
+    "LANE_SYNC_ERRORS",
+    "LANE_LOCK_LOSSES",
+    "LANE_PRBS_ERRORS",
+    "LANE_BIP_ERRORS",
+    "LANE_SKEW",
+    "LANE_BITS",
+    "LANE_BAD_MARKERS",
+];
 /// Base of the TX lane map (one word per logical lane).
 pub const TXMAP_BASE: u16 = 0x1000;
 /// Base of the channel emulator (one block per physical lane).
@@ -452,6 +466,14 @@ fn required_feature(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lane_regs_tile_a_lanes_block_in_order() {
+        let m = RegMap::new(&LinkParams::DEFAULT);
+        let words: Vec<u16> = LANE_REGS.iter().map(|n| m.lane_word(n)).collect();
+        assert_eq!(words, (0..LANE_STRIDE).collect::<Vec<_>>());
+        assert!(LANE_REGS.iter().all(|n| m.get(n).is_some_and(|r| r.stride == LANE_STRIDE)));
+    }
 
     #[test]
     fn no_two_registers_share_an_address() {

@@ -210,10 +210,7 @@ mod tests {
         let mut bytes = vec![];
         for &level in line {
             uut.rxd.next = level;
-            uut.clock.next = Clock { clk: false };
-            simulate(&mut uut, 100);
-            uut.clock.next = Clock { clk: true };
-            simulate(&mut uut, 100);
+            crate::sim_clock::cycle(&mut uut, |u| &mut u.clock);
             if uut.rx_valid.val() {
                 bytes.push(uut.rx_data.val().to_u8());
             }
@@ -314,10 +311,7 @@ mod tests {
                 uut.tx.tx_data.next = (*bytes.get(sent).unwrap_or(&0) as u64).into();
                 simulate(&mut uut, 100);
                 let took = uut.tx.tx_valid.val() && uut.tx.tx_ready.val();
-                uut.clock.next = Clock { clk: false };
-                simulate(&mut uut, 100);
-                uut.clock.next = Clock { clk: true };
-                simulate(&mut uut, 100);
+                crate::sim_clock::cycle(&mut uut, |u| &mut u.clock);
                 if took {
                     sent += 1;
                 }

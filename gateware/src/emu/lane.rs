@@ -246,10 +246,7 @@ mod tests {
     }
 
     fn cycle(uut: &mut EmuLane) {
-        uut.clock.next = Clock { clk: false };
-        simulate(uut, 100);
-        uut.clock.next = Clock { clk: true };
-        simulate(uut, 100);
+        crate::sim_clock::cycle(uut, |u| &mut u.clock);
     }
 
     fn built(max_delay: usize, osr: usize, seed: u32) -> EmuLane {

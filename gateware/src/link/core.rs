@@ -27,7 +27,7 @@ use crate::control::ctrl_fields::CtrlFields;
 use crate::control::map_decode::{addr, lane_word, Identity, MapDecode};
 use crate::control::reg_bus::RegBusSlave;
 use crate::control::reg_port::RegPort;
-use crate::control::regmap::RegMap;
+use crate::control::regmap::{RegMap, LANE_REGS};
 use crate::emu::channel::ChannelEmu;
 use crate::emu::lane::MAX_DELAY_BITS;
 use crate::params::{CoreError, LinkParams};
@@ -197,18 +197,6 @@ pub struct LinkCore {
     holdoff_clocks: Constant<Bits<32>>,
     ones: Constant<Bits<32>>,
 }
-
-/// The per-lane registers of the core, in the order of the read mux.
-const LANE_REGS: [&str; 8] = [
-    "LANE_STATUS",
-    "LANE_SYNC_ERRORS",
-    "LANE_LOCK_LOSSES",
-    "LANE_PRBS_ERRORS",
-    "LANE_BIP_ERRORS",
-    "LANE_SKEW",
-    "LANE_BITS",
-    "LANE_BAD_MARKERS",
-];
 
 /// Counter registers of the core, in snapshot order.
 const COUNTERS: [&str; 9] = [

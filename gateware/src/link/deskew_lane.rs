@@ -157,10 +157,7 @@ mod tests {
     use super::*;
 
     fn cycle(uut: &mut DeskewLane) {
-        uut.clock.next = Clock { clk: false };
-        assert!(simulate(uut, 100));
-        uut.clock.next = Clock { clk: true };
-        assert!(simulate(uut, 100));
+        crate::sim_clock::cycle(uut, |u| &mut u.clock);
     }
 
     /// (nonempty, rd_slot, head flags) as the aligner sees them.

@@ -108,10 +108,7 @@ mod tests {
     use super::*;
 
     fn cycle(uut: &mut TxWordStage) {
-        uut.clock.next = Clock { clk: false };
-        simulate(uut, 100);
-        uut.clock.next = Clock { clk: true };
-        simulate(uut, 100);
+        crate::sim_clock::cycle(uut, |u| &mut u.clock);
     }
 
     fn params(lanes: usize) -> LinkParams {

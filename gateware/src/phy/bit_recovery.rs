@@ -250,10 +250,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     fn cycle(uut: &mut BitRecovery) {
-        uut.clock.next = Clock { clk: false };
-        simulate(uut, 100);
-        uut.clock.next = Clock { clk: true };
-        simulate(uut, 100);
+        crate::sim_clock::cycle(uut, |u| &mut u.clock);
     }
 
     /// Line samples for `bits`, each held `osr` samples, starting `phase`

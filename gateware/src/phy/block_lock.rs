@@ -13,8 +13,10 @@
 //!
 //! Outputs are registered: one clock after a `bit_valid`, a payload bit
 //! appears on `pay_valid`/`pay_value`; the last one of a block also carries
-//! `blk_end` with the block's header verdict.
+//! `blk_end` with the block's header verdict. The lock decision is the RX
+//! engine's [BlockLockStep], applied here at each block's last bit.
 
+use crate::link::engine::block_lock_step::BlockLockStep;
 use rust_hdl::prelude::*;
 
 /// Consecutive valid sync headers needed to lock.
@@ -25,7 +27,7 @@ pub const WINDOW: u64 = 64;
 pub const UNLOCK_BAD: u64 = 16;
 
 /// Block framing + clause-49 lock state machine (see the module docs).
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct BlockLock {
     /// Clock.
     pub clock: Signal<In, Clock>,
@@ -68,58 +70,9 @@ pub struct BlockLock {
     deliver_r: DFF<Bit>,
     sh_error_r: DFF<Bit>,
     lost_r: DFF<Bit>,
+    step: BlockLockStep,
     take: Signal<Local, Bit>,
     last: Signal<Local, Bit>,
-    good: Signal<Local, Bit>,
-    cnt_next: Signal<Local, Bits<7>>,
-    bad_next: Signal<Local, Bits<5>>,
-    // rust-hdl emits a Rust `const` verbatim into Verilog, so the limits are Constants.
-    lock_good_c: Constant<Bits<7>>,
-    window_c: Constant<Bits<7>>,
-    unlock_bad_c: Constant<Bits<5>>,
-}
-
-impl Default for BlockLock {
-    fn default() -> Self {
-        Self {
-            clock: Default::default(),
-            reset: Default::default(),
-            bit_valid: Default::default(),
-            bit_value: Default::default(),
-            pay_valid: Default::default(),
-            pay_value: Default::default(),
-            blk_end: Default::default(),
-            sh_valid: Default::default(),
-            sh_ctrl: Default::default(),
-            blk_deliver: Default::default(),
-            sh_error: Default::default(),
-            block_lock: Default::default(),
-            lock_lost: Default::default(),
-            pos: Default::default(),
-            hdr0: Default::default(),
-            hdr1: Default::default(),
-            slip: Default::default(),
-            locked: Default::default(),
-            sh_cnt: Default::default(),
-            bad_cnt: Default::default(),
-            pay_valid_r: Default::default(),
-            pay_value_r: Default::default(),
-            blk_end_r: Default::default(),
-            sh_valid_r: Default::default(),
-            sh_ctrl_r: Default::default(),
-            deliver_r: Default::default(),
-            sh_error_r: Default::default(),
-            lost_r: Default::default(),
-            take: Default::default(),
-            last: Default::default(),
-            good: Default::default(),
-            cnt_next: Default::default(),
-            bad_next: Default::default(),
-            lock_good_c: Constant::new(LOCK_GOOD.into()),
-            window_c: Constant::new(WINDOW.into()),
-            unlock_bad_c: Constant::new(UNLOCK_BAD.into()),
-        }
-    }
 }
 
 impl Logic for BlockLock {
@@ -147,12 +100,11 @@ impl Logic for BlockLock {
         // A slip drops exactly one bit, moving the framing one bit later.
         self.take.next = self.bit_valid.val() & !self.slip.q.val();
         self.last.next = self.take.val() & (self.pos.q.val() == 65);
-        self.good.next = self.hdr0.q.val() ^ self.hdr1.q.val();
-        self.cnt_next.next = self.sh_cnt.q.val() + 1;
-        self.bad_next.next = self.bad_cnt.q.val();
-        if !self.good.val() {
-            self.bad_next.next = self.bad_cnt.q.val() + 1;
-        }
+        self.step.locked.next = self.locked.q.val();
+        self.step.sh_cnt.next = self.sh_cnt.q.val();
+        self.step.bad_cnt.next = self.bad_cnt.q.val();
+        self.step.hdr0.next = self.hdr0.q.val();
+        self.step.hdr1.next = self.hdr1.q.val();
 
         self.pay_valid_r.d.next = false;
         self.blk_end_r.d.next = false;
@@ -177,38 +129,16 @@ impl Logic for BlockLock {
         if self.last.val() {
             self.pos.d.next = 0.into();
             self.blk_end_r.d.next = true;
-            self.sh_valid_r.d.next = self.good.val();
-            self.sh_ctrl_r.d.next = !(!self.hdr0.q.val() & self.hdr1.q.val());
-            self.sh_error_r.d.next = self.locked.q.val() & !self.good.val();
-            self.deliver_r.d.next = self.locked.q.val();
-            if !self.locked.q.val() {
-                if self.good.val() {
-                    self.sh_cnt.d.next = self.cnt_next.val();
-                    if self.cnt_next.val() == self.lock_good_c.val() {
-                        self.locked.d.next = true;
-                        self.deliver_r.d.next = true;
-                        self.sh_cnt.d.next = 0.into();
-                        self.bad_cnt.d.next = 0.into();
-                    }
-                } else {
-                    self.slip.d.next = true;
-                    self.sh_cnt.d.next = 0.into();
-                    self.bad_cnt.d.next = 0.into();
-                }
-            } else if self.bad_next.val() == self.unlock_bad_c.val() {
-                self.locked.d.next = false;
-                self.deliver_r.d.next = false;
-                self.lost_r.d.next = true;
-                self.slip.d.next = true;
-                self.sh_cnt.d.next = 0.into();
-                self.bad_cnt.d.next = 0.into();
-            } else if self.cnt_next.val() == self.window_c.val() {
-                self.sh_cnt.d.next = 0.into();
-                self.bad_cnt.d.next = 0.into();
-            } else {
-                self.sh_cnt.d.next = self.cnt_next.val();
-                self.bad_cnt.d.next = self.bad_next.val();
-            }
+            self.sh_valid_r.d.next = self.step.sh_valid.val();
+            self.sh_ctrl_r.d.next = self.step.sh_ctrl.val();
+            self.sh_error_r.d.next = self.step.sh_error.val();
+            self.deliver_r.d.next = self.step.deliver.val();
+            self.lost_r.d.next = self.step.lock_lost.val();
+            // `take` excludes a pending slip, so the slip flag is clear here.
+            self.slip.d.next = self.step.slip.val();
+            self.locked.d.next = self.step.next_locked.val();
+            self.sh_cnt.d.next = self.step.next_sh_cnt.val();
+            self.bad_cnt.d.next = self.step.next_bad_cnt.val();
         }
 
         self.pay_valid.next = self.pay_valid_r.q.val();
@@ -242,10 +172,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     fn cycle(uut: &mut BlockLock) {
-        uut.clock.next = Clock { clk: false };
-        simulate(uut, 100);
-        uut.clock.next = Clock { clk: true };
-        simulate(uut, 100);
+        crate::sim_clock::cycle(uut, |u| &mut u.clock);
     }
 
     /// Blocks of random payload with the given headers (as line bits).

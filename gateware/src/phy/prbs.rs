@@ -82,6 +82,53 @@ fn tap_table(long: bool) -> Bits<48> {
     table.into()
 }
 
+/// The LFSR taps of the pattern `cfg_pattern` names (combinational), for
+/// the bit-serial generator and checker.
+#[derive(LogicBlock)]
+pub struct PrbsTaps {
+    /// Pattern code (see [PrbsPattern::code]).
+    pub cfg_pattern: Signal<In, Bits<3>>,
+    /// The short and the long tap as history indices (k - 1 and n - 1).
+    pub tap_a: Signal<Out, Bits<TAP_BITS>>,
+    pub tap_b: Signal<Out, Bits<TAP_BITS>>,
+    taps_long: Constant<Bits<48>>,
+    taps_short: Constant<Bits<48>>,
+}
+
+impl PrbsTaps {
+    pub fn new() -> Self {
+        Self {
+            cfg_pattern: Default::default(),
+            tap_a: Default::default(),
+            tap_b: Default::default(),
+            taps_long: Constant::new(tap_table(true)),
+            taps_short: Constant::new(tap_table(false)),
+        }
+    }
+}
+
+impl Default for PrbsTaps {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Logic for PrbsTaps {
+    #[hdl_gen]
+    fn update(&mut self) {
+        // One constant per code, not a shift by `code * 6`: yosys made that
+        // product a DSP multiplier, on the path from CTRL to every lane.
+        self.tap_a.next = self.taps_short.val().get_bits::<TAP_BITS>(0);
+        self.tap_b.next = self.taps_long.val().get_bits::<TAP_BITS>(0);
+        for code in 0..8 {
+            if self.cfg_pattern.val().index() == code {
+                self.tap_a.next = self.taps_short.val().get_bits::<TAP_BITS>(code * 6);
+                self.tap_b.next = self.taps_long.val().get_bits::<TAP_BITS>(code * 6);
+            }
+        }
+    }
+}
+
 /// Bit-serial PRBS generator with a run-time selectable pattern.
 ///
 /// `prbs_out` is the bit to send now; an `enable` consumes it and the next
@@ -101,8 +148,7 @@ pub struct PrbsGen {
     /// The current PRBS bit.
     pub prbs_out: Signal<Out, Bit>,
     lfsr: Lfsr<PRBS_HISTORY>,
-    taps_long: Constant<Bits<48>>,
-    taps_short: Constant<Bits<48>>,
+    taps: PrbsTaps,
 }
 
 impl Default for PrbsGen {
@@ -121,8 +167,7 @@ impl PrbsGen {
             cfg_pattern: Default::default(),
             prbs_out: Default::default(),
             lfsr: Lfsr::new(LfsrMode::Scramble),
-            taps_long: Constant::new(tap_table(true)),
-            taps_short: Constant::new(tap_table(false)),
+            taps: PrbsTaps::new(),
         }
     }
 }
@@ -133,16 +178,9 @@ impl Logic for PrbsGen {
         self.lfsr.clock.next = self.clock.val();
         self.lfsr.reset.next = self.reset.val();
         self.lfsr.enable.next = self.enable.val();
-        // One constant per code, not a shift by `code * 6`: yosys made that
-        // product a DSP multiplier, on the path from CTRL to every lane.
-        self.lfsr.tap_a.next = self.taps_short.val().get_bits::<TAP_BITS>(0);
-        self.lfsr.tap_b.next = self.taps_long.val().get_bits::<TAP_BITS>(0);
-        for code in 0..8 {
-            if self.cfg_pattern.val().index() == code {
-                self.lfsr.tap_a.next = self.taps_short.val().get_bits::<TAP_BITS>(code * 6);
-                self.lfsr.tap_b.next = self.taps_long.val().get_bits::<TAP_BITS>(code * 6);
-            }
-        }
+        self.taps.cfg_pattern.next = self.cfg_pattern.val();
+        self.lfsr.tap_a.next = self.taps.tap_a.val();
+        self.lfsr.tap_b.next = self.taps.tap_b.val();
         self.lfsr.data_in.next = self.lfsr.history_zero.val();
         self.lfsr.free_run.next = false;
         self.prbs_out.next = self.lfsr.data_out.val();
@@ -192,8 +230,7 @@ pub struct PrbsCheck {
     /// This clock's bit is mispredicted (combinational, with `enable`).
     pub bit_error: Signal<Out, Bit>,
     lfsr: Lfsr<PRBS_HISTORY>,
-    taps_long: Constant<Bits<48>>,
-    taps_short: Constant<Bits<48>>,
+    taps: PrbsTaps,
     lock_good: Constant<Bits<7>>,
     window_last: Constant<Bits<7>>,
     unlock_errors: Constant<Bits<7>>,
@@ -227,8 +264,7 @@ impl PrbsCheck {
             bits: Default::default(),
             bit_error: Default::default(),
             lfsr: Lfsr::new(LfsrMode::Descramble),
-            taps_long: Constant::new(tap_table(true)),
-            taps_short: Constant::new(tap_table(false)),
+            taps: PrbsTaps::new(),
             lock_good: Constant::new(PRBS_LOCK_GOOD.into()),
             window_last: Constant::new((PRBS_WINDOW - 1).into()),
             unlock_errors: Constant::new(PRBS_UNLOCK_ERRORS.into()),
@@ -253,16 +289,9 @@ impl Logic for PrbsCheck {
         // Hunting: predict from the line (self-synchronizing). Locked: run
         // on the predictions, so each flipped bit counts once.
         self.lfsr.free_run.next = self.locked.q.val();
-        // One constant per code, not a shift by `code * 6`: yosys made that
-        // product a DSP multiplier, on the path from CTRL to every lane.
-        self.lfsr.tap_a.next = self.taps_short.val().get_bits::<TAP_BITS>(0);
-        self.lfsr.tap_b.next = self.taps_long.val().get_bits::<TAP_BITS>(0);
-        for code in 0..8 {
-            if self.cfg_pattern.val().index() == code {
-                self.lfsr.tap_a.next = self.taps_short.val().get_bits::<TAP_BITS>(code * 6);
-                self.lfsr.tap_b.next = self.taps_long.val().get_bits::<TAP_BITS>(code * 6);
-            }
-        }
+        self.taps.cfg_pattern.next = self.cfg_pattern.val();
+        self.lfsr.tap_a.next = self.taps.tap_a.val();
+        self.lfsr.tap_b.next = self.taps.tap_b.val();
         self.bit_error.next = self.enable.val() & self.lfsr.data_out.val();
         self.lock.next = self.locked.q.val();
         self.errors.next = self.err_count.q.val();
@@ -317,5 +346,27 @@ impl Logic for PrbsCheck {
             self.window_pos.d.next = 0.into();
             self.window_errors.d.next = 0.into();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each code selects its polynomial's taps as history indices (k - 1,
+    /// n - 1); codes past the table read as PRBS31.
+    #[test]
+    fn taps_follow_the_pattern_code() {
+        let mut uut = PrbsTaps::new();
+        uut.connect_all();
+        let mut seen = vec![];
+        for code in 0..8u64 {
+            uut.cfg_pattern.next = code.into();
+            simulate(&mut uut, 10);
+            seen.push((uut.tap_a.val().index(), uut.tap_b.val().index()));
+        }
+        // x^7 + x^6 + 1, x^9 + x^5 + 1, x^15 + x^14 + 1, x^23 + x^18 + 1, x^31 + x^28 + 1.
+        let p31 = (27, 30);
+        assert_eq!(seen, [(5, 6), (4, 8), (13, 14), (17, 22), p31, p31, p31, p31]);
     }
 }

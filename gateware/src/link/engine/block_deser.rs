@@ -86,10 +86,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     fn cycle(uut: &mut BlockDeser) {
-        uut.clock.next = Clock { clk: false };
-        simulate(uut, 100);
-        uut.clock.next = Clock { clk: true };
-        simulate(uut, 100);
+        crate::sim_clock::cycle(uut, |u| &mut u.clock);
     }
 
     fn as_bits(hold: Bits<66>) -> Vec<bool> {

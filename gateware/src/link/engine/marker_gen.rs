@@ -6,6 +6,7 @@
 //! word, or an idle control block when it has none. BIP-8 folds the
 //! payload of every non-marker block, idles included. Combinational.
 
+use super::bip_fold::Bip8Fold;
 use crate::link::marker::MARKER_FIXED_VALUE;
 use crate::phy::block_format::IDLE_PAYLOAD;
 use rust_hdl::prelude::*;
@@ -31,7 +32,7 @@ pub struct TxBlockStep {
     /// The period state after it.
     pub next_bcount: Signal<Out, Bits<17>>,
     pub next_bip: Signal<Out, Bits<8>>,
-    fold: Signal<Local, Bits<8>>,
+    fold: Bip8Fold,
     check: Signal<Local, Bits<4>>,
     last_block: Constant<Bits<17>>,
     fixed: Constant<Bits<64>>,
@@ -85,15 +86,8 @@ impl Logic for TxBlockStep {
             self.payload.next = self.idle.val();
             self.ctrl.next = true;
         }
-        self.fold.next = self.payload.val().get_bits::<8>(0)
-            ^ self.payload.val().get_bits::<8>(8)
-            ^ self.payload.val().get_bits::<8>(16)
-            ^ self.payload.val().get_bits::<8>(24)
-            ^ self.payload.val().get_bits::<8>(32)
-            ^ self.payload.val().get_bits::<8>(40)
-            ^ self.payload.val().get_bits::<8>(48)
-            ^ self.payload.val().get_bits::<8>(56);
-        self.next_bip.next = self.bip.val() ^ self.fold.val();
+        self.fold.payload.next = self.payload.val();
+        self.next_bip.next = self.bip.val() ^ self.fold.fold.val();
         if self.bcount.val() == 0 {
             self.next_bip.next = 0.into();
         }

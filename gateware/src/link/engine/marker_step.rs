@@ -20,6 +20,7 @@
 //! The BIP difference is counted at once (popcount) instead of one bit per
 //! clock: the same count, and nothing is left running between visits.
 
+use super::bip_fold::Bip8Fold;
 use crate::link::marker::{MARKER_FIXED_MASK, MARKER_FIXED_VALUE};
 use crate::phy::prbs_word::Popcount32;
 use rust_hdl::prelude::*;
@@ -70,7 +71,7 @@ pub struct MarkerStep {
     blk_id: Signal<Local, Bits<12>>,
     is_inv_marker: Signal<Local, Bit>,
     at_slot: Signal<Local, Bit>,
-    fold: Signal<Local, Bits<8>>,
+    fold: Bip8Fold,
     last_block: Constant<Bits<17>>,
     fixed_mask: Constant<Bits<64>>,
     fixed_value: Constant<Bits<64>>,
@@ -142,14 +143,7 @@ impl Logic for MarkerStep {
             & !self.bad.val()
             & ((!self.payload.val() & self.fixed_mask.val()) == self.fixed_value.val())
             & (self.payload.val().get_bits::<8>(40) == !self.payload.val().get_bits::<8>(48));
-        self.fold.next = self.payload.val().get_bits::<8>(0)
-            ^ self.payload.val().get_bits::<8>(8)
-            ^ self.payload.val().get_bits::<8>(16)
-            ^ self.payload.val().get_bits::<8>(24)
-            ^ self.payload.val().get_bits::<8>(32)
-            ^ self.payload.val().get_bits::<8>(40)
-            ^ self.payload.val().get_bits::<8>(48)
-            ^ self.payload.val().get_bits::<8>(56);
+        self.fold.payload.next = self.payload.val();
         self.at_slot.next = self.mlock.val() & (self.bcount.val() == self.last_block.val());
         self.marker_slot.next = (self.at_slot.val() & (self.ctrl.val() | self.bad.val())) | self.is_marker.val();
         self.write.next = self.valid.val()
@@ -213,7 +207,7 @@ impl Logic for MarkerStep {
                 }
             } else {
                 self.next_bcount.next = self.bcount.val() + 1;
-                self.next_bip_acc.next = self.bip_acc.val() ^ self.fold.val();
+                self.next_bip_acc.next = self.bip_acc.val() ^ self.fold.fold.val();
             }
         }
         if !self.block_lock.val() {

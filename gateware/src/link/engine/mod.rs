@@ -60,6 +60,7 @@
 //!
 //! Interfaces between the blocks are `LogicInterface` pairs ([ports]).
 
+pub mod bip_fold;
 pub mod block_deser;
 pub mod block_lock_step;
 pub mod block_ser;
@@ -70,6 +71,7 @@ pub mod marker_step;
 pub mod ports;
 pub mod prbs_block;
 pub mod prbs_block_check;
+pub mod round_schedule;
 pub mod rx_engine;
 pub mod rx_lanes;
 pub mod scramble;
@@ -96,4 +98,28 @@ pub fn max_lanes(osr: usize) -> usize {
 /// boundary is at clock 66 x OSR - 1).
 pub fn tx_max_lanes(osr: usize) -> usize {
     (66 * osr).saturating_sub(4).min(1 << ports::SLOT_BITS)
+}
+
+/// The link's own rules, then one engine's lane bound: `bound` lanes at the
+/// link's OSR for the `engine` ("RX" or "TX"), whose lanes `pace` ("give" or
+/// "need") a block every 66 x OSR clocks.
+fn check_lane_bound(
+    p: &crate::params::LinkParams,
+    engine: &str,
+    bound: fn(usize) -> usize,
+    pace: &str,
+) -> Result<(), crate::params::ParamError> {
+    p.validate()?;
+    let (lanes, osr) = (p.physical_lanes(), p.osr);
+    if lanes > bound(osr) {
+        return Err(crate::params::ParamError::OutOfRange {
+            name: "lanes + spares (N + S)",
+            rule: format!(
+                "at most {} for one {engine} engine at OSR {osr} (a lane {pace} a block every 66 x OSR clocks)",
+                bound(osr)
+            ),
+            value: lanes,
+        });
+    }
+    Ok(())
 }

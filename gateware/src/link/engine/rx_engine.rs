@@ -74,9 +74,10 @@ use super::block_lock_step::BlockLockStep;
 use super::descramble::Descramble64;
 use super::lane_state::{LaneStateRam, COUNT_BITS, LINK_BITS, STATE_BITS};
 use super::marker_step::MarkerStep;
-use super::max_lanes;
 use super::ports::{AlignedBlockSource, BlockSink, LaneReadResponder, SLOT_BITS};
 use super::prbs_block_check::PrbsBlockCheck;
+use super::round_schedule::RoundSchedule;
+use super::{check_lane_bound, max_lanes};
 use crate::control::regmap::RegMap;
 use crate::params::{LinkParams, ParamError};
 use rust_hdl::prelude::*;
@@ -130,13 +131,7 @@ pub struct RxEngine {
     alarm_acc_lane: DFF<Bits<12>>,
     alarm_r: DFF<Bit>,
     alarm_lane_r: DFF<Bits<12>>,
-    slot: DFF<Bits<SLOT_BITS>>,
-    req_restart: DFF<Bit>,
-    req_clear: DFF<Bit>,
-    req_snap: DFF<Bit>,
-    round_restart: DFF<Bit>,
-    round_clear: DFF<Bit>,
-    round_snap: DFF<Bit>,
+    rounds: RoundSchedule,
     busy_tail: DFF<Bit>,
     // Stage A -> R.
     a_slot: DFF<Bits<SLOT_BITS>>,
@@ -214,19 +209,7 @@ pub struct RxEngine {
 impl RxEngine {
     /// The link's own rules, then the engine's lane bound ([max_lanes]).
     pub fn check(p: &LinkParams) -> Result<(), ParamError> {
-        p.validate()?;
-        let (lanes, osr) = (p.physical_lanes(), p.osr);
-        if lanes > max_lanes(osr) {
-            return Err(ParamError::OutOfRange {
-                name: "lanes + spares (N + S)",
-                rule: format!(
-                    "at most {} for one RX engine at OSR {osr} (a lane gives a block every 66 x OSR clocks)",
-                    max_lanes(osr)
-                ),
-                value: lanes,
-            });
-        }
-        Ok(())
+        check_lane_bound(p, "RX", max_lanes, "gives")
     }
 
     /// An engine for a link's physical lanes (N + S) at its OSR and marker
@@ -268,13 +251,7 @@ impl RxEngine {
             alarm_acc_lane: Default::default(),
             alarm_r: Default::default(),
             alarm_lane_r: Default::default(),
-            slot: Default::default(),
-            req_restart: Default::default(),
-            req_clear: Default::default(),
-            req_snap: Default::default(),
-            round_restart: Default::default(),
-            round_clear: Default::default(),
-            round_snap: Default::default(),
+            rounds: RoundSchedule::new(slots),
             busy_tail: Default::default(),
             a_slot: Default::default(),
             a_valid: Default::default(),
@@ -349,13 +326,6 @@ impl Logic for RxEngine {
         dff_setup!(
             self,
             clock,
-            slot,
-            req_restart,
-            req_clear,
-            req_snap,
-            round_restart,
-            round_clear,
-            round_snap,
             busy_tail,
             a_slot,
             a_valid,
@@ -420,21 +390,14 @@ impl Logic for RxEngine {
             self.req_prbs_clear.q.val() | (self.cfg_prbs_enable.val() & !self.prbs_mode.q.val());
 
         // Requests wait for the next round.
-        self.req_restart.d.next = self.req_restart.q.val() | self.restart.val();
-        self.req_clear.d.next = self.req_clear.q.val() | self.clear.val();
-        self.req_snap.d.next = self.req_snap.q.val() | self.snapshot.val();
-        if self.slot.q.val() == self.last_slot.val() {
-            self.slot.d.next = 0.into();
-            self.round_restart.d.next = self.req_restart.q.val() | self.restart.val();
-            self.round_clear.d.next = self.req_clear.q.val() | self.clear.val();
-            self.round_snap.d.next = self.req_snap.q.val() | self.snapshot.val();
+        self.rounds.clock.next = self.clock.val();
+        self.rounds.reset.next = self.reset.val();
+        self.rounds.restart.next = self.restart.val();
+        self.rounds.clear.next = self.clear.val();
+        self.rounds.snapshot.next = self.snapshot.val();
+        if self.rounds.last.val() {
             self.round_prbs_clear.d.next = self.req_prbs_clear.q.val();
-            self.req_restart.d.next = false;
-            self.req_clear.d.next = false;
-            self.req_snap.d.next = false;
             self.req_prbs_clear.d.next = false;
-        } else {
-            self.slot.d.next = self.slot.q.val() + 1;
         }
 
         // Stage A: gather the slot's block (an AND-OR over the lanes, which
@@ -443,26 +406,24 @@ impl Logic for RxEngine {
         self.gather_block.next = 0.into();
         self.gather_full.next = false;
         for q in 0..self.lanes.len() {
-            self.lanes[q].take.next = self.slot.q.val().index() == q;
+            self.lanes[q].take.next = self.rounds.slot.val().index() == q;
             self.lanes[q].slip.next = self.b_valid.q.val()
                 & self.b_full.q.val()
                 & self.b_slip.q.val()
                 & !self.prbs_mode.q.val()
                 & (self.b_slot.q.val().index() == q);
-            if self.slot.q.val().index() == q {
+            if self.rounds.slot.val().index() == q {
                 self.gather_block.next = self.gather_block.val() | self.lanes[q].hold.val();
                 self.gather_full.next = self.gather_full.val() | self.lanes[q].full.val();
             }
         }
-        self.ram.rd_addr.next = self.slot.q.val();
-        self.a_slot.d.next = self.slot.q.val();
+        self.ram.rd_addr.next = self.rounds.slot.val();
+        self.a_slot.d.next = self.rounds.slot.val();
         self.a_valid.d.next = true;
         self.a_full.d.next = self.gather_full.val();
         self.a_block.d.next = self.gather_block.val();
-        self.a_flags.d.next = bit_cast::<4, 1>(self.round_restart.q.val().into())
-            | (bit_cast::<4, 1>(self.round_clear.q.val().into()) << 1)
-            | (bit_cast::<4, 1>(self.round_snap.q.val().into()) << 2)
-            | (bit_cast::<4, 1>(self.round_prbs_clear.q.val().into()) << 3);
+        self.a_flags.d.next =
+            bit_cast::<4, 3>(self.rounds.flags.val()) | (bit_cast::<4, 1>(self.round_prbs_clear.q.val().into()) << 3);
 
         // Stage R: the record into a register; the counts read (they
         // arrive in stage B, straight into b_counts).
@@ -704,10 +665,7 @@ impl Logic for RxEngine {
 
         // Snapshot RAM writes (snapshot and restart rounds) still to come.
         self.busy_tail.d.next = self.b_flags.q.val().get_bit(2) | self.b_flags.q.val().get_bit(0);
-        self.busy.next = self.req_snap.q.val()
-            | self.req_restart.q.val()
-            | self.round_snap.q.val()
-            | self.round_restart.q.val()
+        self.busy.next = self.rounds.pending.val()
             | (self.a_flags.q.val() & 5).any()
             | (self.r_flags.q.val() & 5).any()
             | (self.b_flags.q.val() & 5).any()
@@ -715,13 +673,6 @@ impl Logic for RxEngine {
 
         if self.reset.val() {
             // The first round clears every lane's record, counters and snapshot.
-            self.slot.d.next = 0.into();
-            self.round_restart.d.next = true;
-            self.round_clear.d.next = false;
-            self.round_snap.d.next = false;
-            self.req_restart.d.next = false;
-            self.req_clear.d.next = false;
-            self.req_snap.d.next = false;
             self.req_prbs_clear.d.next = false;
             self.round_prbs_clear.d.next = false;
             self.a_valid.d.next = false;

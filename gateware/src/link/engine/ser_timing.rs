@@ -100,10 +100,7 @@ mod tests {
     use super::*;
 
     fn cycle(uut: &mut SerTiming) {
-        uut.clock.next = Clock { clk: false };
-        simulate(uut, 100);
-        uut.clock.next = Clock { clk: true };
-        simulate(uut, 100);
+        crate::sim_clock::cycle(uut, |u| &mut u.clock);
     }
 
     /// The clocks (counted from 0 after the reset clock) on which each strobe is high.

@@ -46,8 +46,8 @@ use super::marker_gen::TxBlockStep;
 use super::ports::{LaneIdController, LineBlockSource, TxWordReader, SLOT_BITS};
 use super::prbs_block::PrbsBlockGen;
 use super::scramble::Scramble64;
-use super::tx_max_lanes;
 use super::tx_state::{TxStateRam, TX_STATE_BITS};
+use super::{check_lane_bound, tx_max_lanes};
 use crate::params::{LinkParams, ParamError};
 use rust_hdl::prelude::*;
 
@@ -105,18 +105,8 @@ impl TxEngine {
     /// An engine for a link's physical lanes (N + S) at its OSR and marker
     /// period; more lanes than [tx_max_lanes] at that OSR are refused.
     pub fn try_new(p: &LinkParams) -> Result<Self, ParamError> {
-        p.validate()?;
-        let (lanes, osr) = (p.physical_lanes(), p.osr);
-        if lanes > tx_max_lanes(osr) {
-            return Err(ParamError::OutOfRange {
-                name: "lanes + spares (N + S)",
-                rule: format!(
-                    "at most {} for one TX engine at OSR {osr} (a lane needs a block every 66 x OSR clocks)",
-                    tx_max_lanes(osr)
-                ),
-                value: lanes,
-            });
-        }
+        check_lane_bound(p, "TX", tx_max_lanes, "needs")?;
+        let lanes = p.physical_lanes();
         let slots = lanes.max(4);
         Ok(Self {
             clock: Default::default(),

@@ -70,10 +70,7 @@ mod tests {
     }
 
     fn cycle(uut: &mut TxStateRam) {
-        uut.clock.next = Clock { clk: false };
-        simulate(uut, 100);
-        uut.clock.next = Clock { clk: true };
-        simulate(uut, 100);
+        crate::sim_clock::cycle(uut, |u| &mut u.clock);
     }
 
     #[test]
