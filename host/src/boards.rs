@@ -2,17 +2,8 @@
 //! PLL, pins and programmer. `mosaic build` and `mosaic flash` look a board
 //! up here by name (like openFPGALoader's `--board`).
 
-pub use mosaic_gateware::boards::CoreKind;
+pub use mosaic_gateware::boards::{CoreKind, Family};
 use thiserror::Error;
-
-/// FPGA family: decides the synthesis, place-and-route and packing tools.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Family {
-    /// Lattice iCE40: yosys synth_ice40, nextpnr-ice40, icepack.
-    Ice40,
-    /// Lattice ECP5: yosys synth_ecp5, nextpnr-ecp5, ecppack (yowasp builds).
-    Ecp5,
-}
 
 /// Which PLL primitive turns the oscillator into the link clock.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
