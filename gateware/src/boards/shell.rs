@@ -265,6 +265,9 @@ mod tests {
         assert!(v.contains("core$rx_lines$20 = rx_sync$q[20]"), "pin lane 20");
         assert!(v.contains("core$rx_lines$21 = 1'b0"), "dark lane 21");
         assert!(!v.contains("rx_sync$q[21]"));
+        // An ECP5 board's emulator keeps its delay lines and register read
+        // copy in LUT RAM.
+        assert!(v.contains("$emu$lanes$0$ram_delay$0") && v.contains("$emu$copy$0"), "ECP5 emulator in LUT RAM");
         assert_eq!(
             board_verilog(21, 8, &ShellConfig { ext_lanes: 22, ..cfg }).unwrap_err(),
             "external lanes must be at most 21 (the board's lane pins and the lanes), not 22"
@@ -319,6 +322,8 @@ mod tests {
         // The UART goes through the bridge (not echoed), lanes 0..3 reach
         // pins and lanes 3 and 4 are dark outside the FPGA.
         assert!(v.contains("module top$core$host$bridge"), "bridge");
+        // An iCE40 (no LUT RAM) keeps the emulator in flip-flops.
+        assert!(v.contains("$emu$lanes$0") && !v.contains("ram_delay") && !v.contains("$emu$copy"), "iCE40 emulator");
         assert!(v.contains("core$rx_lines$2 = rx_sync$q[2]"), "pin lane 2");
         assert!(v.contains("core$rx_lines$3 = 1'b0") && v.contains("core$rx_lines$4 = 1'b0"), "dark lanes");
         assert_eq!(

@@ -448,9 +448,9 @@ mod tests {
         let regs = yosys_synth_ecp5("channel_emu_regs", &regs).unwrap();
         let ram = yosys_synth_ecp5("channel_emu_lutram", &ram).unwrap();
         println!("ChannelEmu(8 lanes, 127 bits) on ECP5: registers {regs:?}, LUT RAM {ram:?}");
-        // Per lane 8 cells of delay line; the register copy 1 + 4 + 8 + 3
+        // Per lane 2 cells of delay line; the register copy 1 + 4 + 8 + 3
         // cells of 16 lanes x 4 bits (CTRL, DELAY, RATE, SOURCE).
-        assert_eq!((regs.lutrams, ram.lutrams), (0, 8 * 8 + 16), "{regs:?} {ram:?}");
+        assert_eq!((regs.lutrams, ram.lutrams), (0, 8 * 2 + 16), "{regs:?} {ram:?}");
         assert!(ram.luts * 3 < regs.luts * 2, "{regs:?} {ram:?}");
     }
 }

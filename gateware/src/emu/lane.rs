@@ -444,9 +444,9 @@ mod tests {
         let regs = yosys_synth_ecp5("emu_lane_regs", &regs).unwrap();
         let ram = yosys_synth_ecp5("emu_lane_lutram", &ram).unwrap();
         println!("EmuLane(127, osr 4) on ECP5: registers {regs:?}, LUT RAM {ram:?}");
-        // The 127-bit delay line: 8 LUT RAM cells of 16 x 4 (1 bit used)
-        // instead of 127 FFs and the 128:1 tap mux.
-        assert_eq!((regs.lutrams, ram.lutrams), (0, 8), "{regs:?} {ram:?}");
+        // The 127-bit delay line: 2 LUT RAM cells of 16 x 4 instead of
+        // 127 FFs and the 128:1 tap mux.
+        assert_eq!((regs.lutrams, ram.lutrams), (0, 2), "{regs:?} {ram:?}");
         assert!(ram.luts < regs.luts && ram.ffs + 100 < regs.ffs, "{regs:?} {ram:?}");
     }
 }

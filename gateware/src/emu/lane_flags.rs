@@ -7,6 +7,7 @@
 //! OR; here the flags are one vector and a read is one indexed select.
 //! Lanes beyond the flags read 0 and cannot be set.
 
+use crate::emu::permutation::sel_bits;
 use rust_hdl::prelude::*;
 
 /// Width of the lane ports (as the emulator's `wr_lane`/`rd_lane`).
@@ -70,14 +71,29 @@ impl Logic for LaneFlags {
     }
     fn hdl(&self) -> Verilog {
         let n = self._flags.len();
-        Verilog::Custom(format!(
+        // Written flag by flag and indexed by the low bits that number the
+        // lanes, after the range check: `flags[set_lane] <= 1` with the
+        // 12-bit index made yosys build a shifter (~8 ECP5 LUT4 a flag).
+        let k = sel_bits(n);
+        let mut v = format!(
             "reg [{last}:0] flags;\n\
-             always @(posedge clock) begin\n   if (reset) flags <= {n}'h0;\n   \
-             else if (set && (set_lane < {n})) flags[set_lane] <= 1'b1;\nend\n\
-             always @(*) begin\n   set_lane_flag = (set_lane < {n}) ? flags[set_lane] : 1'b0;\n   \
-             rd_flag = (rd_lane < {n}) ? flags[rd_lane] : 1'b0;\nend\n",
+             wire set_hit = set && (set_lane < {n});\n\
+             always @(posedge clock) begin\n   if (reset) flags <= {n}'h0;\n   else begin\n",
             last = n - 1
-        ))
+        );
+        for i in 0..n {
+            v.push_str(&format!(
+                "      if (set_hit && (set_lane[{kl}:0] == {k}'d{i})) flags[{i}] <= 1'b1;\n",
+                kl = k - 1
+            ));
+        }
+        v.push_str(&format!(
+            "   end\nend\n\
+             always @(*) begin\n   set_lane_flag = (set_lane < {n}) ? flags[set_lane[{kl}:0]] : 1'b0;\n   \
+             rd_flag = (rd_lane < {n}) ? flags[rd_lane[{kl}:0]] : 1'b0;\nend\n",
+            kl = k - 1
+        ));
+        Verilog::Custom(v)
     }
 }
 
