@@ -9,10 +9,14 @@
 //! link core muxes sources.
 //!
 //! Cost is kept small because the ULX3S should hold ~100 of these: the delay
-//! line stores one FF per *line bit* (not per sample), the random source is a
+//! line stores one bit per *line bit* (not per sample), the random source is a
 //! 32-bit xorshift (a linear feedback generator of period 2^32 - 1, whose
 //! successive states are not shifted copies of each other, unlike a plain
 //! shift-register LFSR, so successive flip decisions are independent enough).
+//! The delay line is stored as the family suits ([EmuStyle]): in the
+//! Registers style a 128-bit shift register read by a 128:1 tap mux (the
+//! iCE40 has no LUT RAM), in the LutRam style a circular buffer in LUT RAM
+//! ([RamDelayLine], ECP5). Both give the same output, cycle for cycle.
 //!
 //! ## Timing
 //! The input carries one sample per clock, each line bit held OSR clocks (as
@@ -444,9 +448,9 @@ mod tests {
         let regs = yosys_synth_ecp5("emu_lane_regs", &regs).unwrap();
         let ram = yosys_synth_ecp5("emu_lane_lutram", &ram).unwrap();
         println!("EmuLane(127, osr 4) on ECP5: registers {regs:?}, LUT RAM {ram:?}");
-        // The 127-bit delay line: 2 LUT RAM cells of 16 x 4 instead of
-        // 127 FFs and the 128:1 tap mux.
-        assert_eq!((regs.lutrams, ram.lutrams), (0, 2), "{regs:?} {ram:?}");
+        // The 127-bit delay line: 8 LUT RAM cells of 16 x 4 (1 bit used)
+        // instead of 127 FFs and the 128:1 tap mux.
+        assert_eq!((regs.lutrams, ram.lutrams), (0, 8), "{regs:?} {ram:?}");
         assert!(ram.luts < regs.luts && ram.ffs + 100 < regs.ffs, "{regs:?} {ram:?}");
     }
 }

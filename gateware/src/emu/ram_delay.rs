@@ -3,23 +3,21 @@
 //! tap mux.
 //!
 //! ```text
-//!  line_in ─► stage (3 newest bits) ─► every 4th bit: LutRam[wp / 4] = 4 bits
-//!  delayed = delay == 0      ? line_in
-//!          : fill < delay    ? 0                    (fewer bits since reset)
-//!          : delay <= wp % 4 ? stage[delay - 1]     (the word not yet stored)
-//!          :                   LutRam[(wp - delay) / 4] bit of (wp - delay) % 4
+//!  line_in ─► LutRam[wp] (on advance; wp += 1)      fill: bits stored since reset
+//!  delayed = delay == 0 ? line_in : fill >= delay ? LutRam[wp - delay] : 0
 //! ```
 //!
 //! It answers exactly what the shift register does at a line bit's start:
 //! the bit `delay` bit starts ago, 0 where fewer bits arrived since reset
-//! (the cleared register's zeros), the current input at delay 0. Why four
-//! bits a word: an ECP5 LUT RAM cell is 16 words x 4 bits, so 128 bits fit
-//! 2 cells instead of 8 with one bit a word. The buffer holds
-//! `max_delay_bits` rounded up to a power of two (at least one word), so
-//! the pointers wrap by themselves; the word being filled still holds the
-//! bits one buffer length back until it is stored, so every delay up to
-//! the buffer length is there. `fill` saturates at `max_delay_bits`, the
-//! largest delay asked.
+//! (the cleared register's zeros), the current input at delay 0. The buffer
+//! holds `max_delay_bits` rounded up to a power of two, so the pointers
+//! wrap by themselves; `fill` saturates at `max_delay_bits`, the largest
+//! delay asked.
+//!
+//! One bit a word uses a quarter of each 16 x 4 cell (8 cells for 127
+//! bits). Packing 4 bits a word (a 3-bit stage, 2 cells) was tried: on
+//! ECP5 it cost 29 LUT4 a lane more (250 against 221) for 6 cells (36
+//! LUT4 sites) less, no net gain, so the simpler form stays.
 //!
 //! [EmuStyle::LutRam]: crate::emu::style::EmuStyle::LutRam
 
@@ -27,11 +25,8 @@ use crate::emu::lane::MAX_DELAY_BITS;
 use crate::emu::lut_ram::LutRam;
 use rust_hdl::prelude::*;
 
-/// Bit-position (and delay) width: 2^7 = 128 > [MAX_DELAY_BITS].
+/// Address (and delay) width: 2^7 = 128 > [MAX_DELAY_BITS].
 pub const DELAY_BITS: usize = 7;
-
-/// Line bits in a RAM word (an ECP5 LUT RAM cell's width).
-const WORD_BITS: usize = 4;
 
 #[derive(LogicBlock)]
 pub struct RamDelayLine {
@@ -46,20 +41,10 @@ pub struct RamDelayLine {
     pub delay: Signal<In, Bits<DELAY_BITS>>,
     /// The line bit `delay` starts ago (combinational).
     pub delayed: Signal<Out, Bit>,
-    ram: LutRam<DELAY_BITS, WORD_BITS>,
-    /// Position of the current bit (the next to store), modulo the buffer.
+    ram: LutRam<DELAY_BITS, 1>,
     wp: DFF<Bits<DELAY_BITS>>,
     fill: DFF<Bits<DELAY_BITS>>,
-    /// The current word's bits so far, newest in bit 0.
-    stage: DFF<Bits<3>>,
-    /// The current bit above the stage: bit k = the bit k starts ago.
-    window: Signal<Local, Bits<WORD_BITS>>,
-    rd_pos: Signal<Local, Bits<DELAY_BITS>>,
-    /// Bit of `rd_pos` in its word: a word's oldest bit is its bit 3.
-    rd_bit: Signal<Local, Bits<2>>,
-    word_mask: Constant<Bits<DELAY_BITS>>,
-    in_word: Constant<Bits<DELAY_BITS>>,
-    oldest: Constant<Bits<2>>,
+    addr_mask: Constant<Bits<DELAY_BITS>>,
     max_delay: Constant<Bits<DELAY_BITS>>,
 }
 
@@ -70,7 +55,7 @@ impl RamDelayLine {
             max_delay_bits <= MAX_DELAY_BITS,
             "RamDelayLine: max_delay_bits must be in 0..={MAX_DELAY_BITS}, not {max_delay_bits}"
         );
-        let words = max_delay_bits.max(WORD_BITS).next_power_of_two() / WORD_BITS;
+        let words = max_delay_bits.max(1).next_power_of_two();
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -81,13 +66,7 @@ impl RamDelayLine {
             ram: LutRam::new(words),
             wp: Default::default(),
             fill: Default::default(),
-            stage: Default::default(),
-            window: Default::default(),
-            rd_pos: Default::default(),
-            rd_bit: Default::default(),
-            word_mask: Constant::new(((words - 1) as u64).into()),
-            in_word: Constant::new(((WORD_BITS - 1) as u64).into()),
-            oldest: Constant::new(((WORD_BITS - 1) as u64).into()),
+            addr_mask: Constant::new(((words - 1) as u64).into()),
             max_delay: Constant::new((max_delay_bits as u64).into()),
         }
     }
@@ -96,33 +75,26 @@ impl RamDelayLine {
 impl Logic for RamDelayLine {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, wp, fill, stage);
-        if self.line_in.val() {
-            self.window.next = (bit_cast::<4, 3>(self.stage.q.val()) << 1) | 1;
-        } else {
-            self.window.next = bit_cast::<4, 3>(self.stage.q.val()) << 1;
-        }
+        dff_setup!(self, clock, wp, fill);
         self.ram.clock.next = self.clock.val();
-        // A word is stored with its last bit: the window is then the word.
-        self.ram.wr_en.next = self.advance.val() & ((self.wp.q.val() & self.in_word.val()) == self.in_word.val());
-        self.ram.wr_addr.next = (self.wp.q.val() >> 2) & self.word_mask.val();
-        self.ram.wr_data.next = self.window.val();
-        // The 7-bit difference wraps like the buffer.
-        self.rd_pos.next = self.wp.q.val() - self.delay.val();
-        self.rd_bit.next = self.oldest.val() - self.rd_pos.val().get_bits::<2>(0);
-        self.ram.rd_addr.next = (self.rd_pos.val() >> 2) & self.word_mask.val();
+        self.ram.wr_en.next = self.advance.val();
+        self.ram.wr_addr.next = self.wp.q.val() & self.addr_mask.val();
+        if self.line_in.val() {
+            self.ram.wr_data.next = 1.into();
+        } else {
+            self.ram.wr_data.next = 0.into();
+        }
+        // wp - 1 is the newest bit; the 7-bit difference wraps like the buffer.
+        self.ram.rd_addr.next = (self.wp.q.val() - self.delay.val()) & self.addr_mask.val();
         if !self.delay.val().any() {
             self.delayed.next = self.line_in.val();
-        } else if self.fill.q.val() < self.delay.val() {
-            self.delayed.next = false;
-        } else if self.delay.val() <= (self.wp.q.val() & self.in_word.val()) {
-            self.delayed.next = self.window.val().get_bit(self.delay.val().index());
+        } else if self.fill.q.val() >= self.delay.val() {
+            self.delayed.next = self.ram.rd_data.val().any();
         } else {
-            self.delayed.next = self.ram.rd_data.val().get_bit(self.rd_bit.val().index());
+            self.delayed.next = false;
         }
         if self.advance.val() {
             self.wp.d.next = self.wp.q.val() + 1;
-            self.stage.d.next = self.window.val().get_bits::<3>(0);
             if self.fill.q.val() != self.max_delay.val() {
                 self.fill.d.next = self.fill.q.val() + 1;
             }
@@ -188,8 +160,7 @@ mod tests {
         verilator_lint("ram_delay_line", &v).unwrap();
         let ecp = yosys_synth_ecp5("ram_delay_line", &v).unwrap();
         println!("RamDelayLine(127) on ECP5: {ecp:?}");
-        // 128 bits as 32 x 4: 2 cells of 16 words; 2 x 7 pointer FFs and
-        // the 3 staged bits.
-        assert_eq!((ecp.lutrams, ecp.ffs), (2, 17), "{ecp:?}");
+        // 128 x 1 bits: 8 cells of 16 words, 2 x 7 pointer FFs.
+        assert_eq!((ecp.lutrams, ecp.ffs), (8, 14), "{ecp:?}");
     }
 }
