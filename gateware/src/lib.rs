@@ -21,6 +21,8 @@
 //! generated from it.
 
 pub mod params;
+#[cfg(test)]
+mod sim_clock;
 pub mod toolchain;
 pub mod verilog;
 pub mod verilog_settle;

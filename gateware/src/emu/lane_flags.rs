@@ -100,13 +100,11 @@ impl Logic for LaneFlags {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim_clock::clock_edge;
     use crate::verilog::{verilator_lint, verilog_of, yosys_read_strict};
 
     fn edge(uut: &mut LaneFlags) {
-        uut.clock.next = Clock::from(false);
-        simulate(uut, 10);
-        uut.clock.next = Clock::from(true);
-        simulate(uut, 10);
+        clock_edge(uut, |b| &mut b.clock);
     }
 
     fn flags(uut: &mut LaneFlags, lanes: u64) -> Vec<bool> {

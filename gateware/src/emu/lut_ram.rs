@@ -96,13 +96,11 @@ impl<const A: usize, const D: usize> Logic for LutRam<A, D> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim_clock::clock_edge;
     use crate::verilog::{verilator_lint, verilog_of, yosys_synth_ecp5};
 
     fn edge(ram: &mut LutRam<4, 8>) {
-        ram.clock.next = Clock::from(false);
-        simulate(ram, 10);
-        ram.clock.next = Clock::from(true);
-        simulate(ram, 10);
+        clock_edge(ram, |b| &mut b.clock);
     }
 
     #[test]
