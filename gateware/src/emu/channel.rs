@@ -26,6 +26,7 @@
 //!   221 LUT4, 101 FF and 9 TRELLIS_DPR16X4 a lane (8 of them the delay
 //!   line, 1 the register copy; a cell takes 6 LUT4 sites). The per-lane
 //!   slope includes the permutation's growth (~32 of it from 8 to 24).
+//!
 //! On the iCE40 (Registers only) the same run gives 2,072 and 6,239 SB_LUT4:
 //! 260 a lane, as before the styles existed.
 
