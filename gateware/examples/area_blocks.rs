@@ -9,8 +9,10 @@
 //! blocks. Figures go into README.md, "Boards".
 
 use mosaic_gateware::bert::core::{BertConfig, BertCore};
+use mosaic_gateware::boards::Family;
 use mosaic_gateware::control::bridge::Bridge;
 use mosaic_gateware::emu::channel::ChannelEmu;
+use mosaic_gateware::emu::style::EmuStyle;
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::link::crc32::STEP_BITS;
 use mosaic_gateware::link::link_rx::LinkRx;
@@ -27,6 +29,15 @@ fn ecp5() -> bool {
     std::env::args().any(|a| a == "--ecp5")
 }
 
+/// The emulator style a board of the family synthesized for would build.
+fn family_style() -> EmuStyle {
+    if ecp5() { Family::Ecp5 } else { Family::Ice40 }.emu_style()
+}
+
+fn emulator(p: &LinkParams, style: EmuStyle) -> String {
+    verilog_of(&mut ChannelEmu::new(&mosaic_gateware::control::regmap::RegMap::new(p), 127, style))
+}
+
 fn synth(name: &str, verilog: String) -> YosysStats {
     let tag = format!("area_{}", name.replace([' ', ','], "_"));
     let run = if ecp5() { yosys_synth_ecp5(&tag, &verilog) } else { yosys_synth_ice40(&tag, &verilog) };
@@ -34,7 +45,7 @@ fn synth(name: &str, verilog: String) -> YosysStats {
         eprintln!("area_blocks: {e}");
         std::process::exit(1)
     });
-    println!("{name:<28} {:>6} LUT4 {:>6} FF {:>3} BRAM {:>4} LUTRAM", s.luts, s.ffs, s.brams, s.lutrams);
+    println!("{name:<40} {:>6} LUT4 {:>6} FF {:>3} BRAM {:>4} LUTRAM", s.luts, s.ffs, s.brams, s.lutrams);
     s
 }
 
@@ -48,7 +59,7 @@ fn split(name: &str, (a, b): (usize, usize), small: &YosysStats, large: &YosysSt
     // cell occupies 3 slices (6 LUT4 sites), so count it when comparing.
     let ram = (large.lutrams as f64 - small.lutrams as f64) / d;
     println!(
-        "{name:<28} per lane {lut:>6.0} LUT4 {ff:>6.0} FF {ram:>5.1} LUTRAM; fixed {:>6.0} LUT4 {:>6.0} FF {:>4.0} LUTRAM",
+        "{name:<40} per lane {lut:>6.0} LUT4 {ff:>6.0} FF {ram:>5.1} LUTRAM; fixed {:>6.0} LUT4 {:>6.0} FF {:>4.0} LUTRAM",
         small.luts as f64 - a as f64 * lut,
         small.ffs as f64 - a as f64 * ff,
         small.lutrams as f64 - a as f64 * ram
@@ -92,14 +103,19 @@ fn main() {
     }
     println!("== link parts at {} and {} physical lanes", lanes.0, lanes.1);
     type Part = (&'static str, fn(&LinkParams) -> String);
-    let parts: [Part; 5] = [
+    // Both emulator styles (each family builds one); the cores with the
+    // style of the family synthesized for.
+    let parts: [Part; 6] = [
         ("link TX", |p| verilog_of(&mut LinkTx::new(p, 1))),
         ("link RX", |p| verilog_of(&mut LinkRx::new(p))),
-        ("channel emulator", |p| {
-            verilog_of(&mut ChannelEmu::new(&mosaic_gateware::control::regmap::RegMap::new(p), 127))
+        ("channel emulator, registers", |p| emulator(p, EmuStyle::Registers)),
+        ("channel emulator, LUT RAM", |p| emulator(p, EmuStyle::LutRam)),
+        ("link core (all)", |p| {
+            verilog_of(&mut LinkCore::new(&CoreConfig { emu_style: family_style(), ..CoreConfig::new(*p) }))
         }),
-        ("link core (all)", |p| verilog_of(&mut LinkCore::new(&CoreConfig::new(*p)))),
-        ("BERT core", |p| verilog_of(&mut BertCore::new(&BertConfig::new(*p)))),
+        ("BERT core", |p| {
+            verilog_of(&mut BertCore::new(&BertConfig { emu_style: family_style(), ..BertConfig::new(*p) }))
+        }),
     ];
     let mut rows = vec![];
     let chosen: Vec<Part> =

@@ -2,17 +2,8 @@
 //! PLL, pins and programmer. `mosaic build` and `mosaic flash` look a board
 //! up here by name (like openFPGALoader's `--board`).
 
-pub use mosaic_gateware::boards::CoreKind;
+pub use mosaic_gateware::boards::{CoreKind, Family};
 use thiserror::Error;
-
-/// FPGA family: decides the synthesis, place-and-route and packing tools.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Family {
-    /// Lattice iCE40: yosys synth_ice40, nextpnr-ice40, icepack.
-    Ice40,
-    /// Lattice ECP5: yosys synth_ecp5, nextpnr-ecp5, ecppack (yowasp builds).
-    Ecp5,
-}
 
 /// Which PLL primitive turns the oscillator into the link clock.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -335,12 +326,19 @@ mod tests {
     }
 
     use super::*;
+    use mosaic_gateware::emu::style::EmuStyle;
 
     #[test]
     fn boards_resolve_by_name() {
         assert_eq!(board("icebreaker").unwrap().part, "iCE40UP5K-SG48");
         assert_eq!(board("Alchitry_Cu_V2").unwrap().device, "hx8k");
         assert_eq!(board("ulx3s").unwrap().family, Family::Ecp5);
+        // The ULX3S builds the emulator in LUT RAM, the iCE40 boards in
+        // flip-flops (`mosaic build` passes the board's family to the shell).
+        for b in BOARDS {
+            let want = if b.name == "ulx3s" { EmuStyle::LutRam } else { EmuStyle::Registers };
+            assert_eq!(b.family.emu_style(), want, "{}", b.name);
+        }
         assert_eq!(
             board("arty").unwrap_err().to_string(),
             "unknown board 'arty': use one of icebreaker, alchitry-cu-v1, alchitry-cu-v2, ulx3s"

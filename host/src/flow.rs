@@ -283,8 +283,15 @@ pub fn build(o: &BuildOptions, log: &mut dyn Write) -> Result<BuildReport, FlowE
 
     say(log, format!("{}: {:?} core, {physical} lanes ({ext} on pins), link clock {link_mhz:.3} MHz", b.name, o.core));
     say(log, format!("output directory {}", dir.display()));
-    let cfg =
-        ShellConfig { pll, params, ext_lanes: ext, leds_active_low: b.leds_active_low, core: o.core, uart_divisor };
+    let cfg = ShellConfig {
+        pll,
+        params,
+        ext_lanes: ext,
+        leds_active_low: b.leds_active_low,
+        core: o.core,
+        family: b.family,
+        uart_divisor,
+    };
     say(log, "Verilog (rust-hdl)".into());
     let verilog = board_verilog(b.pin_lanes, b.leds, &cfg).map_err(FlowError::Options)?;
     let top_v = dir.join("top.v");

@@ -40,6 +40,7 @@ use crate::control::reg_port::RegPort;
 use crate::control::regmap::RegMap;
 use crate::emu::channel::ChannelEmu;
 use crate::emu::lane::MAX_DELAY_BITS;
+use crate::emu::style::EmuStyle;
 use crate::params::{CoreError, LinkParams};
 use crate::phy::bit_recovery::BitRecovery;
 use crate::phy::lane_tx::LaneTx;
@@ -60,6 +61,9 @@ pub struct BertConfig {
     pub build_id: u32,
     /// Value of `CLOCK_HZ` (0 in simulation).
     pub clock_hz: u32,
+    /// How the channel emulator stores its state (the board's family
+    /// decides it: [crate::boards::Family::emu_style]).
+    pub emu_style: EmuStyle,
 }
 
 impl BertConfig {
@@ -85,7 +89,7 @@ impl BertConfig {
     pub fn new(params: LinkParams) -> Self {
         // A BERT lane needs no deskew, so a short delay line is enough to
         // show skew and saves flip-flops on the small boards.
-        BertConfig { params, max_delay_bits: 31, build_id: 0, clock_hz: 0 }
+        BertConfig { params, max_delay_bits: 31, build_id: 0, clock_hz: 0, emu_style: EmuStyle::Registers }
     }
 }
 
@@ -175,7 +179,7 @@ impl BertCore {
             bridge_dropped: Default::default(),
             leds: Default::default(),
             tx: LaneTx::new(p.osr),
-            emu: ChannelEmu::without_permutation(&full, cfg.max_delay_bits),
+            emu: ChannelEmu::without_permutation(&full, cfg.max_delay_bits, cfg.emu_style),
             bitrec: (0..phys).map(|_| BitRecovery::new(p.osr)).collect(),
             engine: BertEngine::new(phys, p.osr),
             ctrl: ConfigReg::new(&map, "CTRL", features),

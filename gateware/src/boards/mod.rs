@@ -6,10 +6,12 @@
 //! constraint files in `constraints/` bind: `clk_in`, `uart_rx`, `uart_tx`,
 //! `leds[L-1:0]`, `tx_pins[E-1:0]`, `rx_pins[E-1:0]`.
 
+pub mod family;
 pub mod heartbeat;
 pub mod pll;
 pub mod shell;
 
+pub use family::Family;
 pub use pll::{ecp5_pll, ice40_pll, BoardPll, Ecp5Pll, Ice40Pll, PllConfig, PllError};
 pub use shell::{BertShell, ClockReset, CoreKind, LinkShell, ShellConfig};
 

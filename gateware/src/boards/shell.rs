@@ -7,6 +7,7 @@
 //! [ClockReset]: [LinkShell] around the full link ([LinkTop]) and
 //! [BertShell] around the BERT image ([BertTop]); both have the UART bridge.
 
+use super::family::Family;
 use super::heartbeat::Heartbeat;
 use super::pll::{BoardPll, PllConfig};
 use crate::bert::core::BertConfig;
@@ -38,6 +39,8 @@ pub struct ShellConfig {
     /// LED bits that light when driven low.
     pub leds_active_low: u8,
     pub core: CoreKind,
+    /// The FPGA family (picks the emulator's memory style).
+    pub family: Family,
     /// UART bit time in link clocks.
     pub uart_divisor: u32,
 }
@@ -191,13 +194,19 @@ board_shell!(
     /// The full link on a board ([LinkTop]).
     LinkShell,
     LinkTop,
-    cfg => |clock_hz| LinkTop::try_new(&CoreConfig { clock_hz, ..CoreConfig::new(cfg.params) }, cfg.uart_divisor)
+    cfg => |clock_hz| {
+        let emu_style = cfg.family.emu_style();
+        LinkTop::try_new(&CoreConfig { clock_hz, emu_style, ..CoreConfig::new(cfg.params) }, cfg.uart_divisor)
+    }
 );
 board_shell!(
     /// The BERT image on a board ([BertTop]).
     BertShell,
     BertTop,
-    cfg => |clock_hz| BertTop::try_new(&BertConfig { clock_hz, ..BertConfig::new(cfg.params) }, cfg.uart_divisor)
+    cfg => |clock_hz| {
+        let emu_style = cfg.family.emu_style();
+        BertTop::try_new(&BertConfig { clock_hz, emu_style, ..BertConfig::new(cfg.params) }, cfg.uart_divisor)
+    }
 );
 
 #[cfg(test)]
@@ -209,8 +218,15 @@ mod tests {
     fn mosaic_shell_wires_pin_lanes_and_darkens_the_rest() {
         let pll = PllConfig::Ecp5(ecp5_pll(25.0, 50.0).unwrap());
         let params = LinkParams { lanes: 20, spares: 2, osr: 2, ..LinkParams::DEFAULT };
-        let cfg =
-            ShellConfig { pll, params, ext_lanes: 21, leds_active_low: 0, core: CoreKind::Link, uart_divisor: 434 };
+        let cfg = ShellConfig {
+            pll,
+            params,
+            ext_lanes: 21,
+            leds_active_low: 0,
+            core: CoreKind::Link,
+            family: Family::Ecp5,
+            uart_divisor: 434,
+        };
         let v = board_verilog(21, 8, &cfg).unwrap();
         crate::verilog::yosys_read_strict("link_shell", &v).unwrap();
         assert!(v.contains("EHXPLLL") && v.contains(".CLKOP_DIV(12)"), "PLL");
@@ -218,6 +234,9 @@ mod tests {
         assert!(v.contains("core$rx_lines$20 = rx_sync$q[20]"), "pin lane 20");
         assert!(v.contains("core$rx_lines$21 = 1'b0"), "dark lane 21");
         assert!(!v.contains("rx_sync$q[21]"));
+        // An ECP5 board's emulator keeps its delay lines and register read
+        // copy in LUT RAM.
+        assert!(v.contains("$emu$lanes$0$ram_delay$0") && v.contains("$emu$copy$0"), "ECP5 emulator in LUT RAM");
         assert_eq!(
             board_verilog(21, 8, &ShellConfig { ext_lanes: 22, ..cfg }).unwrap_err(),
             "external lanes must be at most 21 (the board's lane pins and the lanes), not 22"
@@ -230,7 +249,15 @@ mod tests {
         // A 64 Hz "link clock": the heartbeat is counter bit 5, 32 clocks on, 32 off.
         let pll = PllConfig::Ice40Pad(Ice40Pll { divr: 0, divf: 0, divq: 1, filter_range: 1, fout_mhz: 64e-6 });
         let params = LinkParams { lanes: 1, spares: 0, osr: 2, ..LinkParams::DEFAULT };
-        let cfg = ShellConfig { pll, params, ext_lanes: 1, leds_active_low: 0, core: CoreKind::Bert, uart_divisor: 16 };
+        let cfg = ShellConfig {
+            pll,
+            params,
+            ext_lanes: 1,
+            leds_active_low: 0,
+            core: CoreKind::Bert,
+            family: Family::Ice40,
+            uart_divisor: 16,
+        };
         let mut uut = BertShell::<8, 7>::new(&cfg);
         uut.connect_all();
         uut.uart_rx.next = true;
@@ -249,14 +276,23 @@ mod tests {
         use crate::boards::{ice40_pll, PllConfig};
         let pll = PllConfig::Ice40Pad(ice40_pll(12.0, 24.0).unwrap());
         let params = LinkParams { lanes: 4, spares: 1, osr: 2, ..LinkParams::DEFAULT };
-        let cfg =
-            ShellConfig { pll, params, ext_lanes: 3, leds_active_low: 3, core: CoreKind::Bert, uart_divisor: 208 };
+        let cfg = ShellConfig {
+            pll,
+            params,
+            ext_lanes: 3,
+            leds_active_low: 3,
+            core: CoreKind::Bert,
+            family: Family::Ice40,
+            uart_divisor: 208,
+        };
         let v = board_verilog(8, 7, &cfg).unwrap();
         crate::verilog::yosys_read_strict("bert_shell", &v).unwrap();
         assert!(v.contains("SB_PLL40_PAD") && v.contains("module top"));
         // The UART goes through the bridge (not echoed), lanes 0..3 reach
         // pins and lanes 3 and 4 are dark outside the FPGA.
         assert!(v.contains("module top$core$host$bridge"), "bridge");
+        // An iCE40 (no LUT RAM) keeps the emulator in flip-flops.
+        assert!(v.contains("$emu$lanes$0") && !v.contains("ram_delay") && !v.contains("$emu$copy"), "iCE40 emulator");
         assert!(v.contains("core$rx_lines$2 = rx_sync$q[2]"), "pin lane 2");
         assert!(v.contains("core$rx_lines$3 = 1'b0") && v.contains("core$rx_lines$4 = 1'b0"), "dark lanes");
         assert_eq!(

@@ -8,24 +8,34 @@
 //! ```text
 //!  line_in[N] ─► LanePermutation (RX q <- TX source[q]) ─► EmuLane x N ─► line_out[N]
 //!  wr ─► per-lane settings (FFs) ─┴► AND-OR read over the lanes ─► rd_data
+//!     └► (LutRam style) RegCopy in LUT RAM ─────────────────────► rd_data
 //! ```
 //!
+//! The memory style ([EmuStyle], chosen per FPGA family) decides how the
+//! delay lines and the register read are stored; the behaviour is the same
+//! cycle for cycle, and the Registers style writes the Verilog it always did.
+//!
 //! ## Cost (ECP5, yosys `synth_ecp5`, OSR 4, delay line 127 bits)
-//! `area_blocks --ecp5 --lanes 8 24 --part emulator`: 3,790 LUT4 at 8
-//! lanes, 9,105 at 24: 332 LUT4 and 219 FF a lane (it was 408 LUT4 with
-//! the permutation as N compares per RX lane; as one indexed select it is
-//! ~1 LUT4 per TX lane, ~N at N lanes). The rest per lane: the delay line's
-//! 128:1 tap mux (~220 LUT4), the AND-OR register read (~91), the 32-bit
-//! xorshift (~79). A delay line and register copies in LUT RAM cut the
-//! ECP5 figure to 172 + 8.9 LUT RAM cells a lane (branch `emu14`), but the
-//! iCE40 has no LUT RAM: there they became flip-flops with write decodes,
-//! and the iCEBreaker's BERT image (which has an emulator lane per lane)
-//! grew to 5,493 of 5,280 cells. They wait for a per-architecture choice.
+//! `area_blocks --ecp5 --lanes 8 24 --part emulator`, per lane = the slope
+//! from 8 to 24 lanes:
+//! - Registers: 3,790 LUT4 at 8 lanes, 9,105 at 24: 332 LUT4 and 219 FF a
+//!   lane: the delay line's 128:1 tap mux, the AND-OR register read, the
+//!   32-bit xorshift (~79), and the permutation's indexed select (~1 LUT4
+//!   per TX lane, ~N at N lanes; 408 a lane when it was N compares).
+//! - LutRam: 1,266 LUT4 + 80 LUT RAM cells at 8 lanes, 4,798 + 224 at 24:
+//!   221 LUT4, 101 FF and 9 TRELLIS_DPR16X4 a lane (8 of them the delay
+//!   line, 1 the register copy; a cell takes 6 LUT4 sites). The per-lane
+//!   slope includes the permutation's growth (~32 of it from 8 to 24).
+//!
+//! On the iCE40 (Registers only) the same run gives 2,072 and 6,239 SB_LUT4:
+//! 260 a lane, as before the styles existed.
 
 use crate::control::map_decode::lane_word;
 use crate::control::regmap::RegMap;
 use crate::emu::lane::EmuLane;
 use crate::emu::permutation::LanePermutation;
+use crate::emu::reg_copy::{RegCopy, RegLayout};
+use crate::emu::style::EmuStyle;
 use rust_hdl::prelude::*;
 
 /// The emulator's registers, in the order of its read mux.
@@ -84,23 +94,28 @@ pub struct ChannelEmu {
     m_ctrl: Constant<Bits<3>>,
     m_delay: Constant<Bits<16>>,
     m_source: Constant<Bits<12>>,
+    /// [EmuStyle::LutRam]: the register read from a LUT RAM copy (one; none
+    /// in the Registers style, which so writes the Verilog it always did).
+    /// The AND-OR above is then unread and synthesis drops it.
+    copy: Vec<RegCopy>,
 }
 
 impl ChannelEmu {
     /// `max_delay_bits`: largest programmable delay per lane, in line bits.
-    pub fn new(map: &RegMap, max_delay_bits: usize) -> Self {
-        Self::build(map, max_delay_bits, true)
+    /// `style`: flip-flops or LUT RAM (see [EmuStyle]).
+    pub fn new(map: &RegMap, max_delay_bits: usize, style: EmuStyle) -> Self {
+        Self::build(map, max_delay_bits, true, style)
     }
 
     /// An emulator without the lane permutation: each lane carries its own
     /// TX lane, and `EMU_SOURCE` writes are ignored (the BERT core, whose
     /// lanes all send the same pattern, has no use for it; at 105 lanes
     /// the permutation's 105:1 mux per lane costs ~11k ECP5 LUT4).
-    pub fn without_permutation(map: &RegMap, max_delay_bits: usize) -> Self {
-        Self::build(map, max_delay_bits, false)
+    pub fn without_permutation(map: &RegMap, max_delay_bits: usize, style: EmuStyle) -> Self {
+        Self::build(map, max_delay_bits, false, style)
     }
 
-    fn build(map: &RegMap, max_delay_bits: usize, permute: bool) -> Self {
+    fn build(map: &RegMap, max_delay_bits: usize, permute: bool, style: EmuStyle) -> Self {
         let p = &map.params;
         let phys = p.physical_lanes();
         let c32 = |v: u32| Constant::new((v as u64).into());
@@ -108,6 +123,13 @@ impl ChannelEmu {
             .iter()
             .flat_map(|n| map.get(n).expect("EMU_* in the map").fields.iter().map(|f| (map.lane_word(n), f)))
             .collect();
+        let layout = RegLayout {
+            words: EMU_REGS.map(|n| map.lane_word(n) as u64),
+            ctrl_mask: field_mask(map, "EMU_CTRL", 3) as u64,
+            delay_mask: field_mask(map, "EMU_DELAY", 16) as u64,
+            source_mask: field_mask(map, "EMU_SOURCE", 12) as u64,
+            permute,
+        };
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -122,7 +144,7 @@ impl ChannelEmu {
             rd_data: Default::default(),
             wr_ok: Default::default(),
             lanes: (0..phys)
-                .map(|q| EmuLane::new(max_delay_bits, p.osr, 0x9E37_79B9u32.wrapping_mul(q as u32 + 1)))
+                .map(|q| EmuLane::with_style(max_delay_bits, p.osr, 0x9E37_79B9u32.wrapping_mul(q as u32 + 1), style))
                 .collect(),
             perm: LanePermutation::new(phys),
             ctrl: (0..phys).map(|_| Default::default()).collect(),
@@ -144,9 +166,13 @@ impl ChannelEmu {
             f_ones: fields.iter().map(|(_, f)| c32(f.mask() >> f.lsb)).collect(),
             f_min: fields.iter().map(|(_, f)| c32(f.min)).collect(),
             f_max: fields.iter().map(|(_, f)| c32(f.max)).collect(),
-            m_ctrl: Constant::new((field_mask(map, "EMU_CTRL", 3) as u64).into()),
-            m_delay: Constant::new((field_mask(map, "EMU_DELAY", 16) as u64).into()),
-            m_source: Constant::new((field_mask(map, "EMU_SOURCE", 12) as u64).into()),
+            m_ctrl: Constant::new(layout.ctrl_mask.into()),
+            m_delay: Constant::new(layout.delay_mask.into()),
+            m_source: Constant::new(layout.source_mask.into()),
+            copy: match style {
+                EmuStyle::Registers => vec![],
+                EmuStyle::LutRam => vec![RegCopy::new(phys, layout)],
+            },
         }
     }
 }
@@ -235,6 +261,17 @@ impl Logic for ChannelEmu {
         if self.rd_reg.val() == self.w[3].val() {
             self.rd_data.next = bit_cast::<32, 12>(self.rd_source.val());
         }
+        for i in 0..self.copy.len() {
+            self.copy[i].clock.next = self.clock.val();
+            self.copy[i].reset.next = self.reset.val();
+            self.copy[i].wr.next = self.wr.val();
+            self.copy[i].wr_lane.next = self.wr_lane.val();
+            self.copy[i].wr_reg.next = self.wr_reg.val();
+            self.copy[i].wr_data.next = self.wr_data.val();
+            self.copy[i].rd_lane.next = self.rd_lane.val();
+            self.copy[i].rd_reg.next = self.rd_reg.val();
+            self.rd_data.next = self.copy[i].rd_data.val();
+        }
     }
 }
 
@@ -251,4 +288,177 @@ fn bit_of(map: &RegMap, name: &str) -> Constant<Bits<3>> {
     let f = map.field("EMU_CTRL", name);
     assert!(f.width == 1 && f.lsb < 3, "EMU_CTRL.{name} must be one of the 3 bits the emulator keeps");
     Constant::new((1u64 << f.lsb).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::LinkParams;
+    use crate::verilog::{verilator_lint, verilog_of, yosys_synth_ecp5};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn cycle(uut: &mut ChannelEmu) {
+        uut.clock.next = Clock { clk: false };
+        simulate(uut, 200);
+        uut.clock.next = Clock { clk: true };
+        simulate(uut, 200);
+    }
+
+    fn read(uut: &mut ChannelEmu, lane: usize, reg: usize) -> u32 {
+        uut.rd_lane.next = (lane as u64).into();
+        uut.rd_reg.next = (reg as u64).into();
+        simulate(uut, 200);
+        uut.rd_data.val().to_u64() as u32
+    }
+
+    /// An independent model of the registers: what each read must give.
+    struct Model {
+        /// Per lane, per word (EMU_REGS order): the value.
+        regs: Vec<[u32; 4]>,
+        /// Per word: the bits a register keeps.
+        keep: [u32; 4],
+        words: [usize; 4],
+        permute: bool,
+    }
+
+    impl Model {
+        fn new(map: &RegMap, permute: bool) -> Model {
+            let keep = EMU_REGS.map(|n| {
+                let r = map.get(n).unwrap();
+                if r.fields.is_empty() {
+                    u32::MAX
+                } else {
+                    r.fields.iter().fold(0, |m, f| m | f.mask())
+                }
+            });
+            let lanes = map.params.physical_lanes();
+            Model {
+                regs: (0..lanes).map(|q| [0, 0, 0, q as u32]).collect(),
+                keep,
+                words: EMU_REGS.map(|n| map.lane_word(n) as usize),
+                permute,
+            }
+        }
+        /// Index into EMU_REGS of register word `word`.
+        fn reg(&self, word: usize) -> usize {
+            self.words.iter().position(|&w| w == word).unwrap()
+        }
+        fn write(&mut self, lane: usize, word: usize, data: u32) {
+            let r = self.reg(word);
+            if lane < self.regs.len() && (r != 3 || self.permute) {
+                self.regs[lane][r] = data & self.keep[r];
+            }
+        }
+        fn reset(&mut self) {
+            self.regs.iter_mut().for_each(|l| l[..3].fill(0));
+        }
+        fn read(&self, lane: usize, word: usize) -> u32 {
+            self.regs.get(lane).map_or(0, |l| l[self.reg(word)])
+        }
+    }
+
+    /// A data word for `word` that makes the lanes do something visible:
+    /// short delays, high error rates now and then, sources in range.
+    fn data(rng: &mut ChaCha8Rng, m: &Model, word: usize, lanes: usize) -> u32 {
+        match m.reg(word) {
+            1 => rng.gen_range(0..24) | rng.gen::<u32>() & 0xFF80,
+            2 if rng.gen_bool(0.5) => rng.gen_range(0..1 << 28),
+            3 => rng.gen_range(0..lanes as u32) | rng.gen::<u32>() & !0xFFF,
+            _ => rng.gen(),
+        }
+    }
+
+    /// One emulator of `style` driven by a seeded script: random register
+    /// writes (lanes beyond the last too), resets, reads of every register
+    /// of every lane checked against the model after each event, random
+    /// line inputs. Returns every line_out sample.
+    fn run_script(style: EmuStyle, permute: bool, seed: u64) -> Vec<Vec<bool>> {
+        let p = LinkParams { lanes: 4, spares: 1, osr: 2, marker_period: 64, deskew_depth: 4 };
+        let map = RegMap::new(&p);
+        let lanes = p.physical_lanes();
+        let mut uut =
+            if permute { ChannelEmu::new(&map, 31, style) } else { ChannelEmu::without_permutation(&map, 31, style) };
+        uut.connect_all();
+        let mut m = Model::new(&map, permute);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut out = vec![];
+        let check_all = |uut: &mut ChannelEmu, m: &Model, when: &str| {
+            for lane in 0..lanes + 2 {
+                for word in 0..4 {
+                    assert_eq!(read(uut, lane, word), m.read(lane, word), "{style:?} {when}: lane {lane} word {word}");
+                }
+            }
+        };
+        uut.reset.next = true;
+        cycle(&mut uut);
+        uut.reset.next = false;
+        check_all(&mut uut, &m, "after reset");
+        for t in 0..3000 {
+            for q in 0..lanes {
+                uut.line_in[q].next = rng.gen_bool(0.5);
+            }
+            let event = rng.gen_range(0..100);
+            uut.wr.next = event < 8;
+            uut.reset.next = t == 1500 || event == 8;
+            if uut.wr.next {
+                let lane = rng.gen_range(0..lanes + 2);
+                let word = rng.gen_range(0..4);
+                let d = data(&mut rng, &m, word, lanes);
+                uut.wr_lane.next = (lane as u64).into();
+                uut.wr_reg.next = (word as u64).into();
+                uut.wr_data.next = (d as u64).into();
+                if !uut.reset.next {
+                    m.write(lane, word, d);
+                }
+            }
+            if uut.reset.next {
+                m.reset();
+            }
+            cycle(&mut uut);
+            out.push(uut.line_out.iter().map(|l| l.val()).collect());
+            uut.wr.next = false;
+            uut.reset.next = false;
+            if event <= 8 {
+                check_all(&mut uut, &m, &format!("clock {t}"));
+            }
+        }
+        out
+    }
+
+    /// Both styles read every register exactly as the model says (after
+    /// reset, after writes, after a reset with writes before it) and send
+    /// the same lines, sample for sample.
+    #[test]
+    fn both_styles_read_like_the_model_and_send_the_same_lines() {
+        for permute in [true, false] {
+            let regs = run_script(EmuStyle::Registers, permute, 5);
+            let ram = run_script(EmuStyle::LutRam, permute, 5);
+            // The script must exercise the lines: not all constant.
+            assert!(regs.iter().any(|s| s.iter().any(|&b| b)) && regs.iter().any(|s| s.iter().any(|&b| !b)));
+            let first = regs.iter().zip(&ram).position(|(a, b)| a != b);
+            assert_eq!(first, None, "permute {permute}: line_out differs from clock {first:?}");
+        }
+    }
+
+    #[test]
+    fn lut_ram_style_is_synthesizable_into_lut_ram_and_smaller_on_ecp5() {
+        let p = LinkParams { lanes: 7, spares: 1, osr: 4, marker_period: 64, deskew_depth: 4 };
+        let map = RegMap::new(&p);
+        let regs = verilog_of(&mut ChannelEmu::new(&map, 127, EmuStyle::Registers));
+        let ram = verilog_of(&mut ChannelEmu::new(&map, 127, EmuStyle::LutRam));
+        verilator_lint("channel_emu_lutram", &ram).unwrap();
+        verilator_lint(
+            "channel_emu_lutram_noperm",
+            &verilog_of(&mut ChannelEmu::without_permutation(&map, 31, EmuStyle::LutRam)),
+        )
+        .unwrap();
+        let regs = yosys_synth_ecp5("channel_emu_regs", &regs).unwrap();
+        let ram = yosys_synth_ecp5("channel_emu_lutram", &ram).unwrap();
+        println!("ChannelEmu(8 lanes, 127 bits) on ECP5: registers {regs:?}, LUT RAM {ram:?}");
+        // Per lane 8 cells of delay line; the register copy 1 + 4 + 8 + 3
+        // cells of 16 lanes x 4 bits (CTRL, DELAY, RATE, SOURCE).
+        assert_eq!((regs.lutrams, ram.lutrams), (0, 8 * 8 + 16), "{regs:?} {ram:?}");
+        assert!(ram.luts * 3 < regs.luts * 2, "{regs:?} {ram:?}");
+    }
 }

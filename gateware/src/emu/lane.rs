@@ -9,10 +9,14 @@
 //! link core muxes sources.
 //!
 //! Cost is kept small because the ULX3S should hold ~100 of these: the delay
-//! line stores one FF per *line bit* (not per sample), the random source is a
+//! line stores one bit per *line bit* (not per sample), the random source is a
 //! 32-bit xorshift (a linear feedback generator of period 2^32 - 1, whose
 //! successive states are not shifted copies of each other, unlike a plain
 //! shift-register LFSR, so successive flip decisions are independent enough).
+//! The delay line is stored as the family suits ([EmuStyle]): in the
+//! Registers style a 128-bit shift register read by a 128:1 tap mux (the
+//! iCE40 has no LUT RAM), in the LutRam style a circular buffer in LUT RAM
+//! ([RamDelayLine], ECP5). Both give the same output, cycle for cycle.
 //!
 //! ## Timing
 //! The input carries one sample per clock, each line bit held OSR clocks (as
@@ -28,6 +32,8 @@
 //! input whose bits all last OSR clocks; configuration changes take effect at
 //! the next bit boundary).
 
+use crate::emu::ram_delay::RamDelayLine;
+use crate::emu::style::EmuStyle;
 use rust_hdl::prelude::*;
 
 /// Largest `max_delay_bits` an [EmuLane] accepts (the delay line is a
@@ -79,6 +85,10 @@ pub struct EmuLane {
     max_delay: Constant<Bits<16>>,
     history_mask: Constant<Bits<128>>,
     seed_state: Constant<Bits<32>>,
+    /// [EmuStyle::LutRam]: the delay line in LUT RAM (one; none in the
+    /// Registers style, so that style writes exactly the Verilog it always
+    /// did: an empty Vec and a loop over it write nothing).
+    ram_delay: Vec<RamDelayLine>,
 }
 
 /// The random source's state after reset for a seed: seeds are mixed
@@ -111,15 +121,23 @@ impl EmuLane {
     ///
     /// Panics with a message naming the parameter when one is out of range.
     pub fn new(max_delay_bits: usize, osr: usize, seed: u32) -> Self {
+        Self::with_style(max_delay_bits, osr, seed, EmuStyle::Registers)
+    }
+
+    /// [EmuLane::new] with the delay line stored as `style` says (the
+    /// behaviour is the same, cycle for cycle).
+    pub fn with_style(max_delay_bits: usize, osr: usize, seed: u32, style: EmuStyle) -> Self {
         assert!(
             max_delay_bits <= MAX_DELAY_BITS,
             "EmuLane: max_delay_bits must be in 0..={MAX_DELAY_BITS}, not {max_delay_bits}"
         );
         assert!((1..=MAX_OSR).contains(&osr), "EmuLane: osr must be in 1..={MAX_OSR}, not {osr}");
         // Bits 0..max_delay_bits of the history are kept; the rest stay 0
-        // and yosys removes their FFs.
+        // and yosys removes their FFs. In LUT RAM the shift register keeps
+        // none (its tap then gives the delay-0 input, overridden anyway).
+        let kept = if style == EmuStyle::Registers { max_delay_bits } else { 0 };
         let mut mask: Bits<128> = 0.into();
-        for i in 0..max_delay_bits {
+        for i in 0..kept {
             mask = mask.replace_bit(i, true);
         }
         Self {
@@ -151,6 +169,10 @@ impl EmuLane {
             max_delay: Constant::new((max_delay_bits as u64).into()),
             history_mask: Constant::new(mask),
             seed_state: Constant::new((seed_state(seed) as u64).into()),
+            ram_delay: match style {
+                EmuStyle::Registers => vec![],
+                EmuStyle::LutRam => vec![RamDelayLine::new(max_delay_bits)],
+            },
         }
     }
 }
@@ -180,6 +202,14 @@ impl Logic for EmuLane {
             self.delay_eff.next = self.cfg_delay.val();
         }
         self.delayed.next = self.window.val().get_bit(self.delay_eff.val().index());
+        for i in 0..self.ram_delay.len() {
+            self.ram_delay[i].clock.next = self.clock.val();
+            self.ram_delay[i].reset.next = self.reset.val();
+            self.ram_delay[i].line_in.next = self.line_in.val();
+            self.ram_delay[i].advance.next = self.bit_start.val();
+            self.ram_delay[i].delay.next = self.delay_eff.val().get_bits::<7>(0);
+            self.delayed.next = self.ram_delay[i].delayed.val();
+        }
         self.rng_a.next = self.rng.q.val() ^ (self.rng.q.val() << 13);
         self.rng_b.next = self.rng_a.val() ^ (self.rng_a.val() >> 17);
         self.rng_c.next = self.rng_b.val() ^ (self.rng_b.val() << 5);
@@ -212,7 +242,7 @@ impl Logic for EmuLane {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verilog::{verilator_lint, yosys_synth_ice40};
+    use crate::verilog::{verilator_lint, yosys_synth_ecp5, yosys_synth_ice40};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -249,8 +279,11 @@ mod tests {
         crate::sim_clock::cycle(uut, |u| &mut u.clock);
     }
 
-    fn built(max_delay: usize, osr: usize, seed: u32) -> EmuLane {
-        let mut uut = EmuLane::new(max_delay, osr, seed);
+    /// Both memory styles: every test runs on each, against one reference.
+    const STYLES: [EmuStyle; 2] = [EmuStyle::Registers, EmuStyle::LutRam];
+
+    fn built(max_delay: usize, osr: usize, seed: u32, style: EmuStyle) -> EmuLane {
+        let mut uut = EmuLane::with_style(max_delay, osr, seed, style);
         uut.connect_all();
         uut
     }
@@ -278,6 +311,12 @@ mod tests {
 
     #[test]
     fn delay_stuck_invert_match_reference_sample_for_sample() {
+        for style in STYLES {
+            delay_stuck_invert_match_reference(style);
+        }
+    }
+
+    fn delay_stuck_invert_match_reference(style: EmuStyle) {
         for (osr, max_delay) in [(1, 127), (2, 40), (3, 17), (4, 0), (8, 5)] {
             let input = line(600, osr, osr as u64);
             for cfg in [
@@ -289,12 +328,12 @@ mod tests {
                 Cfg { stuck: Some(true), delay: 3, ..Default::default() },
                 Cfg { stuck: Some(false), invert: true, ..Default::default() },
             ] {
-                let mut uut = built(max_delay, osr, 7);
+                let mut uut = built(max_delay, osr, 7, style);
                 let got = run(&mut uut, cfg, &input);
                 let want = reference(&input, cfg, osr, max_delay);
                 // The first samples depend on the delay line's reset content
                 // (zeros) - the reference assumes the same.
-                assert_eq!(got, want, "osr {osr} max {max_delay} delay {} invert {}", cfg.delay, cfg.invert);
+                assert_eq!(got, want, "{style:?} osr {osr} max {max_delay} delay {} invert {}", cfg.delay, cfg.invert);
                 assert_eq!(uut.errors_injected.val(), 0u64);
             }
         }
@@ -303,10 +342,10 @@ mod tests {
     /// Each flipped line bit is flipped on all its samples; the counter
     /// equals the flips seen, and they fall exactly where the software
     /// xorshift says.
-    fn check_errors(osr: usize, bits: usize, rate: u32, seed: u32, delay: u16) -> u64 {
+    fn check_errors(style: EmuStyle, osr: usize, bits: usize, rate: u32, seed: u32, delay: u16) -> u64 {
         let input = line(bits, osr, 99 + seed as u64);
         let cfg = Cfg { delay, rate, ..Default::default() };
-        let mut uut = built(64, osr, seed);
+        let mut uut = built(64, osr, seed, style);
         let got = run(&mut uut, cfg, &input);
         let clean = reference(&input, cfg, osr, 64);
         // Expected flips: one draw per output line bit, from the seed state.
@@ -320,7 +359,7 @@ mod tests {
             for k in 0..osr {
                 let t = b * osr + k;
                 if t < got.len() {
-                    assert_eq!(got[t] != clean[t], flip, "bit {b} sample {k}");
+                    assert_eq!(got[t] != clean[t], flip, "{style:?} bit {b} sample {k}");
                 }
             }
         }
@@ -331,11 +370,13 @@ mod tests {
     #[test]
     fn flips_whole_bits_and_counts_them_exactly() {
         // High rates so that many flips happen in a short run.
-        let n = check_errors(3, 2000, 1 << 29, 1, 5);
-        assert!(n > 100, "{n}");
-        let n = check_errors(1, 2000, 0x8000_0000, 2, 0);
-        assert!(n > 800, "{n}");
-        assert_eq!(check_errors(2, 500, 0, 3, 2), 0);
+        for style in STYLES {
+            let n = check_errors(style, 3, 2000, 1 << 29, 1, 5);
+            assert!(n > 100, "{n}");
+            let n = check_errors(style, 1, 2000, 0x8000_0000, 2, 0);
+            assert!(n > 800, "{n}");
+            assert_eq!(check_errors(style, 2, 500, 0, 3, 2), 0);
+        }
     }
 
     #[test]
@@ -343,14 +384,16 @@ mod tests {
         // Rate 2^-8 over 100k line bits: mean 390.6, sigma 19.7.
         let bits = 100_000;
         let input = line(bits, 1, 5);
-        let mut uut = built(8, 1, 12345);
-        let got = run(&mut uut, Cfg { rate: 1 << 24, ..Default::default() }, &input);
-        let clean = reference(&input, Cfg::default(), 1, 8);
-        let seen = got.iter().zip(&clean).filter(|(a, b)| a != b).count() as f64;
-        let mean = bits as f64 / 256.0;
-        let sigma = (mean * (1.0 - 1.0 / 256.0)).sqrt();
-        assert!((seen - mean).abs() < 5.0 * sigma, "{seen} flips, expected {mean} +- {}", 5.0 * sigma);
-        assert_eq!(uut.errors_injected.val(), seen as u64);
+        for style in STYLES {
+            let mut uut = built(8, 1, 12345, style);
+            let got = run(&mut uut, Cfg { rate: 1 << 24, ..Default::default() }, &input);
+            let clean = reference(&input, Cfg::default(), 1, 8);
+            let seen = got.iter().zip(&clean).filter(|(a, b)| a != b).count() as f64;
+            let mean = bits as f64 / 256.0;
+            let sigma = (mean * (1.0 - 1.0 / 256.0)).sqrt();
+            assert!((seen - mean).abs() < 5.0 * sigma, "{style:?}: {seen} flips, expected {mean} +- {}", 5.0 * sigma);
+            assert_eq!(uut.errors_injected.val(), seen as u64);
+        }
     }
 
     #[test]
@@ -392,5 +435,19 @@ mod tests {
         println!("EmuLane(32, osr 2) on iCE40: {stats:?}");
         // The delay line keeps only max_delay_bits FFs of its 128.
         assert!(stats.ffs < 32 + 32 + 32 + 16, "{stats:?}");
+    }
+
+    #[test]
+    fn emu_lane_in_lut_ram_is_synthesizable_and_smaller_on_ecp5() {
+        let regs = crate::verilog::verilog_of(&mut EmuLane::new(127, 4, 1));
+        let ram = crate::verilog::verilog_of(&mut EmuLane::with_style(127, 4, 1, EmuStyle::LutRam));
+        verilator_lint("emu_lane_lutram", &ram).unwrap();
+        let regs = yosys_synth_ecp5("emu_lane_regs", &regs).unwrap();
+        let ram = yosys_synth_ecp5("emu_lane_lutram", &ram).unwrap();
+        println!("EmuLane(127, osr 4) on ECP5: registers {regs:?}, LUT RAM {ram:?}");
+        // The 127-bit delay line: 8 LUT RAM cells of 16 x 4 (1 bit used)
+        // instead of 127 FFs and the 128:1 tap mux.
+        assert_eq!((regs.lutrams, ram.lutrams), (0, 8), "{regs:?} {ram:?}");
+        assert!(ram.luts < regs.luts && ram.ffs + 100 < regs.ffs, "{regs:?} {ram:?}");
     }
 }

@@ -4,4 +4,9 @@
 
 pub mod channel;
 pub mod lane;
+pub mod lane_flags;
+pub mod lut_ram;
 pub mod permutation;
+pub mod ram_delay;
+pub mod reg_copy;
+pub mod style;

@@ -30,6 +30,7 @@ use crate::control::reg_port::RegPort;
 use crate::control::regmap::{RegMap, LANE_REGS};
 use crate::emu::channel::ChannelEmu;
 use crate::emu::lane::MAX_DELAY_BITS;
+use crate::emu::style::EmuStyle;
 use crate::params::{CoreError, LinkParams};
 use rust_hdl::prelude::*;
 
@@ -46,6 +47,9 @@ pub struct CoreConfig {
     /// Link words per stream word (W / 64): a stream word never spans two
     /// gearbox rounds, and `TX_WORDS`/`RX_WORDS` count stream words.
     pub stream_words: usize,
+    /// How the channel emulator stores its state (the board's family
+    /// decides it: [crate::boards::Family::emu_style]).
+    pub emu_style: EmuStyle,
 }
 
 impl CoreConfig {
@@ -53,7 +57,7 @@ impl CoreConfig {
         // The emulator lane's delay line holds up to 127 line bits (about two
         // blocks); larger skews are tested with the software channel model.
         let max_delay_bits = 127;
-        CoreConfig { params, max_delay_bits, build_id: 0, clock_hz: 0, stream_words: 1 }
+        CoreConfig { params, max_delay_bits, build_id: 0, clock_hz: 0, stream_words: 1, emu_style: EmuStyle::Registers }
     }
 
     /// Every rule the core's parts would otherwise assert; the first broken
@@ -247,7 +251,7 @@ impl LinkCore {
             bridge_dropped: Default::default(),
             leds: Default::default(),
             tx: LinkTx::new(p, cfg.stream_words),
-            emu: ChannelEmu::new(&map, cfg.max_delay_bits),
+            emu: ChannelEmu::new(&map, cfg.max_delay_bits, cfg.emu_style),
             rx: LinkRx::new(p),
             gen: TrafficGen::for_link(p),
             check: TrafficCheck::for_link(p),

@@ -104,12 +104,10 @@ impl Logic for DeskewRam {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim_clock::cycle;
 
     fn edge(ram: &mut DeskewRam) {
-        ram.clock.next = Clock::from(false);
-        simulate(ram, 10);
-        ram.clock.next = Clock::from(true);
-        simulate(ram, 10);
+        cycle(ram, |b| &mut b.clock);
     }
 
     #[test]
