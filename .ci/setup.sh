@@ -28,3 +28,9 @@ command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found: install Rust
 for sub in fmt clippy; do
   cargo "$sub" --version >/dev/null 2>&1 || { echo "setup: cargo $sub not found: install it with \`rustup component add $([ $sub = fmt ] && echo rustfmt || echo clippy)\`" >&2; exit 1; }
 done
+# The test command runs the suite with cargo-nextest (one process a test,
+# packed over both cores across the test binaries).
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-nextest" >&2
+  cargo install --locked cargo-nextest </dev/null
+fi
