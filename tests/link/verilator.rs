@@ -2,9 +2,12 @@
 //! core and Verilator running the core's generated Verilog get the same
 //! register-port script (loopback + traffic, a permutation, skew and noise
 //! from the channel emulator, a dead lane moved to a spare by auto
-//! failover) and must report identical counters, read for read.
+//! failover) and must report identical counters, read for read. The ECP5
+//! emulator (LUT RAM delay lines and register copy) runs the same script in
+//! both simulators and must match the iCE40 one (flip-flops) read for read.
 
 use mosaic_gateware::control::regmap::RegMap;
+use mosaic_gateware::emu::style::EmuStyle;
 use mosaic_gateware::link::core::{CoreConfig, LinkCore};
 use mosaic_gateware::params::LinkParams;
 use mosaic_gateware::verilog::verilog_of;
@@ -42,7 +45,18 @@ fn script(map: &RegMap) -> Vec<Op> {
         }
     }
     ops.push(Op::Read { addr: a("TX_MAP", 1) });
+    // The emulator's registers read back as written (the LUT RAM style reads
+    // a copy of them).
+    for (r, lane) in [("EMU_SOURCE", 0), ("EMU_SOURCE", 1), ("EMU_DELAY", 1), ("EMU_ERROR_RATE", 1), ("EMU_CTRL", 1)] {
+        ops.push(Op::Read { addr: a(r, lane) });
+    }
     ops
+}
+
+/// The emulator's register reads at the end of [script]: sources of lanes
+/// 0 and 1, then lane 1's delay, error rate and control.
+fn emu_reads(map: &RegMap) -> Vec<u32> {
+    vec![2, 1, 23, 0, map.word("EMU_CTRL", &[("stuck", 1)])]
 }
 
 #[test]
@@ -65,4 +79,24 @@ fn rust_hdl_and_verilator_agree_on_every_counter() {
     assert!(r[1] > 0, "the noise made no bad frames");
     assert_eq!(r[6], 1, "one failover");
     assert!(rust.waits()[0].is_some(), "link never came up");
+    assert_eq!(r[r.len() - 5..], emu_reads(&map)[..], "emulator registers");
+}
+
+#[test]
+fn the_lut_ram_emulator_matches_the_register_one_in_both_simulators() {
+    let map = RegMap::new(&P);
+    let ops = script(&map);
+    let regs = run_rust(LinkCore::new(&CoreConfig::new(P)), &ops);
+    let cfg = CoreConfig { emu_style: EmuStyle::LutRam, ..CoreConfig::new(P) };
+    let rust = run_rust(LinkCore::new(&cfg), &ops);
+    let verilog = verilog_of(&mut LinkCore::new(&cfg));
+    let model = VerilatorModel::build("link_2_1_lut_ram", &verilog).expect("verilator build");
+    let vl = model.run(&ops).expect("verilator run");
+    assert_eq!(rust.waits(), vl.waits(), "LUT RAM style: link-up times differ between the simulators");
+    assert_eq!(rust.reads(), vl.reads(), "LUT RAM style: counters differ between the simulators");
+    assert_eq!(rust.waits(), regs.waits(), "the LUT RAM and register emulators bring the link up at different times");
+    assert_eq!(rust.reads(), regs.reads(), "the LUT RAM and register emulators give different counters");
+    let r = rust.reads();
+    assert_eq!(r[r.len() - 5..], emu_reads(&map)[..], "emulator registers");
+    assert_eq!(r[6], 1, "one failover");
 }
